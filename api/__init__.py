@@ -1,0 +1,1 @@
+"""Entry points of Letopis: the `letopis` command line (and, later, HTTP)."""

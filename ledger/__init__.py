@@ -1,0 +1,1 @@
+"""Letopis write side: signed envelopes, keys, policy and the event store."""

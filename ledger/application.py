@@ -1,0 +1,194 @@
+"""The ledger application: eventsourcing, with every append signed and checked.
+
+``LedgerApplication.save(*aggregates, signed_by=Signing(author, *cosigners))``
+turns the new events into envelopes chained to their stream, checks the signing
+policy and each key's validity at the event's time, signs, and inserts them in
+one transaction. Nothing is written when any check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    Notification,
+    Recording,
+    StoredEvent,
+)
+from eventsourcing.utils import Environment, EnvType, strtobool
+
+from ledger.envelope import Envelope, Signer, content_hash, parse_time
+from ledger.errors import ConcurrencyError, LedgerError, PolicyError
+from ledger.mapper import EnvelopeMapper, LedgerContext
+from ledger.trust import KeyRecord, SignerKey
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Who signs a save: the author first, then any co-signers."""
+
+    author: Signer
+    cosigners: tuple[Signer, ...] = ()
+
+    @property
+    def signers(self) -> tuple[Signer, ...]:
+        return (self.author, *self.cosigners)
+
+
+class SigningEventStore(EventStore[UUID]):
+    """An event store that signs, chains and authorizes before it inserts."""
+
+    mapper: EnvelopeMapper
+
+    def put(
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        *,
+        signed_by: Signing | None = None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        if not domain_events:
+            return []
+        if signed_by is None:
+            msg = "refusing to append unsigned events: pass signed_by=Signing(...)"
+            raise LedgerError(msg)
+        envelopes = self._sign(domain_events, signed_by)
+        stored = [_stored(e) for e in envelopes]
+        try:
+            ids = self.recorder.insert_events(stored, **kwargs)
+        except IntegrityError as e:
+            names = ", ".join(e.name for e in envelopes[:3])
+            msg = (
+                f"another writer appended to the same stream first ({names}); "
+                "nothing was written: reload the record and try again"
+            )
+            raise ConcurrencyError(msg) from e
+        for s in stored:
+            self.mapper.heads.put(
+                UUID(str(s.originator_id)), s.originator_version, content_hash(s.state)
+            )
+        return _recordings(domain_events, stored, ids)
+
+    def _sign(
+        self, events: Sequence[DomainEventProtocol[UUID]], signing: Signing
+    ) -> list[Envelope]:
+        records = self._signer_records(signing)
+        heads: dict[UUID, str] = {}
+        envelopes = []
+        for event in events:
+            stream, seq = event.originator_id, event.originator_version
+            prev = None
+            if seq > 1:
+                prev = heads.get(stream) or self.mapper.head_of(stream, seq - 1)
+            unsigned = self.mapper.envelope_for(event, prev=prev)
+            self._authorize(unsigned, records)
+            envelope = unsigned.signed_by(*signing.signers)
+            heads[stream] = content_hash(envelope.to_bytes())
+            envelopes.append(envelope)
+        return envelopes
+
+    def _signer_records(self, signing: Signing) -> list[KeyRecord]:
+        ids = [s.key_id for s in signing.signers]
+        if len(set(ids)) != len(ids):
+            msg = "the same key may sign an event only once; co-signers must differ"
+            raise PolicyError(msg)
+        registry = self.mapper.context.registry
+        return [registry.get(k, fresh=True) for k in ids]
+
+    def _authorize(self, envelope: Envelope, records: list[KeyRecord]) -> None:
+        moment = parse_time(envelope.at)
+        for record in records:
+            record.check_valid_at(moment)
+        policy = self.mapper.context.policy
+        author, *cosigners = records
+        policy.check_author(envelope.type, author.key, author.roles)
+        policy.check_cosigners(envelope.type, [c.roles for c in cosigners])
+
+
+def _stored(envelope: Envelope) -> StoredEvent:
+    return StoredEvent(
+        originator_id=UUID(envelope.stream),
+        originator_version=envelope.seq,
+        topic=envelope.type,
+        state=envelope.to_bytes(),
+    )
+
+
+def _recordings(
+    events: Sequence[DomainEventProtocol[UUID]],
+    stored: list[StoredEvent],
+    ids: Sequence[int] | None,
+) -> list[Recording[UUID]]:
+    if not ids:
+        return []
+    return [
+        Recording(
+            d,
+            Notification(
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state,
+                id=n,
+            ),
+        )
+        for d, s, n in zip(events, stored, ids, strict=True)
+    ]
+
+
+class LedgerApplication(Application[UUID]):
+    """The school's ledger: signed, chained, append-only (DESIGN §1–§4)."""
+
+    name = "Letopis"
+    is_snapshotting_enabled = True
+    env: ClassVar[dict[str, str]] = {
+        "MAPPER_TOPIC": "ledger.mapper:EnvelopeMapper",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+    }
+    mapper: EnvelopeMapper
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        self.mapper.attach(self._fetch_stored)
+        self.context.registry.attach(self._load_signer_key)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        environment = super().construct_env(name, env)
+        if strtobool(environment.get("POSTGRES_ENABLE_DB_FUNCTIONS") or "no"):
+            msg = (
+                "POSTGRES_ENABLE_DB_FUNCTIONS must stay off: its insert path lost "
+                "events for followers (DESIGN §8)"
+            )
+            raise LedgerError(msg)
+        return environment
+
+    def construct_mapper(self) -> EnvelopeMapper:
+        return EnvelopeMapper(
+            transcoder=self.construct_transcoder(),
+            context=LedgerContext.from_env(self.env),
+        )
+
+    def construct_event_store(self) -> SigningEventStore:
+        return SigningEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    @property
+    def context(self) -> LedgerContext:
+        return self.mapper.context
+
+    def _fetch_stored(self, stream: UUID, seq: int) -> StoredEvent | None:
+        found = self.recorder.select_events(stream, gt=seq - 1, lte=seq, limit=1)
+        return found[0] if found else None
+
+    def _load_signer_key(self, stream: UUID) -> SignerKey | None:
+        try:
+            signer: SignerKey = self.repository.get(stream)
+        except AggregateNotFoundError:
+            return None
+        return signer

@@ -1,0 +1,126 @@
+"""Domain event fields ⇄ plain JSON, driven by the event class's annotations.
+
+Envelopes must stay readable for fifty years without this code, so ``data``
+holds plain JSON: UUIDs and dates as strings, tuples as lists, enums by value,
+decimals as strings. The annotations tell the way back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from ledger.envelope import format_time, parse_time
+from ledger.errors import EnvelopeError
+
+#: Fields eventsourcing keeps in its own columns or derives; never in ``data``.
+BASE_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic"}
+)
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-native copy of a field value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        msg = f"float {value!r} is not allowed in events; use int, str or Decimal"
+        raise EnvelopeError(msg)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return to_json(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in _fields(type(value))}
+    if isinstance(value, list | tuple | frozenset | set):
+        items = sorted(value) if isinstance(value, frozenset | set) else value
+        return [to_json(v) for v in items]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    msg = f"a value of type {type(value).__name__} cannot go into an event"
+    raise EnvelopeError(msg)
+
+
+def from_json(value: Any, hint: Any) -> Any:
+    """Rebuild a field value of type ``hint`` from its JSON form."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or value is None:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        return _from_union(value, args)
+    if origin in (list, tuple, frozenset, set):
+        item = args[0] if args else Any
+        items = [from_json(v, item) for v in value]
+        return items if origin is list else origin(items)
+    if origin is dict:
+        return {k: from_json(v, args[1] if args else Any) for k, v in value.items()}
+    if isinstance(hint, type):
+        return _from_scalar(value, hint)
+    return value
+
+
+def _from_union(value: Any, args: tuple[Any, ...]) -> Any:
+    options = [a for a in args if a is not type(None)]
+    if len(options) == 1:
+        return from_json(value, options[0])
+    return value
+
+
+def _from_scalar(value: Any, hint: type) -> Any:
+    if hint is UUID:
+        return UUID(value)
+    if hint is datetime:
+        return parse_time(value)
+    if hint is date:
+        return date.fromisoformat(value)
+    if hint is Decimal:
+        return Decimal(value)
+    if issubclass(hint, enum.Enum):
+        return hint(value)
+    if dataclasses.is_dataclass(hint):
+        hints = _hints(hint)
+        return hint(**{f.name: from_json(value[f.name], hints[f.name]) for f in _fields(hint)})
+    return value
+
+
+def event_data(event: object) -> dict[str, Any]:
+    """The ``data`` object of an event: its own fields, in JSON form."""
+    return {
+        name: to_json(value)
+        for name, value in vars(event).items()
+        if name not in BASE_FIELDS
+    }
+
+
+def event_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Field values for an event class rebuilt from its ``data`` object."""
+    hints = _hints(cls)
+    unknown = set(data) - set(hints)
+    if unknown:
+        msg = f"{cls.__qualname__} has no fields {sorted(unknown)}"
+        raise EnvelopeError(msg)
+    return {name: from_json(v, hints[name]) for name, v in data.items()}
+
+
+@lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+@lru_cache(maxsize=None)
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    return dataclasses.fields(cls)  # type: ignore[arg-type]

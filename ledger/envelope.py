@@ -1,0 +1,247 @@
+"""The signed envelope, format v1 (DESIGN §2): pure functions, no I/O.
+
+Stored bytes are RFC 8785 canonical JSON (JCS). The signing input is a domain
+separation tag followed by the canonical envelope without ``sigs``; the first
+signature is the author's, co-signatures follow.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import rfc8785
+
+from ledger.errors import EnvelopeError
+
+VERSION = 1
+EVENT_DOMAIN = b"letopis/event/v1\n"
+SNAPSHOT_DOMAIN = b"letopis/snapshot/v1\n"
+SIGNATURE_ALG = "ed25519"
+HASH_PREFIX = "sha256:"
+_FIELDS = {"v", "log", "stream", "seq", "prev", "type", "at", "data", "sigs"}
+_SNAPSHOT_FIELDS = {"v", "log", "stream", "seq", "head", "type", "at", "data", "sigs"}
+
+
+class Signer(Protocol):
+    """Anything that can sign with an Ed25519 key and names it by key id."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes of a JSON value."""
+    try:
+        return rfc8785.dumps(value)
+    except (TypeError, ValueError, rfc8785.CanonicalizationError) as e:
+        msg = f"value cannot be written as canonical JSON: {e}"
+        raise EnvelopeError(msg) from e
+
+
+def content_hash(data: bytes) -> str:
+    """``sha256:<hex>`` of some bytes, the algorithm named beside the digest."""
+    return HASH_PREFIX + hashlib.sha256(data).hexdigest()
+
+
+def key_id(raw_public_key: bytes) -> str:
+    """Lowercase hex of the first 16 bytes of SHA-256 of the raw public key."""
+    return hashlib.sha256(raw_public_key).digest()[:16].hex()
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with a ``Z``, microseconds kept, for the ``at`` field."""
+    if moment.tzinfo is None:
+        msg = f"time {moment.isoformat()} has no timezone; only aware times are allowed"
+        raise EnvelopeError(msg)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """The inverse of :func:`format_time`; accepts any RFC 3339 UTC ``Z`` time."""
+    if not isinstance(text, str) or not text.endswith("Z"):
+        msg = f"time {text!r} is not an RFC 3339 UTC time ending in 'Z'"
+        raise EnvelopeError(msg)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as e:
+        msg = f"time {text!r} is not an RFC 3339 UTC time ending in 'Z'"
+        raise EnvelopeError(msg) from e
+
+
+@dataclass(frozen=True)
+class SignatureEntry:
+    """One signature: the key id, the algorithm, the base64 signature."""
+
+    key: str
+    sig: str
+    alg: str = SIGNATURE_ALG
+
+    def to_json(self) -> dict[str, str]:
+        return {"key": self.key, "alg": self.alg, "sig": self.sig}
+
+    @property
+    def raw(self) -> bytes:
+        try:
+            return base64.b64decode(self.sig, validate=True)
+        except ValueError as e:
+            msg = f"signature by key {self.key} is not valid base64"
+            raise EnvelopeError(msg) from e
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One stored event: where it sits, what it says, and who signed it.
+
+    ``kind`` is "event" for log entries and "snapshot" for signed snapshots; a
+    snapshot carries ``head`` (the hash of the event it summarises) in place of
+    ``prev`` and is signed under its own domain tag, so neither can pass for
+    the other.
+    """
+
+    log: str
+    stream: str
+    seq: int
+    prev: str | None
+    type: str
+    at: str
+    data: Mapping[str, Any]
+    sigs: tuple[SignatureEntry, ...] = field(default=())
+    kind: str = "event"
+
+    @property
+    def _link_name(self) -> str:
+        return "head" if self.kind == "snapshot" else "prev"
+
+    @property
+    def _domain(self) -> bytes:
+        return SNAPSHOT_DOMAIN if self.kind == "snapshot" else EVENT_DOMAIN
+
+    def unsigned_json(self) -> dict[str, Any]:
+        return {
+            "v": VERSION,
+            "log": self.log,
+            "stream": self.stream,
+            "seq": self.seq,
+            self._link_name: self.prev,
+            "type": self.type,
+            "at": self.at,
+            "data": dict(self.data),
+        }
+
+    def signing_input(self) -> bytes:
+        """Domain tag + JCS(envelope without ``sigs``): what every signer signs."""
+        return self._domain + canonical(self.unsigned_json())
+
+    def to_bytes(self) -> bytes:
+        """The exact stored bytes: JCS of the whole envelope."""
+        whole = self.unsigned_json()
+        whole["sigs"] = [s.to_json() for s in self.sigs]
+        return canonical(whole)
+
+    def signed_by(self, *signers: Signer) -> Envelope:
+        """A copy with one more signature per signer, in the order given."""
+        message = self.signing_input()
+        added = tuple(
+            SignatureEntry(
+                key=s.key_id, sig=base64.b64encode(s.sign(message)).decode()
+            )
+            for s in signers
+        )
+        return replace(self, sigs=self.sigs + added)
+
+    @property
+    def author_key(self) -> str:
+        if not self.sigs:
+            msg = f"event {self.stream}:{self.seq} carries no signature"
+            raise EnvelopeError(msg)
+        return self.sigs[0].key
+
+    @property
+    def name(self) -> str:
+        """``<stream>:<seq>``, how an event is named everywhere."""
+        return f"{self.stream}:{self.seq}"
+
+
+def parse(stored: bytes, *, kind: str = "event") -> Envelope:
+    """Read stored bytes back into an :class:`Envelope`, strictly.
+
+    The bytes must be the canonical serialisation of a v1 envelope with exactly
+    the v1 fields; anything else (extra fields, non-canonical spacing, a wrong
+    type) is an :class:`EnvelopeError` naming the problem.
+    """
+    try:
+        obj = json.loads(stored)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        msg = f"stored bytes are not JSON: {e}"
+        raise EnvelopeError(msg) from e
+    expected = _SNAPSHOT_FIELDS if kind == "snapshot" else _FIELDS
+    if not isinstance(obj, dict) or set(obj) != expected:
+        got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+        msg = f"envelope fields are {got}; a v1 {kind} has exactly {sorted(expected)}"
+        raise EnvelopeError(msg)
+    envelope = _from_json(obj, kind)
+    if envelope.to_bytes() != stored:
+        msg = f"envelope {envelope.name} is not stored in RFC 8785 canonical form"
+        raise EnvelopeError(msg)
+    return envelope
+
+
+def _from_json(obj: dict[str, Any], kind: str) -> Envelope:
+    link = obj["head" if kind == "snapshot" else "prev"]
+    checks: list[tuple[str, bool, str]] = [
+        ("v", obj["v"] == VERSION, f"the number {VERSION}"),
+        ("log", isinstance(obj["log"], str) and obj["log"] != "", "a non-empty string"),
+        ("stream", isinstance(obj["stream"], str), "a UUID string"),
+        ("seq", _is_positive_int(obj["seq"]), "an integer from 1"),
+        ("prev", link is None or _is_hash(link), "null or 'sha256:<64 hex>'"),
+        ("type", isinstance(obj["type"], str) and obj["type"] != "", "a type name"),
+        ("at", isinstance(obj["at"], str), "an RFC 3339 UTC time"),
+        ("data", isinstance(obj["data"], dict), "a JSON object"),
+        ("sigs", isinstance(obj["sigs"], list), "a list of signatures"),
+    ]
+    for name, ok, allowed in checks:
+        if not ok:
+            msg = f"envelope field {name!r} is {obj.get(name)!r}; it must be {allowed}"
+            raise EnvelopeError(msg)
+    parse_time(obj["at"])
+    return Envelope(
+        log=obj["log"],
+        stream=obj["stream"],
+        seq=obj["seq"],
+        prev=link,
+        type=obj["type"],
+        at=obj["at"],
+        data=obj["data"],
+        sigs=tuple(_signature_from_json(s) for s in obj["sigs"]),
+        kind=kind,
+    )
+
+
+def _signature_from_json(obj: Any) -> SignatureEntry:
+    if (
+        not isinstance(obj, dict)
+        or set(obj) != {"key", "alg", "sig"}
+        or not all(isinstance(v, str) for v in obj.values())
+    ):
+        msg = f"signature {obj!r} must be an object with string 'key', 'alg', 'sig'"
+        raise EnvelopeError(msg)
+    return SignatureEntry(key=obj["key"], alg=obj["alg"], sig=obj["sig"])
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_hash(value: Any) -> bool:
+    if not isinstance(value, str) or not value.startswith(HASH_PREFIX):
+        return False
+    digest = value[len(HASH_PREFIX) :]
+    return len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)

@@ -1,0 +1,21 @@
+"""Event type names: the ``type`` of an envelope and the stored topic column.
+
+Every event class names its type in ``TOPIC`` ("area.EventName", DESIGN §5).
+``register_event_types`` makes those names resolvable in a fresh process, before
+any event of the kind has been written.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import register_topic
+
+
+def register_event_types(aggregate_cls: type) -> type:
+    """Register the ``TOPIC`` of each event class defined on ``aggregate_cls``."""
+    for value in vars(aggregate_cls).values():
+        if isinstance(value, type) and issubclass(value, CanMutateAggregate):
+            topic = value.__dict__.get("TOPIC")
+            if topic:
+                register_topic(topic, value)
+    return aggregate_cls

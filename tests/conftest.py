@@ -1,0 +1,131 @@
+"""Shared fixtures: a key directory and a ledger on every store kind.
+
+PostgreSQL tests create their own database and drop it afterwards. Where no
+PostgreSQL server answers they skip with the reason, unless
+``LETOPIS_REQUIRE_POSTGRES`` is set (CI), where that skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import settings
+
+from ledger.application import LedgerApplication
+from ledger.bootstrap import initialise
+from ledger.keys import KeyDirectory
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.register_profile("local", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "local"))
+
+PASSPHRASE = "test-passphrase"
+ORIGIN = "letopis.test/school-1"
+PG_ADMIN = os.environ.get("LETOPIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _pg_unreachable_reason() -> str | None:
+    try:
+        with psycopg.connect(f"{PG_ADMIN}/postgres", connect_timeout=3):
+            return None
+    except psycopg.Error as e:
+        return f"PostgreSQL at {PG_ADMIN} is unreachable: {e}"
+
+
+def require_postgres() -> None:
+    reason = _pg_unreachable_reason()
+    if reason is None:
+        return
+    if os.environ.get("LETOPIS_REQUIRE_POSTGRES"):
+        pytest.fail(f"LETOPIS_REQUIRE_POSTGRES is set but {reason}")
+    pytest.skip(f"SKIPPING POSTGRESQL TEST: {reason}")
+
+
+@dataclass
+class PostgresDatabase:
+    """A throwaway database and per-database role names."""
+
+    name: str
+
+    @property
+    def admin_url(self) -> str:
+        return f"{PG_ADMIN}/{self.name}"
+
+    @property
+    def owner_role(self) -> str:
+        return f"{self.name}_owner"
+
+    @property
+    def app_role(self) -> str:
+        return f"{self.name}_app"
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[PostgresDatabase]:
+    require_postgres()
+    db = PostgresDatabase(f"letopis_t_{uuid.uuid4().hex[:12]}")
+    with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{db.name}"')
+    try:
+        yield db
+    finally:
+        with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+            for role in (db.app_role, db.owner_role):
+                c.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@dataclass
+class Store:
+    """An initialised store: where it is, its keys, and how to open it."""
+
+    kind: str
+    url: str
+    keys: Path
+    admin_url: str
+
+    @property
+    def key_directory(self) -> KeyDirectory:
+        return KeyDirectory.open(self.keys, PASSPHRASE)
+
+    def open(self, *, verify_on_read: bool = True) -> LedgerApplication:
+        from ledger.store import open_ledger
+
+        return open_ledger(
+            self.url, keys=self.keys, passphrase=PASSPHRASE, verify_on_read=verify_on_read
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An initialised, empty ledger store on SQLite and on PostgreSQL."""
+    keys = tmp_path / "keys"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'letopis.db'}"
+        done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
+        yield Store("sqlite", done.app_url, keys, url)
+        return
+    db: PostgresDatabase = request.getfixturevalue("postgres_database")
+    done = initialise(
+        db.admin_url,
+        keys,
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        owner_role=db.owner_role,
+        app_role=db.app_role,
+    )
+    yield Store("postgres", done.app_url, keys, db.admin_url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Store:
+    keys = tmp_path / "keys"
+    url = f"sqlite:///{tmp_path / 'letopis.db'}"
+    done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
+    return Store("sqlite", done.app_url, keys, url)
