@@ -172,6 +172,8 @@ class LedgerApplication(Application[UUID]):
     def construct_mapper(self) -> EnvelopeMapper:
         return EnvelopeMapper(
             transcoder=self.construct_transcoder(),
+            compressor=self.factory.compressor(),  # refused if configured
+            cipher=self.factory.cipher(),  # refused if configured
             context=LedgerContext.from_env(self.env),
         )
 

@@ -12,10 +12,15 @@ from eventsourcing.utils import register_topic
 
 
 def register_event_types(aggregate_cls: type) -> type:
-    """Register the ``TOPIC`` of each event class defined on ``aggregate_cls``."""
+    """Register the ``TOPIC`` of each event class defined on ``aggregate_cls``.
+
+    The eventsourcing metaclass replaces each nested event class by a subclass
+    that inherits ``TOPIC``; that subclass is the one events are made of, so it
+    is the one registered.
+    """
     for value in vars(aggregate_cls).values():
         if isinstance(value, type) and issubclass(value, CanMutateAggregate):
-            topic = value.__dict__.get("TOPIC")
+            topic = getattr(value, "TOPIC", None)
             if topic:
                 register_topic(topic, value)
     return aggregate_cls

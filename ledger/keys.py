@@ -168,11 +168,16 @@ class KeyDirectory:
         folder = self.path / "signers"
         return sorted(p.name.removesuffix(".key.pem") for p in folder.glob("*.key.pem"))
 
-    def add_signer(self, label: str, key: SigningKey | None = None) -> SigningKey:
+    def check_new_label(self, label: str) -> Path:
+        """The file a new signer key would go to; refuses a taken or bad label."""
         path = self.path / "signers" / f"{_checked_label(label)}.key.pem"
         if path.exists():
             msg = f"signer key {label!r} already exists; pick another label"
             raise TrustError(msg)
+        return path
+
+    def add_signer(self, label: str, key: SigningKey | None = None) -> SigningKey:
+        path = self.check_new_label(label)
         key = key or SigningKey.generate()
         _write_private(path, key.to_encrypted_pem(self._require_passphrase()))
         return key

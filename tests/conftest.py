@@ -94,11 +94,18 @@ class Store:
     def key_directory(self) -> KeyDirectory:
         return KeyDirectory.open(self.keys, PASSPHRASE)
 
-    def open(self, *, verify_on_read: bool = True) -> LedgerApplication:
+    def open(
+        self, *, verify_on_read: bool = True, policy: Path | None = None
+    ) -> LedgerApplication:
         from ledger.store import open_ledger
 
+        extra = {"LETOPIS_SIGNING_POLICY": str(policy)} if policy else {}
         return open_ledger(
-            self.url, keys=self.keys, passphrase=PASSPHRASE, verify_on_read=verify_on_read
+            self.url,
+            keys=self.keys,
+            passphrase=PASSPHRASE,
+            verify_on_read=verify_on_read,
+            extra_env=extra,
         )
 
 

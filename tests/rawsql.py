@@ -1,0 +1,68 @@
+"""Raw access to a store's tables, as an attacker with database rights would have.
+
+SQLite: the file owner drops the append-only triggers. PostgreSQL: a superuser
+turns triggers off for the session (``session_replication_role = replica``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import psycopg
+
+from ledger.bootstrap import SQLITE_TABLES, _sqlite_trigger
+from ledger.store import parse_store_url
+
+
+def table(store_url: str, kind: str = "events") -> str:
+    parsed = parse_store_url(store_url)
+    if parsed.is_postgres:
+        return f"{parsed.schema}.letopis_{kind}"
+    return f"stored_{kind}"
+
+
+def execute_as_superuser(
+    store_url: str, admin_url: str, sql: str, params: tuple[Any, ...] = ()
+) -> None:
+    """Run ``sql`` (with ``{table}`` / ``{snapshots}``) around the triggers."""
+    parsed = parse_store_url(store_url)
+    statement = sql.format(
+        table=table(store_url), snapshots=table(store_url, "snapshots")
+    )
+    if parsed.is_postgres:
+        with psycopg.connect(admin_url, autocommit=True) as c:
+            c.execute("SET session_replication_role = replica")
+            c.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+        return
+    connection = sqlite3.connect(parsed.sqlite_path)
+    try:
+        with connection:
+            for name in SQLITE_TABLES:
+                for action in ("update", "delete"):
+                    connection.execute(f"DROP TRIGGER IF EXISTS {name}_no_{action}")
+            connection.execute(statement, params)
+            for name in SQLITE_TABLES:
+                for action in ("UPDATE", "DELETE"):
+                    connection.execute(_sqlite_trigger(name, action))
+    finally:
+        connection.close()
+
+
+def rows(store_url: str, admin_url: str, kind: str = "events") -> list[tuple[Any, ...]]:
+    """Every row of the table, in a stable order."""
+    parsed = parse_store_url(store_url)
+    sql = (
+        f"SELECT originator_id, originator_version, topic, state FROM "
+        f"{table(store_url, kind)} ORDER BY originator_id, originator_version"
+    )
+    if parsed.is_postgres:
+        with psycopg.connect(admin_url) as c:
+            return [
+                (str(a), b, t, bytes(s)) for a, b, t, s in c.execute(sql).fetchall()
+            ]
+    connection = sqlite3.connect(parsed.sqlite_path)
+    try:
+        return [(str(a), b, t, bytes(s)) for a, b, t, s in connection.execute(sql)]
+    finally:
+        connection.close()
