@@ -1,0 +1,1 @@
+"""Independent verifier of a Letopis archive; never imports ledger/."""
