@@ -25,7 +25,7 @@ from ledger.bootstrap import initialise
 from ledger.envelope import parse_time
 from ledger.errors import LedgerError
 from ledger.keyring import list_signers, register_signer, revoke_signer, rotate_signer
-from ledger.keys import DEMO_PASSPHRASE, PASSPHRASE_ENV, KeyDirectory, SigningKey
+from ledger.keys import PASSPHRASE_ENV, KeyDirectory, SigningKey
 from ledger.store import open_ledger
 from ledger.trust import KeyRecord
 
@@ -35,7 +35,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="List, add, rotate and revoke signer keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="List, add, rotate and revoke signer keys.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 
 out = Console()
@@ -102,10 +104,17 @@ def init(
     store: StoreOpt,
     keys: KeysOpt,
     origin: Annotated[
-        str, typer.Option(help="Origin of the school's log, e.g. letopis.example/school-131")
+        str,
+        typer.Option(
+            help="Origin of the school's log, e.g. letopis.example/school-131"
+        ),
     ] = "letopis.example/school",
-    owner_role: Annotated[str, typer.Option(help="PostgreSQL owner role.")] = "letopis_owner",
-    app_role: Annotated[str, typer.Option(help="PostgreSQL application role.")] = "letopis_app",
+    owner_role: Annotated[
+        str, typer.Option(help="PostgreSQL owner role.")
+    ] = "letopis_owner",
+    app_role: Annotated[
+        str, typer.Option(help="PostgreSQL application role.")
+    ] = "letopis_app",
 ) -> None:
     """Create the key directory and the store, and register the log key."""
     done = initialise(
@@ -118,7 +127,9 @@ def init(
         app_password=os.environ.get("LETOPIS_DB_APP_PASSWORD"),
     )
     made = "created" if done.created_keys else "kept"
-    out.print(f"log {done.origin}: log key {done.log_key} ({made} key directory {keys})")
+    out.print(
+        f"log {done.origin}: log key {done.log_key} ({made} key directory {keys})"
+    )
     out.print(f"the application uses: --store {done.app_url}")
 
 
@@ -140,15 +151,22 @@ def keys_list(store: StoreOpt, keys: KeysOpt, as_json: JsonOpt = False) -> None:
 @keys_app.command("add")
 @reports_errors
 def keys_add(
-    label: Annotated[str, typer.Argument(help="File label for a new key, e.g. ivanova")],
+    label: Annotated[
+        str, typer.Argument(help="File label for a new key, e.g. ivanova")
+    ],
     store: StoreOpt,
     keys: KeysOpt,
     holder: Annotated[str, typer.Option(help="Who holds the key (staff id or name).")],
     role: Annotated[list[str], typer.Option(help="A signing role; repeat for more.")],
-    valid_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default now.")] = None,
-    valid_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default open.")] = None,
+    valid_from: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default now.")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default open.")
+    ] = None,
     public_key: Annotated[
-        str | None, typer.Option(help="Register this hex public key instead of a new one.")
+        str | None,
+        typer.Option(help="Register this hex public key instead of a new one."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -183,7 +201,8 @@ def keys_revoke(
     keys: KeysOpt,
     reason: Annotated[str, typer.Option(help="Why: left school, key lost, ...")],
     compromised_at: Annotated[
-        str | None, typer.Option(help="When the key was compromised (voids later sigs).")
+        str | None,
+        typer.Option(help="When the key was compromised (voids later sigs)."),
     ] = None,
 ) -> None:
     """Revoke a signer key from now on (and void it from --compromised-at)."""
@@ -264,7 +283,15 @@ def _print_record(record: KeyRecord, as_json: bool) -> None:
 
 def _keys_table(records: list[KeyRecord]) -> Table:
     table = Table(title="Signer keys")
-    for column in ("key id", "holder", "roles", "valid from", "until", "revoked", "compromised"):
+    for column in (
+        "key id",
+        "holder",
+        "roles",
+        "valid from",
+        "until",
+        "revoked",
+        "compromised",
+    ):
         table.add_column(column)
     for r in records:
         row = _record_json(r)
@@ -272,7 +299,10 @@ def _keys_table(records: list[KeyRecord]) -> Table:
             r.key,
             r.holder,
             ", ".join(r.roles),
-            *(str(row[k] or "—")[:19] for k in ("valid_from", "valid_until", "revoked_at", "compromised_at")),
+            *(
+                str(row[k] or "—")[:19]
+                for k in ("valid_from", "valid_until", "revoked_at", "compromised_at")
+            ),
         )
     return table
 

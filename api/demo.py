@@ -43,13 +43,17 @@ STAFF: tuple[tuple[str, tuple[str, ...]], ...] = (
 def demo(
     store: StoreOpt,
     keys: KeysOpt,
-    seed: Annotated[int, typer.Option(help="Seed for deterministic key material.")] = 131,
+    seed: Annotated[
+        int, typer.Option(help="Seed for deterministic key material.")
+    ] = 131,
 ) -> None:
     """Set up a demo school's ledger and show what was built."""
     passphrase = _demo_passphrase()
     done = initialise(store, keys, origin=ORIGIN, passphrase=passphrase)
     directory = KeyDirectory.open(keys, passphrase)
-    ledger = open_ledger(done.app_url, keys=keys, passphrase=passphrase, verify_on_read=True)
+    ledger = open_ledger(
+        done.app_url, keys=keys, passphrase=passphrase, verify_on_read=True
+    )
     try:
         _register_staff(ledger, directory, seed)
         counts = _read_back(ledger)
@@ -80,25 +84,40 @@ def _seeded_key(seed: int, label: str) -> SigningKey:
     return SigningKey.from_seed(hashlib.sha256(f"{seed}/{label}".encode()).digest())
 
 
-def _register_staff(ledger: LedgerApplication, directory: KeyDirectory, seed: int) -> None:
+def _register_staff(
+    ledger: LedgerApplication, directory: KeyDirectory, seed: int
+) -> None:
     seal = directory.log_key()
     start = datetime.now(UTC) - timedelta(days=1)
     labels = {}
     for label, roles in track(STAFF, description="registering staff keys"):
         key = directory.add_signer(label, _seeded_key(seed, label))
         register_signer(
-            ledger, seal, public_key=key.public_bytes, holder=label, roles=roles,
+            ledger,
+            seal,
+            public_key=key.public_bytes,
+            holder=label,
+            roles=roles,
             valid_from=start,
         )
         labels[label] = key.key_id
-    successor = directory.add_signer("teacher-1-2026", _seeded_key(seed, "teacher-1-2026"))
+    successor = directory.add_signer(
+        "teacher-1-2026", _seeded_key(seed, "teacher-1-2026")
+    )
     rotate_signer(
-        ledger, seal, labels["teacher-1"], new_public_key=successor.public_bytes,
+        ledger,
+        seal,
+        labels["teacher-1"],
+        new_public_key=successor.public_bytes,
         at=datetime.now(UTC),
     )
     revoke_signer(
-        ledger, seal, labels["teacher-8"], revoked_at=datetime.now(UTC),
-        compromised_at=datetime.now(UTC) - timedelta(hours=2), reason="laptop stolen",
+        ledger,
+        seal,
+        labels["teacher-8"],
+        revoked_at=datetime.now(UTC),
+        compromised_at=datetime.now(UTC) - timedelta(hours=2),
+        reason="laptop stolen",
     )
 
 

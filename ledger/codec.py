@@ -13,7 +13,7 @@ import types
 import typing
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -93,7 +93,9 @@ def _from_scalar(value: Any, hint: type) -> Any:
         return hint(value)
     if dataclasses.is_dataclass(hint):
         hints = _hints(hint)
-        return hint(**{f.name: from_json(value[f.name], hints[f.name]) for f in _fields(hint)})
+        return hint(
+            **{f.name: from_json(value[f.name], hints[f.name]) for f in _fields(hint)}
+        )
     return value
 
 
@@ -116,11 +118,11 @@ def event_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {name: from_json(v, hints[name]) for name, v in data.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return dataclasses.fields(cls)  # type: ignore[arg-type]
+    return dataclasses.fields(cls)

@@ -150,9 +150,7 @@ class Envelope:
         """A copy with one more signature per signer, in the order given."""
         message = self.signing_input()
         added = tuple(
-            SignatureEntry(
-                key=s.key_id, sig=base64.b64encode(s.sign(message)).decode()
-            )
+            SignatureEntry(key=s.key_id, sig=base64.b64encode(s.sign(message)).decode())
             for s in signers
         )
         return replace(self, sigs=self.sigs + added)

@@ -28,7 +28,9 @@ def register_signer(
     valid_until: datetime | None = None,
 ) -> KeyRecord:
     """Register a person's public key with its roles and validity window."""
-    record = _checked_record(app, public_key, holder, tuple(roles), valid_from, valid_until)
+    record = _checked_record(
+        app, public_key, holder, tuple(roles), valid_from, valid_until
+    )
     app.save(SignerKey.register(record), signed_by=Signing(seal))
     return record
 
@@ -63,7 +65,9 @@ def rotate_signer(
     """
     old = _load(app, old_key)
     _check_revocation(old, at, None, "rotated")
-    record = _checked_record(app, new_public_key, old.holder, old.roles, at, old.valid_until)
+    record = _checked_record(
+        app, new_public_key, old.holder, old.roles, at, old.valid_until
+    )
     old.revoke(revoked_at=at, compromised_at=None, reason=f"rotated to {record.key}")
     successor = SignerKey.register(record, replaces=old_key)
     app.save(old, successor, signed_by=Signing(seal))

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from ledger.envelope import key_id
 from ledger.errors import PassphraseError, SignatureError, TrustError
 
-PASSPHRASE_ENV = "LETOPIS_KEY_PASSPHRASE"
-DEMO_PASSPHRASE = "letopis-demo-passphrase-not-for-real-schools"
+PASSPHRASE_ENV = "LETOPIS_KEY_PASSPHRASE"  # noqa: S105 - a variable name
+DEMO_PASSPHRASE = "letopis-demo-passphrase-not-for-real-schools"  # noqa: S105
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -67,7 +67,9 @@ class SigningKey:
         )
 
     @classmethod
-    def from_encrypted_pem(cls, pem: bytes, passphrase: str, *, name: str) -> SigningKey:
+    def from_encrypted_pem(
+        cls, pem: bytes, passphrase: str, *, name: str
+    ) -> SigningKey:
         try:
             private = serialization.load_pem_private_key(pem, passphrase.encode())
         except (ValueError, TypeError) as e:

@@ -151,7 +151,7 @@ class EnvelopeMapper(Mapper[UUID]):
             seq=event.originator_version,
             prev=prev,
             type=get_topic(type(event)),
-            at=format_time(event.timestamp),
+            at=format_time(cast(Any, event).timestamp),
             data=codec.event_data(event),
         )
 
@@ -236,7 +236,9 @@ class EnvelopeMapper(Mapper[UUID]):
         for entry in envelope.sigs:
             record = self.context.registry.get(entry.key)
             if entry.alg != "ed25519":
-                msg = f"event {envelope.name}: algorithm {entry.alg!r}; allowed: ed25519"
+                msg = (
+                    f"event {envelope.name}: algorithm {entry.alg!r}; allowed: ed25519"
+                )
                 raise SignatureError(msg)
             try:
                 verify_signature(record.public_key, message, entry.raw)

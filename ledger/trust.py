@@ -156,10 +156,15 @@ class KeyRecord:
         ends = self.ends
         if moment < self.valid_from or (ends is not None and moment >= ends):
             until = ends.isoformat() if ends else "open-ended"
-            state = "revoked" if self.revoked_at is not None else "valid"
+            revoked = (
+                f" (revoked at {self.revoked_at.isoformat()})"
+                if self.revoked_at
+                else ""
+            )
             msg = (
-                f"key {self.key} of {self.holder} may not sign at {moment.isoformat()}: "
-                f"it is {state} only in [{self.valid_from.isoformat()}, {until})"
+                f"key {self.key} of {self.holder} may not sign at "
+                f"{moment.isoformat()}: it is valid only in "
+                f"[{self.valid_from.isoformat()}, {until}){revoked}"
             )
             raise KeyNotValidError(msg)
 

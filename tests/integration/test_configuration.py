@@ -74,7 +74,9 @@ def test_db_functions_insert_path_stays_off(store: Store) -> None:
 
 
 def test_compression_around_the_envelope_is_refused(store: Store) -> None:
-    env = _environment(store) | {"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
+    env = _environment(store) | {
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"
+    }
     with pytest.raises(LedgerError, match="exactly the envelope bytes"):
         LedgerApplication(env=env)
 

@@ -45,7 +45,7 @@ def test_identity_is_sealed_then_shredded(store: Store) -> None:
     data_keys.destroy(str(pupil))
     after: Note = store.open(policy=TEST_POLICY).repository.get(note.id)
     assert after.enc == read.enc  # the envelope still verifies on read
-    with pytest.raises(PersonalDataError, match="destroyed at .*crypto-shredding"):
+    with pytest.raises(PersonalDataError, match=r"destroyed at .*crypto-shredding"):
         data_keys.open(str(pupil), after.enc)
     assert ledger.recorder.select_events(note.id)[0].state == stored
 
@@ -60,9 +60,7 @@ def test_sealed_identity_is_bound_to_its_pupil(tmp_path: object) -> None:
 
 def test_wrong_passphrase_does_not_open_data_keys(tmp_path: object) -> None:
     pupil = str(uuid4())
-    enc = DataKeyStore.in_key_directory(str(tmp_path), PASSPHRASE).seal(
-        pupil, IDENTITY
-    )
+    enc = DataKeyStore.in_key_directory(str(tmp_path), PASSPHRASE).seal(pupil, IDENTITY)
     wrong = DataKeyStore.in_key_directory(str(tmp_path), "not the passphrase")
     with pytest.raises(PassphraseError, match="LETOPIS_KEY_PASSPHRASE"):
         wrong.open(pupil, enc)
