@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -83,12 +83,22 @@ def postgres_database() -> Iterator[PostgresDatabase]:
 
 @dataclass
 class Store:
-    """An initialised store: where it is, its keys, and how to open it."""
+    """An initialised store: where it is, its keys, and how to open it.
+
+    Every application opened through it is closed when the test ends, so
+    PostgreSQL connections never pile up.
+    """
 
     kind: str
     url: str
     keys: Path
     admin_url: str
+    opened: list[LedgerApplication] = field(default_factory=list)
+
+    def close_all(self) -> None:
+        for app in self.opened:
+            app.close()
+        self.opened.clear()
 
     @property
     def key_directory(self) -> KeyDirectory:
@@ -100,13 +110,15 @@ class Store:
         from ledger.store import open_ledger
 
         extra = {"LETOPIS_SIGNING_POLICY": str(policy)} if policy else {}
-        return open_ledger(
+        app = open_ledger(
             self.url,
             keys=self.keys,
             passphrase=PASSPHRASE,
             verify_on_read=verify_on_read,
             extra_env=extra,
         )
+        self.opened.append(app)
+        return app
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -116,7 +128,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'letopis.db'}"
         done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
-        yield Store("sqlite", done.app_url, keys, url)
+        sqlite = Store("sqlite", done.app_url, keys, url)
+        yield sqlite
+        sqlite.close_all()
         return
     db: PostgresDatabase = request.getfixturevalue("postgres_database")
     done = initialise(
@@ -127,7 +141,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         owner_role=db.owner_role,
         app_role=db.app_role,
     )
-    yield Store("postgres", done.app_url, keys, db.admin_url)
+    postgres = Store("postgres", done.app_url, keys, db.admin_url)
+    yield postgres
+    postgres.close_all()
 
 
 @pytest.fixture

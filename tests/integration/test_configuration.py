@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder
+from eventsourcing.utils import Environment
 
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import LedgerError, PassphraseError
@@ -36,6 +37,7 @@ def test_application_built_from_os_environ_alone(
     for name, value in _environment(store).items():
         monkeypatch.setenv(name, value)
     app = LedgerApplication()
+    store.opened.append(app)
     teacher = SigningKey.generate()
     register_signer(
         app,
@@ -48,6 +50,7 @@ def test_application_built_from_os_environ_alone(
     note = Note.write(uuid4(), "from the environment")
     app.save(note, signed_by=Signing(teacher))
     follower = LedgerApplication()
+    store.opened.append(follower)
     assert follower.mapper.context.verify_on_read
     assert follower.repository.get(note.id).text == "from the environment"
 
@@ -59,7 +62,7 @@ def test_library_factory_builds_our_mapper_from_the_topic(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     env["MAPPER_TOPIC"] = "ledger.mapper:EnvelopeMapper"
-    factory = InfrastructureFactory.construct(env)  # type: ignore[arg-type]
+    factory = InfrastructureFactory.construct(Environment(LedgerApplication.name, env))
     mapper = factory.mapper(transcoder=JSONTranscoder())
     assert isinstance(mapper, EnvelopeMapper)
     first = factory.application_recorder().select_notifications(start=1, limit=1)[0]

@@ -33,9 +33,7 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def ledger(store: Store) -> Iterator[LedgerApplication]:
-    app = store.open(policy=TEST_POLICY)
-    yield app
-    app.close()
+    yield store.open(policy=TEST_POLICY)
 
 
 def _register(
@@ -188,7 +186,6 @@ def test_concurrent_append_one_wins_nothing_partial(
     with pytest.raises(ConcurrencyError, match="nothing was written"):
         other.save(bystander, second, signed_by=certifying)
     assert _rows(store) == before
-    other.close()
 
 
 def test_unsigned_save_is_refused(ledger: LedgerApplication, store: Store) -> None:
