@@ -13,7 +13,9 @@ import pytest
 PASSPHRASE = "cli-test-passphrase"
 
 
-def letopis(*args: str, passphrase: str = PASSPHRASE) -> subprocess.CompletedProcess[str]:
+def letopis(
+    *args: str, passphrase: str = PASSPHRASE
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LETOPIS_KEY_PASSPHRASE": passphrase, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
@@ -41,7 +43,14 @@ def _keys(where: list[str]) -> list[dict[str, object]]:
 
 def test_init_add_rotate_revoke_list(school: list[str]) -> None:
     added = letopis(
-        "keys", "add", "ivanova", *school, "--holder", "Ivanova", "--role", "teacher",
+        "keys",
+        "add",
+        "ivanova",
+        *school,
+        "--holder",
+        "Ivanova",
+        "--role",
+        "teacher",
         "--json",
     )
     assert added.returncode == 0, added.stderr
@@ -50,8 +59,14 @@ def test_init_add_rotate_revoke_list(school: list[str]) -> None:
     assert rotated.returncode == 0, rotated.stderr
     successor = json.loads(rotated.stdout)["key"]
     revoked = letopis(
-        "keys", "revoke", successor, *school, "--reason", "laptop stolen",
-        "--compromised-at", "2020-01-01",
+        "keys",
+        "revoke",
+        successor,
+        *school,
+        "--reason",
+        "laptop stolen",
+        "--compromised-at",
+        "2020-01-01",
     )
     assert revoked.returncode == 0, revoked.stderr
     keys = {k["key"]: k for k in _keys(school)}
@@ -73,7 +88,14 @@ def test_unknown_role_is_a_clear_error_and_writes_nothing(school: list[str]) -> 
 def test_wrong_passphrase_is_a_clear_error(school: list[str]) -> None:
     before = _keys(school)
     bad = letopis(
-        "keys", "add", "y", *school, "--holder", "Y", "--role", "teacher",
+        "keys",
+        "add",
+        "y",
+        *school,
+        "--holder",
+        "Y",
+        "--role",
+        "teacher",
         passphrase="wrong",
     )
     assert bad.returncode == 2

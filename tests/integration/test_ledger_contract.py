@@ -6,7 +6,6 @@ exactly as it was (compared row by row).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -32,8 +31,8 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-def ledger(store: Store) -> Iterator[LedgerApplication]:
-    yield store.open(policy=TEST_POLICY)
+def ledger(store: Store) -> LedgerApplication:
+    return store.open(policy=TEST_POLICY)
 
 
 def _register(
