@@ -67,7 +67,10 @@ def from_json(value: Any, hint: Any) -> Any:
         items = [from_json(v, item) for v in value]
         return items if origin is list else origin(items)
     if origin is dict:
-        return {k: from_json(v, args[1] if args else Any) for k, v in value.items()}
+        key_hint, value_hint = args if args else (Any, Any)
+        return {
+            from_json(k, key_hint): from_json(v, value_hint) for k, v in value.items()
+        }
     if isinstance(hint, type):
         return _from_scalar(value, hint)
     return value
@@ -92,10 +95,7 @@ def _from_scalar(value: Any, hint: type) -> Any:
     if issubclass(hint, enum.Enum):
         return hint(value)
     if dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        return hint(
-            **{f.name: from_json(value[f.name], hints[f.name]) for f in _fields(hint)}
-        )
+        return hint(**_checked_fields(hint, value))
     return value
 
 
@@ -110,10 +110,32 @@ def event_data(event: object) -> dict[str, Any]:
 
 def event_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """Field values for an event class rebuilt from its ``data`` object."""
-    hints = _hints(cls)
+    hints = {k: v for k, v in _hints(cls).items() if k not in BASE_FIELDS}
+    return _rebuilt(cls, hints, data)
+
+
+def _checked_fields(cls: type, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        msg = f"{cls.__qualname__} must be a JSON object, not {type(value).__name__}"
+        raise EnvelopeError(msg)
+    return _rebuilt(cls, {f.name: _hints(cls)[f.name] for f in _fields(cls)}, value)
+
+
+def _rebuilt(cls: type, hints: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(hints)
     if unknown:
         msg = f"{cls.__qualname__} has no fields {sorted(unknown)}"
+        raise EnvelopeError(msg)
+    required = {
+        f.name
+        for f in _fields(cls)
+        if f.name in hints
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    }
+    missing = required - set(data)
+    if missing:
+        msg = f"{cls.__qualname__} is missing fields {sorted(missing)}"
         raise EnvelopeError(msg)
     return {name: from_json(v, hints[name]) for name, v in data.items()}
 

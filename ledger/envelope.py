@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 import rfc8785
 
@@ -24,6 +26,8 @@ EVENT_DOMAIN = b"letopis/event/v1\n"
 SNAPSHOT_DOMAIN = b"letopis/snapshot/v1\n"
 SIGNATURE_ALG = "ed25519"
 HASH_PREFIX = "sha256:"
+_KEY_ID = re.compile(r"[0-9a-f]{32}")
+_RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 _FIELDS = {"v", "log", "stream", "seq", "prev", "type", "at", "data", "sigs"}
 _SNAPSHOT_FIELDS = {"v", "log", "stream", "seq", "head", "type", "at", "data", "sigs"}
 
@@ -61,12 +65,13 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         msg = f"time {moment.isoformat()} has no timezone; only aware times are allowed"
         raise EnvelopeError(msg)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(text: str) -> datetime:
     """The inverse of :func:`format_time`; accepts any RFC 3339 UTC ``Z`` time."""
-    if not isinstance(text, str) or not text.endswith("Z"):
+    if not isinstance(text, str) or not _RFC3339_UTC.fullmatch(text):
         msg = f"time {text!r} is not an RFC 3339 UTC time ending in 'Z'"
         raise EnvelopeError(msg)
     try:
@@ -89,11 +94,16 @@ class SignatureEntry:
 
     @property
     def raw(self) -> bytes:
+        """The signature bytes; only canonical base64 (padding bits zero) is read."""
         try:
-            return base64.b64decode(self.sig, validate=True)
+            raw = base64.b64decode(self.sig, validate=True)
         except ValueError as e:
             msg = f"signature by key {self.key} is not valid base64"
             raise EnvelopeError(msg) from e
+        if len(raw) != 64 or base64.b64encode(raw).decode() != self.sig:
+            msg = f"signature by key {self.key} must be 64 bytes in canonical base64"
+            raise EnvelopeError(msg)
+        return raw
 
 
 @dataclass(frozen=True)
@@ -193,15 +203,16 @@ def parse(stored: bytes, *, kind: str = "event") -> Envelope:
 
 
 def _from_json(obj: dict[str, Any], kind: str) -> Envelope:
-    link = obj["head" if kind == "snapshot" else "prev"]
+    link_name = "head" if kind == "snapshot" else "prev"
+    link = obj[link_name]
     checks: list[tuple[str, bool, str]] = [
-        ("v", obj["v"] == VERSION, f"the number {VERSION}"),
+        ("v", type(obj["v"]) is int and obj["v"] == VERSION, f"the integer {VERSION}"),
         ("log", isinstance(obj["log"], str) and obj["log"] != "", "a non-empty string"),
-        ("stream", isinstance(obj["stream"], str), "a UUID string"),
+        ("stream", _is_uuid(obj["stream"]), "a lowercase hyphenated UUID"),
         ("seq", _is_positive_int(obj["seq"]), "an integer from 1"),
-        ("prev", link is None or _is_hash(link), "null or 'sha256:<64 hex>'"),
+        (link_name, link is None or _is_hash(link), "null or 'sha256:<64 hex>'"),
         ("type", isinstance(obj["type"], str) and obj["type"] != "", "a type name"),
-        ("at", isinstance(obj["at"], str), "an RFC 3339 UTC time"),
+        ("at", _is_time(obj["at"]), "an RFC 3339 UTC time ending in 'Z'"),
         ("data", isinstance(obj["data"], dict), "a JSON object"),
         ("sigs", isinstance(obj["sigs"], list), "a list of signatures"),
     ]
@@ -209,7 +220,6 @@ def _from_json(obj: dict[str, Any], kind: str) -> Envelope:
         if not ok:
             msg = f"envelope field {name!r} is {obj.get(name)!r}; it must be {allowed}"
             raise EnvelopeError(msg)
-    parse_time(obj["at"])
     return Envelope(
         log=obj["log"],
         stream=obj["stream"],
@@ -231,7 +241,29 @@ def _signature_from_json(obj: Any) -> SignatureEntry:
     ):
         msg = f"signature {obj!r} must be an object with string 'key', 'alg', 'sig'"
         raise EnvelopeError(msg)
-    return SignatureEntry(key=obj["key"], alg=obj["alg"], sig=obj["sig"])
+    if not _KEY_ID.fullmatch(obj["key"]):
+        msg = f"signature key {obj['key']!r} must be a key id: 32 lowercase hex digits"
+        raise EnvelopeError(msg)
+    entry = SignatureEntry(key=obj["key"], alg=obj["alg"], sig=obj["sig"])
+    entry.raw  # noqa: B018 - rejects non-canonical base64 now, not at verification
+    return entry
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str) or not _RFC3339_UTC.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _is_positive_int(value: Any) -> bool:

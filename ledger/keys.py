@@ -26,7 +26,7 @@ from ledger.errors import PassphraseError, SignatureError, TrustError
 
 PASSPHRASE_ENV = "LETOPIS_KEY_PASSPHRASE"  # noqa: S105 - a variable name
 DEMO_PASSPHRASE = "letopis-demo-passphrase-not-for-real-schools"  # noqa: S105
-_LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_LABEL = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 class SigningKey:
@@ -131,8 +131,11 @@ class KeyDirectory:
             msg = f"no passphrase: set {PASSPHRASE_ENV} to protect the private keys"
             raise PassphraseError(msg)
         root = Path(path)
-        if (root / "letopis.json").exists():
-            msg = f"{root} already holds a key directory; refusing to overwrite it"
+        if (root / "letopis.json").exists() or (root / "log.key.pem").exists():
+            msg = (
+                f"{root} already holds a key directory (or a log key left by an "
+                "interrupted init); refusing to overwrite it: move it aside first"
+            )
             raise TrustError(msg)
         (root / "signers").mkdir(parents=True, exist_ok=True)
         log_key = SigningKey.generate()
@@ -196,7 +199,7 @@ class KeyDirectory:
 
 
 def _checked_label(label: str) -> str:
-    if not _LABEL.match(label):
+    if not _LABEL.fullmatch(label):
         msg = (
             f"signer label {label!r} is not allowed: use 1-64 characters of "
             "lowercase latin letters, digits, '.', '_' or '-', starting with a "
