@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ledger projections api verify tests bench
 	$(BIN)/ruff format --check ledger projections api verify tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
@@ -60,11 +60,11 @@ class SigningEventStore(EventStore[UUID]):
             msg = "refusing to append unsigned events: pass signed_by=Signing(...)"
             raise LedgerError(msg)
         envelopes = self._sign(domain_events, signed_by)
-        stored = [_stored(e) for e in envelopes]
+        stored = [_stored(e, data) for e, data in envelopes]
         try:
             ids = self.recorder.insert_events(stored, **kwargs)
         except IntegrityError as e:
-            names = ", ".join(e.name for e in envelopes[:3])
+            names = ", ".join(e.name for e, _ in envelopes[:3])
             msg = (
                 f"another writer appended to the same stream first ({names}); "
                 "nothing was written: reload the record and try again"
@@ -78,7 +78,8 @@ class SigningEventStore(EventStore[UUID]):
 
     def _sign(
         self, events: Sequence[DomainEventProtocol[UUID]], signing: Signing
-    ) -> list[Envelope]:
+    ) -> list[tuple[Envelope, bytes]]:
+        """Each event as a signed envelope with its stored bytes, in order."""
         records = self._signer_records(signing)
         heads: dict[UUID, str] = {}
         envelopes = []
@@ -89,9 +90,12 @@ class SigningEventStore(EventStore[UUID]):
                 prev = heads.get(stream) or self.mapper.head_of(stream, seq - 1)
             unsigned = self.mapper.envelope_for(event, prev=prev)
             self._authorize(unsigned, records)
-            envelope = unsigned.signed_by(*signing.signers)
-            heads[stream] = content_hash(envelope.to_bytes())
-            envelopes.append(envelope)
+            envelope = unsigned.signed_by(
+                *signing.signers, message=unsigned.signing_input()
+            )
+            data = envelope.to_bytes()
+            heads[stream] = content_hash(data)
+            envelopes.append((envelope, data))
         return envelopes
 
     def _signer_records(self, signing: Signing) -> list[KeyRecord]:
@@ -112,12 +116,12 @@ class SigningEventStore(EventStore[UUID]):
         policy.check_cosigners(envelope.type, [c.roles for c in cosigners])
 
 
-def _stored(envelope: Envelope) -> StoredEvent:
+def _stored(envelope: Envelope, data: bytes) -> StoredEvent:
     return StoredEvent(
         originator_id=UUID(envelope.stream),
         originator_version=envelope.seq,
         topic=envelope.type,
-        state=envelope.to_bytes(),
+        state=data,
     )
 
 
@@ -157,7 +161,7 @@ class LedgerApplication(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.mapper.attach(self._fetch_stored)
-        self.context.registry.attach(self._load_signer_key)
+        self.context.registry.attach(self._load_signer_key, self._has_newer_events)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         environment = super().construct_env(name, env)
@@ -189,8 +193,11 @@ class LedgerApplication(Application[UUID]):
         return found[0] if found else None
 
     def _load_signer_key(self, stream: UUID) -> SignerKey | None:
-        try:
-            signer: SignerKey = self.repository.get(stream)
-        except AggregateNotFoundError:
-            return None
-        return signer
+        """A key stream replayed from its (at most a few) events, no snapshot."""
+        signer: Any = None
+        for event in self.events.get(stream):
+            signer = cast(Any, event).mutate(signer)
+        return cast(SignerKey | None, signer)
+
+    def _has_newer_events(self, stream: UUID, version: int) -> bool:
+        return bool(self.recorder.select_events(stream, gt=version, limit=1))

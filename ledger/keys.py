@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import nacl.bindings
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -38,6 +39,14 @@ class SigningKey:
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         self._key_id = key_id(self.public_bytes)
+        # libsodium signs about 1.5x faster here; Ed25519 is deterministic, so
+        # the signature bytes are the same as cryptography's.
+        seed = private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        self._sodium_secret = seed + self.public_bytes  # libsodium's secret key form
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -57,7 +66,8 @@ class SigningKey:
         return key_id(public_key)
 
     def sign(self, message: bytes) -> bytes:
-        return self._private.sign(message)
+        signed: bytes = nacl.bindings.crypto_sign(message, self._sodium_secret)
+        return signed[:64]
 
     def to_encrypted_pem(self, passphrase: str) -> bytes:
         return self._private.private_bytes(

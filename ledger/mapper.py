@@ -57,6 +57,7 @@ class LedgerContext:
     registry: KeyRegistry
     verify_on_read: bool = False
     _log_key: SigningKey | None = field(default=None, repr=False)
+    _origin: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | Any) -> LedgerContext:
@@ -81,7 +82,9 @@ class LedgerContext:
 
     @property
     def origin(self) -> str:
-        return self.keys.origin
+        if self._origin is None:
+            self._origin = self.keys.origin
+        return self._origin
 
     def log_key(self) -> SigningKey:
         if self._log_key is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +22,9 @@ class SigningPolicy:
 
     roles: Mapping[str, tuple[str, ...]]
     cosign: Mapping[str, tuple[str, ...]]
+    _allowed: dict[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> SigningPolicy:
@@ -35,13 +38,17 @@ class SigningPolicy:
             cosign={t: tuple(r) for t, r in raw.get("cosign", {}).items()},
         )
 
-    def roles_for(self, event_type: str) -> set[str]:
+    def roles_for(self, event_type: str) -> frozenset[str]:
         """Every role allowed to author ``event_type``."""
-        return {
-            role
-            for role, patterns in self.roles.items()
-            if any(_matches(p, event_type) for p in patterns)
-        }
+        allowed = self._allowed.get(event_type)
+        if allowed is None:
+            allowed = frozenset(
+                role
+                for role, patterns in self.roles.items()
+                if any(_matches(p, event_type) for p in patterns)
+            )
+            self._allowed[event_type] = allowed
+        return allowed
 
     def check_author(self, event_type: str, key: str, roles: Iterable[str]) -> None:
         held = set(roles)

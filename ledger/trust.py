@@ -175,18 +175,32 @@ class KeyRegistry:
     def __init__(self, anchors: dict[str, KeyRecord]) -> None:
         self.anchors = anchors
         self._load: Callable[[UUID], SignerKey | None] | None = None
-        self._cache: dict[str, KeyRecord] = {}
+        self._newer: Callable[[UUID, int], bool] | None = None
+        self._cache: dict[str, tuple[KeyRecord, int]] = {}
 
-    def attach(self, load: Callable[[UUID], SignerKey | None]) -> None:
-        """Give the registry a way to read key streams (set by the application)."""
+    def attach(
+        self,
+        load: Callable[[UUID], SignerKey | None],
+        newer: Callable[[UUID, int], bool],
+    ) -> None:
+        """Give the registry a way to read key streams (set by the application):
+        ``load`` replays a key stream, ``newer`` says whether a stream has events
+        after a version."""
         self._load = load
+        self._newer = newer
 
     def get(self, key: str, *, fresh: bool = False) -> KeyRecord:
-        """The record of ``key``; ``fresh`` re-reads its stream (used on append)."""
+        """The record of ``key``; ``fresh`` makes sure no later event (such as a
+        revocation appended by another process) is missed: used on append."""
         if key in self.anchors:
             return self.anchors[key]
-        if not fresh and key in self._cache:
-            return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not None:
+            record, version = cached
+            if not fresh or self._newer is None:
+                return record
+            if not self._newer(key_stream_id(key), version):
+                return record
         signer = self._load(key_stream_id(key)) if self._load else None
         if signer is None:
             msg = (
@@ -195,5 +209,5 @@ class KeyRegistry:
             )
             raise UnknownKeyError(msg)
         record = signer.record()
-        self._cache[key] = record
+        self._cache[key] = (record, signer.version)
         return record
