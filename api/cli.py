@@ -26,6 +26,7 @@ from ledger.envelope import parse_time
 from ledger.errors import LedgerError
 from ledger.keyring import list_signers, register_signer, revoke_signer, rotate_signer
 from ledger.keys import PASSPHRASE_ENV, KeyDirectory, SigningKey
+from ledger.log import Sealer
 from ledger.store import open_ledger
 from ledger.trust import KeyRecord
 
@@ -94,7 +95,8 @@ def _time(value: str | None, name: str) -> datetime | None:
         raise LedgerError(msg) from e
 
 
-def _open(store: str, keys: Path) -> LedgerApplication:
+def open_app(store: str, keys: Path) -> LedgerApplication:
+    """The ledger on ``store`` with verification on read, for one command."""
     return open_ledger(store, keys=keys, passphrase=_passphrase(), verify_on_read=True)
 
 
@@ -137,7 +139,7 @@ def init(
 @reports_errors
 def keys_list(store: StoreOpt, keys: KeysOpt, as_json: JsonOpt = False) -> None:
     """Every registered key with its holder, roles and validity window."""
-    ledger = _open(store, keys)
+    ledger = open_app(store, keys)
     try:
         records = list_signers(ledger)
     finally:
@@ -172,7 +174,7 @@ def keys_add(
 ) -> None:
     """Register a signer key (a new one kept in the key directory, or a given one)."""
     directory = KeyDirectory.open(keys, _passphrase())
-    ledger = _open(store, keys)
+    ledger = open_app(store, keys)
     new_key = None if public_key else SigningKey.generate()
     try:
         if new_key is not None:
@@ -188,6 +190,7 @@ def keys_add(
         )
         if new_key is not None:
             directory.add_signer(label, new_key)
+        Sealer(ledger).seal()
     finally:
         ledger.close()
     _print_record(record, as_json)
@@ -207,7 +210,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a signer key from now on (and void it from --compromised-at)."""
     directory = KeyDirectory.open(keys, _passphrase())
-    ledger = _open(store, keys)
+    ledger = open_app(store, keys)
     try:
         revoke_signer(
             ledger,
@@ -217,6 +220,7 @@ def keys_revoke(
             compromised_at=_time(compromised_at, "--compromised-at"),
             reason=reason,
         )
+        Sealer(ledger).seal()
     finally:
         ledger.close()
     out.print(f"key {key} revoked")
@@ -233,7 +237,7 @@ def keys_rotate(
 ) -> None:
     """Replace a key by a new one: old revoked and successor registered at once."""
     directory = KeyDirectory.open(keys, _passphrase())
-    ledger = _open(store, keys)
+    ledger = open_app(store, keys)
     successor = SigningKey.generate()
     try:
         directory.check_new_label(label)
@@ -245,6 +249,7 @@ def keys_rotate(
             at=datetime.now(UTC),
         )
         directory.add_signer(label, successor)
+        Sealer(ledger).seal()
     finally:
         ledger.close()
     _print_record(record, as_json)
@@ -309,7 +314,7 @@ def _keys_table(records: list[KeyRecord]) -> Table:
 
 def main() -> None:
     """Entry point of the `letopis` console script."""
-    from api import demo  # noqa: F401 - registers the demo command
+    from api import demo, log_commands  # noqa: F401 - register their commands
 
     app(prog_name="letopis")
     sys.exit(0)

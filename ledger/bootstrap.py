@@ -16,10 +16,11 @@ from pathlib import Path
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import TrustError
 from ledger.keys import KeyDirectory
+from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES
 from ledger.store import StoreURL, open_ledger, parse_store_url
 from ledger.trust import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 
-SQLITE_TABLES = ("stored_events", "stored_snapshots")
+SQLITE_TABLES = ("stored_events", "stored_snapshots", *SQLITE_LOG_TABLES)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def _prepare_sqlite(store: StoreURL, keys: Path | str, passphrase: str) -> None:
     connection = sqlite3.connect(store.sqlite_path)
     try:
         with connection:
+            for statement in SQLITE_LOG_SCHEMA:
+                connection.execute(statement)
             for table in SQLITE_TABLES:
                 for action in ("UPDATE", "DELETE"):
                     connection.execute(_sqlite_trigger(table, action))

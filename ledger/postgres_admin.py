@@ -32,6 +32,7 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
+from ledger.log import POSTGRES_LOG_TABLES, postgres_log_schema
 from ledger.store import StoreURL
 
 NAME_RULE = "a lowercase identifier: a-z, 0-9 and _, not starting with a digit"
@@ -86,10 +87,12 @@ class Tables:
     schema: str
     events: str
     snapshots: str
+    log: tuple[str, ...] = POSTGRES_LOG_TABLES
 
     @property
-    def both(self) -> tuple[str, str]:
-        return (self.events, self.snapshots)
+    def all(self) -> tuple[str, ...]:
+        """Every append-only table: events, snapshots and the Merkle log's."""
+        return (self.events, self.snapshots, *self.log)
 
     def ident(self, table: str) -> sql.Identifier:
         return sql.Identifier(self.schema, table)
@@ -127,6 +130,8 @@ def prepare_postgres(store: StoreURL, roles: PostgresRoles) -> str:
     step = "install triggers and grants"
     with _admin_connection(store) as conn, _converted(step), conn.transaction():
         _set_role(conn, roles.owner)
+        for statement in postgres_log_schema(tables.schema):
+            conn.execute(sql.SQL(statement))
         _install_triggers(conn, tables)
         _grant(conn, tables, roles.app)
     # 6. The URL the application uses from now on.
@@ -353,7 +358,7 @@ def _install_triggers(conn: Connection, tables: Tables) -> None:
             "that names the event it corrects'; END $$"
         ).format(function)
     )
-    for table in tables.both:
+    for table in tables.all:
         for action, level in (
             ("UPDATE", "ROW"),
             ("DELETE", "ROW"),
@@ -374,7 +379,7 @@ def _install_triggers(conn: Connection, tables: Tables) -> None:
 def _grant(conn: Connection, tables: Tables, app_role: str) -> None:
     """Exactly what the application needs; REVOKE first, so re-runs converge."""
     app = sql.Identifier(app_role)
-    both = sql.SQL(", ").join(tables.ident(t) for t in tables.both)
+    both = sql.SQL(", ").join(tables.ident(t) for t in tables.all)
     conn.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM PUBLIC, {}").format(both, app))
     conn.execute(sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(both, app))
     lock = _lock_privilege(conn)

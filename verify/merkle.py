@@ -24,6 +24,8 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import NoReturn
 
+from verify.errors import VerificationError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -57,7 +59,7 @@ SubtreeHashGetter = Callable[[int, int], bytes]
 """``get_subtree_hash(start, end)``: the Merkle tree hash of leaves ``[start, end)``."""
 
 
-class MerkleProofError(ValueError):
+class MerkleProofError(VerificationError, ValueError):
     """A Merkle inclusion or consistency proof does not verify; the message says why."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,20 +22,29 @@ from psycopg import sql
 
 from ledger.bootstrap import Initialised, initialise
 from ledger.errors import LedgerError
+from ledger.keyring import register_signer
+from ledger.keys import KeyDirectory, SigningKey
+from ledger.log import Sealer
 from ledger.postgres_admin import (
     AdminPrivilegeError,
     PostgresRoles,
     PostgresSetupError,
     prepare_postgres,
 )
-from ledger.store import parse_store_url
+from ledger.store import open_ledger, parse_store_url
 from tests.conftest import ORIGIN, PASSPHRASE, PG_ADMIN, PostgresDatabase
 
 SCHEMA = "letopis"
 EVENTS = "letopis_events"
 SNAPSHOTS = "letopis_snapshots"
-TABLES = (EVENTS, SNAPSHOTS)
+LOG_TABLES = ("letopis_log_leaves", "letopis_log_nodes", "letopis_log_checkpoints")
+TABLES = (EVENTS, SNAPSHOTS, *LOG_TABLES)
 MAINTAIN_SINCE = 170000
+UPDATABLE = {
+    "letopis_log_leaves": "stream",
+    "letopis_log_nodes": "hash",
+    "letopis_log_checkpoints": "note",
+}
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -89,13 +99,14 @@ def _table(name: str) -> sql.Identifier:
 
 def _rows(conn: Connection, table: str) -> list[tuple[Any, ...]]:
     """Every stored row with its exact bytes, in a stable order."""
-    query = sql.SQL("SELECT * FROM {} ORDER BY originator_id, originator_version")
+    query = sql.SQL("SELECT * FROM {} ORDER BY 1, 2")
     return conn.execute(query.format(_table(table))).fetchall()
 
 
 def _statement(action: str, table: str) -> sql.Composed:
+    column = UPDATABLE.get(table, "topic")
     template = {
-        "UPDATE": "UPDATE {} SET topic = 'forged'",
+        "UPDATE": "UPDATE {} SET " + column + " = 'forged'",
         "DELETE": "DELETE FROM {}",
         "TRUNCATE": "TRUNCATE {}",
     }[action]
@@ -108,12 +119,27 @@ def _refusal(action: str, table: str) -> str:
 
 @pytest.fixture
 def ready(postgres_database: PostgresDatabase, tmp_path: Path) -> Ready:
-    """An initialised store with the first event and one snapshot row.
+    """An initialised store with two events, one snapshot row, and a sealed log.
 
     The snapshot row is appended raw by the application role (which may INSERT),
-    so that row-level triggers on the snapshot table have a row to refuse.
+    so that row-level triggers on the snapshot table have a row to refuse; the
+    seal gives the log tables two leaves, one subtree and a checkpoint.
     """
     done = _init(postgres_database, tmp_path / "keys")
+    app = open_ledger(done.app_url, keys=tmp_path / "keys", passphrase=PASSPHRASE)
+    try:
+        teacher = SigningKey.generate()
+        register_signer(
+            app,
+            KeyDirectory.open(tmp_path / "keys", PASSPHRASE).log_key(),
+            public_key=teacher.public_bytes,
+            holder="teacher",
+            roles=("teacher",),
+            valid_from=datetime.now(UTC),
+        )
+        Sealer(app).seal()
+    finally:
+        app.close()
     with _connect(done.app_url) as conn:
         conn.execute(
             sql.SQL(
@@ -134,7 +160,7 @@ def test_init_returns_the_application_role_url(ready: Ready) -> None:
 def test_app_role_appends_through_the_application(ready: Ready) -> None:
     with _connect(ready.done.app_url) as conn:
         count = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_table(EVENTS)))
-        assert count.fetchone() == (1,)
+        assert count.fetchone() == (2,)
 
 
 def test_app_role_holds_exactly_the_needed_privileges(ready: Ready) -> None:
@@ -154,6 +180,11 @@ def test_app_role_holds_exactly_the_needed_privileges(ready: Ready) -> None:
         (EVENTS, lock),
         (SNAPSHOTS, "SELECT"),
         (SNAPSHOTS, "INSERT"),
+        *(
+            (table, privilege)
+            for table in LOG_TABLES
+            for privilege in ("SELECT", "INSERT")
+        ),
     }
     assert schema_create == (False,)
 
@@ -249,7 +280,7 @@ def test_init_twice_is_idempotent(ready: Ready) -> None:
     assert not again.created_keys
     with _connect(again.app_url) as conn:
         assert _rows(conn, EVENTS) == events_before
-    assert len(events_before) == 1
+    assert len(events_before) == 2
 
 
 def _catalog_state(ready: Ready) -> list[Any]:
