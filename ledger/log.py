@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
+from psycopg.errors import UniqueViolation
 
 from ledger.application import LedgerApplication
 from ledger.envelope import format_time
@@ -203,7 +204,11 @@ class LogStore:
                         ),
                         list(nodes),
                     )
-        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as e:
+        except (
+            PersistenceIntegrityError,
+            sqlite3.IntegrityError,
+            UniqueViolation,
+        ) as e:
             msg = "another sealer appended these leaves first"
             raise LogConflictError(msg) from e
 
@@ -260,7 +265,11 @@ class LogStore:
                         checkpoint.signed_at,
                     ),
                 )
-        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as e:
+        except (
+            PersistenceIntegrityError,
+            sqlite3.IntegrityError,
+            UniqueViolation,
+        ) as e:
             msg = f"a checkpoint of size {checkpoint.size} was signed already"
             raise LogConflictError(msg) from e
 
@@ -392,6 +401,9 @@ class Sealer:
     ) -> StoredCheckpoint:
         """Append every pending event as a leaf; sign a checkpoint if the tree grew."""
         with self._lock:
+            latest = self.store.latest_checkpoint()
+            if latest is not None:
+                self._check_extends(latest, self.store.size())
             while self.append_pending(progress=progress):
                 pass
             return self._checkpoint()
@@ -457,6 +469,16 @@ class Sealer:
         self, latest: StoredCheckpoint, size: int, root: bytes
     ) -> None:
         """Refuse to sign unless the new tree extends the one signed before."""
+        self._check_extends(latest, size)
+        proof = self.tree.consistency_proof(latest.size, size)
+        try:
+            merkle.verify_consistency(latest.size, size, proof, latest.root, root)
+        except merkle.MerkleProofError as e:
+            msg = f"refusing to sign: size {size} does not extend {latest.size}: {e}"
+            raise LogIntegrityError(msg) from e
+
+    def _check_extends(self, latest: StoredCheckpoint, size: int) -> None:
+        """The stored tree still holds, unchanged, what ``latest`` signed."""
         if size < latest.size:
             msg = (
                 f"refusing to sign: the log has {size} leaves but a checkpoint of "
@@ -469,12 +491,6 @@ class Sealer:
                 "differs from the checkpoint signed then; the log was altered"
             )
             raise LogIntegrityError(msg)
-        proof = self.tree.consistency_proof(latest.size, size)
-        try:
-            merkle.verify_consistency(latest.size, size, proof, latest.root, root)
-        except merkle.MerkleProofError as e:
-            msg = f"refusing to sign: size {size} does not extend {latest.size}: {e}"
-            raise LogIntegrityError(msg) from e
 
     def latest(self) -> StoredCheckpoint | None:
         return self.store.latest_checkpoint()
