@@ -16,7 +16,6 @@ and a restarted sealer resumes after the last sealed notification.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,16 +23,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
-from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
-from psycopg.errors import UniqueViolation
 
 from ledger.application import LedgerApplication
 from ledger.envelope import format_time
 from ledger.errors import LedgerError
 from ledger.keys import SigningKey
+from ledger.sqlstore import DUPLICATE_ERRORS, SqlStore
 from ledger.store import parse_store_url
 from verify import merkle
 from verify.note import checkpoint_body, signed_note
@@ -117,31 +113,10 @@ class LogStore:
     """The log's tables in the event store's own datastore (SQLite or PostgreSQL)."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
-        if isinstance(recorder, PostgresApplicationRecorder):
-            schema = recorder.datastore.schema
-            self._tables = tuple(f'"{schema}".{t}' for t in POSTGRES_LOG_TABLES)
-            self._mark = "%s"
-        elif isinstance(recorder, SQLiteApplicationRecorder):
-            self._tables = SQLITE_LOG_TABLES
-            self._mark = "?"
-        else:
-            msg = f"the Merkle log needs a SQLite or PostgreSQL store, not {recorder}"
-            raise LogError(msg)
-        self._datastore: Any = recorder.datastore
-
-    def _sql(self, text: str) -> str:
-        leaves, nodes, checkpoints = self._tables
-        return (
-            text.replace("{leaves}", leaves)
-            .replace("{nodes}", nodes)
-            .replace("{checkpoints}", checkpoints)
-            .replace("?", self._mark)
-        )
+        self._sql = SqlStore(recorder, ("log_leaves", "log_nodes", "log_checkpoints"))
 
     def _query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._sql(text), tuple(params))
-            return list(cursor.fetchall())
+        return self._sql.query(_named(text), params)
 
     def size(self) -> int:
         rows = self._query("SELECT MAX(leaf_index) AS m FROM {leaves}")
@@ -186,9 +161,9 @@ class LogStore:
     ) -> None:
         """Insert leaves and the subtrees they complete, in one transaction."""
         try:
-            with self._datastore.transaction(commit=True) as cursor:
+            with self._sql.transaction() as cursor:
                 cursor.executemany(
-                    self._sql(
+                    _named(
                         "INSERT INTO {leaves} (leaf_index, notification_id, stream, "
                         "seq, leaf_hash) VALUES (?, ?, ?, ?, ?)"
                     ),
@@ -197,18 +172,11 @@ class LogStore:
                         for x in leaves
                     ],
                 )
-                if nodes:
-                    cursor.executemany(
-                        self._sql(
-                            "INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)"
-                        ),
-                        list(nodes),
-                    )
-        except (
-            PersistenceIntegrityError,
-            sqlite3.IntegrityError,
-            UniqueViolation,
-        ) as e:
+                cursor.executemany(
+                    _named("INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)"),
+                    list(nodes),
+                )
+        except DUPLICATE_ERRORS as e:
             msg = "another sealer appended these leaves first"
             raise LogConflictError(msg) from e
 
@@ -252,9 +220,9 @@ class LogStore:
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
         try:
-            with self._datastore.transaction(commit=True) as cursor:
+            with self._sql.transaction() as cursor:
                 cursor.execute(
-                    self._sql(
+                    _named(
                         "INSERT INTO {checkpoints} (tree_size, root, note, signed_at) "
                         "VALUES (?, ?, ?, ?)"
                     ),
@@ -265,13 +233,18 @@ class LogStore:
                         checkpoint.signed_at,
                     ),
                 )
-        except (
-            PersistenceIntegrityError,
-            sqlite3.IntegrityError,
-            UniqueViolation,
-        ) as e:
+        except DUPLICATE_ERRORS as e:
             msg = f"a checkpoint of size {checkpoint.size} was signed already"
             raise LogConflictError(msg) from e
+
+
+def _named(text: str) -> str:
+    """This module's short table names to the SqlStore's ``{log_*}`` names."""
+    return (
+        text.replace("{leaves}", "{log_leaves}")
+        .replace("{nodes}", "{log_nodes}")
+        .replace("{checkpoints}", "{log_checkpoints}")
+    )
 
 
 def _leaf(row: Any) -> Leaf:

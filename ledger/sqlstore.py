@@ -1,0 +1,95 @@
+"""Plain SQL beside the event tables, in the store's own datastore.
+
+The Merkle log and the projections keep tables next to the events. This module
+speaks both dialects: SQL is written once with ``?`` placeholders and
+``{name}`` table references, and becomes PostgreSQL (``%s``, schema-qualified
+names) or SQLite as the store needs. Driver errors are converted here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.errors import UniqueViolation
+
+from ledger.errors import LedgerError
+
+#: Errors the datastores raise when a unique or primary key is violated.
+DUPLICATE_ERRORS = (PersistenceIntegrityError, sqlite3.IntegrityError, UniqueViolation)
+
+
+class SqlStoreError(LedgerError):
+    """The store is not one these tables can live in."""
+
+
+class Transaction:
+    """A cursor that takes SQL in the portable form."""
+
+    def __init__(self, store: SqlStore, cursor: Any) -> None:
+        self._store = store
+        self._cursor = cursor
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._store.sql(text), tuple(params))
+
+    def fetch(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a query, each readable by column name."""
+        self._cursor.execute(self._store.sql(text), tuple(params))
+        return list(self._cursor.fetchall())
+
+    def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._store.sql(text), [tuple(r) for r in rows])
+
+
+class SqlStore:
+    """Tables named ``{name}`` in SQL, resolved for the recorder's dialect.
+
+    ``tables`` maps each logical name to its SQLite table name; on PostgreSQL
+    the table is ``<schema>.letopis_<sqlite name>`` in the recorder's schema, or
+    in ``postgres_schema`` when given.
+    """
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        tables: Sequence[str],
+        *,
+        postgres_schema: str | None = None,
+    ) -> None:
+        if isinstance(recorder, PostgresApplicationRecorder):
+            schema = postgres_schema or recorder.datastore.schema
+            self.names: Mapping[str, str] = {
+                t: f'"{schema}".letopis_{t}' for t in tables
+            }
+            self.dialect = "postgresql"
+        elif isinstance(recorder, SQLiteApplicationRecorder):
+            self.names = {t: t for t in tables}
+            self.dialect = "sqlite"
+        else:
+            msg = f"tables beside the events need SQLite or PostgreSQL, not {recorder}"
+            raise SqlStoreError(msg)
+        self._datastore: Any = recorder.datastore
+
+    def sql(self, text: str) -> str:
+        for name, qualified in self.names.items():
+            text = text.replace("{" + name + "}", qualified)
+        return text.replace("?", "%s") if self.dialect == "postgresql" else text
+
+    def query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows (by column name) of one read-only statement."""
+        with self._datastore.transaction(commit=False) as cursor:
+            return Transaction(self, cursor).fetch(text, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One committed transaction; rolled back if the block raises."""
+        with self._datastore.transaction(commit=True) as cursor:
+            yield Transaction(self, cursor)
