@@ -201,6 +201,16 @@ class EnvelopeMapper(Mapper[UUID]):
 
     # -- reading ---------------------------------------------------------------
 
+    def read(
+        self, stored_event: StoredEvent
+    ) -> tuple[Envelope, DomainEventProtocol[UUID]]:
+        """An event with its envelope (who signed it, when), for projections."""
+        envelope = parse(stored_event.state)
+        _check_columns(stored_event, envelope, snapshot=False)
+        if self.context.verify_on_read:
+            self.verify(envelope)
+        return envelope, _event_from(envelope)
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         snapshot = stored_event.topic == SNAPSHOT_TOPIC
         envelope = parse(stored_event.state, kind="snapshot" if snapshot else "event")

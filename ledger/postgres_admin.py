@@ -304,6 +304,30 @@ def _create_schema(conn: Connection, schema: str, roles: PostgresRoles) -> None:
     conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC, {}").format(name, app))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(name, app))
     conn.execute(sql.SQL("RESET ROLE"))
+    _create_views_schema(conn, views_schema(schema), roles)
+
+
+def views_schema(schema: str) -> str:
+    """The schema of the projections beside ``schema``: ``<schema>_views``."""
+    return f"{schema}_views"
+
+
+def _create_views_schema(conn: Connection, schema: str, roles: PostgresRoles) -> None:
+    """Projections are rebuilt by dropping and replaying them, so the application
+    role may create (and so drop) tables here; never in the events' schema."""
+    check_name("views schema", schema)
+    name, owner = sql.Identifier(schema), sql.Identifier(roles.owner)
+    conn.execute(
+        sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(name, owner)
+    )
+    _set_role(conn, roles.owner)
+    conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(name))
+    conn.execute(
+        sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(
+            name, sql.Identifier(roles.app)
+        )
+    )
+    conn.execute(sql.SQL("RESET ROLE"))
 
 
 # -- 3. tables --------------------------------------------------------------------

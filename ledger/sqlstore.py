@@ -36,8 +36,11 @@ class Transaction:
         self._store = store
         self._cursor = cursor
 
-    def execute(self, text: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, text: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
         self._cursor.execute(self._store.sql(text), tuple(params))
+        raw = getattr(self._cursor, "sqlite_cursor", self._cursor)
+        return int(raw.rowcount)
 
     def fetch(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         """The rows of a query, each readable by column name."""
