@@ -314,7 +314,8 @@ def _keys_table(records: list[KeyRecord]) -> Table:
 
 def main() -> None:
     """Entry point of the `letopis` console script."""
-    from api import demo, log_commands  # noqa: F401 - register their commands
+    import api.export_command  # noqa: F401 - registers `letopis export`
+    from api import demo, log_commands, verify_command  # noqa: F401 - register them
 
     app(prog_name="letopis")
     sys.exit(0)

@@ -1,0 +1,236 @@
+"""`letopis verify`: the independent verifier on a live store or an archive.
+
+The checks themselves live in ``verify/`` (which never imports the writer);
+this command only resolves the options, shows a progress bar while the
+verifier works, and prints a table per retention class and a verdict, or, with
+``--json``, exactly the verifier's JSON object (DESIGN §7). Exit codes: 0
+intact, 1 a problem was found, 2 bad usage or an unreadable store or archive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from api.cli import JsonOpt, app, err, out
+from verify.errors import VerificationError
+from verify.inputs import Inputs, gather, parse_moment
+from verify.report import Report
+from verify.state import default_state_path
+from verify.verifier import Verifier
+
+SIGNING_POLICY_ENV = "LETOPIS_SIGNING_POLICY"
+RETENTION_POLICY_ENV = "LETOPIS_RETENTION_POLICY"
+SHOWN_FINDINGS = 50
+
+PathOpt = Annotated[Path | None, typer.Option()]
+
+
+@app.command()
+def verify(
+    store: Annotated[
+        str | None,
+        typer.Option(help="sqlite:///path.db or postgresql://...; LETOPIS_STORE."),
+    ] = None,
+    archive: Annotated[
+        Path | None, typer.Option(help="An exported archive (a BagIt bag).")
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(help="Key directory whose log.pub is the anchor; LETOPIS_KEYS."),
+    ] = None,
+    log_key: Annotated[
+        Path | None,
+        typer.Option(help="The log key as a note verifier key file (the anchor)."),
+    ] = None,
+    trusted_checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint kept outside the log (e.g. from paper)."),
+    ] = None,
+    since_checkpoint: Annotated[
+        bool,
+        typer.Option(help="Skip signatures verified before; check the whole tree."),
+    ] = False,
+    state: Annotated[
+        Path | None, typer.Option(help="Where verified checkpoints are recorded.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes to use; default: all cores.")
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="The signing policy (signing.toml).")
+    ] = None,
+    retention: Annotated[
+        Path | None, typer.Option(help="The retention policy (retention.toml).")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Judge disposal as of this date or time.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify signatures, chains, the Merkle tree and checkpoints; report retention."""
+    try:
+        inputs = _inputs(
+            store, archive, keys, log_key, trusted_checkpoint, policy, retention
+        )
+        verifier = Verifier(
+            log_key=inputs.log_key,
+            policy=inputs.policy,
+            retention=inputs.retention,
+            trusted_checkpoint=inputs.trusted_checkpoint,
+            state_file=state
+            or default_state_path(
+                inputs.log_key.origin, inputs.log_key.key_id, inputs.source.location
+            ),
+            since_checkpoint=since_checkpoint,
+            now=None if now is None else parse_moment(now),
+            workers=workers,
+        )
+        report = _run(verifier, inputs, quiet=as_json)
+    except VerificationError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(2) from e
+    try:
+        if as_json:
+            text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+            sys.stdout.write(text + "\n")
+        else:
+            _show(report)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (| head): no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _inputs(
+    store: str | None,
+    archive: Path | None,
+    keys: Path | None,
+    log_key: Path | None,
+    trusted: Path | None,
+    policy: Path | None,
+    retention: Path | None,
+) -> Inputs:
+    """The environment fills in only for a store: an archive brings its own."""
+    if store is None and archive is None:
+        store = os.environ.get("LETOPIS_STORE") or None
+    if store is not None and keys is None and os.environ.get("LETOPIS_KEYS"):
+        keys = Path(os.environ["LETOPIS_KEYS"])
+    return gather(
+        store=store,
+        archive=archive,
+        keys=keys,
+        log_key=log_key,
+        policy=policy,
+        retention=retention,
+        trusted_checkpoint=trusted,
+        default_policy=_default_policy("signing", SIGNING_POLICY_ENV),
+        default_retention=_default_policy("retention", RETENTION_POLICY_ENV),
+    )
+
+
+def _default_policy(name: str, variable: str) -> Path:
+    """The policy the school's ledger runs with: configured, or the packaged one."""
+    configured = os.environ.get(variable)
+    if configured:
+        return Path(configured)
+    return Path(str(resources.files("ledger").joinpath(f"policies/{name}.toml")))
+
+
+def _run(verifier: Verifier, inputs: Inputs, *, quiet: bool) -> Report:
+    try:
+        with Progress(
+            TextColumn("verifying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+            console=err,
+            disable=quiet,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+            return verifier.audit(
+                inputs.source,
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total
+                ),
+            )
+    finally:
+        inputs.source.close()
+
+
+def _show(report: Report) -> None:
+    root = report.to_json()["root"] or "—"
+    out.print(f"[bold]{report.origin}[/bold]: {report.source}", highlight=False)
+    independent = (
+        "" if report.anchor_independent else " [yellow](not independent)[/yellow]"
+    )
+    out.print(
+        f"trust anchor: log key {report.anchor_key} from {report.anchor_source}"
+        f"{independent}",
+        highlight=False,
+    )
+    out.print(f"tree: {report.tree_size} leaves, root {root}", highlight=False)
+    checked = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.checked.items())
+    out.print(f"checked: {checked}", highlight=False)
+    out.print(_retention_table(report))
+    if report.findings:
+        out.print(_findings_table(report))
+    for note in report.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    colour = "green" if report.ok else "red"
+    out.print(f"[bold {colour}]{report.verdict()}[/bold {colour}]", highlight=False)
+
+
+def _retention_table(report: Report) -> Table:
+    table = Table(title="Retention classes (DESIGN §6)")
+    for column in ("class", "keep", "events", "intact", "oldest", "expires", "due"):
+        table.add_column(
+            column, justify="right" if column in ("events", "intact", "due") else "left"
+        )
+    for row in report.retention:
+        keep = "—" if row.keep_years is None else f"{row.keep_years} y ({row.clock})"
+        intact = str(row.intact)
+        if row.intact != row.events:
+            intact = f"[red]{intact}[/red]"
+        table.add_row(
+            row.name,
+            keep,
+            str(row.events),
+            intact,
+            (row.oldest or "—")[:10],
+            row.expires or "—",
+            str(row.due_for_disposal),
+        )
+    return table
+
+
+def _findings_table(report: Report) -> Table:
+    shown = report.findings[:SHOWN_FINDINGS]
+    rest = report.problems - len(shown)
+    title = f"Findings ({report.problems})" + (f", first {len(shown)}" if rest else "")
+    table = Table(title=title, show_lines=False)
+    for column in ("kind", "position", "event", "detail"):
+        table.add_column(column, overflow="fold")
+    for finding in shown:
+        table.add_row(
+            finding.kind,
+            "—" if finding.position is None else str(finding.position),
+            finding.event or "—",
+            finding.detail,
+        )
+    return table

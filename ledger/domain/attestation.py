@@ -1,0 +1,310 @@
+"""Grades beyond the journal (DESIGN §5, area "attestation").
+
+- :class:`SubjectRecord`, one per pupil, subject and year: period and year
+  grades, the intermediate attestation («промежуточная аттестация», §7.3.1) and
+  at most two retakes of a failed result (273-ФЗ art. 58).
+- :class:`ExamSheet`, one per pupil and year: state exam results imported from
+  the regional centre's protocols (ОГЭ, ЕГЭ, ГВЭ; §7.3.2).
+- :class:`FinalGrades`, one per pupil and level: the final grades that go into
+  the attestat book and the attestat (§4.10, §7.3.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from ledger.domain.base import OpensStream, RecordStream, event_name, seq_in
+from ledger.domain.errors import (
+    AlreadyRecordedError,
+    InvalidRecordError,
+    RetakeError,
+)
+from ledger.events import register_event_types
+
+MAX_RETAKES = 2
+COMMISSION_MIN = 3
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A numbered, dated protocol or order («протокол от … № …»)."""
+
+    number: str
+    on: date
+
+    def __str__(self) -> str:
+        return f"№ {self.number} от {self.on:%d.%m.%Y}"
+
+
+def check_protocol(protocol: Protocol, today: date, what: str) -> None:
+    """A protocol has a number and is not dated in the future."""
+    if not protocol.number.strip() or protocol.on > today:
+        msg = (
+            f"{what} protocol {protocol.number!r} of {protocol.on} needs a number "
+            f"and a date not after today ({today})"
+        )
+        raise InvalidRecordError(msg)
+
+
+@dataclass
+class AttestationResult:
+    """The intermediate attestation or a retake, as the record knows it."""
+
+    seq: int
+    kind: str
+    attempt: int
+    result: str
+    debt: bool
+
+
+@register_event_types
+class SubjectRecord(RecordStream):
+    """A pupil's grades in one subject and year."""
+
+    class PeriodGradeRecorded(OpensStream):
+        """attestation.PeriodGradeRecorded: a quarter, trimester, half or year
+        grade; the weighted average under the policy and the grade it rounds to
+        are shown, the teacher's signed grade is what counts (§3.2.1, §7.3.3)."""
+
+        TOPIC: ClassVar[str] = "attestation.PeriodGradeRecorded"
+        pupil: UUID
+        subject: str
+        year: str
+        class_id: UUID
+        period: str
+        grade: str
+        average: Decimal | None
+        suggested: str
+        marks_counted: int
+        teacher: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.grades[self.period] = self.grade
+            aggregate.class_id = self.class_id
+
+    class IntermediateAttestationRecorded(OpensStream):
+        """attestation.IntermediateAttestationRecorded: the year's intermediate
+        attestation result in a subject, with its protocol (§7.3.1)."""
+
+        TOPIC: ClassVar[str] = "attestation.IntermediateAttestationRecorded"
+        pupil: UUID
+        subject: str
+        year: str
+        class_id: UUID
+        form: str
+        result: str
+        debt: bool
+        protocol: Protocol
+        teacher: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.class_id = self.class_id
+            aggregate.results.append(
+                AttestationResult(
+                    self.originator_version, "attestation", 0, self.result, self.debt
+                )
+            )
+
+    class RetakeRecorded(OpensStream):
+        """attestation.RetakeRecorded: a retake of a failed result, attempt 1 or 2,
+        the second before a commission (273-ФЗ art. 58 p. 3–5)."""
+
+        TOPIC: ClassVar[str] = "attestation.RetakeRecorded"
+        retakes: str
+        attempt: int
+        result: str
+        debt: bool
+        protocol: Protocol
+        commission: tuple[UUID, ...]
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.results.append(
+                AttestationResult(
+                    self.originator_version,
+                    "retake",
+                    self.attempt,
+                    self.result,
+                    self.debt,
+                )
+            )
+
+    def __init__(self) -> None:
+        self.grades: dict[str, str] = {}
+        self.results: list[AttestationResult] = []
+        self.class_id: UUID | None = None
+
+    @property
+    def attestation(self) -> AttestationResult | None:
+        return next((r for r in self.results if r.kind == "attestation"), None)
+
+    @property
+    def has_debt(self) -> bool:
+        """True while the last attestation result (or retake) is failed."""
+        return bool(self.results) and self.results[-1].debt
+
+    def check_new_period(self, period: str) -> None:
+        if period in self.grades:
+            msg = (
+                f"the {period} grade of this pupil and subject is recorded already "
+                f"({self.grades[period]!r}); a grade is recorded once per period"
+            )
+            raise AlreadyRecordedError(msg)
+
+    def check_new_attestation(self) -> None:
+        found = self.attestation
+        if found is not None:
+            msg = (
+                f"the intermediate attestation is recorded already "
+                f"({event_name(self.id, found.seq)}: {found.result!r}); a failed "
+                "result is retaken, not recorded again"
+            )
+            raise AlreadyRecordedError(msg)
+
+    def next_attempt(self, retakes: str, commission: tuple[UUID, ...]) -> int:
+        """The attempt number a retake of ``retakes`` would be; :class:`RetakeError`
+        unless it is the latest failed result and at most the second retake."""
+        seq = seq_in(self.id, retakes, "failed result")
+        target = next((r for r in self.results if r.seq == seq), None)
+        if target is None:
+            msg = (
+                f"event {retakes} is not an intermediate attestation or retake "
+                "result of this pupil's subject record; a retake names one"
+            )
+            raise RetakeError(msg)
+        if target.attempt >= MAX_RETAKES:
+            msg = (
+                f"{retakes} was the second retake; at most {MAX_RETAKES} retakes of "
+                "an academic debt are allowed (273-ФЗ art. 58 p. 5)"
+            )
+            raise RetakeError(msg)
+        if target is not self.results[-1]:
+            latest = event_name(self.id, self.results[-1].seq)
+            msg = f"{retakes} was retaken already; a further retake names {latest}"
+            raise RetakeError(msg)
+        if not target.debt:
+            msg = (
+                f"result {target.result!r} ({retakes}) was not failed; only a failed "
+                "result (an academic debt) is retaken (273-ФЗ art. 58 p. 2)"
+            )
+            raise RetakeError(msg)
+        attempt = target.attempt + 1
+        if attempt == MAX_RETAKES and len(set(commission)) < COMMISSION_MIN:
+            msg = (
+                f"the second retake is held before a commission of at least "
+                f"{COMMISSION_MIN} teachers (273-ФЗ art. 58 p. 4); "
+                f"{len(set(commission))} named"
+            )
+            raise RetakeError(msg)
+        return attempt
+
+
+class ExamKind(StrEnum):
+    """The form of a state final examination («ГИА»)."""
+
+    OGE = "oge"  # ОГЭ, основной государственный экзамен (grade 9)
+    EGE = "ege"  # ЕГЭ, единый государственный экзамен (grade 11)
+    GVE = "gve"  # ГВЭ, государственный выпускной экзамен
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    """One result of a regional centre's protocol."""
+
+    exam: ExamKind
+    subject: str
+    exam_date: date
+    primary_score: int
+    score: int | None
+    mark: str | None
+    passed: bool
+
+
+@register_event_types
+class ExamSheet(RecordStream):
+    """A pupil's state exam results in one year."""
+
+    class ExamResultImported(OpensStream):
+        """attestation.ExamResultImported: a state exam result from the regional
+        centre's protocol (РЦОИ), the basis for attestats (§7.3.2)."""
+
+        TOPIC: ClassVar[str] = "attestation.ExamResultImported"
+        pupil: UUID
+        year: str
+        exam: ExamKind
+        subject: str
+        exam_date: date
+        primary_score: int
+        score: int | None
+        mark: str | None
+        passed: bool
+        protocol: Protocol
+        centre: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.results.append(
+                ExamResult(
+                    self.exam,
+                    self.subject,
+                    self.exam_date,
+                    self.primary_score,
+                    self.score,
+                    self.mark,
+                    self.passed,
+                )
+            )
+
+    def __init__(self) -> None:
+        self.results: list[ExamResult] = []
+
+    def latest(self) -> dict[str, ExamResult]:
+        """The latest result of each exam subject (a re-sit replaces a failure)."""
+        found: dict[str, ExamResult] = {}
+        for r in sorted(self.results, key=lambda r: r.exam_date):
+            found[r.subject] = r
+        return found
+
+
+def check_exam_result(result: ExamResult) -> None:
+    """A result carries what its form produces: a 100-point score for ЕГЭ
+    (except basic mathematics), a five-point mark otherwise."""
+    scored = result.exam is ExamKind.EGE and result.subject != "math_base"
+    if result.primary_score < 0 or (scored and result.score is None):
+        msg = f"{result.exam.value} {result.subject}: needs a primary and a test score"
+        raise InvalidRecordError(msg)
+    if not scored and result.mark not in ("2", "3", "4", "5"):
+        msg = f"{result.exam.value} {result.subject}: needs a mark «2»…«5»"
+        raise InvalidRecordError(msg)
+    if result.score is not None and not 0 <= result.score <= 100:
+        msg = f"test score {result.score} is not within 0–100"
+        raise InvalidRecordError(msg)
+
+
+@register_event_types
+class FinalGrades(RecordStream):
+    """A pupil's final grades for the attestat of one level."""
+
+    class FinalGradeRecorded(OpensStream):
+        """attestation.FinalGradeRecorded: the final grade in a subject that goes
+        into the attestat book and the attestat (§4.10, §7.3.5); a later one for
+        the same subject replaces it."""
+
+        TOPIC: ClassVar[str] = "attestation.FinalGradeRecorded"
+        pupil: UUID
+        level: str
+        subject: str
+        grade: str
+        year: str
+        class_id: UUID
+        basis: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.grades[self.subject] = self.grade
+
+    def __init__(self) -> None:
+        self.grades: dict[str, str] = {}

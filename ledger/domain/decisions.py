@@ -1,0 +1,153 @@
+"""Teachers' council decisions («решения педагогического совета», §7.3.6).
+
+One :class:`CouncilRecord` stream per pupil and year: the decisions taken about
+the pupil that year (admitted to state exams in May; promoted, retained or an
+attestat in June), each with the protocol's date and number, as they go into the
+summary statement («сводная ведомость») and the personal file (§7.3.3–§7.3.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from ledger.domain.attestation import Protocol
+from ledger.domain.base import OpensStream, RecordStream
+from ledger.domain.errors import AlreadyRecordedError, DecisionError
+from ledger.domain.school import Level
+from ledger.events import register_event_types
+
+
+class DecisionKind(StrEnum):
+    """The entries of §7.3.6 («переведён», «допущен к ГИА», «выдан аттестат» …)."""
+
+    PROMOTED = "promoted"
+    PROMOTED_CONDITIONALLY = "promoted_conditionally"
+    RETAINED = "retained"
+    ADMITTED_TO_STATE_EXAMS = "admitted_to_state_exams"
+    ATTESTAT_BASIC = "attestat_basic"
+    ATTESTAT_SECONDARY = "attestat_secondary"
+    CERTIFICATE_OF_STUDY = "certificate_of_study"  # свидетельство об обучении
+    STUDY_CERTIFICATE = "study_certificate"  # справка об обучении
+
+    @property
+    def level(self) -> Level | None:
+        """The attestat level this decision issues, if it issues one."""
+        return {
+            DecisionKind.ATTESTAT_BASIC: Level.BASIC,
+            DecisionKind.ATTESTAT_SECONDARY: Level.SECONDARY,
+        }.get(self)
+
+
+class Medal(StrEnum):
+    """The medal «За особые успехи в учении» (order of 29.09.2023 № 730)."""
+
+    FIRST = "I"
+    SECOND = "II"
+
+
+_GRADES: dict[DecisionKind, tuple[int, ...]] = {
+    DecisionKind.PROMOTED: (1, 2, 3, 4, 5, 6, 7, 8, 10),
+    DecisionKind.PROMOTED_CONDITIONALLY: (1, 2, 3, 4, 5, 6, 7, 8, 10),
+    DecisionKind.RETAINED: tuple(range(1, 12)),
+    DecisionKind.ADMITTED_TO_STATE_EXAMS: (9, 11),
+    DecisionKind.ATTESTAT_BASIC: (9,),
+    DecisionKind.ATTESTAT_SECONDARY: (11,),
+    DecisionKind.CERTIFICATE_OF_STUDY: (9, 11),
+    DecisionKind.STUDY_CERTIFICATE: tuple(range(1, 12)),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision as the council's record keeps it."""
+
+    kind: DecisionKind
+    protocol: Protocol
+    with_honours: bool
+    medal: Medal | None
+    class_id: UUID
+
+
+def check_decision(
+    kind: DecisionKind,
+    grade: int,
+    *,
+    to_class: str | None,
+    debts: tuple[str, ...],
+    with_honours: bool,
+    medal: Medal | None,
+) -> None:
+    """Raise :class:`DecisionError` unless the decision fits the pupil's grade."""
+    allowed = _GRADES[kind]
+    if grade not in allowed:
+        msg = (
+            f"decision {kind.value!r} is not taken in grade {grade}; it is taken in "
+            f"grades {', '.join(map(str, allowed))}"
+        )
+        raise DecisionError(msg)
+    moving = kind in (DecisionKind.PROMOTED, DecisionKind.PROMOTED_CONDITIONALLY)
+    if moving and not to_class:
+        msg = f"decision {kind.value!r} names the class the pupil goes to («8А»)"
+        raise DecisionError(msg)
+    if (kind is DecisionKind.PROMOTED_CONDITIONALLY) != bool(debts):
+        msg = (
+            "academic debts are listed exactly for a conditional promotion "
+            f"(273-ФЗ art. 58 p. 8); got {kind.value!r} with debts {list(debts)}"
+        )
+        raise DecisionError(msg)
+    if with_honours and kind.level is None:
+        msg = "only an attestat is issued with honours («с отличием»)"
+        raise DecisionError(msg)
+    if medal is not None and kind is not DecisionKind.ATTESTAT_SECONDARY:
+        msg = "a medal is awarded only with a secondary attestat (grade 11)"
+        raise DecisionError(msg)
+
+
+@register_event_types
+class CouncilRecord(RecordStream):
+    """The council's decisions about one pupil in one year."""
+
+    class CouncilDecisionRecorded(OpensStream):
+        """decisions.CouncilDecisionRecorded: a teachers' council decision about a
+        pupil with the protocol's date and number, as entered in the summary
+        statement (§7.3.6) and the personal file (§7.3.4)."""
+
+        TOPIC: ClassVar[str] = "decisions.CouncilDecisionRecorded"
+        pupil: UUID
+        year: str
+        class_id: UUID
+        class_name: str
+        decision: DecisionKind
+        protocol: Protocol
+        to_class: str | None
+        debts: tuple[str, ...]
+        with_honours: bool
+        medal: Medal | None
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.decisions[self.decision.value] = Decision(
+                self.decision,
+                self.protocol,
+                self.with_honours,
+                self.medal,
+                self.class_id,
+            )
+
+    def __init__(self) -> None:
+        self.decisions: dict[str, Decision] = {}
+
+    def check_new(self, kind: DecisionKind) -> None:
+        found = self.decisions.get(kind.value)
+        if found is not None:
+            msg = (
+                f"decision {kind.value!r} about this pupil is recorded already "
+                f"(protocol {found.protocol}); a decision is recorded once a year"
+            )
+            raise AlreadyRecordedError(msg)
+
+    def find(self, kind: DecisionKind) -> Decision | None:
+        return self.decisions.get(kind.value)

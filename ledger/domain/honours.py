@@ -1,0 +1,141 @@
+"""Honours and medals: when an attestat is «с отличием» and a medal is due.
+
+What is implemented (federal rules, the same for every school, hence code):
+
+- Basic attestat with honours (grade 9): every final grade «5» (pass/fail
+  subjects «зачёт») and the state exams passed: the compulsory Russian and
+  mathematics taken, and the latest result of every exam taken passed. Source:
+  issue 3; «Порядок заполнения, учета и выдачи аттестатов» (order of the
+  Ministry of Education of 05.10.2020 № 546).
+- Medal «За особые успехи в учении», I degree (grade 11): every final grade
+  «5»; state exams passed; ЕГЭ Russian ≥ 70 points and ≥ 70 in one more ЕГЭ
+  subject, or «5» in basic mathematics when only Russian and basic mathematics
+  were taken; by ГВЭ: «5» in Russian and mathematics. II degree: final grades
+  «5» with at most two «4» (none lower); exams passed; ЕГЭ Russian ≥ 60 and ≥ 60
+  in one more subject (or «5» in basic mathematics); by ГВЭ: «5» in Russian and
+  mathematics. Source: order of the Ministry of Education of 29.09.2023 № 730
+  (as published), the seed regulation's «с отличием, награжден медалью»
+  (§7.3.6).
+- Secondary attestat with honours: with the I-degree medal only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ledger.domain.attestation import ExamKind, ExamResult
+from ledger.domain.decisions import Medal
+from ledger.domain.errors import HonoursError
+from ledger.domain.grading import EXCELLENT, GOOD, PASSED
+from ledger.domain.school import Level
+
+RUSSIAN = "rus"
+BASIC_MATHS = "math_base"
+COMPULSORY = {
+    Level.BASIC: (("rus",), ("math",)),
+    Level.SECONDARY: (("rus",), ("math_base", "math_prof")),
+}
+MEDAL_SCORE = {Medal.FIRST: 70, Medal.SECOND: 60}
+MAX_GOOD = {Medal.FIRST: 0, Medal.SECOND: 2}
+
+
+def check_honours(
+    level: Level,
+    grades: Mapping[str, str],
+    exams: Mapping[str, ExamResult],
+    *,
+    with_honours: bool,
+    medal: Medal | None,
+) -> None:
+    """Raise :class:`HonoursError` unless the honours and medal asked for hold."""
+    if level is Level.BASIC:
+        if with_honours:
+            _check_excellent(
+                grades, allowed_good=0, what="a basic attestat with honours"
+            )
+            _check_exams_passed(level, exams, "a basic attestat with honours")
+        return
+    if with_honours and medal is not Medal.FIRST:
+        msg = (
+            "a secondary attestat with honours goes with the I-degree medal "
+            "«За особые успехи в учении»; record the medal with it"
+        )
+        raise HonoursError(msg)
+    if medal is not None:
+        check_medal(medal, grades, exams)
+
+
+def check_medal(
+    medal: Medal, grades: Mapping[str, str], exams: Mapping[str, ExamResult]
+) -> None:
+    what = f"the {medal.value}-degree medal"
+    _check_excellent(grades, allowed_good=MAX_GOOD[medal], what=what)
+    _check_exams_passed(Level.SECONDARY, exams, what)
+    if not _medal_exams(medal, exams):
+        threshold = MEDAL_SCORE[medal]
+        msg = (
+            f"{what} needs ЕГЭ Russian ≥ {threshold} and ≥ {threshold} in one more "
+            f"ЕГЭ subject (or «5» in basic mathematics), or «5» in Russian and "
+            f"mathematics by ГВЭ; results: {_scores(exams)}"
+        )
+        raise HonoursError(msg)
+
+
+def _check_excellent(
+    grades: Mapping[str, str], *, allowed_good: int, what: str
+) -> None:
+    good = sorted(s for s, g in grades.items() if g == GOOD)
+    below = sorted(s for s, g in grades.items() if g not in (EXCELLENT, GOOD, PASSED))
+    if below or len(good) > allowed_good:
+        allowance = (
+            "every final grade «5»"
+            if not allowed_good
+            else (f"final grades «5» with at most {allowed_good} «4»")
+        )
+        msg = (
+            f"{what} needs {allowance}; «4» in {good or 'none'}, lower in "
+            f"{below or 'none'}"
+        )
+        raise HonoursError(msg)
+
+
+def _check_exams_passed(
+    level: Level, exams: Mapping[str, ExamResult], what: str
+) -> None:
+    missing = [
+        "/".join(options)
+        for options in COMPULSORY[level]
+        if not any(o in exams for o in options)
+    ]
+    failed = sorted(s for s, r in exams.items() if not r.passed)
+    if missing or failed:
+        msg = (
+            f"{what} needs the state exams passed: compulsory exams missing "
+            f"{missing or 'none'}, failed {failed or 'none'}"
+        )
+        raise HonoursError(msg)
+
+
+def _medal_exams(medal: Medal, exams: Mapping[str, ExamResult]) -> bool:
+    russian = exams.get(RUSSIAN)
+    if russian is None:
+        return False
+    if russian.exam is ExamKind.GVE:
+        maths = [r for s, r in exams.items() if s.startswith("math")]
+        return russian.mark == EXCELLENT and any(m.mark == EXCELLENT for m in maths)
+    threshold = MEDAL_SCORE[medal]
+    if (russian.score or 0) < threshold:
+        return False
+    others = [r for s, r in exams.items() if s != RUSSIAN]
+    if any(r.exam is ExamKind.EGE and (r.score or 0) >= threshold for r in others):
+        return True
+    basic = exams.get(BASIC_MATHS)
+    return basic is not None and basic.mark == EXCELLENT
+
+
+def _scores(exams: Mapping[str, ExamResult]) -> str:
+    shown = [
+        f"{s} {r.score if r.score is not None else '«' + str(r.mark) + '»'}"
+        for s, r in sorted(exams.items())
+    ]
+    return ", ".join(shown) or "none"

@@ -1,0 +1,107 @@
+"""A pupil's achievements («портфолио достижений», §3.2.2, §4.9).
+
+One :class:`Portfolio` stream per pupil and school year: olympiads, contests,
+sport, with level and result. A withdrawal names the achievement and the reason
+(a diploma found not to be the pupil's, a result annulled by the organisers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from ledger.domain.base import OpensStream, RecordStream, seq_in
+from ledger.domain.errors import InvalidRecordError, PortfolioError
+from ledger.events import register_event_types
+
+
+class AchievementKind(StrEnum):
+    """What the achievement was in (§3.2.2)."""
+
+    OLYMPIAD = "olympiad"
+    CONTEST = "contest"
+    SPORT = "sport"
+    GTO = "gto"  # нормативы ГТО
+    CONFERENCE = "conference"
+    VOLUNTEERING = "volunteering"
+
+
+class AchievementLevel(StrEnum):
+    """How far the event reached."""
+
+    SCHOOL = "school"
+    MUNICIPAL = "municipal"
+    REGIONAL = "regional"
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+
+
+class AchievementResult(StrEnum):
+    """The pupil's standing."""
+
+    WINNER = "winner"  # победитель
+    PRIZE = "prize"  # призёр
+    PARTICIPANT = "participant"  # участник
+
+
+@dataclass
+class Achievement:
+    seq: int
+    title: str
+    withdrawn: bool = False
+
+
+@register_event_types
+class Portfolio(RecordStream):
+    """A pupil's achievements in one school year."""
+
+    class AchievementRecorded(OpensStream):
+        """portfolio.AchievementRecorded: an olympiad, contest or sports result with
+        its level and the document that proves it (§3.2.2, §4.7)."""
+
+        TOPIC: ClassVar[str] = "portfolio.AchievementRecorded"
+        pupil: UUID
+        kind: AchievementKind
+        title: str
+        level: AchievementLevel
+        result: AchievementResult
+        on: date
+        document: str
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.achievements[self.originator_version] = Achievement(
+                self.originator_version, self.title
+            )
+
+    class AchievementWithdrawn(OpensStream):
+        """portfolio.AchievementWithdrawn: an achievement recorded in error stops
+        counting; names it and the reason (§3.2.2)."""
+
+        TOPIC: ClassVar[str] = "portfolio.AchievementWithdrawn"
+        withdraws: str
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            seq = seq_in(aggregate.id, self.withdraws, "achievement")
+            aggregate.achievements[seq].withdrawn = True
+
+    def __init__(self) -> None:
+        self.achievements: dict[int, Achievement] = {}
+
+    def check_withdrawal(self, name: str, reason: str) -> None:
+        found = self.achievements.get(seq_in(self.id, name, "achievement"))
+        if found is None or found.withdrawn:
+            state = "was withdrawn already" if found else "is not recorded"
+            msg = (
+                f"achievement {name} {state}; only a recorded, standing achievement "
+                "can be withdrawn"
+            )
+            raise PortfolioError(msg)
+        if not reason.strip():
+            msg = "a withdrawal needs the reason"
+            raise InvalidRecordError(msg)

@@ -1,0 +1,56 @@
+"""The school records office: every service of the records domain for one school.
+
+``SchoolRecords(app, school, clock=..., data_keys=...)`` gathers the services by
+area, sharing one :class:`RecordsContext` (reads, clock, signing)::
+
+    records.setup        subjects, grading policy, years, classes, teaching, staff
+    records.people       enrolment, moves, leaving (personal files)
+    records.journal      lessons, marks, absences, corrections, voids
+    records.attestation  period grades, intermediate attestation, retakes, exams,
+                         final grades
+    records.council      teachers' council decisions
+    records.attestats    the attestat book: attestats, duplicates, corrections,
+                         spoiled blanks
+    records.portfolio    achievements
+
+Each command checks its rules, then saves its events in one signed append with
+``signed_by`` (DESIGN §2, §4); a rejected command writes nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ledger.application import LedgerApplication
+from ledger.domain.services.attestation import Attestation
+from ledger.domain.services.attestats import AttestatOffice
+from ledger.domain.services.context import Clock, RecordsContext
+from ledger.domain.services.council import Council
+from ledger.domain.services.journal import Journal
+from ledger.domain.services.people import Enrolment
+from ledger.domain.services.portfolio import Portfolios
+from ledger.domain.services.setup import SchoolSetup, register_school
+from ledger.personal import DataKeyStore
+
+__all__ = ["SchoolRecords", "register_school"]
+
+
+class SchoolRecords:
+    """Every records service of one school, on one ledger application."""
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        school: UUID,
+        *,
+        clock: Clock,
+        data_keys: DataKeyStore | None = None,
+    ) -> None:
+        self.context = RecordsContext(app, school, clock=clock, data_keys=data_keys)
+        self.setup = SchoolSetup(self.context)
+        self.people = Enrolment(self.context)
+        self.journal = Journal(self.context)
+        self.attestation = Attestation(self.context, self.journal)
+        self.council = Council(self.context)
+        self.attestats = AttestatOffice(self.context, self.council)
+        self.portfolio = Portfolios(self.context)

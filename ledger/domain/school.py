@@ -1,0 +1,557 @@
+"""The school, its academic years and its classes (DESIGN §5, area "school").
+
+Three aggregates, each a small stream:
+
+- :class:`School`: registration, the subjects of the curriculum, the grading
+  policies (versioned by the date they take effect);
+- :class:`AcademicYear`: one per year, its calendar and study periods;
+- :class:`SchoolClass`: one per class and year («7А» in 2025/2026), with who
+  teaches what (and which subgroup) and the substitutions («журнал замещения»).
+
+Pure: the services load them, call a command, and save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.base import aware
+from ledger.domain.errors import (
+    InvalidRecordError,
+    LessonDateError,
+    NotAssignedError,
+    UnknownRecordError,
+)
+from ledger.domain.grading import Assessment, GradingPolicy, WorkType
+from ledger.domain.ids import academic_year_id, class_id, school_id
+from ledger.domain.schoolyear import (
+    YEAR_PERIOD,
+    Holiday,
+    Period,
+    PeriodScheme,
+    check_calendar,
+    days_between,
+    is_school_day,
+    scheme_for,
+)
+from ledger.events import register_event_types
+
+GRADES = range(1, 12)
+
+
+class Level(StrEnum):
+    """The level of general education an attestat certifies."""
+
+    BASIC = "basic"  # основное общее, after grade 9
+    SECONDARY = "secondary"  # среднее общее, after grade 11
+
+    @property
+    def final_grade(self) -> int:
+        return 9 if self is Level.BASIC else 11
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A subject of the curriculum: the grades it is taught in, how it is
+    assessed, and the attestats it appears in."""
+
+    code: str
+    name: str
+    grades: tuple[int, ...]
+    assessment: Assessment
+    attestat: tuple[Level, ...]
+
+
+@register_event_types
+class School(Aggregate):
+    """The school: registration, curriculum subjects, grading policies."""
+
+    class Registered(Aggregate.Created):
+        """school.SchoolRegistered: the school starts its records in Letopis
+        (§3.1: individual records of every pupil's results)."""
+
+        TOPIC: ClassVar[str] = "school.SchoolRegistered"
+        code: str
+        name: str
+        region: str
+        timezone: str
+
+    class SubjectDefined(Aggregate.Event):
+        """school.SubjectDefined: a subject of the curriculum («учебный план»),
+        whose results are recorded in the journal and attestats (§4.4, §4.10)."""
+
+        TOPIC: ClassVar[str] = "school.SubjectDefined"
+        code: str
+        name: str
+        grades: tuple[int, ...]
+        assessment: Assessment
+        attestat: tuple[Level, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.subjects[self.code] = Subject(
+                self.code, self.name, self.grades, self.assessment, self.attestat
+            )
+
+    class GradingPolicySet(Aggregate.Event):
+        """school.GradingPolicySet: the school's marks, work-type weights, rounding
+        and minimum marks from a date on (§4.1 current assessment, as data)."""
+
+        TOPIC: ClassVar[str] = "school.GradingPolicySet"
+        effective_from: date
+        marks: tuple[int, ...]
+        passing: int
+        work_types: tuple[WorkType, ...]
+        rounding_threshold: Decimal
+        min_marks: int
+        unmarked_grades: tuple[int, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.policies.append(_policy_of(self))
+
+    def __init__(self, code: str, name: str, region: str, timezone: str) -> None:
+        self.code = code
+        self.name = name
+        self.region = region
+        self.timezone = timezone
+        self.subjects: dict[str, Subject] = {}
+        self.policies: list[GradingPolicy] = []
+
+    @classmethod
+    def register(
+        cls, *, code: str, name: str, region: str, timezone: str, at: datetime
+    ) -> Self:
+        if not code.strip() or not name.strip():
+            msg = "a school needs a code and a name"
+            raise InvalidRecordError(msg)
+        return cls._create(
+            cls.Registered,
+            id=school_id(code),
+            code=code,
+            name=name,
+            region=region,
+            timezone=timezone,
+            timestamp=aware(at),
+        )
+
+    def define_subject(self, subject: Subject, *, at: datetime) -> None:
+        if not subject.code.strip() or not subject.name.strip():
+            msg = "a subject needs a code and a name"
+            raise InvalidRecordError(msg)
+        if not subject.grades or any(g not in GRADES for g in subject.grades):
+            msg = f"subject {subject.code}: grades {subject.grades} must be within 1–11"
+            raise InvalidRecordError(msg)
+        for level in subject.attestat:
+            if not any(_level_grade(level, g) for g in subject.grades):
+                msg = (
+                    f"subject {subject.code} is not taught at the {level.value} level "
+                    f"(grades {subject.grades}); it cannot be in that attestat"
+                )
+                raise InvalidRecordError(msg)
+        self.trigger_event(
+            self.SubjectDefined, timestamp=aware(at), **_fields_of(subject)
+        )
+
+    def set_grading_policy(self, policy: GradingPolicy, *, at: datetime) -> None:
+        policy.check()
+        if self.policies and policy.effective_from <= self.policies[-1].effective_from:
+            msg = (
+                f"a new grading policy must take effect after the current one "
+                f"({self.policies[-1].effective_from}); got {policy.effective_from}"
+            )
+            raise InvalidRecordError(msg)
+        self.trigger_event(
+            self.GradingPolicySet, timestamp=aware(at), **_fields_of(policy)
+        )
+
+    def policy_on(self, day: date) -> GradingPolicy:
+        """The grading policy in effect on ``day``."""
+        found = [p for p in self.policies if p.effective_from <= day]
+        if not found:
+            msg = (
+                f"no grading policy is in effect on {day}; set one with "
+                f"effective_from on or before that day"
+            )
+            raise UnknownRecordError(msg)
+        return found[-1]
+
+    def subject(self, code: str) -> Subject:
+        found = self.subjects.get(code)
+        if found is None:
+            msg = (
+                f"subject {code!r} is not in the curriculum; defined: "
+                f"{', '.join(sorted(self.subjects)) or 'none'}"
+            )
+            raise UnknownRecordError(msg)
+        return found
+
+    def curriculum(self, level: Level) -> tuple[Subject, ...]:
+        """The subjects whose final grades go into the attestat of ``level``."""
+        return tuple(s for s in self.subjects.values() if level in s.attestat)
+
+
+def _level_grade(level: Level, grade: int) -> bool:
+    return 5 <= grade <= 9 if level is Level.BASIC else grade >= 10
+
+
+def _fields_of(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
+def _policy_of(event: Any) -> GradingPolicy:
+    return GradingPolicy(
+        **{f.name: getattr(event, f.name) for f in fields(GradingPolicy)}
+    )
+
+
+@register_event_types
+class AcademicYear(Aggregate):
+    """One academic year of a school: its dates, holidays and study periods."""
+
+    class Opened(Aggregate.Created):
+        """school.AcademicYearOpened: the school year, its holidays and its
+        periods (quarters, trimesters or halves, by grade) for current
+        assessment and period grades (§4.1)."""
+
+        TOPIC: ClassVar[str] = "school.AcademicYearOpened"
+        school: UUID
+        year: str
+        starts: date
+        ends: date
+        days_per_week: int
+        holidays: tuple[Holiday, ...]
+        schemes: tuple[PeriodScheme, ...]
+
+    def __init__(
+        self,
+        school: UUID,
+        year: str,
+        starts: date,
+        ends: date,
+        days_per_week: int,
+        holidays: tuple[Holiday, ...],
+        schemes: tuple[PeriodScheme, ...],
+    ) -> None:
+        self.school = school
+        self.year = year
+        self.starts = starts
+        self.ends = ends
+        self.days_per_week = days_per_week
+        self.holidays = tuple(holidays)
+        self.schemes = tuple(schemes)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        school: UUID,
+        year: str,
+        starts: date,
+        ends: date,
+        days_per_week: int,
+        holidays: tuple[Holiday, ...],
+        schemes: tuple[PeriodScheme, ...],
+        at: datetime,
+    ) -> Self:
+        check_calendar(year, starts, ends, schemes, holidays)
+        if days_per_week not in (5, 6):
+            msg = f"a school week has 5 or 6 days, not {days_per_week}"
+            raise InvalidRecordError(msg)
+        return cls._create(
+            cls.Opened,
+            id=academic_year_id(school, year),
+            school=school,
+            year=year,
+            starts=starts,
+            ends=ends,
+            days_per_week=days_per_week,
+            holidays=tuple(holidays),
+            schemes=tuple(schemes),
+            timestamp=aware(at),
+        )
+
+    def check_lesson_day(self, day: date, today: date) -> None:
+        """Raise :class:`LessonDateError` unless a lesson may be dated ``day``."""
+        if not self.starts <= day <= self.ends:
+            msg = (
+                f"lesson date {day} is outside the academic year {self.year} "
+                f"({self.starts} – {self.ends}); lessons are dated inside it"
+            )
+            raise LessonDateError(msg)
+        if day > today:
+            msg = (
+                f"lesson date {day} is in the future (today is {today}); the journal "
+                "is filled in on the day of the lesson or later (§7.3.6)"
+            )
+            raise LessonDateError(msg)
+
+    def contains(self, day: date) -> bool:
+        return self.starts <= day <= self.ends
+
+    def period(self, grade: int, code: str) -> Period:
+        """The period ``code`` of ``grade`` (``Y``: the whole year)."""
+        if code == YEAR_PERIOD:
+            return Period(YEAR_PERIOD, self.starts, self.ends)
+        scheme = scheme_for(self.schemes, grade)
+        for p in scheme.periods:
+            if p.code == code:
+                return p
+        allowed = ", ".join([*(p.code for p in scheme.periods), YEAR_PERIOD])
+        msg = f"grade {grade} has no period {code!r} in {self.year}; allowed: {allowed}"
+        raise UnknownRecordError(msg)
+
+    def periods(self, grade: int) -> tuple[Period, ...]:
+        return scheme_for(self.schemes, grade).periods
+
+    def school_days(self, first: date, last: date) -> list[date]:
+        """School days (no weekend, no holiday) from ``first`` to ``last``."""
+        return [
+            d
+            for d in days_between(max(first, self.starts), min(last, self.ends))
+            if is_school_day(d, self.holidays, self.days_per_week)
+        ]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who teaches a class's subject (and subgroup) from a date on."""
+
+    starts: date
+    teacher: UUID
+    members: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A teacher covering another's lessons of one subject on some days."""
+
+    subject: str
+    subgroup: str | None
+    absent_teacher: UUID
+    substitute: UUID
+    starts: date
+    ends: date
+
+
+def course_key(subject: str, subgroup: str | None) -> str:
+    return f"{subject}/{subgroup or '-'}"
+
+
+@register_event_types
+class SchoolClass(Aggregate):
+    """A class in one academic year, with its teachers and substitutions."""
+
+    class Opened(Aggregate.Created):
+        """school.ClassOpened: a class of the year and its class teacher
+        («классный руководитель», §7.3.4–§7.3.5)."""
+
+        TOPIC: ClassVar[str] = "school.ClassOpened"
+        school: UUID
+        year: str
+        grade: int
+        letter: str
+        name: str
+        class_teacher: UUID
+
+    class TeachingAssigned(Aggregate.Event):
+        """school.TeachingAssigned: a teacher teaches a subject in this class,
+        or one subgroup of it, from a date on (§7.3.6 subgroups)."""
+
+        TOPIC: ClassVar[str] = "school.TeachingAssigned"
+        subject: str
+        subgroup: str | None
+        teacher: UUID
+        starts: date
+        members: tuple[UUID, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            key = course_key(self.subject, self.subgroup)
+            assignment = Assignment(self.starts, self.teacher, tuple(self.members))
+            aggregate.assignments.setdefault(key, []).append(assignment)
+
+    class SubstitutionRecorded(Aggregate.Event):
+        """school.SubstitutionRecorded: a teacher covers an absent colleague's
+        lessons and fills the journal for them («журнал замещения», §7.3.6)."""
+
+        TOPIC: ClassVar[str] = "school.SubstitutionRecorded"
+        subject: str
+        subgroup: str | None
+        absent_teacher: UUID
+        substitute: UUID
+        starts: date
+        ends: date
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.substitutions.append(
+                Substitution(
+                    self.subject,
+                    self.subgroup,
+                    self.absent_teacher,
+                    self.substitute,
+                    self.starts,
+                    self.ends,
+                )
+            )
+
+    def __init__(
+        self,
+        school: UUID,
+        year: str,
+        grade: int,
+        letter: str,
+        name: str,
+        class_teacher: UUID,
+    ) -> None:
+        self.school = school
+        self.year = year
+        self.grade = grade
+        self.letter = letter
+        self.name = name
+        self.class_teacher = class_teacher
+        self.assignments: dict[str, list[Assignment]] = {}
+        self.substitutions: list[Substitution] = []
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        school: UUID,
+        year: str,
+        grade: int,
+        letter: str,
+        class_teacher: UUID,
+        at: datetime,
+    ) -> Self:
+        if grade not in GRADES or not letter.strip() or len(letter) > 3:
+            msg = f"a class is a grade 1–11 and a letter («7А»); got {grade}{letter!r}"
+            raise InvalidRecordError(msg)
+        name = f"{grade}{letter}"
+        return cls._create(
+            cls.Opened,
+            id=class_id(school, year, name),
+            school=school,
+            year=year,
+            grade=grade,
+            letter=letter,
+            name=name,
+            class_teacher=class_teacher,
+            timestamp=aware(at),
+        )
+
+    def assign(
+        self,
+        *,
+        subject: str,
+        subgroup: str | None,
+        teacher: UUID,
+        starts: date,
+        members: tuple[UUID, ...],
+        at: datetime,
+    ) -> None:
+        history = self.assignments.get(course_key(subject, subgroup), [])
+        if history and starts <= history[-1].starts:
+            msg = (
+                f"{self.name} {subject}: a new assignment must start after the "
+                f"current one ({history[-1].starts}); got {starts}"
+            )
+            raise InvalidRecordError(msg)
+        if subgroup is None and members:
+            msg = "members are listed only for a subgroup; the whole class has none"
+            raise InvalidRecordError(msg)
+        self.trigger_event(
+            self.TeachingAssigned,
+            subject=subject,
+            subgroup=subgroup,
+            teacher=teacher,
+            starts=starts,
+            members=tuple(members),
+            timestamp=aware(at),
+        )
+
+    def record_substitution(
+        self,
+        *,
+        subject: str,
+        subgroup: str | None,
+        substitute: UUID,
+        starts: date,
+        ends: date,
+        reason: str,
+        at: datetime,
+    ) -> None:
+        absent = self._assignment(subject, subgroup, starts)
+        if absent is None or starts > ends:
+            msg = (
+                f"{self.name} {subject}: no teacher is assigned on {starts}, or the "
+                f"substitution ends before it starts ({starts} – {ends})"
+            )
+            raise InvalidRecordError(msg)
+        if substitute == absent.teacher or not reason.strip():
+            msg = "a substitute must be another teacher, and a reason must be given"
+            raise InvalidRecordError(msg)
+        self.trigger_event(
+            self.SubstitutionRecorded,
+            subject=subject,
+            subgroup=subgroup,
+            absent_teacher=absent.teacher,
+            substitute=substitute,
+            starts=starts,
+            ends=ends,
+            reason=reason,
+            timestamp=aware(at),
+        )
+
+    def _assignment(
+        self, subject: str, subgroup: str | None, day: date
+    ) -> Assignment | None:
+        found = None
+        for a in self.assignments.get(course_key(subject, subgroup), []):
+            if a.starts <= day:
+                found = a
+        return found
+
+    def teacher_on(self, subject: str, subgroup: str | None, day: date) -> UUID | None:
+        found = self._assignment(subject, subgroup, day)
+        return found.teacher if found else None
+
+    def substitutes_on(
+        self, subject: str, subgroup: str | None, day: date
+    ) -> tuple[UUID, ...]:
+        return tuple(
+            s.substitute
+            for s in self.substitutions
+            if s.subject == subject and s.subgroup == subgroup
+            if s.starts <= day <= s.ends
+        )
+
+    def check_teacher(
+        self, staff: UUID, subject: str, subgroup: str | None, day: date
+    ) -> bool:
+        """Whether ``staff`` substitutes; raise :class:`NotAssignedError` when
+        ``staff`` neither teaches nor substitutes this course on ``day``."""
+        if self.teacher_on(subject, subgroup, day) == staff:
+            return False
+        if staff in self.substitutes_on(subject, subgroup, day):
+            return True
+        group = f" subgroup {subgroup}" if subgroup else ""
+        assigned = self.teacher_on(subject, subgroup, day)
+        msg = (
+            f"staff member {staff} does not teach {self.name} {subject}{group} on "
+            f"{day} and substitutes nobody there that day; allowed: the assigned "
+            f"teacher ({assigned or 'none'}) or a substitute recorded for that day"
+        )
+        raise NotAssignedError(msg)
+
+    def members_of(
+        self, subject: str, subgroup: str | None, day: date
+    ) -> tuple[UUID, ...]:
+        """The pupils of a subgroup on ``day``; empty for the whole class."""
+        found = self._assignment(subject, subgroup, day)
+        return found.members if found else ()

@@ -1,0 +1,486 @@
+"""Period grades, intermediate attestation, retakes, state exams, final grades.
+
+Rules checked before anything is saved:
+
+- a period grade only for a closed period (its last day is past), by the
+  subject's teacher in that class; the weighted average of the period's marks
+  under the policy (for the year: of the period grades) is computed and
+  recorded beside the teacher's grade, which is what counts;
+- an intermediate attestation once a year per subject, with its protocol;
+- a retake only of the latest failed result, at most two, the second before a
+  commission (273-ФЗ art. 58);
+- a state exam result only for a pupil the council admitted to state exams;
+- a final grade only for a subject of the attestat's curriculum, by the class
+  teacher of the graduating class (or the deputy director or director).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from ledger.application import Signing
+from ledger.domain.attestation import (
+    ExamResult,
+    ExamSheet,
+    FinalGrades,
+    Protocol,
+    SubjectRecord,
+    check_exam_result,
+    check_protocol,
+)
+from ledger.domain.base import event_name
+from ledger.domain.decisions import CouncilRecord, DecisionKind
+from ledger.domain.errors import (
+    AuthorityError,
+    ExamAdmissionError,
+    InvalidRecordError,
+    NotEnrolledError,
+    PeriodNotClosedError,
+    RetakeError,
+    ScaleError,
+    UnknownRecordError,
+)
+from ledger.domain.grading import NOT_ATTESTED, Suggestion, check_grade
+from ledger.domain.ids import (
+    academic_year_id,
+    council_record_id,
+    exam_sheet_id,
+    final_grades_id,
+    subject_record_id,
+)
+from ledger.domain.journal import Lesson
+from ledger.domain.people import PersonalFile
+from ledger.domain.school import AcademicYear, Level, SchoolClass
+from ledger.domain.schoolyear import YEAR_PERIOD
+from ledger.domain.services.context import DEPUTY, DIRECTOR, Author, RecordsContext
+from ledger.domain.services.journal import Journal
+
+
+@dataclass(frozen=True)
+class ExamImport:
+    """One line of a regional centre's protocol, for one pupil."""
+
+    pupil: UUID
+    year: str
+    result: ExamResult
+    protocol: Protocol
+    centre: str
+
+
+@dataclass(frozen=True)
+class PeriodSheet:
+    """One course's grades for a period: class, subject, subgroup, grades."""
+
+    class_id: UUID
+    subject: str
+    grades: Mapping[UUID, str]
+    subgroup: str | None = None
+
+
+class Attestation:
+    """Grades for periods, the year, attestation, retakes, exams, final grades."""
+
+    def __init__(self, ctx: RecordsContext, journal: Journal) -> None:
+        self.ctx = ctx
+        self.journal = journal
+
+    def record_period_grades(
+        self,
+        *,
+        class_id: UUID,
+        subject: str,
+        period: str,
+        grades: Mapping[UUID, str],
+        subgroup: str | None = None,
+        signed_by: Signing,
+    ) -> list[str]:
+        """Record a class's grades for a closed period in one save; event names."""
+        sheet = PeriodSheet(class_id, subject, grades, subgroup)
+        return self.record_period_sheets(period, [sheet], signed_by=signed_by)
+
+    def record_period_sheets(
+        self, period: str, sheets: Sequence[PeriodSheet], *, signed_by: Signing
+    ) -> list[str]:
+        """Record a teacher's grade sheets for a closed period in one save."""
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        today, now = ctx.today(), ctx.now()
+        records: list[SubjectRecord] = []
+        for sheet in sheets:
+            records.extend(self._period_sheet(sheet, period, author, today, now))
+        ctx.save(records, signed_by)
+        return [event_name(r.id, r.version) for r in records]
+
+    def _period_sheet(
+        self,
+        sheet: PeriodSheet,
+        period: str,
+        author: Author,
+        today: date,
+        now: datetime,
+    ) -> list[SubjectRecord]:
+        ctx = self.ctx
+        klass, year = self._class_and_year(sheet.class_id)
+        span = year.period(klass.grade, period)
+        if today <= span.ends:
+            msg = (
+                f"period {period} of grade {klass.grade} ({span.starts} – {span.ends}) "
+                f"is not closed yet (today is {today}); period grades are recorded "
+                "after its last day"
+            )
+            raise PeriodNotClosedError(msg)
+        klass.check_teacher(author.staff, sheet.subject, sheet.subgroup, span.ends)
+        school = ctx.school()
+        assessment = school.subject(sheet.subject).assessment
+        policy = school.policy_on(span.ends)
+        lessons = (
+            []
+            if period == YEAR_PERIOD
+            else self.journal.lessons(
+                klass, sheet.subject, sheet.subgroup, span.starts, span.ends
+            )
+        )
+        records = []
+        for pupil, grade in sheet.grades.items():
+            self._check_pupil(pupil, klass, span.ends)
+            check_grade(grade, assessment, policy)
+            stream = subject_record_id(pupil, sheet.subject, klass.year)
+            current = ctx.replay(SubjectRecord, stream)
+            if current is not None:
+                current.check_new_period(period)
+            if period == YEAR_PERIOD:
+                codes = [p.code for p in year.periods(klass.grade)]
+                known = current.grades if current is not None else {}
+                suggestion = policy.suggest_year(
+                    [known[c] for c in codes if c in known], assessment
+                )
+            else:
+                suggestion = policy.suggest(_marks(lessons, pupil), assessment)
+            records.append(
+                _period_grade(
+                    current,
+                    stream,
+                    pupil,
+                    sheet.subject,
+                    klass,
+                    period,
+                    grade,
+                    suggestion,
+                    author,
+                    now,
+                )
+            )
+        return records
+
+    def record_intermediate_attestation(
+        self,
+        *,
+        class_id: UUID,
+        subject: str,
+        form: str,
+        protocol: Protocol,
+        results: Mapping[UUID, str],
+        subgroup: str | None = None,
+        signed_by: Signing,
+    ) -> list[str]:
+        """A class's intermediate attestation in a subject, with its protocol."""
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        klass, year = self._class_and_year(class_id)
+        check_protocol(protocol, ctx.today(), "intermediate attestation")
+        if not year.starts <= protocol.on:
+            msg = f"protocol of {protocol.on} is before the year {year.year} began"
+            raise InvalidRecordError(msg)
+        if not author.has(DEPUTY):
+            klass.check_teacher(
+                author.staff, subject, subgroup, min(protocol.on, year.ends)
+            )
+        school = ctx.school()
+        assessment = school.subject(subject).assessment
+        policy = school.policy_on(protocol.on)
+        now, records, names = ctx.now(), [], []
+        for pupil, result in results.items():
+            self._check_pupil(pupil, klass, min(protocol.on, year.ends))
+            check_grade(result, assessment, policy)
+            stream = subject_record_id(pupil, subject, klass.year)
+            current = ctx.replay(SubjectRecord, stream)
+            if current is not None:
+                current.check_new_attestation()
+            record = SubjectRecord.record(
+                current,
+                stream,
+                SubjectRecord.IntermediateAttestationRecorded,
+                now,
+                pupil=pupil,
+                subject=subject,
+                year=klass.year,
+                class_id=klass.id,
+                form=form,
+                result=result,
+                debt=policy.is_failing(result),
+                protocol=protocol,
+                teacher=author.staff,
+            )
+            records.append(record)
+            names.append(event_name(record.id, record.version))
+        ctx.save(records, signed_by)
+        return names
+
+    def record_retake(
+        self,
+        *,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        retakes: str,
+        result: str,
+        protocol: Protocol,
+        commission: tuple[UUID, ...] = (),
+        signed_by: Signing,
+    ) -> str:
+        """A retake of a failed result (273-ФЗ art. 58); its event name."""
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        record = ctx.replay(SubjectRecord, subject_record_id(pupil, subject, year))
+        if record is None or record.class_id is None:
+            msg = (
+                f"pupil {pupil} has no {subject} result in {year}; a retake names a "
+                "failed intermediate attestation result"
+            )
+            raise RetakeError(msg)
+        attempt = record.next_attempt(retakes, commission)
+        for member in commission:
+            if not ctx.staff_exists(member):
+                msg = f"commission member {member} is not a staff member of this school"
+                raise UnknownRecordError(msg)
+        self._check_examiner(author, record.class_id, subject, commission)
+        check_protocol(protocol, ctx.today(), "retake")
+        school = ctx.school()
+        policy = school.policy_on(protocol.on)
+        check_grade(result, school.subject(subject).assessment, policy)
+        record = SubjectRecord.record(
+            record,
+            record.id,
+            SubjectRecord.RetakeRecorded,
+            ctx.now(),
+            retakes=retakes,
+            attempt=attempt,
+            result=result,
+            debt=policy.is_failing(result),
+            protocol=protocol,
+            commission=tuple(commission),
+            by=author.staff,
+        )
+        ctx.save([record], signed_by)
+        return event_name(record.id, record.version)
+
+    def import_exam_results(
+        self, results: Sequence[ExamImport], *, signed_by: Signing
+    ) -> None:
+        """Import state exam results from a regional centre's protocol (§7.3.2)."""
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        today, now = ctx.today(), ctx.now()
+        sheets: dict[UUID, ExamSheet] = {}
+        for line in results:
+            self._check_admitted(line.pupil, line.year)
+            check_exam_result(line.result)
+            check_protocol(line.protocol, today, "state exam")
+            if line.result.exam_date > line.protocol.on:
+                msg = "an exam's protocol cannot be dated before the exam"
+                raise InvalidRecordError(msg)
+            stream = exam_sheet_id(line.pupil, line.year)
+            current = sheets.get(stream) or ctx.replay(ExamSheet, stream)
+            sheets[stream] = ExamSheet.record(
+                current,
+                stream,
+                ExamSheet.ExamResultImported,
+                now,
+                pupil=line.pupil,
+                year=line.year,
+                protocol=line.protocol,
+                centre=line.centre,
+                **_exam_fields(line.result),
+            )
+        ctx.save(sheets.values(), signed_by)
+
+    def record_final_grades(
+        self,
+        *,
+        pupil: UUID,
+        level: Level,
+        grades: Mapping[str, str],
+        basis: Mapping[str, str] | None = None,
+        signed_by: Signing,
+    ) -> None:
+        """Final grades of a graduating pupil for the attestat of ``level``."""
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        klass = self._graduating_class(pupil, level)
+        if not (
+            author.staff == klass.class_teacher
+            or author.has(DEPUTY)
+            or author.has(DIRECTOR)
+        ):
+            msg = (
+                f"final grades of {klass.name} are recorded by its class teacher "
+                f"({klass.class_teacher}), the deputy director or the director"
+            )
+            raise AuthorityError(msg)
+        school = ctx.school()
+        curriculum = {s.code: s for s in school.curriculum(level)}
+        stream = final_grades_id(pupil, level.value)
+        record = ctx.replay(FinalGrades, stream)
+        now = ctx.now()
+        for code, grade in grades.items():
+            subject = curriculum.get(code)
+            if subject is None:
+                msg = (
+                    f"subject {code!r} is not in the {level.value} attestat's "
+                    f"curriculum; it has: {', '.join(sorted(curriculum))}"
+                )
+                raise UnknownRecordError(msg)
+            policy = school.policy_on(ctx.today())
+            check_grade(grade, subject.assessment, policy)
+            if grade == NOT_ATTESTED:
+                msg = (
+                    "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
+                )
+                raise ScaleError(msg)
+            record = FinalGrades.record(
+                record,
+                stream,
+                FinalGrades.FinalGradeRecorded,
+                now,
+                pupil=pupil,
+                level=level.value,
+                subject=code,
+                grade=grade,
+                year=klass.year,
+                class_id=klass.id,
+                basis=(basis or {}).get(code, ""),
+            )
+        if record is not None:
+            ctx.save([record], signed_by)
+
+    # -- checks ----------------------------------------------------------------------
+
+    def _class_and_year(self, class_id: UUID) -> tuple[SchoolClass, AcademicYear]:
+        ctx = self.ctx
+        klass = ctx.view(SchoolClass, class_id)
+        if klass is None or klass.school != ctx.school_id:
+            msg = f"class {class_id} is not opened in this school"
+            raise UnknownRecordError(msg)
+        year = ctx.require(
+            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
+        )
+        return klass, year
+
+    def _check_pupil(self, pupil: UUID, klass: SchoolClass, day: date) -> None:
+        file = self.ctx.view(PersonalFile, pupil)
+        if file is None or file.school != self.ctx.school_id:
+            msg = f"pupil {pupil} has no personal file in this school"
+            raise NotEnrolledError(msg)
+        file.check_in_class(klass.id, klass.name, day)
+
+    def _check_examiner(
+        self, author: Author, class_id: UUID, subject: str, commission: tuple[UUID, ...]
+    ) -> None:
+        if author.has(DEPUTY) or author.staff in commission:
+            return
+        klass = self.ctx.view(SchoolClass, class_id)
+        teachers = {
+            a.teacher
+            for k, h in (klass.assignments if klass else {}).items()
+            if k.startswith(f"{subject}/")
+            for a in h
+        }
+        if author.staff not in teachers:
+            msg = (
+                f"a retake in {subject} is recorded by the subject's teacher, a "
+                "commission member or the deputy director"
+            )
+            raise AuthorityError(msg)
+
+    def _check_admitted(self, pupil: UUID, year: str) -> None:
+        council = self.ctx.view(CouncilRecord, council_record_id(pupil, year))
+        if (
+            council is None
+            or council.find(DecisionKind.ADMITTED_TO_STATE_EXAMS) is None
+        ):
+            msg = (
+                f"pupil {pupil} was not admitted to state exams in {year} by the "
+                "teachers' council; results are imported only for admitted pupils "
+                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
+            )
+            raise ExamAdmissionError(msg)
+
+    def _graduating_class(self, pupil: UUID, level: Level) -> SchoolClass:
+        ctx = self.ctx
+        file = ctx.view(PersonalFile, pupil)
+        placement = file.class_on(ctx.today()) if file is not None else None
+        if placement is None:
+            msg = f"pupil {pupil} is not enrolled in this school today"
+            raise NotEnrolledError(msg)
+        klass = ctx.view(SchoolClass, placement.class_id)
+        if klass is None or klass.grade != level.final_grade:
+            msg = (
+                f"final grades for the {level.value} attestat are recorded in grade "
+                f"{level.final_grade}; pupil {pupil} is in {placement.class_name}"
+            )
+            raise InvalidRecordError(msg)
+        return klass
+
+
+def _marks(lessons: list[Lesson], pupil: UUID) -> list[tuple[str, int]]:
+    return [m for lesson in lessons for m in lesson.marks_of(pupil)]
+
+
+def _period_grade(
+    current: SubjectRecord | None,
+    stream: UUID,
+    pupil: UUID,
+    subject: str,
+    klass: SchoolClass,
+    period: str,
+    grade: str,
+    suggestion: Suggestion,
+    author: Author,
+    now: datetime,
+) -> SubjectRecord:
+    return SubjectRecord.record(
+        current,
+        stream,
+        SubjectRecord.PeriodGradeRecorded,
+        now,
+        pupil=pupil,
+        subject=subject,
+        year=klass.year,
+        class_id=klass.id,
+        period=period,
+        grade=grade,
+        average=suggestion.average,
+        suggested=suggestion.grade,
+        marks_counted=suggestion.marks_counted,
+        teacher=author.staff,
+    )
+
+
+def _exam_fields(result: ExamResult) -> dict[str, object]:
+    return {
+        "exam": result.exam,
+        "subject": result.subject,
+        "exam_date": result.exam_date,
+        "primary_score": result.primary_score,
+        "score": result.score,
+        "mark": result.mark,
+        "passed": result.passed,
+    }

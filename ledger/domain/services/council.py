@@ -1,0 +1,133 @@
+"""The teachers' council's decisions about pupils (§7.3.6).
+
+Rules checked before anything is saved: the protocol has a number and is not
+dated in the future; the pupil was in a class on the protocol's date and the
+decision fits that class's grade; debts are subjects of the curriculum; a
+decision is recorded once a year; honours and medals only when the criteria of
+:mod:`ledger.domain.honours` hold on the final grades and exam results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from ledger.application import Signing
+from ledger.domain.attestation import ExamSheet, FinalGrades, Protocol, check_protocol
+from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal, check_decision
+from ledger.domain.errors import NotEnrolledError, UnknownRecordError
+from ledger.domain.honours import check_honours
+from ledger.domain.ids import council_record_id, exam_sheet_id, final_grades_id
+from ledger.domain.people import PersonalFile
+from ledger.domain.school import Level, SchoolClass
+from ledger.domain.services.context import RecordsContext
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """One line of a council protocol about one pupil."""
+
+    pupil: UUID
+    kind: DecisionKind
+    to_class: str | None = None
+    debts: tuple[str, ...] = ()
+    with_honours: bool = False
+    medal: Medal | None = None
+    note: str = ""
+
+
+class Council:
+    """Records the council's decisions, one protocol at a time."""
+
+    def __init__(self, ctx: RecordsContext) -> None:
+        self.ctx = ctx
+
+    def record_decisions(
+        self,
+        protocol: Protocol,
+        decisions: Sequence[DecisionInput],
+        *,
+        signed_by: Signing,
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        check_protocol(protocol, ctx.today(), "council")
+        now = ctx.now()
+        records: dict[UUID, CouncilRecord] = {}
+        for d in decisions:
+            klass = self._class_of(d.pupil, protocol)
+            check_decision(
+                d.kind,
+                klass.grade,
+                to_class=d.to_class,
+                debts=d.debts,
+                with_honours=d.with_honours,
+                medal=d.medal,
+            )
+            for debt in d.debts:
+                ctx.school().subject(debt)
+            if d.kind.level is not None and (d.with_honours or d.medal):
+                self.check_honours(
+                    d.pupil, d.kind.level, klass.year, d.with_honours, d.medal
+                )
+            stream = council_record_id(d.pupil, klass.year)
+            current = records.get(stream) or ctx.replay(CouncilRecord, stream)
+            if current is not None:
+                current.check_new(d.kind)
+            records[stream] = CouncilRecord.record(
+                current,
+                stream,
+                CouncilRecord.CouncilDecisionRecorded,
+                now,
+                pupil=d.pupil,
+                year=klass.year,
+                class_id=klass.id,
+                class_name=klass.name,
+                decision=d.kind,
+                protocol=protocol,
+                to_class=d.to_class,
+                debts=tuple(d.debts),
+                with_honours=d.with_honours,
+                medal=d.medal,
+                note=d.note,
+            )
+        ctx.save(records.values(), signed_by)
+
+    def check_honours(
+        self,
+        pupil: UUID,
+        level: Level,
+        year: str,
+        with_honours: bool,
+        medal: Medal | None,
+    ) -> None:
+        """Raise :class:`HonoursError` unless the pupil's final grades and exams
+        meet the criteria for the honours and medal asked for."""
+        ctx = self.ctx
+        grades = ctx.view(FinalGrades, final_grades_id(pupil, level.value))
+        exams = ctx.view(ExamSheet, exam_sheet_id(pupil, year))
+        check_honours(
+            level,
+            grades.grades if grades else {},
+            exams.latest() if exams else {},
+            with_honours=with_honours,
+            medal=medal,
+        )
+
+    def _class_of(self, pupil: UUID, protocol: Protocol) -> SchoolClass:
+        ctx = self.ctx
+        file = ctx.view(PersonalFile, pupil)
+        placement = file.class_on(protocol.on) if file is not None else None
+        if file is None or file.school != ctx.school_id or placement is None:
+            msg = (
+                f"pupil {pupil} was not a pupil of this school on {protocol.on} "
+                "(the protocol's date); the council decides about its own pupils"
+            )
+            raise NotEnrolledError(msg)
+        klass = ctx.view(SchoolClass, placement.class_id)
+        if klass is None:
+            msg = f"class {placement.class_name} is not opened"
+            raise UnknownRecordError(msg)
+        return klass

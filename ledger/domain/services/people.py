@@ -1,0 +1,206 @@
+"""Pupils' personal files: enrolment, moves between classes, leaving (§7.3.4).
+
+The personal file number is the pupil's number in the alphabetical book: the
+first letter of the surname and the next number under that letter («К-25»).
+The service finds the next number by probing the deterministic streams of that
+letter (a doubling then a halving search, a dozen indexed lookups at most), so
+no index is kept; two secretaries taking the same number at once collide in the
+store, and the second is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from ledger.application import Signing
+from ledger.domain.errors import InvalidRecordError, UnknownRecordError
+from ledger.domain.ids import academic_year_id, personal_file_id
+from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
+from ledger.domain.school import AcademicYear, SchoolClass
+from ledger.domain.services.context import RecordsContext
+
+CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A pupil's identity fields; they go into ``enc`` only (152-ФЗ)."""
+
+    surname: str
+    name: str
+    patronymic: str
+    birth_date: date
+
+    def sealed_fields(self) -> dict[str, str]:
+        return {
+            "surname": self.surname,
+            "name": self.name,
+            "patronymic": self.patronymic,
+            "birth_date": self.birth_date.isoformat(),
+        }
+
+    @property
+    def letter(self) -> str:
+        letter = self.surname[:1].upper()
+        if letter not in CYRILLIC_CAPITALS:
+            msg = (
+                f"surname {self.surname!r} does not start with a Cyrillic letter; the "
+                "alphabetical book is kept by the Russian alphabet (write it in "
+                "Cyrillic as in the birth certificate)"
+            )
+            raise InvalidRecordError(msg)
+        return letter
+
+
+@dataclass(frozen=True)
+class EnrolmentInput:
+    """A pupil to enrol in a class on a date, by an admission order."""
+
+    identity: Identity
+    class_id: UUID
+    on: date
+    order: str
+
+
+@dataclass(frozen=True)
+class MoveInput:
+    """A pupil to move to another class on a date."""
+
+    pupil: UUID
+    class_id: UUID
+    on: date
+    reason: MoveReason
+    basis: str
+
+
+def next_free(exists: Callable[[int], bool]) -> int:
+    """The first n ≥ 1 with ``exists(n)`` false, for numbers taken without gaps."""
+    high = 1
+    while exists(high):
+        high *= 2
+    low = high // 2  # exists(low) is true, or low == 0
+    while high - low > 1:
+        middle = (low + high) // 2
+        if exists(middle):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+class Enrolment:
+    """The secretary's and director's services for personal files."""
+
+    def __init__(self, ctx: RecordsContext) -> None:
+        self.ctx = ctx
+
+    def enrol(
+        self, pupils: Sequence[EnrolmentInput], *, signed_by: Signing
+    ) -> list[UUID]:
+        """Enrol pupils in one save; their pseudonymous ids, in order."""
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        keys, now = ctx.identities(), ctx.now()
+        taken: dict[str, int] = {}
+        made = []
+        for p in pupils:
+            klass = self._class_for(p.class_id, p.on)
+            number = self._next_number(p.identity.letter, taken)
+            pupil = personal_file_id(ctx.school_id, number)
+            enc = keys.seal(str(pupil), p.identity.sealed_fields())
+            made.append(
+                PersonalFile.enrol(
+                    school=ctx.school_id,
+                    personal_file=number,
+                    class_id=klass.id,
+                    class_name=klass.name,
+                    on=p.on,
+                    order=p.order,
+                    enc=enc,
+                    at=now,
+                )
+            )
+        ctx.save(made, signed_by)
+        return [f.id for f in made]
+
+    def move(self, moves: Sequence[MoveInput], *, signed_by: Signing) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        now, files = ctx.now(), []
+        for m in moves:
+            klass = self._class_for(m.class_id, m.on)
+            file = self._file(m.pupil)
+            file.move(
+                class_id=klass.id,
+                class_name=klass.name,
+                on=m.on,
+                reason=m.reason,
+                basis=m.basis,
+                at=now,
+            )
+            files.append(file)
+        ctx.save(files, signed_by)
+
+    def leave(
+        self,
+        pupil: UUID,
+        *,
+        on: date,
+        reason: LeaveReason,
+        order: str,
+        file_handed_to_guardian: bool = False,
+        guardian_request: date | None = None,
+        signed_by: Signing,
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        file = self._file(pupil)
+        file.leave(
+            on=on,
+            reason=reason,
+            order=order,
+            file_handed_to_guardian=file_handed_to_guardian,
+            guardian_request=guardian_request,
+            at=ctx.now(),
+        )
+        ctx.save([file], signed_by)
+
+    def _next_number(self, letter: str, taken: dict[str, int]) -> str:
+        if letter not in taken:
+            school = self.ctx.school_id
+            taken[letter] = next_free(
+                lambda n: self.ctx.exists(personal_file_id(school, f"{letter}-{n}"))
+            )
+        else:
+            taken[letter] += 1
+        return f"{letter}-{taken[letter]}"
+
+    def _class_for(self, stream: UUID, day: date) -> SchoolClass:
+        ctx = self.ctx
+        klass = ctx.view(SchoolClass, stream)
+        if klass is None or klass.school != ctx.school_id:
+            msg = f"class {stream} is not opened in this school"
+            raise UnknownRecordError(msg)
+        year = ctx.require(
+            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
+        )
+        if day > year.ends:
+            msg = (
+                f"{day} is after the end of {klass.name}'s year {year.year} "
+                f"({year.ends}); a pupil joins a class of the current year"
+            )
+            raise InvalidRecordError(msg)
+        return klass
+
+    def _file(self, pupil: UUID) -> PersonalFile:
+        file = self.ctx.replay(PersonalFile, pupil)
+        if file is None or file.school != self.ctx.school_id:
+            msg = f"pupil {pupil} has no personal file in this school"
+            raise UnknownRecordError(msg)
+        return file

@@ -1,0 +1,99 @@
+"""Achievements: recorded for a pupil of the school on the day, withdrawn by name."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from ledger.application import Signing
+from ledger.domain.base import event_name, stream_of
+from ledger.domain.errors import InvalidRecordError, NotEnrolledError, PortfolioError
+from ledger.domain.ids import portfolio_id
+from ledger.domain.people import PersonalFile
+from ledger.domain.portfolio import (
+    AchievementKind,
+    AchievementLevel,
+    AchievementResult,
+    Portfolio,
+)
+from ledger.domain.schoolyear import year_label
+from ledger.domain.services.context import RecordsContext
+
+
+def school_year_of(day: date) -> str:
+    """The school year a date falls in: September to August."""
+    return year_label(date(day.year if day.month >= 9 else day.year - 1, 9, 1))
+
+
+class Portfolios:
+    """Pupils' achievements (§3.2.2)."""
+
+    def __init__(self, ctx: RecordsContext) -> None:
+        self.ctx = ctx
+
+    def record_achievement(
+        self,
+        *,
+        pupil: UUID,
+        kind: AchievementKind,
+        title: str,
+        level: AchievementLevel,
+        result: AchievementResult,
+        on: date,
+        document: str,
+        signed_by: Signing,
+    ) -> str:
+        """Record an achievement; its event name."""
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        file = ctx.view(PersonalFile, pupil)
+        if file is None or file.school != ctx.school_id or file.class_on(on) is None:
+            msg = (
+                f"pupil {pupil} was not a pupil of this school on {on}; achievements "
+                "are recorded for the school's pupils"
+            )
+            raise NotEnrolledError(msg)
+        if on > ctx.today() or not title.strip():
+            msg = f"an achievement needs a title and a date not after today ({on})"
+            raise InvalidRecordError(msg)
+        stream = portfolio_id(pupil, school_year_of(on))
+        record = Portfolio.record(
+            ctx.replay(Portfolio, stream),
+            stream,
+            Portfolio.AchievementRecorded,
+            ctx.now(),
+            pupil=pupil,
+            kind=kind,
+            title=title,
+            level=level,
+            result=result,
+            on=on,
+            document=document,
+            by=author.staff,
+        )
+        ctx.save([record], signed_by)
+        return event_name(record.id, record.version)
+
+    def withdraw_achievement(
+        self, achievement: str, *, reason: str, signed_by: Signing
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        author = ctx.author(signed_by)
+        stream = stream_of(achievement, "achievement")
+        record = ctx.replay(Portfolio, stream)
+        if record is None:
+            msg = f"achievement {achievement} is not recorded; nothing to withdraw"
+            raise PortfolioError(msg)
+        record.check_withdrawal(achievement, reason)
+        record = Portfolio.record(
+            record,
+            stream,
+            Portfolio.AchievementWithdrawn,
+            ctx.now(),
+            withdraws=achievement,
+            reason=reason,
+            by=author.staff,
+        )
+        ctx.save([record], signed_by)

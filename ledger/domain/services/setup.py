@@ -1,0 +1,271 @@
+"""Setting a school up: subjects, grading policy, years, classes, teachers, staff.
+
+Role rules come from the signing policy (``school.*`` and ``people.*`` for the
+director and deputy director); the services add the context rules: a class's
+teacher and a subject's teacher are staff of this school, a subject is taught
+in the class's grade, an assignment starts inside the class's year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from ledger.application import LedgerApplication, Signing
+from ledger.domain.errors import (
+    AlreadyRecordedError,
+    InvalidRecordError,
+    UnknownRecordError,
+)
+from ledger.domain.grading import GradingPolicy
+from ledger.domain.ids import academic_year_id, class_id, school_id, staff_id
+from ledger.domain.people import StaffMember
+from ledger.domain.school import AcademicYear, School, SchoolClass, Subject
+from ledger.domain.schoolyear import Holiday, PeriodScheme
+from ledger.domain.services.context import RecordsContext
+
+
+def register_school(
+    app: LedgerApplication,
+    *,
+    code: str,
+    name: str,
+    region: str,
+    timezone: str,
+    at: datetime,
+    signed_by: Signing,
+) -> UUID:
+    """Register a school (signed by the seal or the director); its stream id."""
+    stream = school_id(code)
+    if app.recorder.select_events(stream, limit=1):
+        msg = f"school {code!r} is registered already (stream {stream})"
+        raise AlreadyRecordedError(msg)
+    school = School.register(
+        code=code, name=name, region=region, timezone=timezone, at=at
+    )
+    app.save(school, signed_by=signed_by)
+    return stream
+
+
+@dataclass(frozen=True)
+class TeachingInput:
+    """A teacher to assign to a class's subject (or one subgroup of it)."""
+
+    class_id: UUID
+    subject: str
+    teacher: UUID
+    starts: date
+    subgroup: str | None = None
+    members: tuple[UUID, ...] = ()
+
+
+class SchoolSetup:
+    """Curriculum, policies, years, classes, teaching, substitutions, staff."""
+
+    def __init__(self, ctx: RecordsContext) -> None:
+        self.ctx = ctx
+
+    def define_subjects(
+        self, subjects: Sequence[Subject], *, signed_by: Signing
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        school = ctx.load(School, ctx.school_id)
+        if school is None:
+            raise UnknownRecordError(f"school {ctx.school_id} is not registered")
+        now = ctx.now()
+        for subject in subjects:
+            school.define_subject(subject, at=now)
+        ctx.save([school], signed_by)
+
+    def set_grading_policy(self, policy: GradingPolicy, *, signed_by: Signing) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        school = ctx.load(School, ctx.school_id)
+        if school is None:
+            raise UnknownRecordError(f"school {ctx.school_id} is not registered")
+        school.set_grading_policy(policy, at=ctx.now())
+        ctx.save([school], signed_by)
+
+    def open_year(
+        self,
+        *,
+        year: str,
+        starts: date,
+        ends: date,
+        holidays: tuple[Holiday, ...],
+        schemes: tuple[PeriodScheme, ...],
+        days_per_week: int = 5,
+        signed_by: Signing,
+    ) -> UUID:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        stream = academic_year_id(ctx.school_id, year)
+        if ctx.exists(stream):
+            msg = f"academic year {year} is opened already"
+            raise AlreadyRecordedError(msg)
+        opened = AcademicYear.open(
+            school=ctx.school_id,
+            year=year,
+            starts=starts,
+            ends=ends,
+            days_per_week=days_per_week,
+            holidays=holidays,
+            schemes=schemes,
+            at=ctx.now(),
+        )
+        ctx.save([opened], signed_by)
+        return stream
+
+    def open_classes(
+        self,
+        year: str,
+        classes: Sequence[tuple[int, str, UUID]],
+        *,
+        signed_by: Signing,
+    ) -> list[UUID]:
+        """Open classes (grade, letter, class teacher) of ``year`` in one save."""
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        ctx.require(AcademicYear, academic_year_id(ctx.school_id, year), f"year {year}")
+        now, made = ctx.now(), list[SchoolClass]()
+        for grade, letter, teacher in classes:
+            stream = class_id(ctx.school_id, year, f"{grade}{letter}")
+            if ctx.exists(stream) or stream in [c.id for c in made]:
+                msg = f"class {grade}{letter} of {year} is opened already"
+                raise AlreadyRecordedError(msg)
+            self._check_staff(teacher, "class teacher")
+            made.append(
+                SchoolClass.open(
+                    school=ctx.school_id,
+                    year=year,
+                    grade=grade,
+                    letter=letter,
+                    class_teacher=teacher,
+                    at=now,
+                )
+            )
+        ctx.save(made, signed_by)
+        return [c.id for c in made]
+
+    def assign_teaching(
+        self, assignments: Sequence[TeachingInput], *, signed_by: Signing
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        school, now = ctx.school(), ctx.now()
+        classes: dict[UUID, SchoolClass] = {}
+        for a in assignments:
+            klass = classes.get(a.class_id) or self._class(a.class_id)
+            classes[a.class_id] = klass
+            subject = school.subject(a.subject)
+            if klass.grade not in subject.grades:
+                msg = (
+                    f"{subject.name} ({subject.code}) is not taught in grade "
+                    f"{klass.grade}; it is taught in grades {subject.grades}"
+                )
+                raise InvalidRecordError(msg)
+            self._check_staff(a.teacher, "teacher")
+            self._check_in_year(klass, a.starts)
+            klass.assign(
+                subject=a.subject,
+                subgroup=a.subgroup,
+                teacher=a.teacher,
+                starts=a.starts,
+                members=a.members,
+                at=now,
+            )
+        ctx.save(classes.values(), signed_by)
+
+    def record_substitution(
+        self,
+        *,
+        class_id: UUID,
+        subject: str,
+        substitute: UUID,
+        starts: date,
+        ends: date,
+        reason: str,
+        subgroup: str | None = None,
+        signed_by: Signing,
+    ) -> None:
+        ctx = self.ctx
+        ctx.begin()
+        ctx.author(signed_by)
+        klass = self._class(class_id)
+        self._check_staff(substitute, "substitute")
+        self._check_in_year(klass, starts)
+        self._check_in_year(klass, ends)
+        klass.record_substitution(
+            subject=subject,
+            subgroup=subgroup,
+            substitute=substitute,
+            starts=starts,
+            ends=ends,
+            reason=reason,
+            at=ctx.now(),
+        )
+        ctx.save([klass], signed_by)
+
+    def register_staff(
+        self,
+        staff: Sequence[tuple[str, str, str]],
+        *,
+        signed_by: Signing,
+    ) -> list[UUID]:
+        """Register staff (personnel number, position, full name) in one save; the
+        full name is sealed under the staff member's data key."""
+        ctx = self.ctx
+        ctx.begin()
+        holder = ctx.app.context.registry.get(signed_by.author.key_id).holder
+        if holder not in {str(staff_id(ctx.school_id, n)) for n, _, _ in staff}:
+            ctx.author(signed_by)  # the first staff register themselves with others
+        keys = ctx.identities()
+        now, made = ctx.now(), list[StaffMember]()
+        for number, position, full_name in staff:
+            stream = staff_id(ctx.school_id, number)
+            if ctx.exists(stream) or stream in [m.id for m in made]:
+                msg = f"staff member with personnel number {number!r} is registered"
+                raise AlreadyRecordedError(msg)
+            enc = keys.seal(str(stream), {"full_name": full_name})
+            made.append(
+                StaffMember.register(
+                    school=ctx.school_id,
+                    personnel_number=number,
+                    position=position,
+                    enc=enc,
+                    at=now,
+                )
+            )
+        ctx.save(made, signed_by)
+        return [m.id for m in made]
+
+    def _class(self, stream: UUID) -> SchoolClass:
+        klass = self.ctx.load(SchoolClass, stream)
+        if klass is None or klass.school != self.ctx.school_id:
+            msg = f"class {stream} is not opened in this school"
+            raise UnknownRecordError(msg)
+        return klass
+
+    def _check_staff(self, staff: UUID, what: str) -> None:
+        if not self.ctx.staff_exists(staff):
+            msg = f"{what} {staff} is not a registered staff member of this school"
+            raise UnknownRecordError(msg)
+
+    def _check_in_year(self, klass: SchoolClass, day: date) -> None:
+        year = self.ctx.require(
+            AcademicYear, academic_year_id(self.ctx.school_id, klass.year), "the year"
+        )
+        if not year.contains(day):
+            msg = (
+                f"{day} is outside {klass.name}'s year {year.year} "
+                f"({year.starts} – {year.ends})"
+            )
+            raise InvalidRecordError(msg)

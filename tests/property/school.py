@@ -1,0 +1,311 @@
+"""A small school on a test store: staff with keys, a curriculum, a year, classes.
+
+Shared by the domain rule tests and the stateful machine. Times are simulated
+by :class:`SimClock`; staff keys are valid from before the school year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from ledger.application import LedgerApplication, Signing
+from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.decisions import DecisionKind
+from ledger.domain.grading import Assessment, GradingPolicy, WorkType
+from ledger.domain.ids import class_id, staff_id
+from ledger.domain.records import SchoolRecords, register_school
+from ledger.domain.school import Level, Subject
+from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
+from ledger.domain.services.attestation import ExamImport
+from ledger.domain.services.council import DecisionInput
+from ledger.domain.services.people import EnrolmentInput, Identity
+from ledger.domain.services.setup import TeachingInput
+from ledger.keyring import register_signer
+from ledger.keys import SigningKey
+from ledger.personal import DataKeyStore
+from tests.conftest import PASSPHRASE, Store
+
+YEAR = "2024/2025"
+STARTS = date(2024, 9, 2)
+ENDS = date(2025, 5, 26)
+KEYS_FROM = datetime(2024, 8, 1, tzinfo=UTC)
+WORK = "ответ на уроке"
+TEST = "контрольная работа"
+
+POLICY = GradingPolicy(
+    effective_from=date(2024, 8, 1),
+    marks=(5, 4, 3, 2),
+    passing=3,
+    work_types=(
+        WorkType(WORK, 1),
+        WorkType("самостоятельная работа", 2),
+        WorkType(TEST, 3),
+    ),
+    rounding_threshold=Decimal("0.6"),
+    min_marks=3,
+    unmarked_grades=(1,),
+)
+BASIC = (Level.BASIC,)
+SUBJECTS = (
+    Subject("rus", "Русский язык", tuple(range(1, 10)), Assessment.FIVE_POINT, BASIC),
+    Subject("math", "Математика", tuple(range(1, 10)), Assessment.FIVE_POINT, BASIC),
+    Subject("hist", "История", (5, 6, 7, 8, 9), Assessment.FIVE_POINT, BASIC),
+    Subject("eng", "Английский язык", tuple(range(2, 10)), Assessment.FIVE_POINT, ()),
+)
+QUARTERS = (
+    Period("Q1", date(2024, 9, 2), date(2024, 10, 25)),
+    Period("Q2", date(2024, 11, 5), date(2024, 12, 27)),
+    Period("Q3", date(2025, 1, 9), date(2025, 3, 21)),
+    Period("Q4", date(2025, 3, 31), date(2025, 5, 26)),
+)
+HOLIDAYS = (
+    Holiday("осенние", date(2024, 10, 26), date(2024, 11, 4)),
+    Holiday("зимние", date(2024, 12, 28), date(2025, 1, 8)),
+    Holiday("весенние", date(2025, 3, 22), date(2025, 3, 30)),
+)
+STAFF = {
+    "director": ("Директор", ("director",)),
+    "deputy": ("Заместитель директора по УР", ("deputy_director",)),
+    "secretary": ("Секретарь", ("secretary",)),
+    "importer": ("Оператор ГИА", ("importer",)),
+    "maths": ("Учитель математики", ("teacher", "class_teacher")),
+    "russian": ("Учитель русского языка", ("teacher", "class_teacher")),
+    "history": ("Учитель истории", ("teacher",)),
+    "english": ("Учитель английского языка", ("teacher",)),
+    "cover": ("Учитель (замещение)", ("teacher",)),
+}
+PUPILS = (
+    ("Иванов", "Пётр", "Сергеевич"),
+    ("Смирнова", "Анна", "Игоревна"),
+    ("Кузнецов", "Олег", "Павлович"),
+)
+
+
+class SimClock:
+    """A settable clock: the services' ``clock`` in tests."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, day: date, hour: int = 12) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+    def advance(self, days: int = 1) -> None:
+        self.now += timedelta(days=days)
+
+
+def _key(label: str) -> SigningKey:
+    return SigningKey.from_seed(
+        hashlib.sha256(f"small-school/{label}".encode()).digest()
+    )
+
+
+@dataclass
+class SmallSchool:
+    """A ledger with one school, its staff keys, classes 9А, 9Б, 1А and pupils."""
+
+    store: Store
+    app: LedgerApplication
+    records: SchoolRecords
+    clock: SimClock
+    school: UUID
+    keys: dict[str, SigningKey] = field(default_factory=dict)
+    pupils: list[UUID] = field(default_factory=list)
+    other_pupil: UUID | None = None
+
+    def signing(self, *labels: str) -> Signing:
+        author, *cosigners = labels
+        return Signing(self.keys[author], tuple(self.keys[c] for c in cosigners))
+
+    def staff(self, label: str) -> UUID:
+        return staff_id(self.school, label)
+
+    def klass(self, name: str) -> UUID:
+        return class_id(self.school, YEAR, name)
+
+
+def build(
+    store: Store, *, code: str = "school-1", verify_on_read: bool = False
+) -> SmallSchool:
+    """A fresh small school on ``store`` (the clock stands at 1 October 2024)."""
+    app = store.open(verify_on_read=verify_on_read)
+    clock = SimClock(datetime(2024, 8, 20, 9, tzinfo=UTC))
+    seal = store.key_directory.log_key()
+    school = register_school(
+        app,
+        code=code,
+        name="МБОУ «Школа № 1»",
+        region="Республика Татарстан",
+        timezone="Europe/Moscow",
+        at=clock(),
+        signed_by=Signing(seal),
+    )
+    data_keys = DataKeyStore.in_key_directory(store.keys, PASSPHRASE)
+    records = SchoolRecords(app, school, clock=clock, data_keys=data_keys)
+    built = SmallSchool(store, app, records, clock, school)
+    for label, (_, roles) in STAFF.items():
+        built.keys[label] = key = _key(f"{code}/{label}")
+        register_signer(
+            app,
+            seal,
+            public_key=key.public_bytes,
+            holder=str(staff_id(school, label)),
+            roles=roles,
+            valid_from=KEYS_FROM,
+        )
+    _set_up(built)
+    return built
+
+
+def _set_up(s: SmallSchool) -> None:
+    r, director = s.records, s.signing("director")
+    r.setup.register_staff(
+        [
+            (label, position, f"Сотрудник {label}")
+            for label, (position, _) in STAFF.items()
+        ],
+        signed_by=director,
+    )
+    r.setup.define_subjects(SUBJECTS, signed_by=director)
+    r.setup.set_grading_policy(POLICY, signed_by=director)
+    schemes = (
+        PeriodScheme(tuple(range(1, 10)), PeriodKind.QUARTERS, QUARTERS),
+        PeriodScheme(
+            (10, 11),
+            PeriodKind.HALVES,
+            (
+                Period("H1", date(2024, 9, 2), date(2024, 12, 27)),
+                Period("H2", date(2025, 1, 9), date(2025, 5, 26)),
+            ),
+        ),
+    )
+    r.setup.open_year(
+        year=YEAR,
+        starts=STARTS,
+        ends=ENDS,
+        holidays=HOLIDAYS,
+        schemes=schemes,
+        signed_by=director,
+    )
+    r.setup.open_classes(
+        YEAR,
+        [
+            (9, "А", s.staff("maths")),
+            (9, "Б", s.staff("russian")),
+            (1, "А", s.staff("russian")),
+        ],
+        signed_by=director,
+    )
+    s.pupils = r.people.enrol(
+        [
+            EnrolmentInput(
+                Identity(sn, n, p, date(2009, 3, 1)),
+                s.klass("9А"),
+                date(2024, 9, 1),
+                "№ 12-у от 30.08.2024",
+            )
+            for sn, n, p in PUPILS
+        ],
+        signed_by=s.signing("secretary"),
+    )
+    [s.other_pupil] = r.people.enrol(
+        [
+            EnrolmentInput(
+                Identity("Орлова", "Вера", "Ильинична", date(2009, 5, 5)),
+                s.klass("9Б"),
+                date(2024, 9, 1),
+                "№ 12-у",
+            )
+        ],
+        signed_by=s.signing("secretary"),
+    )
+    r.setup.assign_teaching(
+        [
+            TeachingInput(s.klass("9А"), "math", s.staff("maths"), STARTS),
+            TeachingInput(s.klass("9А"), "rus", s.staff("russian"), STARTS),
+            TeachingInput(s.klass("9А"), "hist", s.staff("history"), STARTS),
+            TeachingInput(
+                s.klass("9А"),
+                "eng",
+                s.staff("english"),
+                STARTS,
+                "1",
+                (s.pupils[0], s.pupils[1]),
+            ),
+            TeachingInput(s.klass("9Б"), "math", s.staff("maths"), STARTS),
+            TeachingInput(s.klass("1А"), "math", s.staff("russian"), STARTS),
+        ],
+        signed_by=s.signing("deputy"),
+    )
+    s.clock.set(date(2024, 10, 1))
+
+
+ADMITTED_ON = date(2025, 5, 20)
+DECIDED_ON = date(2025, 6, 20)
+ISSUED_ON = date(2025, 6, 25)
+ALL_FIVES = {"rus": "5", "math": "5", "hist": "5"}
+
+
+def admit(s: SmallSchool, *pupils: UUID) -> None:
+    """The council admits ``pupils`` (of 9А) to state exams on 20 May 2025."""
+    s.clock.set(ADMITTED_ON)
+    s.records.council.record_decisions(
+        Protocol("7", ADMITTED_ON),
+        [DecisionInput(p, DecisionKind.ADMITTED_TO_STATE_EXAMS) for p in pupils],
+        signed_by=s.signing("deputy"),
+    )
+
+
+def pass_exams(
+    s: SmallSchool, pupil: UUID, marks: tuple[str, str] = ("5", "5")
+) -> None:
+    """ОГЭ Russian and mathematics results for ``pupil`` (protocol of 10 June)."""
+    s.clock.set(date(2025, 6, 10))
+    lines = [
+        ExamImport(
+            pupil,
+            YEAR,
+            ExamResult(ExamKind.OGE, subject, day, 30, None, mark, mark != "2"),
+            Protocol(f"РЦОИ-{subject}", date(2025, 6, 10)),
+            "РЦОИ Республики Татарстан",
+        )
+        for subject, day, mark in (
+            ("rus", date(2025, 5, 27), marks[0]),
+            ("math", date(2025, 6, 3), marks[1]),
+        )
+    ]
+    s.records.attestation.import_exam_results(lines, signed_by=s.signing("importer"))
+
+
+def finalise(s: SmallSchool, pupil: UUID, grades: dict[str, str]) -> None:
+    """The class teacher of 9А records final grades on 18 June 2025."""
+    s.clock.set(date(2025, 6, 18))
+    s.records.attestation.record_final_grades(
+        pupil=pupil, level=Level.BASIC, grades=grades, signed_by=s.signing("maths")
+    )
+
+
+def decide_attestat(s: SmallSchool, pupil: UUID, *, with_honours: bool = False) -> None:
+    """The council decides to issue the basic attestat on 20 June 2025."""
+    s.clock.set(DECIDED_ON)
+    s.records.council.record_decisions(
+        Protocol("9", DECIDED_ON),
+        [DecisionInput(pupil, DecisionKind.ATTESTAT_BASIC, with_honours=with_honours)],
+        signed_by=s.signing("director"),
+    )
+
+
+def graduate(s: SmallSchool, pupil: UUID, grades: dict[str, str] | None = None) -> None:
+    """Admission, exams, final grades and the council decision for ``pupil``."""
+    admit(s, pupil)
+    pass_exams(s, pupil)
+    finalise(s, pupil, grades or ALL_FIVES)
+    decide_attestat(s, pupil)
+    s.clock.set(ISSUED_ON)

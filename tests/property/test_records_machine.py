@@ -1,0 +1,571 @@
+"""Stateful tests: the records services and a plain in-memory model side by side.
+
+:class:`JournalMachine` records lessons with marks (by assigned, substituting and
+unassigned teachers, for pupils of the class and of another), corrects and
+voids entries, records intermediate attestation results and retakes, and
+council decisions. :class:`BookMachine` issues attestats, duplicates, book
+corrections and spoiled blanks. After every step the ledger (read back by a
+fresh application) and the model must agree, every rejection must be the one
+the model predicts, and the store must hold exactly the events the model
+counted: a rejected command writes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from ledger.domain.attestat import AttestatBook, Blank
+from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.decisions import DecisionKind
+from ledger.domain.errors import (
+    AlreadyRecordedError,
+    AttestatError,
+    AuthorityError,
+    BlankError,
+    CorrectionError,
+    DecisionError,
+    DuplicateOfUnknownError,
+    InvalidRecordError,
+    NotAssignedError,
+    NotEnrolledError,
+    RegistrationNumberError,
+    RetakeError,
+    ScaleError,
+)
+from ledger.domain.ids import attestat_book_id, council_record_id, subject_record_id
+from ledger.domain.journal import Lesson
+from ledger.domain.school import Level
+from ledger.domain.schoolyear import is_school_day
+from ledger.domain.services.attestats import AttestatRequest
+from ledger.domain.services.council import DecisionInput
+from ledger.domain.services.journal import LessonInput, MarkInput
+from ledger.errors import LedgerError
+from tests.conftest import Store
+from tests.property.school import (
+    HOLIDAYS,
+    ISSUED_ON,
+    TEST,
+    WORK,
+    SmallSchool,
+    build,
+    graduate,
+)
+
+SCALE = ("5", "4", "3", "2")
+MARKS = (*SCALE, "6", "зачёт")
+_codes = itertools.count()
+
+
+@dataclass
+class EntryModel:
+    """A mark as the model knows it."""
+
+    lesson: UUID
+    author: str
+    value: str
+    voided: bool = False
+
+
+@dataclass
+class ResultModel:
+    """An attestation result or retake as the model knows it."""
+
+    pupil: int
+    attempt: int
+    failed: bool
+
+
+class Outcome:
+    """Runs a command and checks it fails exactly as predicted (or succeeds)."""
+
+    def __init__(self, expected: tuple[type[Exception], str] | None) -> None:
+        self.expected = expected
+
+    def run(self, command: Any) -> Any:
+        error: LedgerError | None = None
+        try:
+            result = command()
+        except LedgerError as e:
+            error = e
+        if error is None:
+            assert self.expected is None, f"expected {self.expected}, but it passed"
+            return result
+        assert self.expected is not None, f"unexpected {type(error).__name__}: {error}"
+        kind, words = self.expected
+        assert type(error) is kind, f"expected {kind.__name__}: {error}"
+        assert words in str(error), f"{words!r} not in {error}"
+        return None
+
+
+class RecordsMachine(RuleBasedStateMachine):
+    """Shared set-up: a fresh small school per example on the test's store."""
+
+    store: Store
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.school: SmallSchool = build(self.store, code=f"machine-{next(_codes)}")
+        self.base = self.school.app.recorder.max_notification_id()
+        self.events = 0
+
+    @invariant()
+    def nothing_but_the_models_events_was_written(self) -> None:
+        written = self.school.app.recorder.select_notifications(
+            self.base + 1, limit=10_000
+        )
+        assert len(written) == self.events
+
+    def fresh(self) -> Any:
+        """The application's repository: it has no cache, so it reads what is
+        stored (the services' own cache is not involved)."""
+        return self.school.app.repository
+
+    def teardown(self) -> None:
+        app = self.school.app
+        self.store.opened.remove(app)
+        app.close()
+
+
+class JournalMachine(RecordsMachine):
+    entries = Bundle("entries")
+    results = Bundle("results")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.day = date(2024, 10, 1)
+        self.lessons_today = 0
+        self.substitute_today = False
+        self.model: dict[str, EntryModel] = {}
+        self.attested: set[int] = set()
+        self.outcomes: dict[str, ResultModel] = {}
+        self.latest: dict[int, str] = {}
+        self.decisions: set[tuple[int, DecisionKind]] = set()
+
+    def pupil(self, index: int) -> UUID:
+        s = self.school
+        return s.pupils[index] if index < 3 else s.other_pupil  # type: ignore[return-value]
+
+    @rule()
+    def next_school_day(self) -> None:
+        day = self.day + timedelta(days=1)
+        while not is_school_day(day, HOLIDAYS, 5):
+            day += timedelta(days=1)
+        self.day, self.lessons_today, self.substitute_today = day, 0, False
+        self.school.clock.set(day)
+
+    @precondition(lambda self: not self.substitute_today)
+    @rule()
+    def cover_today(self) -> None:
+        s = self.school
+        s.records.setup.record_substitution(
+            class_id=s.klass("9А"),
+            subject="math",
+            substitute=s.staff("cover"),
+            starts=self.day,
+            ends=self.day,
+            reason="больничный",
+            signed_by=s.signing("deputy"),
+        )
+        self.substitute_today = True
+        self.events += 1
+
+    @precondition(lambda self: self.lessons_today < 8)
+    @rule(
+        target=entries,
+        teacher=st.sampled_from(["maths", "maths", "maths", "cover", "history"]),
+        pupil=st.sampled_from([0, 1, 2, 0, 1, 2, 3]),
+        mark=st.sampled_from((*SCALE, *SCALE, *MARKS)),
+        work=st.sampled_from([WORK, TEST, WORK, TEST, "доклад"]),
+    )
+    def record_lesson(self, teacher: str, pupil: int, mark: str, work: str) -> Any:
+        s = self.school
+        allowed = teacher == "maths" or (teacher == "cover" and self.substitute_today)
+        expected: tuple[type[Exception], str] | None = None
+        if not allowed:
+            expected = (NotAssignedError, "does not teach 9А math")
+        elif pupil == 3:
+            expected = (NotEnrolledError, "was not enrolled in 9А")
+        elif mark not in SCALE:
+            expected = (ScaleError, f"mark {mark!r} is not on the school's scale")
+        elif work == "доклад":
+            expected = (ScaleError, "work type 'доклад' is not in the grading policy")
+        entry = LessonInput(
+            s.klass("9А"),
+            "math",
+            self.day,
+            "Уравнения",
+            number=self.lessons_today + 1,
+            marks=(MarkInput(self.pupil(pupil), mark, work),),
+        )
+        made = Outcome(expected).run(
+            lambda: s.records.journal.record_lessons(
+                [entry], signed_by=s.signing(teacher)
+            )
+        )
+        if made is None:
+            return multiple()
+        self.lessons_today += 1
+        self.events += 2
+        name = f"{made[0]}:2"
+        self.model[name] = EntryModel(made[0], teacher, mark)
+        return name
+
+    @rule(
+        entry=entries,
+        by=st.sampled_from(["maths", "cover", "deputy", "history"]),
+        mark=st.sampled_from(MARKS),
+    )
+    def correct(self, entry: str, by: str, mark: str) -> None:
+        known = self.model[entry]
+        expected: tuple[type[Exception], str] | None = None
+        if known.voided:
+            expected = (CorrectionError, "was voided")
+        elif by not in (known.author, "deputy"):
+            expected = (AuthorityError, "only its author or the deputy director")
+        elif mark not in SCALE:
+            expected = (ScaleError, "is not on the school's scale")
+        elif mark == known.value:
+            expected = (InvalidRecordError, "a correction must change the mark")
+        s = self.school
+        done = Outcome(expected).run(
+            lambda: (
+                s.records.journal.correct_mark(
+                    entry, mark=mark, reason="описка", signed_by=s.signing(by)
+                )
+                or True
+            )
+        )
+        if done:
+            known.value = mark
+            self.events += 1
+
+    @rule(entry=entries, by=st.sampled_from(["maths", "cover", "deputy", "history"]))
+    def void(self, entry: str, by: str) -> None:
+        known = self.model[entry]
+        expected: tuple[type[Exception], str] | None = None
+        if known.voided:
+            expected = (CorrectionError, "was voided")
+        elif by not in (known.author, "deputy"):
+            expected = (AuthorityError, "only its author or the deputy director")
+        s = self.school
+        if Outcome(expected).run(
+            lambda: (
+                s.records.journal.void_entry(
+                    entry, reason="не тот ученик", signed_by=s.signing(by)
+                )
+                or True
+            )
+        ):
+            known.voided = True
+            self.events += 1
+
+    @rule(
+        target=results,
+        pupil=st.integers(0, 3),
+        result=st.sampled_from(["2", "3", "5", "н/а", "6"]),
+    )
+    def attest(self, pupil: int, result: str) -> Any:
+        expected: tuple[type[Exception], str] | None = None
+        if pupil == 3:
+            expected = (NotEnrolledError, "was not enrolled in 9А")
+        elif result == "6":
+            expected = (ScaleError, "is not on the school's scale")
+        elif pupil in self.attested:
+            expected = (
+                AlreadyRecordedError,
+                "intermediate attestation is recorded already",
+            )
+        s = self.school
+        names = Outcome(expected).run(
+            lambda: s.records.attestation.record_intermediate_attestation(
+                class_id=s.klass("9А"),
+                subject="hist",
+                form="тест",
+                protocol=Protocol("1", self.day),
+                results={self.pupil(pupil): result},
+                signed_by=s.signing("history"),
+            )
+        )
+        if names is None:
+            return multiple()
+        self.attested.add(pupil)
+        self.events += 1
+        self.outcomes[names[0]] = ResultModel(pupil, 0, result in ("2", "н/а"))
+        self.latest[pupil] = names[0]
+        return names[0]
+
+    @rule(
+        target=results,
+        failed=results,
+        result=st.sampled_from(["2", "3", "6"]),
+        commission=st.integers(0, 3),
+    )
+    def retake(self, failed: str, result: str, commission: int) -> Any:
+        known = self.outcomes[failed]
+        s = self.school
+        members = (s.staff("history"), s.staff("deputy"), s.staff("russian"))[
+            :commission
+        ]
+        expected: tuple[type[Exception], str] | None = None
+        if known.attempt == 2:
+            expected = (RetakeError, "at most 2 retakes")
+        elif self.latest[known.pupil] != failed:
+            expected = (RetakeError, "was retaken already")
+        elif not known.failed:
+            expected = (RetakeError, "was not failed")
+        elif known.attempt == 1 and commission < 3:
+            expected = (RetakeError, "before a commission of at least 3")
+        elif result == "6":
+            expected = (ScaleError, "is not on the school's scale")
+        name = Outcome(expected).run(
+            lambda: s.records.attestation.record_retake(
+                pupil=self.pupil(known.pupil),
+                subject="hist",
+                year="2024/2025",
+                retakes=failed,
+                result=result,
+                protocol=Protocol("r", self.day),
+                commission=members,
+                signed_by=s.signing("history"),
+            )
+        )
+        if name is None:
+            return multiple()
+        self.events += 1
+        self.outcomes[name] = ResultModel(known.pupil, known.attempt + 1, result == "2")
+        self.latest[known.pupil] = name
+        return name
+
+    @rule(
+        pupil=st.integers(0, 3),
+        kind=st.sampled_from(
+            [
+                DecisionKind.ADMITTED_TO_STATE_EXAMS,
+                DecisionKind.STUDY_CERTIFICATE,
+                DecisionKind.PROMOTED,
+                DecisionKind.ATTESTAT_SECONDARY,
+            ]
+        ),
+    )
+    def decide(self, pupil: int, kind: DecisionKind) -> None:
+        expected: tuple[type[Exception], str] | None = None
+        if kind in (DecisionKind.PROMOTED, DecisionKind.ATTESTAT_SECONDARY):
+            expected = (DecisionError, "is not taken in grade 9")
+        elif (pupil, kind) in self.decisions:
+            expected = (AlreadyRecordedError, "is recorded already")
+        s = self.school
+        to = "10А" if kind is DecisionKind.PROMOTED else None
+        if Outcome(expected).run(
+            lambda: (
+                s.records.council.record_decisions(
+                    Protocol("5", self.day),
+                    [DecisionInput(self.pupil(pupil), kind, to)],
+                    signed_by=s.signing("deputy"),
+                )
+                or True
+            )
+        ):
+            self.decisions.add((pupil, kind))
+            self.events += 1
+
+    @invariant()
+    def stored_marks_match_the_model(self) -> None:
+        repository = self.fresh()
+        for name, known in self.model.items():
+            lesson: Lesson = repository.get(known.lesson)
+            entry = lesson.entries[int(name.rsplit(":", 1)[1])]
+            assert (entry.value, entry.voided) == (known.value, known.voided)
+
+    @invariant()
+    def stored_results_and_decisions_match_the_model(self) -> None:
+        repository = self.fresh()
+        for pupil, name in self.latest.items():
+            record: SubjectRecord = repository.get(
+                subject_record_id(self.pupil(pupil), "hist", "2024/2025")
+            )
+            assert record.has_debt == self.outcomes[name].failed
+            assert len(record.results) == self.outcomes[name].attempt + 1
+        for pupil in range(4):
+            kinds = {k for p, k in self.decisions if p == pupil}
+            stream = council_record_id(self.pupil(pupil), "2024/2025")
+            stored = set(repository.get(stream).decisions) if kinds else set()
+            assert stored == {k.value for k in kinds}
+
+
+class BookMachine(RecordsMachine):
+    """Attestats, duplicates, corrections and spoiled blanks against a model book."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        s = self.school
+        for pupil in s.pupils:
+            graduate(s, pupil)
+        self.base = s.app.recorder.max_notification_id()
+        self.entries: dict[int, tuple[str, int]] = {}
+        self.blanks: set[int] = set()
+        self.last_blank: int | None = None
+        self.graduated: set[int] = set()
+
+    @rule(
+        pupil=st.integers(0, 2),
+        blank=st.integers(1, 12),
+        asked=st.none() | st.integers(1, 8),
+        author=st.sampled_from(["maths", "russian"]),
+    )
+    def issue(self, pupil: int, blank: int, asked: int | None, author: str) -> None:
+        expected: tuple[type[Exception], str] | None = None
+        following = len(self.entries) + 1
+        if author != "maths":
+            expected = (AuthorityError, "made by its class teacher")
+        elif asked is not None and asked != following:
+            expected = (RegistrationNumberError, f"the next number is {following}")
+        elif pupil in self.graduated:
+            expected = (AlreadyRecordedError, "has an attestat in this book already")
+        elif blank in self.blanks:
+            expected = (BlankError, "was used already")
+        elif self.last_blank is not None and blank <= self.last_blank:
+            expected = (BlankError, "blank numbers ascend within a class")
+        s = self.school
+        request = AttestatRequest(
+            s.pupils[pupil], Blank("09", f"{blank:07d}"), number=asked
+        )
+        done = Outcome(expected).run(
+            lambda: s.records.attestats.issue(
+                class_id=s.klass("9А"),
+                requests=[request],
+                order=Protocol("45-о", ISSUED_ON),
+                issued_on=ISSUED_ON,
+                signed_by=s.signing(author, "director"),
+            )
+        )
+        if done is not None:
+            assert done == [following]
+            self.entries[following] = ("attestat", blank)
+            self.blanks.add(blank)
+            self.last_blank = blank
+            self.graduated.add(pupil)
+            self.events += 1
+
+    @rule(original=st.integers(1, 4), blank=st.integers(6, 15))
+    def duplicate(self, original: int, blank: int) -> None:
+        expected: tuple[type[Exception], str] | None = None
+        if self.entries.get(original, ("",))[0] != "attestat":
+            expected = (
+                DuplicateOfUnknownError,
+                f"entry {original} is not an attestat entry",
+            )
+        elif blank in self.blanks:
+            expected = (BlankError, "was used already")
+        s = self.school
+        number = Outcome(expected).run(
+            lambda: s.records.attestats.issue_duplicate(
+                level=Level.BASIC,
+                original=original,
+                blank=Blank("09", f"{blank:07d}"),
+                reason="утерян",
+                order=Protocol("46-о", ISSUED_ON),
+                issued_on=ISSUED_ON,
+                signed_by=s.signing("secretary", "director"),
+            )
+        )
+        if number is not None:
+            assert number == len(self.entries) + 1
+            self.entries[number] = ("duplicate", blank)
+            self.blanks.add(blank)
+            self.events += 1
+
+    @rule(blank=st.integers(1, 15))
+    def spoil(self, blank: int) -> None:
+        expected = (BlankError, "was used already") if blank in self.blanks else None
+        s = self.school
+        if Outcome(expected).run(
+            lambda: (
+                s.records.attestats.spoil_blank(
+                    level=Level.BASIC,
+                    blank=Blank("09", f"{blank:07d}"),
+                    reason="брак",
+                    signed_by=s.signing("director"),
+                )
+                or True
+            )
+        ):
+            self.blanks.add(blank)
+            self.events += 1
+
+    @rule(entry=st.integers(1, 4))
+    def correct(self, entry: int) -> None:
+        expected = (
+            None
+            if entry in self.entries
+            else (AttestatError, f"entry {entry} is not in this book")
+        )
+        s = self.school
+        if Outcome(expected).run(
+            lambda: (
+                s.records.attestats.correct_entry(
+                    level=Level.BASIC,
+                    entry=entry,
+                    field="received_by",
+                    value="guardian",
+                    reason="описка",
+                    signed_by=s.signing("director"),
+                )
+                or True
+            )
+        ):
+            self.events += 1
+
+    @invariant()
+    def stored_book_matches_the_model(self) -> None:
+        try:
+            book: AttestatBook = self.fresh().get(
+                attestat_book_id(self.school.school, "basic")
+            )
+        except Exception:
+            assert not self.blanks
+            return
+        assert book.last_number == len(self.entries)
+        stored = {
+            int(n): (e["kind"], int(e["blank"].split()[1]))
+            for n, e in book.entries.items()
+        }
+        assert stored == self.entries
+        assert {int(b.split()[1]) for b in book.blanks} == self.blanks
+
+
+def _run(machine: type[RecordsMachine], store: Store, examples: int) -> None:
+    machine.store = store
+    chosen = settings(
+        settings(), max_examples=examples, stateful_step_count=40, deadline=None
+    )
+    run_state_machine_as_test(machine, settings=chosen)
+
+
+def test_journal_attestation_and_decisions_agree_with_the_model(store: Store) -> None:
+    _run(
+        JournalMachine, store, settings().max_examples if store.kind == "sqlite" else 4
+    )
+
+
+def test_the_attestat_book_agrees_with_the_model(store: Store) -> None:
+    _run(
+        BookMachine,
+        store,
+        max(5, settings().max_examples // 3) if store.kind == "sqlite" else 2,
+    )

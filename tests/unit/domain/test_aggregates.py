@@ -1,0 +1,295 @@
+"""The records aggregates on their own: no store, explicit times."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.domain.attestat import (
+    AttestatBook,
+    Blank,
+    EmptyBook,
+    check_blank_ascending,
+    check_blank_unused,
+    check_original,
+    next_number,
+)
+from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.errors import (
+    BlankError,
+    CorrectionError,
+    DuplicateOfUnknownError,
+    InvalidRecordError,
+    NotEnrolledError,
+    RegistrationNumberError,
+    RetakeError,
+)
+from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
+from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
+from ledger.domain.services.people import next_free
+
+AT = datetime(2024, 10, 1, 12, tzinfo=UTC)
+TEACHER, DEPUTY = uuid4(), uuid4()
+PUPIL = uuid4()
+
+
+def lesson() -> Lesson:
+    return Lesson.hold(
+        class_id=uuid4(),
+        subject="math",
+        subgroup=None,
+        day=date(2024, 10, 1),
+        number=1,
+        topic="Дроби",
+        homework="",
+        teacher=TEACHER,
+        substitute=False,
+        at=AT,
+    )
+
+
+def test_a_correction_replaces_the_mark_and_a_void_removes_it() -> None:
+    held = lesson()
+    first = held.record_mark(
+        pupil=PUPIL, mark="3", work_type="ответ", weight=1, teacher=TEACHER, at=AT
+    )
+    second = held.record_mark(
+        pupil=PUPIL, mark="5", work_type="контрольная", weight=3, teacher=TEACHER, at=AT
+    )
+    held.correct(corrects=first, mark="4", reason="описка", by=TEACHER, at=AT)
+    assert held.marks_of(PUPIL) == [("4", 1), ("5", 3)]
+    held.void(voids=second, reason="не тот ученик", by=TEACHER, at=AT)
+    assert held.marks_of(PUPIL) == [("4", 1)]
+    with pytest.raises(CorrectionError, match="was voided"):
+        held.correct(corrects=second, mark="4", reason="x", by=TEACHER, at=AT)
+
+
+def test_an_absence_can_be_voided_but_not_corrected() -> None:
+    held = lesson()
+    absence = held.record_absence(
+        pupil=PUPIL, kind=AbsenceKind.ILL, teacher=TEACHER, at=AT
+    )
+    with pytest.raises(CorrectionError, match="is not a mark of this lesson"):
+        held.correct(corrects=absence, mark="5", reason="x", by=TEACHER, at=AT)
+    held.void(voids=absence, reason="присутствовал", by=TEACHER, at=AT)
+    assert held.entries[2].voided
+
+
+def test_an_entry_of_another_stream_is_refused() -> None:
+    held = lesson()
+    with pytest.raises(InvalidRecordError, match="is not an event of stream"):
+        held.void(voids=f"{uuid4()}:2", reason="x", by=TEACHER, at=AT)
+
+
+def test_only_the_author_or_the_deputy_may_correct() -> None:
+    held = lesson()
+    name = held.record_mark(
+        pupil=PUPIL, mark="3", work_type="ответ", weight=1, teacher=TEACHER, at=AT
+    )
+    entry = held.live_entry(name, ("mark",))
+    check_corrector(entry, name, TEACHER, is_deputy=False)
+    check_corrector(entry, name, DEPUTY, is_deputy=True)
+    with pytest.raises(Exception, match="only its author or the deputy director"):
+        check_corrector(entry, name, uuid4(), is_deputy=False)
+
+
+def _record(*results: tuple[str, bool]) -> tuple[SubjectRecord, list[str]]:
+    record = None
+    names = []
+    stream = uuid4()
+    for i, (result, debt) in enumerate(results):
+        protocol = Protocol(str(i), date(2025, 5, 15))
+        if i == 0:
+            record = SubjectRecord.record(
+                record,
+                stream,
+                SubjectRecord.IntermediateAttestationRecorded,
+                AT,
+                pupil=PUPIL,
+                subject="hist",
+                year="2024/2025",
+                class_id=uuid4(),
+                form="тест",
+                result=result,
+                debt=debt,
+                protocol=protocol,
+                teacher=TEACHER,
+            )
+        else:
+            assert record is not None
+            attempt = record.next_attempt(names[-1], (TEACHER, DEPUTY, uuid4()))
+            record = SubjectRecord.record(
+                record,
+                stream,
+                SubjectRecord.RetakeRecorded,
+                AT,
+                retakes=names[-1],
+                attempt=attempt,
+                result=result,
+                debt=debt,
+                protocol=protocol,
+                commission=(),
+                by=TEACHER,
+            )
+        names.append(f"{stream}:{record.version}")
+    assert record is not None
+    return record, names
+
+
+def test_retakes_count_up_to_two() -> None:
+    record, names = _record(("2", True), ("2", True))
+    assert record.next_attempt(names[-1], (TEACHER, DEPUTY, uuid4())) == 2
+    record, names = _record(("2", True), ("2", True), ("2", True))
+    with pytest.raises(RetakeError, match="at most 2 retakes"):
+        record.next_attempt(names[-1], (TEACHER, DEPUTY, uuid4()))
+
+
+def test_a_retake_names_the_latest_failed_result() -> None:
+    record, names = _record(("2", True), ("2", True))
+    with pytest.raises(RetakeError, match="was retaken already"):
+        record.next_attempt(names[0], ())
+    record, names = _record(("2", True), ("3", False))
+    with pytest.raises(RetakeError, match="was not failed"):
+        record.next_attempt(names[-1], ())
+    assert not record.has_debt
+
+
+def test_the_attestat_book_numbers_through_and_checks_blanks() -> None:
+    book = None
+    klass = uuid4()
+    for n, number in enumerate(("0000010", "0000011"), start=1):
+        state = book if book is not None else EmptyBook()
+        assert next_number(state, n) == n
+        book = AttestatBook.record(
+            book,
+            uuid4() if book is None else book.id,
+            AttestatBook.AttestatIssued,
+            AT,
+            number=n,
+            pupil=uuid4(),
+            class_id=klass,
+            class_name="9А",
+            year="2024/2025",
+            level="basic",
+            blank=Blank("09", number),
+            issued_on=date(2025, 6, 27),
+            order=Protocol("1", date(2025, 6, 26)),
+            decision=Protocol("2", date(2025, 6, 24)),
+            final_grades=(),
+            with_honours=False,
+            medal=None,
+            received_by="graduate",
+        )
+    assert book is not None
+    with pytest.raises(RegistrationNumberError, match="the next number is 3"):
+        next_number(book, 5)
+    with pytest.raises(BlankError, match="was used already"):
+        check_blank_unused(Blank("09", "0000010"), EmptyBook(), book)
+    with pytest.raises(BlankError, match="ascend within a class"):
+        check_blank_ascending(book, Blank("09", "0000005"), klass, "9А")
+    check_blank_ascending(book, Blank("09", "0000005"), uuid4(), "9Б")
+    assert check_original(book, 2)["blank"] == "09 0000011"
+    with pytest.raises(DuplicateOfUnknownError, match="it has entries 1–2"):
+        check_original(book, 3)
+
+
+def test_a_blank_is_digits_and_letters_only() -> None:
+    with pytest.raises(InvalidRecordError, match="a series of up to 10 letters"):
+        Blank("09", "12a")
+
+
+def _file() -> PersonalFile:
+    return PersonalFile.enrol(
+        school=uuid4(),
+        personal_file="К-1",
+        class_id=UUID(int=1),
+        class_name="7А",
+        on=date(2024, 9, 1),
+        order="№ 1",
+        enc={},
+        at=AT,
+    )
+
+
+def test_a_personal_file_knows_the_class_on_each_day() -> None:
+    file = _file()
+    file.move(
+        class_id=UUID(int=2),
+        class_name="7Б",
+        on=date(2025, 2, 3),
+        reason=MoveReason.PARALLEL,
+        basis="приказ",
+        at=AT,
+    )
+    file.leave(
+        on=date(2025, 5, 1),
+        reason=LeaveReason.TRANSFERRED,
+        order="№ 9",
+        file_handed_to_guardian=False,
+        guardian_request=None,
+        at=AT,
+    )
+    assert [
+        file.class_on(d) is not None and file.class_on(d).class_name
+        for d in (
+            date(2024, 8, 31),
+            date(2024, 12, 1),
+            date(2025, 3, 1),
+            date(2025, 5, 1),
+        )
+    ] == [False, "7А", "7Б", False]  # type: ignore[union-attr]
+    with pytest.raises(NotEnrolledError, match="left the school on 2025-05-01"):
+        file.check_in_class(UUID(int=2), "7Б", date(2025, 5, 2))
+
+
+def test_the_file_goes_to_a_parent_only_on_a_transfer_and_written_request() -> None:
+    with pytest.raises(
+        InvalidRecordError, match=r"only on a transfer .* written request"
+    ):
+        _file().leave(
+            on=date(2025, 5, 1),
+            reason=LeaveReason.GRADUATED,
+            order="№ 9",
+            file_handed_to_guardian=True,
+            guardian_request=date(2025, 4, 1),
+            at=AT,
+        )
+    with pytest.raises(InvalidRecordError, match="written request"):
+        _file().leave(
+            on=date(2025, 5, 1),
+            reason=LeaveReason.TRANSFERRED,
+            order="№ 9",
+            file_handed_to_guardian=True,
+            guardian_request=None,
+            at=AT,
+        )
+
+
+def test_personal_file_numbers_follow_the_alphabetical_book() -> None:
+    with pytest.raises(InvalidRecordError, match="alphabetical book's form"):
+        PersonalFile.enrol(
+            school=uuid4(),
+            personal_file="K-1",
+            class_id=uuid4(),
+            class_name="1А",
+            on=date(2024, 9, 1),
+            order="№ 1",
+            enc={},
+            at=AT,
+        )
+
+
+@given(st.integers(0, 5000))
+def test_the_next_free_number_is_found_by_probing(taken: int) -> None:
+    probes: list[int] = []
+
+    def exists(n: int) -> bool:
+        probes.append(n)
+        return n <= taken
+
+    assert next_free(exists) == taken + 1
+    assert len(probes) <= 2 * max(1, taken).bit_length() + 2

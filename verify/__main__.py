@@ -1,0 +1,127 @@
+"""``python -m verify``: the independent verifier, standalone (DESIGN §7).
+
+Runs with the standard library, ``cryptography`` and, when installed, PyNaCl
+(faster); ``psycopg`` is imported only to read a ``postgresql://`` store. An
+exported archive carries a copy of this package in ``data/verifier/``, so an
+auditor can verify it without installing Letopis::
+
+    cd <archive>/data/verifier && python3 -B -m verify --archive ../..
+
+Exit codes: 0 intact, 1 a problem was found, 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from verify.errors import VerificationError
+from verify.inputs import gather, parse_moment
+from verify.state import default_state_path
+from verify.verifier import Progress, Verifier
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the standalone verifier."""
+    parser = argparse.ArgumentParser(
+        prog="python -m verify",
+        description=(
+            "Verify a Letopis log (a live store or an exported archive) against a "
+            "trust anchor held outside it. Exit 0: intact; 1: a problem was found; "
+            "2: bad usage or unreadable input."
+        ),
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--store", help="sqlite:///path.db or postgresql://...")
+    what.add_argument("--archive", type=Path, help="an exported BagIt archive")
+    parser.add_argument(
+        "--log-key", type=Path, help="the log key: a note verifier key file"
+    )
+    parser.add_argument(
+        "--keys", type=Path, help="the school's key directory (log.pub)"
+    )
+    parser.add_argument("--policy", type=Path, help="the signing policy (signing.toml)")
+    parser.add_argument(
+        "--retention", type=Path, help="the retention policy (retention.toml)"
+    )
+    parser.add_argument(
+        "--trusted-checkpoint", type=Path, help="a checkpoint held outside the log"
+    )
+    parser.add_argument(
+        "--since-checkpoint",
+        action="store_true",
+        help="skip signatures this verifier verified before (the tree is checked)",
+    )
+    parser.add_argument(
+        "--state", type=Path, help="where verified checkpoints are recorded"
+    )
+    parser.add_argument("--workers", type=int, help="processes (default: all cores)")
+    parser.add_argument("--now", help="judge disposal as of this date or time")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the verifier; return the exit code."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        inputs = gather(
+            store=args.store,
+            archive=args.archive,
+            keys=args.keys,
+            log_key=args.log_key,
+            policy=args.policy,
+            retention=args.retention,
+            trusted_checkpoint=args.trusted_checkpoint,
+        )
+        verifier = Verifier(
+            log_key=inputs.log_key,
+            policy=inputs.policy,
+            retention=inputs.retention,
+            trusted_checkpoint=inputs.trusted_checkpoint,
+            state_file=args.state
+            or default_state_path(
+                inputs.log_key.origin, inputs.log_key.key_id, inputs.source.location
+            ),
+            since_checkpoint=args.since_checkpoint,
+            now=None if args.now is None else parse_moment(args.now),
+            workers=args.workers,
+        )
+        try:
+            report = verifier.audit(inputs.source, progress=_progress())
+        finally:
+            inputs.source.close()
+    except VerificationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    code = 0 if report.ok else 1
+    try:
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2), file=out)
+        else:
+            print(report.text(), end="", file=out)
+        out.flush()
+    except BrokenPipeError:  # the reader stopped early (| head): no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
+
+
+def _progress() -> Progress | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rverifying: {done}/{total} entries", end=end, file=sys.stderr)
+
+    return show
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,627 @@
+"""The checks of one chunk of consecutive entries, run in a worker process.
+
+The verifying process splits the log into chunks of ``chunk_size`` entries
+(a power of two, so every full chunk is a complete subtree of the Merkle tree)
+and hands them to a pool of workers. A worker reads its chunk from the source
+itself and returns a small `ChunkResult`: findings, the chunk's subtree hash,
+the first and last event of every stream it saw (so the verifying process can
+join the chains across chunks), and retention tallies. The verifying process
+does no per-entry work beyond what a chunk result carries.
+
+Per entry, in order (DESIGN §2, §3, issue 4):
+
+1. the stored bytes are a canonical v1 envelope;
+2. (live store) the stored columns agree with the envelope, and the Merkle leaf
+   row of its notification id names it and holds the hash of its bytes;
+3. every signature: key registered before the entry, inside its window, not
+   compromised, valid; the author's role allowed; co-signatures present;
+4. the entry belongs to the trusted log; the first entry registers the anchor;
+5. the stream's chain: seq one more than the previous, prev its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from verify.crypto import signed_message_check
+from verify.envelope import (
+    EVENT_DOMAIN,
+    Envelope,
+    EnvelopeError,
+    parse_envelope,
+    parse_fast,
+    signing_input,
+    sortable_time,
+)
+from verify.merkle import TreeBuilder
+from verify.policy import SigningPolicy
+from verify.registry import (
+    ALGORITHM,
+    REGISTERED,
+    KeyInfo,
+    Registry,
+    check_signers,
+    key_stream,
+)
+from verify.retention import LEFT, RetentionPolicy
+from verify.sources import Chunk, LeafRow, Row, Source
+
+__all__ = [
+    "ChunkResult",
+    "Context",
+    "RawFinding",
+    "chain_problem",
+    "check_chunk",
+    "init_worker",
+    "run_chunk",
+]
+
+RawFinding = tuple[str, str | None, int | None, str, int | None, int]
+"""(kind, event, position, detail, ordinal or None, retention class index)."""
+
+Link = tuple[str, int, str | None, int, int | None, int]
+"""The first event of a stream in a chunk: stream, seq, prev, ordinal, position,
+retention class index."""
+
+_LEAF_PREFIX = hashlib.sha256(b"\x00")
+_sha256 = hashlib.sha256
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker needs, sent once when the pool starts."""
+
+    source: Source
+    origin: str
+    registry: Registry
+    policy: SigningPolicy
+    retention: RetentionPolicy
+    today: date
+    chunk_size: int
+    cuts: tuple[int, ...] = ()
+    since: int = 0
+    sealed_id: int = 0
+
+    @property
+    def anchor_stream(self) -> str:
+        """The stream in which the log key registers itself, the log's first."""
+        return key_stream(self.registry.anchor.key_id)
+
+
+@dataclass
+class ChunkResult:
+    """What a worker found in one chunk (see the module docstring)."""
+
+    start: int
+    count: int
+    subtree: bytes | None
+    borders: dict[int, tuple[bytes, ...]]
+    links: list[Link]
+    heads: list[tuple[str, int, bytes]]
+    findings: list[RawFinding]
+    classes: list[list[Any]]
+    personal: dict[tuple[int, str], list[Any]]
+    left: dict[str, date]
+    counts: dict[str, int]
+    leaf_span: tuple[int, int] | None
+
+
+_CONTEXT: list[Context] = []
+
+
+def init_worker(context: Context) -> None:
+    """Pool initializer: keep the context for every chunk this worker checks."""
+    _CONTEXT[:] = [context]
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Pool task: check one chunk with the context `init_worker` kept."""
+    return check_chunk(_CONTEXT[0], chunk)
+
+
+def check_chunk(context: Context, chunk: Chunk) -> ChunkResult:
+    """Read one chunk from the context's source and check every entry in it."""
+    rows, leaf_rows = context.source.read(chunk)
+    checker = _ChunkChecker(context, chunk.start, leaf_rows)
+    for offset, row in enumerate(rows):
+        checker.entry(chunk.start + offset, row)
+    return checker.result()
+
+
+def chain_problem(
+    name: str, seq: int, prev: str | None, last: tuple[int, bytes] | None
+) -> str | None:
+    """Why an event does not continue its stream (``last``: previous seq, hash)."""
+    if last is None:
+        if seq != 1:
+            return f"its stream starts at seq {seq}: the events before it are missing"
+        if prev is not None:
+            return "the first event of a stream must have prev null"
+        return None
+    last_seq, last_hash = last
+    if seq <= last_seq:
+        return f"seq {seq} comes after seq {last_seq} in its stream: repeated or moved"
+    if seq != last_seq + 1:
+        missing = seq - last_seq - 1
+        return f"seq {seq} follows seq {last_seq}: {missing} event(s) missing"
+    if prev != "sha256:" + last_hash.hex():
+        stream = name.rsplit(":", 1)[0]
+        return f"prev is not the hash of {stream}:{last_seq}, the previous envelope"
+    return None
+
+
+@dataclass
+class _Tallies:
+    """Retention tallies of one chunk."""
+
+    classes: list[list[Any]]
+    personal: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
+    left: dict[str, date] = field(default_factory=dict)
+    expiry: dict[tuple[int, str], date | None] = field(default_factory=dict)
+
+
+class _ChunkChecker:
+    """Checks entries one by one and keeps what the chunk result needs."""
+
+    def __init__(self, context: Context, start: int, leaf_rows: list[LeafRow]) -> None:
+        self.ctx = context
+        self.start = start
+        self.live = context.source.live
+        self.hex_ids = context.source.hex_stream_ids
+        self.unclassified = len(context.retention.classes)
+        self.hashes: list[bytes] = []
+        self.findings: list[RawFinding] = []
+        self.streams: dict[str, tuple[int, bytes]] = {}
+        self.links: list[Link] = []
+        self.counts = dict.fromkeys(
+            ("signatures", "signatures_skipped", "columns", "leaves", "unsealed"), 0
+        )
+        self.tallies = _Tallies(
+            [[0, None, None, 0] for _ in range(self.unclassified + 1)]
+        )
+        self.leaves = {row[1]: row for row in leaf_rows}
+        self.leaf_span = self._leaf_order(leaf_rows)
+        self.keys = context.registry.keys
+        self.rejected = context.registry.rejected
+        self.authors: dict[tuple[str, str], bool] = {}
+        self.pending: list[tuple[KeyInfo, bytes, Envelope, int | None, int, int]] = []
+        self.classes: dict[str, int] = {}
+        self.leaving = {
+            i
+            for i in range(self.unclassified)
+            if context.retention.clock(i) == "leaving_date"
+        }
+
+    # -- per entry ----------------------------------------------------------
+
+    def entry(self, ordinal: int, row: Row) -> None:
+        """Check one stored entry at ``ordinal`` (its place in log order)."""
+        state = row[1]
+        if type(state) is not bytes:
+            state = _as_bytes(state)
+        digest = _LEAF_PREFIX.copy()
+        digest.update(state)
+        leaf_hash = digest.digest()
+        self.hashes.append(leaf_hash)
+        leaf = self.leaves.pop(row[0], None) if self.live else None
+        if row[1] is not state or not self._quick(ordinal, row, leaf_hash, leaf):
+            self._careful(ordinal, row, state, leaf_hash, leaf)
+
+    def _quick(
+        self, ordinal: int, row: Row, leaf_hash: bytes, leaf: LeafRow | None
+    ) -> bool:
+        """All checks for an entry where all is well, with nothing to report.
+
+        False as soon as anything is unusual, before any tally changes: the
+        entry then goes through `_careful`, which checks it again step by step
+        and names every problem. So this path only has to be a sound acceptor.
+        """
+        order, state = row[0], row[1]
+        envelope = parse_fast(state)
+        if envelope is None or ordinal == 0:
+            return False
+        log, stream, seq, prev, kind, at, _, sigs = envelope
+        if log != self.ctx.origin or len(sigs) != 1:
+            return False
+        position: int | None = ordinal
+        if self.live:
+            if leaf is None:
+                if order <= self.ctx.sealed_id:
+                    return False
+                position = None
+            elif leaf[4] != leaf_hash or leaf[2] != stream or leaf[3] != seq:
+                return False
+            else:
+                position = leaf[0]
+            column = stream.replace("-", "") if self.hex_ids else stream
+            version = row[3]
+            if row[2] != column or type(version) is not int or version != seq:
+                return False
+            if row[4] != kind:
+                return False
+        key, alg, sig = sigs[0]
+        info = self.keys.get(key)
+        if info is None or info.registered >= order or alg != ALGORITHM:
+            return False
+        when = at[:19] + "." + (at[20:-1] + "000000")[:6]  # sortable_time, inline
+        ends, compromised = info.ends, info.compromised_at
+        if (
+            when < info.valid_from
+            or (ends is not None and when >= ends)
+            or (compromised is not None and when >= compromised)
+            or not self._may_author(info, kind)
+        ):
+            return False
+        if self.rejected and f"{stream}:{seq}" in self.rejected:
+            return False
+        last = self.streams.get(stream)
+        if last is not None and (
+            seq != last[0] + 1 or prev != "sha256:" + last[1].hex()
+        ):
+            return False
+        cls = self.classes.get(kind)
+        if cls is None:
+            cls = self.classes[kind] = self.ctx.retention.classify(kind)
+        if ordinal >= self.ctx.since:
+            cut = state.rfind(b',"sigs":[')
+            end = state.find(b'],"stream":"', cut) + 1
+            signed = b"".join((sig, EVENT_DOMAIN, state[:cut], state[end:]))
+            self.pending.append((info, signed, envelope, position, ordinal, cls))
+        else:
+            self.counts["signatures_skipped"] += 1
+        if last is None:
+            self.links.append((stream, seq, prev, ordinal, position, cls))
+        self.streams[stream] = (seq, _sha256(state).digest())
+        self._tally(envelope, cls, when)
+        if self.live:
+            self.counts["columns"] += 1
+            self.counts["leaves" if position is not None else "unsealed"] += 1
+        return True
+
+    def _may_author(self, info: KeyInfo, kind: str) -> bool:
+        """The key's roles allow the type alone (no co-signature needed): cached."""
+        allowed = self.authors.get((info.key, kind))
+        if allowed is None:
+            policy = self.ctx.policy
+            allowed = bool(info.roles & policy.roles_for(kind)) and not (
+                policy.cosigners_for(kind)
+            )
+            self.authors[(info.key, kind)] = allowed
+        return allowed
+
+    def _careful(
+        self,
+        ordinal: int,
+        row: Row,
+        state: bytes,
+        leaf_hash: bytes,
+        leaf: LeafRow | None,
+    ) -> None:
+        """Every check of one entry, step by step, naming each problem."""
+        order, _, column_stream, column_version, _ = row
+        odd = row[1] is not state
+        position = leaf[0] if leaf is not None else (None if self.live else ordinal)
+        try:
+            envelope = parse_envelope(state)
+        except EnvelopeError as e:
+            name = self._column_name(column_stream, column_version)
+            cls = self.unclassified
+            self.tallies.classes[cls][0] += 1
+            self._find("envelope", name, position, str(e), ordinal, cls)
+            self._check_leaf(leaf, None, name, leaf_hash, order, ordinal)
+            if odd:
+                self._odd_state(row, name, position, ordinal, cls)
+            if ordinal == 0:
+                self._first(None, name, position)
+            return
+        cls = self.ctx.retention.classify(envelope.type)
+        name = f"{envelope.stream}:{envelope.seq}"
+        self._tally(envelope, cls, sortable_time(envelope.at))
+        if self.live:
+            if odd:
+                self._odd_state(row, name, position, ordinal, cls)
+            self._check_columns(envelope, row, name, position, ordinal, cls)
+            self._check_leaf(leaf, envelope, name, leaf_hash, order, ordinal, cls)
+        self._check_signers(envelope, state, order, name, position, ordinal, cls)
+        self._check_chain(envelope, state, name, position, ordinal, cls)
+        if ordinal == 0:
+            self._first(envelope, name, position)
+
+    def _find(
+        self,
+        kind: str,
+        name: str | None,
+        position: int | None,
+        detail: str,
+        ordinal: int | None,
+        cls: int,
+    ) -> None:
+        self.findings.append((kind, name, position, detail, ordinal, cls))
+
+    def _odd_state(
+        self, row: Row, name: str | None, position: int | None, ordinal: int, cls: int
+    ) -> None:
+        """A state column that is not bytes (a tampered SQLite cell): say so."""
+        shown = type(row[1]).__name__
+        detail = f"the stored state of notification {row[0]} is a {shown}, not bytes"
+        self._find("column", name, position, detail, ordinal, cls)
+
+    def _column_name(self, stream: Any, version: Any) -> str | None:
+        if stream is None:
+            return None
+        text = str(stream)
+        if self.hex_ids and len(text) == 32:
+            text = f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return f"{text}:{version}"
+
+    # -- 2. stored columns and Merkle leaves (live store) -------------------------
+
+    def _check_columns(
+        self,
+        envelope: Envelope,
+        row: Row,
+        name: str,
+        position: int | None,
+        ordinal: int,
+        cls: int,
+    ) -> None:
+        self.counts["columns"] += 1
+        stream = envelope.stream.replace("-", "") if self.hex_ids else envelope.stream
+        expected = (
+            ("originator_id", row[2], stream),
+            ("originator_version", row[3], envelope.seq),
+            ("topic", row[4], envelope.type),
+        )
+        for column, stored, wanted in expected:
+            if stored != wanted or type(stored) is not type(wanted):
+                detail = (
+                    f"stored column {column}={stored!r} disagrees with the envelope "
+                    f"({wanted!r})"
+                )
+                self._find("column", name, position, detail, ordinal, cls)
+
+    def _check_leaf(
+        self,
+        leaf: LeafRow | None,
+        envelope: Envelope | None,
+        name: str | None,
+        leaf_hash: bytes,
+        order: int,
+        ordinal: int,
+        cls: int | None = None,
+    ) -> None:
+        if not self.live:
+            return
+        cls = self.unclassified if cls is None else cls
+        if leaf is None:
+            if order <= self.ctx.sealed_id:
+                detail = (
+                    f"notification {order} has no Merkle leaf although later events "
+                    f"are sealed (it would be leaf {ordinal}): inserted afterwards, "
+                    "or its leaf row was removed or renumbered"
+                )
+                self._find("leaf", name, ordinal, detail, ordinal, cls)
+            else:
+                self.counts["unsealed"] += 1
+            return
+        self.counts["leaves"] += 1
+        index, _, stream, seq, stored_hash = leaf
+        if bytes(stored_hash) != leaf_hash:
+            detail = (
+                f"leaf {index} holds another hash than SHA-256(0x00 ‖ the stored bytes)"
+            )
+            self._find("leaf", name, index, detail, ordinal, cls)
+        if envelope is not None and (stream, seq) != (envelope.stream, envelope.seq):
+            detail = f"leaf {index} names event {stream}:{seq}, but holds {name}"
+            self._find("leaf", name, index, detail, ordinal, cls)
+
+    def _leaf_order(self, leaf_rows: list[LeafRow]) -> tuple[int, int] | None:
+        """Leaf indexes must follow notification order without a gap."""
+        for previous, current in pairwise(leaf_rows):
+            expected = previous[0] + 1
+            if current[0] != expected:
+                detail = (
+                    f"leaf {expected} should follow leaf {previous[0]} in notification "
+                    f"order, but leaf {current[0]} does: leaf rows are missing, added "
+                    "or reordered"
+                )
+                name = f"{current[2]}:{current[3]}"
+                self._find("leaf", name, expected, detail, None, self.unclassified)
+        if not leaf_rows:
+            return None
+        return leaf_rows[0][0], leaf_rows[-1][0]
+
+    # -- 3.-4. signatures, keys, roles, the log it belongs to -----------------------
+
+    def _check_signers(
+        self,
+        envelope: Envelope,
+        state: bytes,
+        order: int,
+        name: str,
+        position: int | None,
+        ordinal: int,
+        cls: int,
+    ) -> None:
+        ctx = self.ctx
+        crypto = ordinal >= ctx.since
+        problems = check_signers(
+            envelope,
+            signing_input(state),
+            order,
+            ctx.registry,
+            ctx.policy,
+            crypto=crypto,
+        )
+        self.counts["signatures" if crypto else "signatures_skipped"] += len(
+            envelope.sigs
+        )
+        for kind, detail in problems:
+            self._find(kind, name, position, detail, ordinal, cls)
+        refused = ctx.registry.rejected.get(name)
+        if refused is not None:
+            self._find("registry", name, position, refused, ordinal, cls)
+        if envelope.log != ctx.origin:
+            detail = (
+                f"the entry belongs to log {envelope.log!r}; the trusted log key is "
+                f"{ctx.origin!r}'s"
+            )
+            self._find("foreign", name, position, detail, ordinal, cls)
+
+    def _first(
+        self, envelope: Envelope | None, name: str | None, position: int | None
+    ) -> None:
+        anchor = self.ctx.registry.anchor
+        if (
+            envelope is not None
+            and envelope.type == REGISTERED
+            and envelope.stream == self.ctx.anchor_stream
+            and envelope.data.get("key") == anchor.key_id
+        ):
+            return
+        begins = (
+            f"{envelope.type} {name}" if envelope is not None else "an unreadable entry"
+        )
+        detail = (
+            f"the log does not begin with the registration of the trusted log key "
+            f"{anchor.key_id} (from {anchor.source}) but with {begins}: it is another "
+            "log, or its beginning is missing"
+        )
+        self._find("anchor", name, position, detail, 0, self.unclassified)
+
+    # -- 5. the stream's chain --------------------------------------------------------
+
+    def _check_chain(
+        self,
+        envelope: Envelope,
+        state: bytes,
+        name: str,
+        position: int | None,
+        ordinal: int,
+        cls: int,
+    ) -> None:
+        stream = envelope.stream
+        last = self.streams.get(stream)
+        if last is None:
+            self.links.append(
+                (stream, envelope.seq, envelope.prev, ordinal, position, cls)
+            )
+        else:
+            problem = chain_problem(name, envelope.seq, envelope.prev, last)
+            if problem is not None:
+                self._find("chain", name, position, problem, ordinal, cls)
+        self.streams[stream] = (envelope.seq, _sha256(state).digest())
+
+    # -- retention ------------------------------------------------------------------
+
+    def _tally(self, envelope: Envelope, cls: int, at: str) -> None:
+        retention, tallies = self.ctx.retention, self.tallies
+        if cls in self.leaving:
+            entry = tallies.personal.get((cls, envelope.stream))
+            if entry is None:
+                tallies.personal[(cls, envelope.stream)] = [1, at]
+            else:
+                entry[0] += 1
+                entry[1] = min(entry[1], at)
+            if envelope.type == LEFT:
+                tallies.left[envelope.stream] = _leaving_day(envelope, at)
+            return
+        tally = tallies.classes[cls]
+        tally[0] += 1
+        if tally[1] is None or at < tally[1]:
+            tally[1] = at
+        key = (cls, at[:10])
+        if key not in tallies.expiry:
+            tallies.expiry[key] = retention.expiry(cls, date.fromisoformat(at[:10]))
+        expiry = tallies.expiry[key]
+        if expiry is not None:
+            if tally[2] is None or expiry < tally[2]:
+                tally[2] = expiry
+            if expiry <= self.ctx.today:
+                tally[3] += 1
+
+    # -- the result -----------------------------------------------------------------
+
+    def _check_pending(self) -> None:
+        """The signatures `_quick` left for last, checked in one tight loop.
+
+        Everything else about those entries was found in order; a signature
+        that does not verify is then their only problem, reported as
+        `check_signers` would report it. Checking them together keeps the
+        Ed25519 code and tables hot in the processor's caches.
+        """
+        check = signed_message_check
+        for info, signed, envelope, position, ordinal, cls in self.pending:
+            if not check(info.public_key, signed):
+                detail = f"signature by key {info.key} ({info.holder}) does not verify"
+                name = envelope.name
+                self._find("signature", name, position, detail, ordinal, cls)
+        self.counts["signatures"] += len(self.pending)
+        self.pending.clear()
+
+    def result(self) -> ChunkResult:
+        """The chunk's subtree, borders at the cuts, chains, findings and tallies."""
+        self._check_pending()
+        count = len(self.hashes)
+        for order, leaf in sorted(self.leaves.items()):
+            index, _, stream, seq, _ = leaf
+            detail = (
+                f"leaf {index} names notification {order} ({stream}:{seq}), which is "
+                "not in the events table: the event was removed"
+            )
+            self._find(
+                "leaf", f"{stream}:{seq}", index, detail, None, self.unclassified
+            )
+        subtree, borders = self._tree(count)
+        return ChunkResult(
+            start=self.start,
+            count=count,
+            subtree=subtree,
+            borders=borders,
+            links=self.links,
+            heads=[(s, seq, h) for s, (seq, h) in self.streams.items()],
+            findings=self.findings,
+            classes=self.tallies.classes,
+            personal=self.tallies.personal,
+            left=self.tallies.left,
+            counts=self.counts,
+            leaf_span=self.leaf_span,
+        )
+
+    def _tree(self, count: int) -> tuple[bytes | None, dict[int, tuple[bytes, ...]]]:
+        """Borders of the tree inside the chunk at each cut, and its subtree hash."""
+        builder = TreeBuilder()
+        borders: dict[int, tuple[bytes, ...]] = {}
+        done = 0
+        for cut in self.ctx.cuts:
+            inside = cut - self.start
+            if 0 < inside <= count:
+                builder.extend(self.hashes[done:inside])
+                done = inside
+                borders[cut] = builder.border
+        builder.extend(self.hashes[done:])
+        full = count == self.ctx.chunk_size
+        return (builder.root() if full else None), borders
+
+
+def _as_bytes(state: Any) -> bytes:
+    if isinstance(state, str):
+        return state.encode("utf-8", "surrogatepass")
+    if isinstance(state, bytearray | memoryview):
+        return bytes(state)
+    return b"" if state is None else str(state).encode()
+
+
+def _leaving_day(envelope: Envelope, at: str) -> date:
+    """The day a pupil left: ``data.on`` of people.StudentLeft, else its ``at``."""
+    on = envelope.data.get("on")
+    if isinstance(on, str):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    return date.fromisoformat(at[:10])

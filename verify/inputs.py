@@ -1,0 +1,170 @@
+"""From command-line choices to the verifier's trust inputs, said plainly.
+
+Both command lines (``python -m verify`` and ``letopis verify``) resolve their
+options here, so they agree on where the trust anchor and the policies come
+from:
+
+- the log key: ``--log-key FILE`` (a note verifier key) first, then the key
+  directory's ``log.pub`` (``--keys DIR``); for an archive, failing both, its
+  own ``data/log.vkey``, reported as not independent. A live store is never
+  verified against its own first event: without a key it is bad usage.
+- the signing policy: ``--policy FILE``, else the archive's
+  ``data/policy/signing.toml``, else the default the caller passes;
+- the retention policy: ``--retention FILE``, else the archive's
+  ``data/policy/retention.toml``, else the caller's default (or none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from verify.anchor import LogKey
+from verify.errors import VerificationError
+from verify.policy import SigningPolicy
+from verify.retention import RetentionPolicy
+from verify.sources import ArchiveSource, Source, open_store
+
+__all__ = ["Inputs", "UsageError", "gather", "parse_moment"]
+
+
+class UsageError(VerificationError):
+    """The command line does not say what to verify, or against what."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What to verify and the trust inputs to verify it against."""
+
+    source: Source
+    log_key: LogKey
+    policy: SigningPolicy
+    retention: RetentionPolicy | None
+    trusted_checkpoint: str | None
+
+
+def gather(
+    *,
+    store: str | None,
+    archive: Path | None,
+    keys: Path | None = None,
+    log_key: Path | None = None,
+    policy: Path | None = None,
+    retention: Path | None = None,
+    trusted_checkpoint: Path | None = None,
+    default_policy: Path | None = None,
+    default_retention: Path | None = None,
+) -> Inputs:
+    """Resolve the options; UsageError (or another VerificationError) if unusable."""
+    if (store is None) == (archive is None):
+        msg = "name exactly one thing to verify: --store URL or --archive DIR"
+        raise UsageError(msg)
+    trusted = None if trusted_checkpoint is None else _read(trusted_checkpoint)
+    if archive is not None:
+        return _archive_inputs(archive, keys, log_key, policy, retention, trusted)
+    assert store is not None
+    anchor = _anchor(keys, log_key)
+    if anchor is None:
+        msg = (
+            "--store needs a trust anchor from outside the store: --keys DIR (the "
+            "school's key directory, its log.pub) or --log-key FILE (a note "
+            "verifier key); the log's own first entry is never trusted"
+        )
+        raise UsageError(msg)
+    signing = policy or default_policy
+    if signing is None:
+        msg = "--store needs the signing policy in force: --policy FILE (signing.toml)"
+        raise UsageError(msg)
+    classes = retention or default_retention
+    return Inputs(
+        source=open_store(store),
+        log_key=anchor,
+        policy=SigningPolicy.load(signing),
+        retention=None if classes is None else RetentionPolicy.load(classes),
+        trusted_checkpoint=trusted,
+    )
+
+
+def _archive_inputs(
+    folder: Path,
+    keys: Path | None,
+    log_key: Path | None,
+    policy: Path | None,
+    retention: Path | None,
+    trusted: str | None,
+) -> Inputs:
+    if not folder.is_dir():
+        msg = f"--archive {folder} is not a folder; give the exported bag's folder"
+        raise UsageError(msg)
+    source = ArchiveSource(folder)
+    anchor = _anchor(keys, log_key)
+    if anchor is None:
+        text = source.file("log.vkey")
+        if text is None:
+            msg = (
+                f"archive {folder} has no data/log.vkey; pass the school's log key "
+                "with --log-key FILE"
+            )
+            raise UsageError(msg)
+        anchor = LogKey.from_vkey(
+            text, source="the archive's own data/log.vkey", independent=False
+        )
+    return Inputs(
+        source=source,
+        log_key=anchor,
+        policy=_archive_policy(source, policy),
+        retention=_archive_retention(source, retention),
+        trusted_checkpoint=trusted,
+    )
+
+
+def _archive_policy(source: ArchiveSource, path: Path | None) -> SigningPolicy:
+    if path is not None:
+        return SigningPolicy.load(path)
+    text = source.file("policy/signing.toml")
+    if text is None:
+        msg = (
+            f"archive {source.path} has no data/policy/signing.toml; pass the "
+            "signing policy with --policy FILE"
+        )
+        raise UsageError(msg)
+    return SigningPolicy.from_toml(text, where="data/policy/signing.toml")
+
+
+def _archive_retention(
+    source: ArchiveSource, path: Path | None
+) -> RetentionPolicy | None:
+    if path is not None:
+        return RetentionPolicy.load(path)
+    text = source.file("policy/retention.toml")
+    if text is None:
+        return None
+    return RetentionPolicy.from_toml(text, where="data/policy/retention.toml")
+
+
+def _anchor(keys: Path | None, log_key: Path | None) -> LogKey | None:
+    if log_key is not None:
+        return LogKey.from_vkey_file(log_key)
+    if keys is not None:
+        return LogKey.from_key_directory(keys)
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        msg = f"cannot read --trusted-checkpoint {path}: {reason}"
+        raise UsageError(msg) from e
+
+
+def parse_moment(text: str) -> datetime:
+    """``--now``: a date (YYYY-MM-DD) or an ISO time; UTC unless it says otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as e:
+        msg = f"--now {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
+        raise UsageError(msg) from e
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,187 @@
+"""Retention classes (DESIGN §6): how long each kind of record is kept, and when.
+
+The table is data (``retention.toml``): each class names event type patterns,
+a period in whole years and the clock that starts it:
+
+- ``school_year_end``: the end of the school year the entry was recorded in
+  (``school_year_ends``, 31 August by default) — the journal (§7.3.6), summary
+  statements (§7.3.3), protocols (§7.3.1, §7.3.2);
+- ``entry_date``: the day of the entry — the attestat book (§7.3.5);
+- ``leaving_date``: the day the pupil left (``people.StudentLeft`` in the same
+  personal file stream) — personal files (§7.3.4); not running while enrolled;
+- ``never``: kept as long as the log (keys, needed to verify everything else).
+
+The first class whose pattern matches an event type wins. The verifier reports
+per class how many entries there are, how many are intact, the oldest, when the
+first retention period runs out and how many entries are due for disposal.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from verify.policy import PolicyError, matches
+
+__all__ = [
+    "CLOCKS",
+    "LEFT",
+    "UNCLASSIFIED",
+    "RetentionClass",
+    "RetentionPolicy",
+    "add_years",
+]
+
+CLOCKS = ("school_year_end", "entry_date", "leaving_date", "never")
+UNCLASSIFIED = "unclassified"
+LEFT = "people.StudentLeft"
+"""The event that starts a ``leaving_date`` clock for its personal file stream."""
+
+
+@dataclass(frozen=True)
+class RetentionClass:
+    """One class of records: its name, period, clock, legal basis, event types."""
+
+    name: str
+    title: str
+    keep_years: int
+    clock: str
+    basis: str
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """The retention classes in order, and the day school years end (month, day)."""
+
+    classes: tuple[RetentionClass, ...]
+    school_year_ends: tuple[int, int] = (8, 31)
+    source: str = field(default="given", compare=False)
+    _classified: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_toml(
+        cls, text: str, *, where: str = "retention policy"
+    ) -> RetentionPolicy:
+        """Read a ``retention.toml`` text; PolicyError names what is malformed."""
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            msg = f"{where} is not TOML: {e}"
+            raise PolicyError(msg) from e
+        classes = raw.get("class", [])
+        if not isinstance(classes, list):
+            msg = f"{where}: [[class]] must be an array of tables"
+            raise PolicyError(msg)
+        ends = _month_day(raw.get("school_year_ends", "08-31"), where)
+        return cls(tuple(_class(c, where) for c in classes), ends, where)
+
+    @classmethod
+    def load(cls, path: Path | str) -> RetentionPolicy:
+        """Read a ``retention.toml`` file."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = getattr(e, "strerror", None) or str(e)
+            msg = f"cannot read retention policy {path}: {reason}"
+            raise PolicyError(msg) from e
+        return cls.from_toml(text, where=str(path))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Class names in order, then ``unclassified`` for types no class matches."""
+        return (*(c.name for c in self.classes), UNCLASSIFIED)
+
+    def classify(self, event_type: str) -> int:
+        """Index of the first class matching ``event_type`` (len(classes) if none)."""
+        index = self._classified.get(event_type)
+        if index is None:
+            index = next(
+                (
+                    i
+                    for i, c in enumerate(self.classes)
+                    if any(matches(p, event_type) for p in c.types)
+                ),
+                len(self.classes),
+            )
+            self._classified[event_type] = index
+        return index
+
+    def clock(self, index: int) -> str:
+        """The clock of class ``index`` (``never`` for unclassified entries)."""
+        return self.classes[index].clock if index < len(self.classes) else "never"
+
+    def expiry(self, index: int, day: date) -> date | None:
+        """When an entry of class ``index`` recorded on ``day`` may be disposed of.
+
+        None for ``never`` and for ``leaving_date`` (see `expiry_after_leaving`).
+        """
+        clock = self.clock(index)
+        if clock == "entry_date":
+            return add_years(day, self.classes[index].keep_years)
+        if clock == "school_year_end":
+            month, dom = self.school_year_ends
+            end = date(day.year, month, dom)
+            if day > end:
+                end = add_years(end, 1)
+            return add_years(end, self.classes[index].keep_years)
+        return None
+
+    def expiry_after_leaving(self, index: int, left: date) -> date:
+        """When a personal file entry may be disposed of, the pupil left on ``left``."""
+        return add_years(left, self.classes[index].keep_years)
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` moved by whole years; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _month_day(value: Any, where: str) -> tuple[int, int]:
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+        date(2001, month, day)  # a valid day of a non-leap year
+    except ValueError as e:
+        msg = f"{where}: school_year_ends {value!r} must be MM-DD"
+        raise PolicyError(msg) from e
+    return month, day
+
+
+def _class(raw: Any, where: str) -> RetentionClass:
+    if not isinstance(raw, dict):
+        msg = f"{where}: each [[class]] must be a table"
+        raise PolicyError(msg)
+    name = raw.get("name")
+    checks = (
+        ("name", isinstance(name, str) and bool(name), "a name"),
+        ("keep_years", _is_years(raw.get("keep_years")), "whole years from 0"),
+        ("clock", raw.get("clock") in CLOCKS, f"one of {', '.join(CLOCKS)}"),
+        ("types", _is_strings(raw.get("types")), "a list of event type patterns"),
+    )
+    for field_name, ok, allowed in checks:
+        if not ok:
+            value = raw.get(field_name)
+            msg = f"{where}: class {name!r} has {field_name} {value!r}; use {allowed}"
+            raise PolicyError(msg)
+    return RetentionClass(
+        name=str(name),
+        title=str(raw.get("title", name)),
+        keep_years=int(raw["keep_years"]),
+        clock=str(raw["clock"]),
+        basis=str(raw.get("basis", "")),
+        types=tuple(raw["types"]),
+    )
+
+
+def _is_years(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

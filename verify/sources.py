@@ -1,0 +1,540 @@
+"""Where the entries come from: a live SQLite or PostgreSQL store, or an archive.
+
+All three sit behind one small interface, `Source`:
+
+- `Source.survey` (in the verifying process) reads what is small: the signed
+  checkpoints, the candidate trust events, how many entries there are, and
+  splits them into chunks of consecutive entries;
+- `Source.read` (in a worker process) reads one chunk: the stored rows, and on a
+  live store the Merkle leaf rows of the same events.
+
+A live store is read through its own tables (SQLite ``stored_events`` and
+``log_*``; PostgreSQL ``<schema>.letopis_events`` and ``letopis_log_*``), never
+through the writer's code. ``psycopg`` is imported only for a ``postgresql://``
+store, so the standalone verifier runs on an archive with the standard library
+and ``cryptography`` alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from verify.bag import Bag, BagError
+from verify.errors import VerificationError
+from verify.registry import TrustRow
+from verify.report import Finding
+
+__all__ = [
+    "ArchiveSource",
+    "Chunk",
+    "LeafRow",
+    "LeafSummary",
+    "PostgresSource",
+    "Row",
+    "SQLiteSource",
+    "Source",
+    "SourceError",
+    "StoredCheckpoint",
+    "Survey",
+    "open_store",
+]
+
+Row = tuple[int, Any, Any, Any, Any]
+"""One stored entry: (order, state, stream column, version column, topic column).
+
+``order`` is the notification id (a live store) or the line index (an archive);
+the columns are None in an archive. Values are as stored, unchecked.
+"""
+
+LeafRow = tuple[int, int, str, int, bytes]
+"""One Merkle leaf row: (leaf index, notification id, stream, seq, leaf hash)."""
+
+TRUST_MARK = b'"type":"trust.'
+_LOWEST, _HIGHEST = -(2**63), 2**63 - 1
+
+
+class SourceError(VerificationError):
+    """The store or archive cannot be read at all (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive entries: the ordinal of the first, and where they are stored.
+
+    Live store: notification ids ``[lo, hi)``, leaf rows of notification ids
+    ``[leaf_lo, leaf_hi)`` with a leaf index below ``leaf_limit``. Archive: the
+    bytes ``[lo, hi)`` of ``log.jsonl``.
+    """
+
+    start: int
+    lo: int
+    hi: int
+    leaf_lo: int = 0
+    leaf_hi: int = 0
+    leaf_limit: int = 0
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed note as stored, where it was found, and the size it claims there."""
+
+    size: int | None
+    text: str | None
+    where: str
+    root: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LeafSummary:
+    """The leaf table at a glance: rows, lowest and highest index, last sealed id."""
+
+    count: int
+    lowest: int | None
+    highest: int | None
+    sealed_id: int
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the verifying process needs before the chunks are checked."""
+
+    entries: int
+    chunks: tuple[Chunk, ...]
+    checkpoints: tuple[StoredCheckpoint, ...]
+    trust_rows: tuple[TrustRow, ...]
+    leaves: LeafSummary | None = None
+    latest: StoredCheckpoint | None = None
+    findings: tuple[Finding, ...] = ()
+    files: dict[str, str] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """A store or an archive, read chunk by chunk (see the module docstring)."""
+
+    location: str
+    live: bool
+    hex_stream_ids: bool
+
+    def survey(self, chunk_size: int) -> Survey:
+        """Checkpoints, trust candidates and chunks; SourceError if unreadable."""
+        ...
+
+    def read(self, chunk: Chunk) -> tuple[list[Row], list[LeafRow]]:
+        """The rows of one chunk in log order, and its leaf rows by notification id."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+def open_store(url: str) -> Source:
+    """The source for a store URL: ``sqlite:///path`` or ``postgresql://...``."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            msg = f"store URL {url!r} names no database file; use sqlite:///path.db"
+            raise SourceError(msg)
+        return SQLiteSource(Path(path))
+    if scheme in ("postgresql", "postgres"):
+        return PostgresSource(url)
+    msg = (
+        f"store URL {url!r} is not usable; use sqlite:///path.db or "
+        "postgresql://user@host[:port]/dbname[?schema=name]"
+    )
+    raise SourceError(msg)
+
+
+# -- live stores ----------------------------------------------------------------
+
+
+class _LiveStore:
+    """What SQLite and PostgreSQL share: the survey and chunk queries."""
+
+    location: str
+    live = True
+    hex_stream_ids = False
+    id_column = "notification_id"
+    stream_column = "originator_id"
+    events: str
+    leaves: str
+    checkpoints: str
+    mark: str
+    modulo: str
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def survey(self, chunk_size: int) -> Survey:
+        """Checkpoints first, then leaves, then events: later reads see more."""
+        checkpoints = tuple(
+            StoredCheckpoint(
+                int(size), str(note), f"checkpoint row {size}", bytes(root)
+            )
+            for size, root, note in self._query(
+                f"SELECT tree_size, root, note FROM {self.checkpoints} "
+                "ORDER BY tree_size"
+            )
+        )
+        count, lowest, highest, sealed = self._query(
+            f"SELECT count(*), min(leaf_index), max(leaf_index), "
+            f"max(notification_id) FROM {self.leaves}"
+        )[0]
+        leaves = LeafSummary(int(count), lowest, highest, int(sealed or 0))
+        last_id = self._query(f"SELECT max({self.id_column}) FROM {self.events}")[0][0]
+        last_id = int(last_id or 0)
+        starts = [int(row[0]) for row in self._boundaries(last_id, chunk_size)]
+        column, mark = self.id_column, self.mark
+        entries = int(
+            self._query(
+                f"SELECT count(*) FROM {self.events} WHERE {column} <= {mark}",
+                (last_id,),
+            )[0][0]
+        )
+        return Survey(
+            entries=entries,
+            chunks=_live_chunks(
+                starts, last_id, chunk_size, 0 if highest is None else highest + 1
+            ),
+            checkpoints=checkpoints,
+            trust_rows=self._trust_rows(last_id),
+            leaves=leaves,
+            latest=checkpoints[-1] if checkpoints else None,
+        )
+
+    def _boundaries(self, last_id: int, chunk_size: int) -> list[tuple[Any, ...]]:
+        column, mark = self.id_column, self.mark
+        return self._query(
+            f"SELECT nid FROM (SELECT {column} AS nid, row_number() OVER "
+            f"(ORDER BY {column}) AS rn FROM {self.events} WHERE {column} <= {mark}) "
+            f"AS numbered WHERE (rn - 1) {self.modulo} {mark} = 0 ORDER BY nid",
+            (last_id, chunk_size),
+        )
+
+    def _trust_rows(self, last_id: int) -> tuple[TrustRow, ...]:
+        column, mark = self.id_column, self.mark
+        rows = self._query(
+            f"SELECT {column}, state FROM {self.events} WHERE {column} <= {mark} AND "
+            f"(topic LIKE {mark} OR {self._contains('state', mark)}) ORDER BY {column}",
+            (last_id, "trust.%", TRUST_MARK),
+        )
+        return tuple((int(order), _as_bytes(state)) for order, state in rows)
+
+    def _contains(self, column: str, mark: str) -> str:
+        raise NotImplementedError
+
+    def read(self, chunk: Chunk) -> tuple[list[Row], list[LeafRow]]:
+        """The events with notification ids in ``[lo, hi)`` and their leaf rows."""
+        column, mark = self.id_column, self.mark
+        rows = self._query(
+            f"SELECT {column}, state, {self.stream_column}, originator_version, topic "
+            f"FROM {self.events} WHERE {column} >= {mark} AND {column} < {mark} "
+            f"ORDER BY {column}",
+            (chunk.lo, chunk.hi),
+        )
+        leaves = self._query(
+            f"SELECT leaf_index, notification_id, stream, seq, leaf_hash "
+            f"FROM {self.leaves} WHERE notification_id >= {mark} AND "
+            f"notification_id < {mark} AND leaf_index < {mark} "
+            "ORDER BY notification_id",
+            (chunk.leaf_lo, chunk.leaf_hi, chunk.leaf_limit),
+        )
+        return rows, leaves
+
+
+def _live_chunks(
+    starts: list[int], last_id: int, chunk_size: int, leaf_limit: int
+) -> tuple[Chunk, ...]:
+    if not starts:  # no events: one chunk still reads any leaf rows left over
+        return (Chunk(0, _LOWEST, _LOWEST, _LOWEST, _HIGHEST, leaf_limit),)
+    chunks = []
+    for i, lo in enumerate(starts):
+        last = i == len(starts) - 1
+        hi = last_id + 1 if last else starts[i + 1]
+        chunks.append(
+            Chunk(
+                start=i * chunk_size,
+                lo=lo,
+                hi=hi,
+                leaf_lo=_LOWEST if i == 0 else lo,
+                leaf_hi=_HIGHEST if last else hi,
+                leaf_limit=leaf_limit,
+            )
+        )
+    return tuple(chunks)
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogatepass")
+
+
+class SQLiteSource(_LiveStore):
+    """A live SQLite store (``sqlite:///path.db``), opened read-only."""
+
+    hex_stream_ids = True  # eventsourcing keeps SQLite stream ids as uuid.hex
+    mark, modulo = "?", "%"
+    events, leaves, checkpoints = "stored_events", "log_leaves", "log_checkpoints"
+    id_column = "rowid"
+
+    def __init__(self, path: Path) -> None:
+        """A source for the SQLite database file at ``path``."""
+        self.path = path
+        self.location = f"sqlite:///{path.absolute()}"
+        self._db: sqlite3.Connection | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable for worker processes; each opens its own connection."""
+        return {**self.__dict__, "_db": None}
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            if not self.path.is_file():
+                msg = f"SQLite store {self.path} does not exist"
+                raise SourceError(msg)
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            try:
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                names = {
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                }
+            except sqlite3.Error as e:
+                msg = f"cannot read SQLite store {self.path}: {e}"
+                raise SourceError(msg) from e
+            missing = {self.events, self.leaves, self.checkpoints} - names
+            if missing:
+                msg = (
+                    f"{self.path} is not a Letopis store: it has no "
+                    f"{', '.join(sorted(missing))} table (create one with letopis init)"
+                )
+                raise SourceError(msg)
+        return self._db
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._connect().execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            msg = f"cannot read SQLite store {self.path}: {e}"
+            raise SourceError(msg) from e
+
+    def _contains(self, column: str, mark: str) -> str:
+        return f"instr({column}, {mark}) > 0"
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class PostgresSource(_LiveStore):
+    """A live PostgreSQL store (``postgresql://user@host/db?schema=name``).
+
+    ``psycopg`` is imported here, lazily: only a PostgreSQL store needs it.
+    """
+
+    mark, modulo = "%s", "%%"  # psycopg placeholders: a literal % is doubled
+    stream_column = "originator_id::text"
+
+    def __init__(self, url: str) -> None:
+        """A source for the store at ``url``; the default schema is ``letopis``."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        schema = query.pop("schema", ["letopis"])[0]
+        if not _SCHEMA.fullmatch(schema):
+            msg = f"schema {schema!r} in the store URL is not a lowercase name"
+            raise SourceError(msg)
+        self.conninfo = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+        netloc = parts.netloc.rsplit("@", 1)
+        user = netloc[0].split(":", 1)[0] + "@" if len(netloc) == 2 else ""
+        self.location = f"postgresql://{user}{netloc[-1]}{parts.path}?schema={schema}"
+        self.events = f'"{schema}".letopis_events'
+        self.leaves = f'"{schema}".letopis_log_leaves'
+        self.checkpoints = f'"{schema}".letopis_log_checkpoints'
+        self._conn: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable for worker processes; each opens its own connection."""
+        return {**self.__dict__, "_conn": None}
+
+    @contextmanager
+    def _errors(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            yield psycopg
+        except psycopg.Error as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            msg = f"cannot read PostgreSQL store {self.location}: {first}"
+            raise SourceError(msg) from e
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._errors() as psycopg:
+            if self._conn is None:
+                self._conn = psycopg.connect(
+                    self.conninfo, autocommit=True, connect_timeout=10
+                )
+            # Binary results: bytea arrives as its bytes, not as hex to decode.
+            cursor = self._conn.execute(sql, params, binary=True)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+
+    def _contains(self, column: str, mark: str) -> str:
+        return f"position({mark}::bytea in {column}) > 0"
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+# -- archives ---------------------------------------------------------------------
+
+
+class ArchiveSource:
+    """An exported archive: a BagIt bag with ``data/log.jsonl`` (DESIGN §7)."""
+
+    live = False
+    hex_stream_ids = False
+    FILES = (
+        "log.vkey",
+        "keys.json",
+        "policy/signing.toml",
+        "policy/retention.toml",
+    )
+
+    def __init__(self, path: Path) -> None:
+        """A source for the bag at ``path`` (the folder holding bagit.txt)."""
+        self.path = path
+        self.location = f"archive {path.absolute()}"
+        self.log = path / "data" / "log.jsonl"
+
+    def survey(self, chunk_size: int) -> Survey:
+        """Check the bag, scan log.jsonl once, read checkpoints and small files."""
+        try:
+            bag = Bag.open(self.path)
+        except BagError as e:
+            raise SourceError(str(e)) from e
+        if not self.log.is_file():
+            msg = (
+                f"archive {self.path} has no data/log.jsonl: it is not a Letopis export"
+            )
+            raise SourceError(msg)
+        findings = bag.check(skip={"data/log.jsonl"})
+        algorithm = bag.algorithm or "sha256"
+        entries, chunks, trust, digest = self._scan(chunk_size, algorithm)
+        expected = bag.checksum("data/log.jsonl")
+        if expected is not None and expected.lower() != digest:
+            detail = f"data/log.jsonl does not match its {algorithm} checksum"
+            findings.append(Finding("archive", None, None, detail))
+        checkpoints, latest = self._checkpoints()
+        return Survey(
+            entries=entries,
+            chunks=chunks,
+            checkpoints=checkpoints,
+            trust_rows=trust,
+            latest=latest,
+            findings=tuple(findings),
+            files=self._small_files(),
+        )
+
+    def _scan(
+        self, chunk_size: int, algorithm: str
+    ) -> tuple[int, tuple[Chunk, ...], tuple[TrustRow, ...], str]:
+        """One pass over log.jsonl: line count, chunk offsets, trust lines, digest."""
+        digest = hashlib.new(algorithm)
+        update = digest.update
+        starts, trust = [0], []
+        line = offset = 0
+        try:
+            with self.log.open("rb") as lines:
+                for raw in lines:
+                    update(raw)
+                    if TRUST_MARK in raw:
+                        trust.append((line, raw.removesuffix(b"\n")))
+                    line += 1
+                    offset += len(raw)
+                    if line % chunk_size == 0:
+                        starts.append(offset)
+        except OSError as e:
+            msg = f"cannot read {self.log}: {e.strerror or e}"
+            raise SourceError(msg) from e
+        if starts[-1] == offset and len(starts) > 1:
+            starts.pop()
+        ends = [*starts[1:], offset]
+        chunks = tuple(
+            Chunk(i * chunk_size, lo, hi)
+            for i, (lo, hi) in enumerate(zip(starts, ends, strict=True))
+        )
+        return line, chunks, tuple(trust), digest.hexdigest()
+
+    def _checkpoints(self) -> tuple[tuple[StoredCheckpoint, ...], StoredCheckpoint]:
+        data = self.path / "data"
+        latest = _read_checkpoint(data / "checkpoint", "data/checkpoint", None)
+        folder = data / "checkpoints"
+        found = []
+        for path in sorted(folder.iterdir() if folder.is_dir() else ()):
+            where = f"data/checkpoints/{path.name}"
+            size = int(path.name) if path.name.isdigit() else None
+            found.append(_read_checkpoint(path, where, size))
+        return tuple(found), latest
+
+    def _small_files(self) -> dict[str, str]:
+        found = {name: self.file(name) for name in self.FILES}
+        return {name: text for name, text in found.items() if text is not None}
+
+    def file(self, name: str) -> str | None:
+        """The text of ``data/<name>``, or None if it is absent or unreadable."""
+        try:
+            return (self.path / "data" / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None  # whoever needs it says so
+
+    def read(self, chunk: Chunk) -> tuple[list[Row], list[LeafRow]]:
+        """The lines of ``log.jsonl`` in bytes ``[lo, hi)``, numbered from start."""
+        try:
+            with self.log.open("rb") as f:
+                f.seek(chunk.lo)
+                data = f.read(chunk.hi - chunk.lo)
+        except OSError as e:
+            msg = f"cannot read {self.log}: {e.strerror or e}"
+            raise SourceError(msg) from e
+        lines = data.split(b"\n")
+        if data.endswith(b"\n"):
+            lines.pop()
+        start = chunk.start
+        return [(start + i, s, None, None, None) for i, s in enumerate(lines)], []
+
+    def close(self) -> None:
+        """Nothing stays open between reads."""
+
+
+def _read_checkpoint(path: Path, where: str, size: int | None) -> StoredCheckpoint:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StoredCheckpoint(size, None, where, error=f"{where} is missing")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        return StoredCheckpoint(
+            size, None, where, error=f"{where} is unreadable: {reason}"
+        )
+    return StoredCheckpoint(size, text, where)
