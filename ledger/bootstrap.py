@@ -16,7 +16,7 @@ from pathlib import Path
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import TrustError
 from ledger.keys import KeyDirectory
-from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES
+from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES, Sealer
 from ledger.store import StoreURL, open_ledger, parse_store_url
 from ledger.trust import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 
@@ -68,6 +68,7 @@ def initialise(
     app = open_ledger(app_url, keys=keys, passphrase=passphrase)
     try:
         _register_seal(app, directory)
+        Sealer(app).seal()  # a new log starts with a signed checkpoint
     finally:
         app.close()
     return Initialised(app_url, directory.config["log_key"], origin, created)

@@ -41,7 +41,7 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes]:
     """The name and raw Ed25519 public key of a note verifier key."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
         msg = f"verifier key {text.strip()!r} is not <name>+<hex>+<base64>"
         raise NoteError(msg)

@@ -35,6 +35,13 @@ def test_signing_reproduces_the_go_example_byte_for_byte() -> None:
     assert signed_note(GO_TEXT, "PeterNeumann", key.public_bytes, key.sign) == GO_NOTE
 
 
+def test_verifier_keys_whose_base64_holds_a_plus_round_trip() -> None:
+    for seed in range(64):
+        key = SigningKey.from_seed(bytes([seed]) * 32)
+        vkey = verifier_key("letopis.test/school", key.public_bytes)
+        assert parse_verifier_key(vkey) == ("letopis.test/school", key.public_bytes)
+
+
 def test_verifier_key_round_trip_and_bad_hash() -> None:
     name, public = parse_verifier_key(GO_VKEY)
     assert name == "PeterNeumann"
