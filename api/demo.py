@@ -808,6 +808,8 @@ class SchoolSimulation:
             pupil = Pupil(pupil_id, identity, ability, male, klass.grade, klass)
             klass.pupils.append(pupil)
             made.append(pupil)
+        if len(made) >= 8 and all(p.ability != "excellent" for p in made):
+            self.rng.choice(made).ability = "excellent"  # most classes have one
         return made
 
     # -- school days -----------------------------------------------------------------
@@ -910,14 +912,14 @@ class SchoolSimulation:
 
     def _mark_chance(self, course: Course, day: date, marks: int) -> float:
         """A pupil's chance of a mark in a lesson: about four marks a period in
-        every subject, and in the period's last fortnight the teacher questions
+        every subject, and in the period's last three weeks the teacher questions
         whoever has fewer than the policy's minimum («опрос задолжников»)."""
         ends = next(
             (p.ends for p in self.calendar.periods(course.klass.grade) if day in p), day
         )
-        if marks < POLICY.min_marks and (ends - day).days <= 14:
-            return 0.6
-        return min(0.5, 0.4 / course.hours)
+        if marks < POLICY.min_marks and (ends - day).days <= 21:
+            return 0.8
+        return min(0.5, 0.33 / course.hours)
 
     def _mark(self, pupil: Pupil, subject: str) -> str:
         if subject in ("orkse", "odnknr"):
@@ -1068,22 +1070,27 @@ class SchoolSimulation:
     # -- the end of the year ---------------------------------------------------------
 
     def intermediate_attestation(self, on: date) -> None:
-        """Grades 2–8 and 10: Russian and mathematics, from the year grade."""
+        """Grades 2–8 and 10, every subject (§7.3.1): a year test in Russian and
+        mathematics, the year grade elsewhere; a failed result is a debt."""
         self.clock.at(on, 11)
         for klass in self.classes.values():
             if klass.grade in (1, 9, 11):
                 continue
             protocol = self.protocol(on)
-            for subject in ("rus", _maths(klass.grade)):
-                course = klass.courses[subject][0]
+            for course in (c for cs in klass.courses.values() for c in cs):
+                tested = course.subject in ("rus", _maths(klass.grade))
                 results = {
-                    p.id: self.grades[(p.id, subject)].get(YEAR_PERIOD, NOT_ATTESTED)
-                    for p in klass.pupils
+                    p.id: self.grades[(p.id, course.subject)].get(
+                        YEAR_PERIOD, NOT_ATTESTED
+                    )
+                    for p in course.members
+                    if p.klass is klass
                 }
                 self.records.attestation.record_intermediate_attestation(
                     class_id=klass.id,
-                    subject=subject,
-                    form="годовая контрольная работа",
+                    subject=course.subject,
+                    subgroup=course.subgroup,
+                    form="годовая контрольная работа" if tested else "годовая отметка",
                     protocol=protocol,
                     results=results,
                     signed_by=course.teacher.signing(),
@@ -1141,10 +1148,10 @@ class SchoolSimulation:
             if pupil.klass is None or pupil.grade in (9, 11):
                 continue
             for subject in list(pupil.debts):
-                if subject not in ("rus", _maths(pupil.grade)):
-                    continue
-                passed = self.rng.random() < (0.7 if attempt == 1 else 0.8)
-                course = pupil.klass.courses[subject][0]
+                passed = self.rng.random() < (0.6 if attempt == 1 else 0.8)
+                course = next(
+                    c for c in pupil.klass.courses[subject] if pupil in c.members
+                )
                 commission: tuple[UUID, ...] = ()
                 if attempt == 2:
                     others = [
@@ -1164,7 +1171,9 @@ class SchoolSimulation:
                     subject=subject,
                     year=self.calendar.label,
                     retakes=self._last_result(pupil, subject),
-                    result="3" if passed else "2",
+                    result=_passing(course.subject)
+                    if passed
+                    else _failing(course.subject),
                     protocol=self.protocol(on),
                     commission=commission,
                     signed_by=course.teacher.signing(),
@@ -1835,6 +1844,14 @@ def _neighbour(mark: str) -> str:
 
 def _assessment(subject: str) -> Assessment:
     return next(s.assessment for s in SUBJECTS if s.code == subject)
+
+
+def _passing(subject: str) -> str:
+    return PASSED if _assessment(subject) is Assessment.PASS_FAIL else "3"
+
+
+def _failing(subject: str) -> str:
+    return FAILED if _assessment(subject) is Assessment.PASS_FAIL else "2"
 
 
 def _subject_name(subject: str) -> str:
