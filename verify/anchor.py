@@ -10,8 +10,6 @@ not independent, from the ``data/log.vkey`` inside the archive being checked.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -19,38 +17,14 @@ from pathlib import Path
 
 from verify.envelope import key_id
 from verify.errors import NoteError, VerificationError
-from verify.note import ED25519, key_hash, verifier_key
+from verify.note import parse_verifier_key, verifier_key
 
 __all__ = ["AnchorError", "LogKey", "parse_vkey"]
 
 _HEX_KEY = re.compile(r"[0-9a-f]{64}")
-_NAME = re.compile(r"[^\s+]+")
-_HASH = re.compile(r"[0-9a-fA-F]{8}")
 
 
-def parse_vkey(text: str) -> tuple[str, bytes]:
-    """The name and raw Ed25519 key of a note verifier key ``<name>+<hash>+<b64>``.
-
-    As Go's sumdb/note reads it: split at the first two ``+`` only, since the
-    base64 key itself may hold ``+``; the hash must be the key's. Raises NoteError.
-    """
-    name, _, rest = text.strip().partition("+")
-    hash_hex, _, encoded = rest.partition("+")
-    if not _NAME.fullmatch(name) or not _HASH.fullmatch(hash_hex) or not encoded:
-        msg = f"verifier key {text.strip()!r} is not <name>+<hex hash>+<base64 key>"
-        raise NoteError(msg)
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except binascii.Error as e:
-        msg = f"verifier key {name!r}: the key is not base64"
-        raise NoteError(msg) from e
-    if len(raw) != 33 or raw[0] != ED25519:
-        msg = f"verifier key {name!r} is not an Ed25519 key (type 0x01, 32 bytes)"
-        raise NoteError(msg)
-    if key_hash(name, raw[1:]).hex() != hash_hex.lower():
-        msg = f"verifier key {name!r}: key hash {hash_hex} does not match the key"
-        raise NoteError(msg)
-    return name, raw[1:]
+parse_vkey = parse_verifier_key  # one parser of note verifier keys
 
 
 class AnchorError(VerificationError):

@@ -24,6 +24,7 @@ from verify.errors import NoteError
 ED25519 = 0x01
 _DASH = "\u2014 "
 _NAME = re.compile(r"[^\s+]+")
+_HASH = re.compile(r"[0-9a-fA-F]{8}")
 
 
 def key_hash(name: str, public_key: bytes) -> bytes:
@@ -40,12 +41,16 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 
 def parse_verifier_key(text: str) -> tuple[str, bytes]:
-    """The name and raw Ed25519 public key of a note verifier key."""
-    parts = text.strip().split("+", 2)  # base64 may itself contain "+"
-    if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
-        msg = f"verifier key {text.strip()!r} is not <name>+<hex>+<base64>"
+    """The name and raw Ed25519 key of a note verifier key ``<name>+<hash>+<b64>``.
+
+    As Go's sumdb/note reads it: split at the first two ``+`` only, since the
+    base64 key itself may hold ``+``; the hash must be the key's. Raises NoteError.
+    """
+    name, _, rest = text.strip().partition("+")
+    hash_hex, _, encoded = rest.partition("+")
+    if not _NAME.fullmatch(name) or not _HASH.fullmatch(hash_hex) or not encoded:
+        msg = f"verifier key {text.strip()!r} is not <name>+<hex hash>+<base64 key>"
         raise NoteError(msg)
-    name, hash_hex, encoded = parts
     try:
         raw = base64.b64decode(encoded, validate=True)
     except binascii.Error as e:
