@@ -42,7 +42,7 @@ def seal(store: StoreOpt, keys: KeysOpt) -> None:
             checkpoint = sealer.seal(progress=lambda n: bar.advance(task, n))
     finally:
         ledger.close()
-    out.print(checkpoint.note, end="", highlight=False)
+    typer.echo(checkpoint.note, nl=False)  # verbatim: a note must not be wrapped
 
 
 @app.command()
@@ -54,7 +54,7 @@ def checkpoint(store: StoreOpt) -> None:
     if latest is None:
         msg = "the log has no checkpoint yet: run `letopis seal`"
         raise LedgerError(msg)
-    out.print(latest.note, end="", highlight=False)
+    typer.echo(latest.note, nl=False)  # verbatim: a note must not be wrapped
 
 
 @proof_app.command("inclusion")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +42,23 @@ def test_checkpoint_prints_the_signed_note(sealed: list[str]) -> None:
     checkpoint = parse_checkpoint(done.stdout)
     assert checkpoint.origin == "letopis.test/cli"
     assert checkpoint.size == 4  # the seal's own key and three teachers
+
+
+def test_checkpoint_written_to_a_file_parses_unwrapped(
+    sealed: list[str], tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["LETOPIS_KEY_PASSPHRASE"] = "cli-test-passphrase"
+    target = tmp_path / "cp.txt"
+    with target.open("w") as f:
+        done = subprocess.run(
+            [sys.executable, "-m", "api", "checkpoint", *sealed[:2]],
+            stdout=f,
+            env=env,
+            check=False,
+        )
+    assert done.returncode == 0
+    assert parse_checkpoint(target.read_text()).size == 4
 
 
 def test_inclusion_proofs_verify_by_index_and_by_event(sealed: list[str]) -> None:
