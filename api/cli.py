@@ -87,9 +87,9 @@ def _passphrase() -> str:
 def _time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
-    text = value if value.endswith("Z") else value + "Z" if "T" in value else value
+    text = value if "T" in value else f"{value}T00:00:00"
     try:
-        return parse_time(text) if "T" in text else parse_time(f"{text}T00:00:00Z")
+        return parse_time(text if text.endswith("Z") else f"{text}Z")
     except LedgerError as e:
         msg = f"{name} {value!r} is not a date (YYYY-MM-DD) or UTC time (…T…Z)"
         raise LedgerError(msg) from e

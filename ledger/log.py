@@ -34,7 +34,6 @@ from ledger.store import parse_store_url
 from verify import merkle
 from verify.note import checkpoint_body, signed_note
 
-SEAL_INTERVAL_ENV = "LETOPIS_SEAL_INTERVAL"
 DEFAULT_SEAL_INTERVAL = 2.0
 
 
@@ -467,13 +466,6 @@ class Sealer:
 
     def latest(self) -> StoredCheckpoint | None:
         return self.store.latest_checkpoint()
-
-    def checkpoint_text(self) -> str:
-        latest = self.store.latest_checkpoint()
-        if latest is None:
-            msg = "the log has no checkpoint yet: run `letopis seal`"
-            raise LogError(msg)
-        return latest.note
 
 
 def _grow(
