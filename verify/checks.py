@@ -37,7 +37,7 @@ from verify.envelope import (
     signing_input,
     sortable_time,
 )
-from verify.merkle import TreeBuilder
+from verify.merkle import subtree_border, subtree_levels
 from verify.policy import SigningPolicy
 from verify.registry import (
     ALGORITHM,
@@ -48,7 +48,7 @@ from verify.registry import (
     key_stream,
 )
 from verify.retention import LEFT, RetentionPolicy
-from verify.sources import Chunk, LeafRow, Row, Source
+from verify.sources import Chunk, LeafRow, NodeRow, Row, Source
 
 __all__ = [
     "ChunkResult",
@@ -57,6 +57,7 @@ __all__ = [
     "chain_problem",
     "check_chunk",
     "init_worker",
+    "node_problems",
     "run_chunk",
 ]
 
@@ -85,6 +86,7 @@ class Context:
     cuts: tuple[int, ...] = ()
     since: int = 0
     sealed_id: int = 0
+    sealed_size: int = 0
 
     @property
     def anchor_stream(self) -> str:
@@ -108,6 +110,7 @@ class ChunkResult:
     left: dict[str, date]
     counts: dict[str, int]
     leaf_span: tuple[int, int] | None
+    stored_subtree: bytes | None = None
 
 
 _CONTEXT: list[Context] = []
@@ -178,11 +181,20 @@ class _ChunkChecker:
         self.streams: dict[str, tuple[int, bytes]] = {}
         self.links: list[Link] = []
         self.counts = dict.fromkeys(
-            ("signatures", "signatures_skipped", "columns", "leaves", "unsealed"), 0
+            (
+                "signatures",
+                "signatures_skipped",
+                "columns",
+                "leaves",
+                "unsealed",
+                "nodes",
+            ),
+            0,
         )
         self.tallies = _Tallies(
             [[0, None, None, 0] for _ in range(self.unclassified + 1)]
         )
+        self.leaf_rows = leaf_rows
         self.leaves = {row[1]: row for row in leaf_rows}
         self.leaf_span = self._leaf_order(leaf_rows)
         self.keys = context.registry.keys
@@ -576,7 +588,9 @@ class _ChunkChecker:
             self._find(
                 "leaf", f"{stream}:{seq}", index, detail, None, self.unclassified
             )
-        subtree, borders = self._tree(count)
+        levels = subtree_levels(self.hashes)
+        subtree, borders = self._tree(levels, count)
+        stored_subtree = self._check_nodes(levels) if self.live else None
         return ChunkResult(
             start=self.start,
             count=count,
@@ -590,22 +604,92 @@ class _ChunkChecker:
             left=self.tallies.left,
             counts=self.counts,
             leaf_span=self.leaf_span,
+            stored_subtree=stored_subtree,
         )
 
-    def _tree(self, count: int) -> tuple[bytes | None, dict[int, tuple[bytes, ...]]]:
+    def _tree(
+        self, levels: list[list[bytes]], count: int
+    ) -> tuple[bytes | None, dict[int, tuple[bytes, ...]]]:
         """Borders of the tree inside the chunk at each cut, and its subtree hash."""
-        builder = TreeBuilder()
-        borders: dict[int, tuple[bytes, ...]] = {}
-        done = 0
-        for cut in self.ctx.cuts:
-            inside = cut - self.start
-            if 0 < inside <= count:
-                builder.extend(self.hashes[done:inside])
-                done = inside
-                borders[cut] = builder.border
-        builder.extend(self.hashes[done:])
+        borders = {
+            cut: subtree_border(levels, cut - self.start)
+            for cut in self.ctx.cuts
+            if 0 < cut - self.start <= count
+        }
         full = count == self.ctx.chunk_size
-        return (builder.root() if full else None), borders
+        return (levels[-1][0] if full else None), borders
+
+    # -- 6. the log's proof index (live store) -----------------------------------
+
+    def _check_nodes(self, levels: list[list[bytes]]) -> bytes | None:
+        """The stored subtree hashes inside the chunk against its stored leaves.
+
+        A log answers proofs from these rows (DESIGN §3); one that was altered
+        makes proofs that do not verify, though the records are intact. They
+        are checked against the leaf rows, which step 2 checks against the
+        entries, so a damaged entry is not reported twice. Returns the hash of
+        the chunk's stored leaves when the chunk is sealed whole (the verifying
+        process checks the levels above from those), else None.
+        """
+        size, start = self.ctx.chunk_size, self.start
+        width = min(start + size, self.ctx.sealed_size) - start
+        if width <= 0:
+            return None
+        top = size.bit_length() - 1
+        node_rows = self.ctx.source.read_nodes(start, start + size, top)
+        if node_rows is None:
+            return None
+        stored = self._stored_leaves(width)
+        if stored is None:
+            return None  # leaf rows missing or moved: step 2 names them
+        own = self.hashes
+        tree = levels if own[:width] == stored else subtree_levels(stored)
+        expected = {
+            (k, (start >> k) + i): tree[k][i]
+            for k in range(1, len(tree))
+            for i in range(width >> k)
+        }
+        self.counts["nodes"] += len(expected)
+        for problem in node_problems(expected, node_rows):
+            self._find("tree", None, problem[0], problem[1], None, self.unclassified)
+        return tree[-1][0] if width == size else None
+
+    def _stored_leaves(self, width: int) -> list[bytes] | None:
+        """The stored hashes of leaves ``[start, start + width)``, if all are there:
+        usually the leaf rows read with the entries, else read by index."""
+        start, rows = self.start, self.leaf_rows[:width]
+        if [r[0] for r in rows] == list(range(start, start + width)):
+            return [bytes(r[4]) for r in rows]
+        found = self.ctx.source.read_leaf_hashes(start, start + width)
+        if len(found) != width or (found and found[-1][0] != start + width - 1):
+            return None
+        return [h for _, h in found]
+
+
+def node_problems(
+    expected: dict[tuple[int, int], bytes], stored: list[NodeRow]
+) -> list[tuple[int, str]]:
+    """(first leaf, detail) for each stored subtree hash that is wrong or
+    missing, in leaf order. Rows beyond the sealed leaves are not judged: a
+    sealer running beside the verifier adds them."""
+    found = {(k, i): h for k, i, h in stored}
+    problems = []
+    for (k, i), wanted in expected.items():
+        leaves = f"leaves [{i << k}, {i + 1 << k})"
+        have = found.get((k, i))
+        if have is None:
+            detail = (
+                f"the log's proof index has no hash for {leaves} (level {k}, node "
+                f"{i}): a row was removed; proofs through it cannot be served"
+            )
+            problems.append((i << k, detail))
+        elif have != wanted:
+            detail = (
+                f"the log's proof index holds a wrong hash for {leaves} (level {k}, "
+                f"node {i}): it was altered; proofs through it will not verify"
+            )
+            problems.append((i << k, detail))
+    return sorted(problems)
 
 
 def _as_bytes(state: Any) -> bytes:

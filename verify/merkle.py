@@ -40,6 +40,8 @@ __all__ = [
     "node_hash",
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
+    "subtree_border",
+    "subtree_levels",
     "subtree_ranges",
     "verify_consistency",
     "verify_inclusion",
@@ -156,6 +158,38 @@ def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     builder = TreeBuilder()
     builder.extend(hashes)
     return builder.root()
+
+
+def subtree_levels(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Every complete aligned subtree over leaves ``[0, n)``, level by level.
+
+    ``levels[0]`` is the leaf hashes; ``levels[k][i]`` is the hash of leaves
+    ``[i * 2**k, (i + 1) * 2**k)``, for every such range inside ``[0, n)``. The
+    top level holds one hash when ``n`` is a power of two: the tree's root. For
+    leaves starting at a multiple of a power of two at least ``n`` (a chunk of
+    the log), these are the nodes a log keeps for proofs.
+    """
+    sha256, prefix = _sha256, _NODE_PREFIX
+    levels = [list(leaf_hashes)]
+    below = levels[0]
+    while len(below) > 1:
+        pairs = iter(below)
+        below = [
+            sha256(prefix + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        levels.append(below)
+    return levels
+
+
+def subtree_border(levels: Sequence[Sequence[bytes]], size: int) -> tuple[bytes, ...]:
+    """The border of the first ``size`` leaves (see `TreeBuilder.border`), read
+    from `subtree_levels` of at least that many leaves."""
+    return tuple(
+        levels[k][(size >> k) - 1]
+        for k in range(size.bit_length() - 1, -1, -1)
+        if size >> k & 1
+    )
 
 
 def is_complete_subtree(start: int, end: int) -> bool:

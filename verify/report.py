@@ -18,7 +18,8 @@ outside the key's validity or after its compromise), ``role``, ``cosign``,
 ``registry`` (a refused trust event), ``anchor`` (the log does not start with
 the trusted log key), ``chain`` (seq or prev broken), ``column`` (a stored
 column disagrees with the envelope), ``leaf`` (the Merkle leaves disagree with
-the events), ``checkpoint`` (unreadable, unsigned or malformed), ``root``
+the events), ``tree`` (a stored subtree hash of the log's proof index is
+wrong or missing), ``checkpoint`` (unreadable, unsigned or malformed), ``root``
 (a checkpoint's root is not the recomputed one), ``truncated``, ``fork`` (two
 checkpoints of one size differ), ``trusted`` (not the history of
 ``--trusted-checkpoint``), ``recorded`` (not the history this verifier recorded

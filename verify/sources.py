@@ -37,6 +37,7 @@ __all__ = [
     "Chunk",
     "LeafRow",
     "LeafSummary",
+    "NodeRow",
     "PostgresSource",
     "Row",
     "SQLiteSource",
@@ -56,6 +57,9 @@ the columns are None in an archive. Values are as stored, unchecked.
 
 LeafRow = tuple[int, int, str, int, bytes]
 """One Merkle leaf row: (leaf index, notification id, stream, seq, leaf hash)."""
+
+NodeRow = tuple[int, int, bytes]
+"""One stored subtree hash of the log's proof index: (level, index, hash)."""
 
 TRUST_MARK = b'"type":"trust.'
 _LOWEST, _HIGHEST = -(2**63), 2**63 - 1
@@ -132,6 +136,19 @@ class Source(Protocol):
         """The rows of one chunk in log order, and its leaf rows by notification id."""
         ...
 
+    def read_leaf_hashes(self, lo: int, hi: int) -> list[tuple[int, bytes]]:
+        """(leaf index, leaf hash) of the stored leaves ``[lo, hi)`` (live store)."""
+        ...
+
+    def read_nodes(self, lo: int, hi: int, top: int) -> list[NodeRow] | None:
+        """The stored subtree hashes of levels 1 to ``top`` starting in
+        ``[lo, hi)``; None where none are stored (an archive)."""
+        ...
+
+    def upper_nodes(self, above: int) -> list[NodeRow]:
+        """Every stored subtree hash of a level above ``above``."""
+        ...
+
     def close(self) -> None:
         """Release connections and files."""
         ...
@@ -168,6 +185,7 @@ class _LiveStore:
     stream_column = "originator_id"
     events: str
     leaves: str
+    nodes: str
     checkpoints: str
     mark: str
     modulo: str
@@ -251,6 +269,41 @@ class _LiveStore:
         )
         return rows, leaves
 
+    def read_leaf_hashes(self, lo: int, hi: int) -> list[tuple[int, bytes]]:
+        """(leaf index, leaf hash) of the stored leaves ``[lo, hi)``, in order."""
+        mark = self.mark
+        rows = self._query(
+            f"SELECT leaf_index, leaf_hash FROM {self.leaves} WHERE leaf_index >= "
+            f"{mark} AND leaf_index < {mark} ORDER BY leaf_index",
+            (lo, hi),
+        )
+        return [(int(i), bytes(h)) for i, h in rows]
+
+    def read_nodes(self, lo: int, hi: int, top: int) -> list[NodeRow] | None:
+        """Stored subtree hashes of levels 1 to ``top`` starting in ``[lo, hi)``:
+        one range of the (level, idx) primary key per level, in one query."""
+        if top < 1:
+            return []
+        mark = self.mark
+        levels = " UNION ALL ".join(
+            f"SELECT level, idx, hash FROM {self.nodes} WHERE level = {mark} "
+            f"AND idx >= {mark} AND idx < {mark}"
+            for _ in range(top)
+        )
+        params = tuple(
+            v for k in range(1, top + 1) for v in (k, lo >> k, (hi - 1 >> k) + 1)
+        )
+        return [(int(k), int(i), bytes(h)) for k, i, h in self._query(levels, params)]
+
+    def upper_nodes(self, above: int) -> list[NodeRow]:
+        """The stored subtree hashes of the levels above ``above``, in order."""
+        rows = self._query(
+            f"SELECT level, idx, hash FROM {self.nodes} WHERE level > {self.mark} "
+            "ORDER BY level, idx",
+            (above,),
+        )
+        return [(int(k), int(i), bytes(h)) for k, i, h in rows]
+
 
 def _live_chunks(
     starts: list[int], last_id: int, chunk_size: int, leaf_limit: int
@@ -286,6 +339,7 @@ class SQLiteSource(_LiveStore):
     hex_stream_ids = True  # eventsourcing keeps SQLite stream ids as uuid.hex
     mark, modulo = "?", "%"
     events, leaves, checkpoints = "stored_events", "log_leaves", "log_checkpoints"
+    nodes = "log_nodes"
     id_column = "rowid"
 
     def __init__(self, path: Path) -> None:
@@ -367,6 +421,7 @@ class PostgresSource(_LiveStore):
         self.location = f"postgresql://{user}{netloc[-1]}{parts.path}?schema={schema}"
         self.events = f'"{schema}".letopis_events'
         self.leaves = f'"{schema}".letopis_log_leaves'
+        self.nodes = f'"{schema}".letopis_log_nodes'
         self.checkpoints = f'"{schema}".letopis_log_checkpoints'
         self._conn: Any = None
 
@@ -522,6 +577,18 @@ class ArchiveSource:
             lines.pop()
         start = chunk.start
         return [(start + i, s, None, None, None) for i, s in enumerate(lines)], []
+
+    def read_leaf_hashes(self, lo: int, hi: int) -> list[tuple[int, bytes]]:
+        """An archive keeps no leaf rows: its leaves are the lines themselves."""
+        return []
+
+    def read_nodes(self, lo: int, hi: int, top: int) -> list[NodeRow] | None:
+        """An archive keeps no proof index: its tree is recomputed, not stored."""
+        return None
+
+    def upper_nodes(self, above: int) -> list[NodeRow]:
+        """An archive keeps no proof index."""
+        return []
 
     def close(self) -> None:
         """Nothing stays open between reads."""

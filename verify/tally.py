@@ -55,6 +55,9 @@ class Tally:
     left: dict[str, date] = field(default_factory=dict)
     last_leaf: int | None = None
     partial: bool = False
+    stored_chunks: list[bytes] = field(default_factory=list)
+    """Hashes of the stored leaf hashes of each chunk, while all are sealed whole."""
+    stored_gap: bool = False
 
     def __post_init__(self) -> None:
         kinds = len(self.retention.classes) + 1
@@ -67,6 +70,7 @@ class Tally:
                 "columns",
                 "leaves",
                 "unsealed",
+                "nodes",
                 "checkpoints",
             ),
             0,
@@ -97,6 +101,10 @@ class Tally:
             self.chunks.append(result.subtree)
         else:
             self.partial = True
+        if result.stored_subtree is None:
+            self.stored_gap = True
+        elif not self.stored_gap:
+            self.stored_chunks.append(result.stored_subtree)
         self.entries += result.count
         self._chains(result)
         for kind, event, position, detail, ordinal, cls in result.findings:

@@ -12,7 +12,8 @@ keyword-only trust inputs and checks a live store or an exported archive:
 2. every stream's chain: ``seq`` contiguous from 1, ``prev`` the hash of the
    previous envelope's exact bytes;
 3. on a live store, the stored columns and the Merkle leaf rows agree with the
-   envelopes;
+   envelopes, and every stored subtree hash (the log's proof index) with the
+   leaf rows;
 4. the root recomputed from all entries equals every checkpoint's signed root,
    and every checkpoint is signed by the log key;
 5. the log extends ``trusted_checkpoint`` and the checkpoint this verifier
@@ -45,11 +46,13 @@ from verify.checks import (
     Context,
     check_chunk,
     init_worker,
+    node_problems,
     run_chunk,
 )
 from verify.crypto import BACKEND
 from verify.errors import NoteError
 from verify.exported import archive_problems
+from verify.merkle import subtree_levels
 from verify.note import Checkpoint, parse_checkpoint
 from verify.policy import SigningPolicy
 from verify.registry import Registry, build_registry
@@ -168,6 +171,7 @@ class Verifier:
             cuts=tuple(sorted(c for c in cuts if 0 < c <= survey.entries)),
             since=skip if skip <= survey.entries else 0,
             sealed_id=survey.leaves.sealed_id if survey.leaves else 0,
+            sealed_size=survey.leaves.count if survey.leaves else 0,
         )
         # 4.-5. Every entry: envelope, columns, leaves, signatures, chains.
         for result in self._results(context, survey.chunks):
@@ -186,6 +190,7 @@ class Verifier:
                 self._kept(tally, outside, signed, latest)
         # 7. What only a live store or an archive has.
         self._leaves(tally, survey, latest)
+        self._upper_nodes(tally, source, survey)
         self._archive(tally, survey, registry, source.live)
         report = self._report(source, survey, registry, tally, latest, notes)
         # 8. Remember a fully verified checkpoint for --since-checkpoint.
@@ -396,6 +401,23 @@ class Verifier:
             )
             tally.find(Finding("truncated", None, leaves.count, detail))
 
+    def _upper_nodes(self, tally: Tally, source: Source, survey: Survey) -> None:
+        """The stored subtree hashes above the chunks' level, from the hashes of
+        the chunks' stored leaves (each chunk checked its own levels)."""
+        if not source.live or survey.leaves is None or len(tally.stored_chunks) < 2:
+            return
+        chunk_level = self.chunk_size.bit_length() - 1
+        levels = subtree_levels(tally.stored_chunks)
+        expected = {
+            (chunk_level + k, i): levels[k][i]
+            for k in range(1, len(levels))
+            for i in range(len(levels[k]))
+        }
+        tally.counts["nodes"] += len(expected)
+        stored = source.upper_nodes(chunk_level)
+        for position, detail in node_problems(expected, stored):
+            tally.find(Finding("tree", None, position, detail))
+
     def _archive(
         self,
         tally: Tally,
@@ -446,7 +468,9 @@ class Verifier:
             "checkpoints": tally.counts["checkpoints"],
         }
         if source.live:
-            counts |= {k: tally.counts[k] for k in ("columns", "leaves", "unsealed")}
+            counts |= {
+                k: tally.counts[k] for k in ("columns", "leaves", "unsealed", "nodes")
+            }
         return Report(
             source=source.location,
             origin=anchor.origin,

@@ -274,6 +274,64 @@ def test_one_flipped_byte_in_any_stored_column_of_any_row_is_named(
     assert leaf in positions(report), (column, report.findings)
 
 
+# -- the log's proof index -----------------------------------------------------------
+
+
+def _nodes(school: School) -> list[tuple[int, int, bytes]]:
+    rows = school.query(
+        f"SELECT level, idx, hash FROM {school.table('nodes')} ORDER BY level, idx"
+    )
+    return [(int(k), int(i), bytes(h)) for k, i, h in rows]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    row=st.integers(min_value=0, max_value=10_000),
+    column=st.sampled_from(("hash", "idx", "level")),
+    byte=st.integers(min_value=0, max_value=31),
+    bit=st.integers(min_value=0, max_value=7),
+    chunk_size=st.sampled_from((2, 4, 2048)),
+)
+def test_one_flipped_byte_in_the_proof_index_is_named(
+    school: School, row: int, column: str, byte: int, bit: int, chunk_size: int
+) -> None:
+    """Each chunk checks the stored subtree hashes inside it, the verifying
+    process those above; with chunks of 2 or 4 both do (the school has 12
+    entries, 10 stored subtrees)."""
+    level, idx, node = _nodes(school)[row % len(_nodes(school))]
+    table = school.table("nodes")
+    original: Any = {"hash": node, "idx": idx, "level": level}[column]
+    changed = _flip(original, byte, bit)
+    key = {"level": level, "idx": idx} | {column: changed}
+    school.tamper(
+        f"UPDATE {table} SET {column} = ? WHERE level = ? AND idx = ?",
+        (changed, level, idx),
+    )
+    try:
+        report = audit(school, chunk_size=chunk_size)
+    finally:
+        school.tamper(
+            f"UPDATE {table} SET {column} = ? WHERE level = ? AND idx = ?",
+            (original, key["level"], key["idx"]),
+        )
+    assert not report.ok
+    found = [f for f in report.findings if f.kind == "tree"]
+    assert [(f.position, f.event) for f in found] == [(idx << level, None)], found
+    what = "wrong hash" if column == "hash" else "no hash"
+    assert f"{what} for leaves [{idx << level}, {idx + 1 << level})" in found[0].detail
+    assert audit(school, chunk_size=chunk_size).ok
+
+
+def test_the_proof_index_is_checked_on_every_level(school: School) -> None:
+    nodes = _nodes(school)
+    assert audit(school, chunk_size=4).checked["nodes"] == len(nodes)
+    assert audit(school).checked["nodes"] == len(nodes)
+
+
 # -- rows removed, added, moved ------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ from verify.merkle import (
     leaf_hash,
     root_from_inclusion_proof,
     root_from_leaf_hashes,
+    subtree_border,
+    subtree_levels,
     subtree_ranges,
     verify_consistency,
     verify_inclusion,
@@ -253,3 +255,20 @@ def test_folding_subtree_ranges_gives_a_right_border_node(
     for s, e in reversed(pieces[:-1]):
         node = hashlib.sha256(b"\x01" + reference_mth(hashes[s:e]) + node).digest()
     assert node == reference_mth(hashes[start:size])
+
+
+@given(st.integers(min_value=0, max_value=70), st.data())
+def test_subtree_levels_hold_every_complete_aligned_subtree(
+    count: int, data: st.DataObject
+) -> None:
+    """What the verifier checks a log's stored proof index against."""
+    hashes = [leaf_hash(i.to_bytes(2, "big")) for i in range(count)]
+    levels = subtree_levels(hashes)
+    for k, level in enumerate(levels):
+        assert len(level) == count >> k
+        for i, node in enumerate(level):
+            assert node == reference_mth(hashes[i << k : (i + 1) << k])
+    size = data.draw(st.integers(min_value=0, max_value=count))
+    builder = TreeBuilder()
+    builder.extend(hashes[:size])
+    assert subtree_border(levels, size) == builder.border
