@@ -1,0 +1,60 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from api.server import problems
+from api.server.office import Clock, Office, system_clock
+from api.server.routers import audit, auth, envelopes, health, journal, log, reports
+from api.server.settings import Settings
+from api.server.tokens import Tokens
+
+DESCRIPTION = """
+Letopis, the school's signed, append-only records ledger, over HTTP.
+
+Sign in at `/token` (the **Authorize** button), then append certified journal
+entries (server-signed for staff whose key it keeps, or signed on your own
+device and sent to `/envelopes`), read reports, checkpoints and proofs, and,
+as an auditor, verify the store and read the access log. Every error is an
+RFC 9457 problem (`application/problem+json`) naming the field and what is
+allowed; nothing is written when a request is refused.
+"""
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
+    """The application on the configured store; refuses default secrets.
+
+    The store stays open while the application object lives (servers and test
+    clients come and go with the lifespan); ``app.state.office.close()`` closes it.
+    """
+    settings.check_secrets()
+    office = Office(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        office.start()
+        try:
+            yield
+        finally:
+            office.stop()
+
+    app = FastAPI(
+        title="Letopis",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.office = office
+    app.state.tokens = Tokens(
+        settings.token_secret.get_secret_value(),
+        timedelta(minutes=settings.token_minutes),
+    )
+    problems.install(app)
+    for module in (health, auth, journal, envelopes, log, audit, reports):
+        app.include_router(module.router)
+    return app

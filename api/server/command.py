@@ -1,0 +1,69 @@
+"""`letopis serve`: the HTTP API on the configured store (uvicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.table import Table
+
+from api.cli import app, out, reports_errors
+from api.server.app import create_app
+from api.server.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from api.server.settings import Settings, SettingsError
+
+DEMO_STORE = "sqlite:///demo-school/letopis.db"
+DEMO_KEYS = Path("demo-school/keys")
+
+
+@app.command()
+@reports_errors
+def serve(
+    store: Annotated[
+        str | None, typer.Option(help="sqlite:///… or postgresql://…; LETOPIS_STORE.")
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="The school's key directory; LETOPIS_KEYS.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Demo secrets and accounts (on `make demo`'s school).")
+    ] = False,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    given = {k: v for k, v in (("store", store), ("keys", keys)) if v is not None}
+    try:
+        if demo:
+            settings = Settings.for_demo(store or DEMO_STORE, keys or DEMO_KEYS)
+        else:
+            settings = Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as e:
+        missing = ", ".join(
+            f"LETOPIS_{'_'.join(map(str, x['loc'])).upper()}" for x in e.errors()
+        )
+        msg = f"settings incomplete or invalid: {missing} ({e.errors()[0]['msg']})"
+        raise SettingsError(msg) from e
+    application = create_app(settings)
+    if demo:
+        _show_demo(create_demo_accounts(application.state.office), host, port)
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _show_demo(accounts: list, host: str, port: int) -> None:  # type: ignore[type-arg]
+    table = Table(
+        title=f"Demo accounts (password {DEMO_PASSWORD!r}; never for real use)"
+    )
+    for column in ("account", "roles", "who"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a.name, ", ".join(a.roles), a.who)
+    out.print(table)
+    base = f"http://{host}:{port}"
+    out.print(
+        f"try: {base}/docs (Authorize with an account above), {base}/checkpoint,\n"
+        f"     curl -d 'username=auditor&password={DEMO_PASSWORD}' {base}/token"
+    )

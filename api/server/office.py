@@ -1,0 +1,251 @@
+"""The records office behind the API: one ledger, one school's services, shared.
+
+Requests run on a thread pool; appends take one lock, so the services' cache
+of views is used by one command at a time (PostgreSQL serialises appends
+anyway, DESIGN §8). An AutoSealer (in a child process by default, see
+``api.server.sealing``) covers every acknowledged append with a signed
+checkpoint within the configured seal interval.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from argon2 import PasswordHasher
+
+from api.server.access_log import AccessLog
+from api.server.accounts import Account, AccountStore
+from api.server.idempotency import IdempotencyStore
+from api.server.presigned import (
+    SubmissionError,
+    check_common,
+    command_of,
+    read_envelopes,
+    signing_of,
+)
+from api.server.sealing import Sealing, sealing
+from api.server.settings import Settings
+from ledger.application import Signing
+from ledger.domain.ids import school_id
+from ledger.domain.records import SchoolRecords
+from ledger.domain.services.context import RecordsContext
+from ledger.domain.services.journal import Journal, LessonInput
+from ledger.envelope import Envelope
+from ledger.errors import LedgerError
+from ledger.keys import KeyDirectory, SigningKey
+from ledger.log import Sealer
+from ledger.personal import DataKeyStore
+from ledger.store import open_ledger
+
+Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class CommandClock:
+    """The services' clock: the server's, or an envelope's ``at`` while a
+    client-signed command runs (under the write lock)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.base = clock
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.fixed or self.base()
+
+
+class NoCustodialKeyError(LedgerError):
+    """The account's key is not kept by the server: sign on the client."""
+
+
+class Office:
+    """The ledger, the school's records services and the API's own tables."""
+
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        passphrase = settings.key_passphrase.get_secret_value()
+        self.settings = settings
+        self.app = open_ledger(
+            settings.store, keys=settings.keys, passphrase=passphrase
+        )
+        try:
+            self.directory = KeyDirectory.open(settings.keys, passphrase)
+            self.school = school_id(settings.school)
+            self.clock = CommandClock(clock)
+            data_keys = DataKeyStore.in_key_directory(settings.keys, passphrase)
+            self.records = SchoolRecords(
+                self.app, self.school, clock=self.clock, data_keys=data_keys
+            )
+            self.reads = RecordsContext(
+                self.app, self.school, clock=self.clock, data_keys=data_keys
+            )
+            self.accounts = AccountStore(
+                self.app,
+                PasswordHasher(
+                    time_cost=settings.password_time_cost,
+                    memory_cost=settings.password_memory_kib,
+                ),
+            )
+            self.access = AccessLog(self.app)
+            self.idempotency = IdempotencyStore(self.app)
+        except BaseException:
+            self.app.close()
+            raise
+        self.sealer = Sealer(self.app)
+        self.auto_sealer: Sealing = self._sealing()
+        self._running = 0
+        self._running_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self.read_lock = threading.Lock()
+        self._keys: dict[str, SigningKey] = {}
+
+    def start(self) -> None:
+        """One more running server on this office: the first starts the sealer."""
+        with self._running_lock:
+            self._running += 1
+            if self._running == 1:
+                self.auto_sealer = self._sealing()
+                self.auto_sealer.start()
+
+    def _sealing(self) -> Sealing:
+        settings = self.settings
+        return sealing(
+            self.sealer,
+            in_process=not settings.seal_process,
+            store=settings.store,
+            keys=settings.keys,
+            passphrase=settings.key_passphrase.get_secret_value(),
+            interval=settings.seal_interval,
+        )
+
+    def stop(self) -> None:
+        """One server fewer: the last one stops the sealer, which seals once more."""
+        with self._running_lock:
+            self._running -= 1
+            if self._running == 0:
+                self.auto_sealer.stop()
+
+    def close(self) -> None:
+        """Stop sealing (if it runs) and close the store."""
+        try:
+            with self._running_lock:
+                if self._running > 0:
+                    self._running = 0
+                    self.auto_sealer.stop()
+        finally:
+            self.app.close()
+
+    def now(self) -> datetime:
+        return self.clock.base()
+
+    @property
+    def origin(self) -> str:
+        return self.app.context.origin
+
+    # -- custodial signing ---------------------------------------------------------
+
+    def custodial(self, account: Account) -> Signing:
+        """The account's key, kept encrypted in the key directory, as a signing."""
+        label = account.key_label
+        if label is None:
+            msg = (
+                f"the server keeps no key for {account.name!r}: sign the envelopes "
+                "on your device and POST them to /envelopes"
+            )
+            raise NoCustodialKeyError(msg)
+        key = self._keys.get(label)
+        if key is None:
+            key = self._keys[label] = self.directory.signer(label)
+        return Signing(key)
+
+    def run(self, command: Callable[[SchoolRecords], T]) -> T:
+        """Run one command of the records services, alone."""
+        with self.write_lock:
+            return command(self.records)
+
+    @contextmanager
+    def reading(self) -> Iterator[RecordsContext]:
+        with self.read_lock:
+            self.reads.begin()
+            yield self.reads
+
+    # -- client-signed appends -----------------------------------------------------
+
+    def append_signed(self, account: Account, objects: Sequence[Any]) -> list[str]:
+        """Check and append client-signed envelopes; the appended events' names."""
+        found = read_envelopes(objects, self.app)
+        skew = timedelta(seconds=self.settings.clock_skew_seconds)
+        at = check_common(found, origin=self.origin, now=self.now(), skew=skew)
+        for s in found:
+            self.app.mapper.verify_signatures(s.envelope)
+        self._check_author(account, found[0].envelope)
+        command = command_of(found)
+        signing, signers = signing_of(found)
+        with self.write_lock:
+            self.clock.fixed = at
+            try:
+                command(self.records, signing)
+            finally:
+                self.clock.fixed = None
+        if signers[0].used != len(found):  # pragma: no cover - derivation is total
+            msg = "not every submitted envelope was appended"
+            raise SubmissionError(msg, "body.envelopes")
+        return [s.envelope.name for s in found]
+
+    def _check_author(self, account: Account, envelope: Envelope) -> None:
+        record = self.app.context.registry.get(envelope.author_key)
+        if account.staff is None or record.holder != str(account.staff):
+            msg = (
+                f"key {record.key} is held by {record.holder!r}, not by the signed-in "
+                f"account {account.name!r}: send only envelopes you authored"
+            )
+            raise SubmissionError(msg, "body.envelopes.0.sigs.0.key", "your own key")
+
+    def prepare(self, key: str, lessons: Sequence[LessonInput]) -> list[Envelope]:
+        """The unsigned envelopes the rules make of ``lessons`` for ``key``'s holder,
+        now; nothing is written. Events after the first of a new stream chain to
+        the envelope before them once it is signed (``prev`` left null)."""
+        with self.write_lock:
+            dry = DryRun(self.app, self.school, clock=self.clock)
+            Journal(dry).record_lessons(lessons, signed_by=Signing(KeyOnly(key)))
+        return dry.prepared
+
+
+class KeyOnly:
+    """A signer that only names its key: for dry runs, which sign nothing."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    @property
+    def key_id(self) -> str:
+        return self._key
+
+    def sign(self, message: bytes) -> bytes:  # pragma: no cover - never called
+        msg = "a dry run signs nothing"
+        raise LedgerError(msg)
+
+
+class DryRun(RecordsContext):
+    """A records context whose save makes the unsigned envelopes and keeps them."""
+
+    prepared: list[Envelope]
+
+    def save(self, aggregates: Any, signing: Signing) -> None:
+        mapper = self.app.mapper
+        self.prepared = []
+        seen: set[UUID] = set()
+        for aggregate in aggregates:
+            for event in aggregate.collect_events():
+                stream, seq = event.originator_id, event.originator_version
+                chained = seq == 1 or stream in seen
+                prev = None if chained else mapper.head_of(stream, seq - 1)
+                self.prepared.append(mapper.envelope_for(event, prev=prev))
+                seen.add(stream)

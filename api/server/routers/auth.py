@@ -1,0 +1,69 @@
+"""Signing in (OAuth2 password flow, so /docs' Authorize works) and who am I."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from api.server.deps import BEARER, CurrentAccount, OfficeDep, TokensDep
+from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.tokens import utcnow
+
+router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
+NAME = re.compile(r"[A-Za-z0-9._@-]{1,100}")
+
+
+class TokenPublic(BaseModel):
+    """A short-lived bearer token."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class AccountPublic(BaseModel):
+    """The signed-in account: roles and whom it is linked to."""
+
+    name: str
+    roles: list[str]
+    staff: UUID | None
+    pupils: list[UUID]
+    custodial_key: bool
+
+
+@router.post("/token")
+def sign_in(
+    office: OfficeDep,
+    tokens: TokensDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> TokenPublic:
+    """Exchange a name and password for a short-lived access token."""
+    account = None
+    if NAME.fullmatch(form.username) and len(form.password) <= 1024:
+        account = office.accounts.authenticate(form.username, form.password)
+    if account is None:
+        msg = "the name or the password is wrong"
+        raise ProblemError(401, "bad-credentials", msg, headers=BEARER)
+    token = tokens.issue(account.name, account.roles, utcnow())
+    return TokenPublic(
+        access_token=token,
+        token_type="bearer",  # noqa: S106 - the OAuth2 token type
+        expires_in=int(tokens.lifetime.total_seconds()),
+    )
+
+
+@router.get("/me")
+def me(account: CurrentAccount) -> AccountPublic:
+    """The signed-in account."""
+    return AccountPublic(
+        name=account.name,
+        roles=list(account.roles),
+        staff=account.staff,
+        pupils=list(account.pupils),
+        custodial_key=account.key_label is not None,
+    )

@@ -1,0 +1,182 @@
+"""Reports rebuilt from the log (journal, diary, summary, protocols, the attestat
+book, personal files, portfolios) as html, csv or json, as of a date or tree
+size; every read is scoped (152-ФЗ) and recorded in the access log."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.server.accounts import AUDITOR, GUARDIAN, OFFICE, PUPIL, Account
+from api.server.deps import CurrentAccount, OfficeDep
+from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.scope import check_pupil_reader, reads_everything, teaches
+from api.server.tokens import utcnow
+from ledger.domain.ids import class_id, personal_file_id
+from ledger.domain.school import SchoolClass
+from ledger.domain.services.context import RecordsContext
+from projections.reports import (
+    FORMATS,
+    REPORT_NAMES,
+    AsOf,
+    render,
+    report_parameters,
+)
+
+router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
+_rendering = threading.Lock()
+Param = Annotated[str | None, Query(min_length=1, max_length=100)]
+
+
+class ReportInfo(BaseModel):
+    """A report, the parameters it takes and the formats it comes in."""
+
+    name: str
+    parameters: list[str]
+    formats: list[str]
+
+
+@router.get("/reports")
+def list_reports(_: CurrentAccount) -> list[ReportInfo]:
+    """Every report this server builds."""
+    return [
+        ReportInfo(name=n, parameters=list(report_parameters(n)), formats=list(FORMATS))
+        for n in REPORT_NAMES
+    ]
+
+
+BODY: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report",
+        "content": {
+            "text/html": {},
+            "text/csv": {},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+
+
+@router.get("/reports/{name}", response_class=Response, responses=BODY)
+def get_report(
+    office: OfficeDep,
+    account: CurrentAccount,
+    name: Annotated[str, Path(description=", ".join(REPORT_NAMES))],
+    format: Annotated[str, Query(pattern="^(html|csv|json)$")] = "json",
+    klass: Annotated[
+        str | None, Query(alias="class", min_length=1, max_length=20)
+    ] = None,
+    subject: Param = None,
+    period: Param = None,
+    year: Annotated[str | None, Query(pattern=r"^\d{4}/\d{4}$")] = None,
+    pupil: Param = None,
+    level: Param = None,
+    as_of: Annotated[
+        date | None, Query(description="The records as they stood then.")
+    ] = None,
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
+    """Report ``name`` with its parameters; scoped to what the account may read."""
+    if name not in REPORT_NAMES:
+        msg = f"no report named {name!r}; reports: {', '.join(REPORT_NAMES)}"
+        raise ProblemError(
+            404,
+            "no-such-report",
+            msg,
+            field="path.name",
+            allowed=", ".join(REPORT_NAMES),
+        )
+    given = {
+        "class": klass,
+        "subject": subject,
+        "period": period,
+        "year": year,
+        "pupil": pupil,
+        "level": level,
+    }
+    params = {k: v for k, v in given.items() if v is not None}
+    with office.reading() as ctx:
+        subject_of_read = _check_access(ctx, account, name, params)
+    with _rendering:
+        rendered = render(office.app, name, params, format, AsOf(as_of, tree_size))
+    office.access.record(
+        account, f"report {name} {_describe(params)}", subject_of_read, utcnow()
+    )
+    return Response(
+        rendered.body,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
+    )
+
+
+def _describe(params: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def _check_access(
+    ctx: RecordsContext, account: Account, name: str, params: dict[str, str]
+) -> str:
+    """403 unless ``account`` may read this report; what the read is about."""
+    needs = report_parameters(name)
+    if "pupil" in needs:
+        pupil = _pupil_id(ctx, params.get("pupil"))
+        if pupil is None:
+            if account.has(PUPIL, GUARDIAN) or not reads_everything(account):
+                msg = f"report {name} needs the pupil: give pupil=<id or file number>"
+                raise ProblemError(422, "missing-parameter", msg, field="query.pupil")
+            return "school"
+        check_pupil_reader(ctx, account, pupil)
+        return f"pupil:{pupil}"
+    if account.has(PUPIL, GUARDIAN):
+        msg = (
+            f"report {name} concerns other pupils; a pupil or guardian reads only "
+            "the diary, personal file and portfolio of their own (152-ФЗ, §6.2)"
+        )
+        raise ProblemError(
+            403, "not-your-pupil", msg, allowed="diary, personal-file, portfolio"
+        )
+    if "class" not in needs or reads_everything(account):
+        if not reads_everything(account):
+            msg = (
+                f"report {name} concerns the whole school; only the deputy director, "
+                "the director, the secretary and auditors read it"
+            )
+            allowed = ", ".join((*OFFICE, AUDITOR))
+            raise ProblemError(403, "role-not-allowed", msg, allowed=allowed)
+        return f"class:{params.get('class', '')} {params.get('year', '')}".strip()
+    return _check_teacher(ctx, account, params)
+
+
+def _check_teacher(
+    ctx: RecordsContext, account: Account, params: dict[str, str]
+) -> str:
+    name, year = params.get("class"), params.get("year")
+    if name is None or year is None:
+        msg = "a teacher names the class and the year (class=9А&year=2025/2026)"
+        raise ProblemError(
+            422, "missing-parameter", msg, field="query.year" if name else "query.class"
+        )
+    normal = name.replace(" ", "").upper()
+    klass = ctx.view(SchoolClass, class_id(ctx.school_id, year, normal))
+    if klass is None or account.staff is None or not teaches(klass, account.staff):
+        msg = (
+            f"account {account.name!r} does not teach {normal} in {year}; a teacher "
+            "reads only the classes they teach (152-ФЗ, §6.2)"
+        )
+        raise ProblemError(403, "not-your-class", msg, allowed="classes you teach")
+    return f"class:{klass.id}"
+
+
+def _pupil_id(ctx: RecordsContext, text: str | None) -> UUID | None:
+    if text is None:
+        return None
+    try:
+        return UUID(text)
+    except ValueError:
+        return personal_file_id(ctx.school_id, text.strip())

@@ -1,0 +1,91 @@
+"""The server's settings: one class, read from ``LETOPIS_*`` environment variables.
+
+Secrets (the key passphrase, the token secret) have no usable default: the
+server refuses to start with an empty or demo secret unless it runs as a demo
+(``letopis serve --demo``), which uses the demo secrets on purpose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.errors import LedgerError
+from ledger.keys import DEMO_PASSPHRASE
+
+DEMO_TOKEN_SECRET = "letopis-demo-token-secret-not-for-real-schools"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(LedgerError):
+    """The settings are not safe or not complete enough to serve."""
+
+
+class Settings(BaseSettings):
+    """Everything `letopis serve` needs (environment variables ``LETOPIS_<NAME>``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LETOPIS_", extra="ignore")
+
+    store: str = Field(description="sqlite:///path.db or postgresql://…?schema=…")
+    keys: Path = Field(description="The school's key directory.")
+    key_passphrase: SecretStr = Field(
+        default=SecretStr(""), description="Opens the private keys (custodial)."
+    )
+    token_secret: SecretStr = Field(
+        default=SecretStr(""), description="HS256 secret of the access tokens."
+    )
+    token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    school: str = Field(default="school-131", description="The school's code.")
+    seal_interval: float = Field(
+        default=2.0, gt=0, le=300, description="Seconds between checkpoints."
+    )
+    clock_skew_seconds: int = Field(
+        default=300, ge=0, le=3600, description="How far a client's `at` may drift."
+    )
+    seal_process: bool = Field(
+        default=True,
+        description="Seal in a child process, so sealing never pauses requests.",
+    )
+    verify_state: Path | None = Field(
+        default=None, description="Where the verifier records checked checkpoints."
+    )
+    password_time_cost: int = Field(default=3, ge=1, le=20, description="argon2id")
+    password_memory_kib: int = Field(
+        default=64 * 1024, ge=1024, le=1024 * 1024, description="argon2id memory"
+    )
+    demo: bool = False
+
+    def check_secrets(self) -> None:
+        """Refuse default, demo or short secrets outside a demo."""
+        if self.demo:
+            return
+        problems = []
+        passphrase = self.key_passphrase.get_secret_value()
+        if not passphrase or passphrase == DEMO_PASSPHRASE:
+            problems.append("LETOPIS_KEY_PASSPHRASE is empty or the demo passphrase")
+        token = self.token_secret.get_secret_value()
+        if len(token) < MIN_SECRET_LENGTH or token == DEMO_TOKEN_SECRET:
+            problems.append(
+                f"LETOPIS_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} "
+                "characters and not the demo secret"
+            )
+        if problems:
+            msg = (
+                "refusing to serve with default secrets: "
+                + "; ".join(problems)
+                + " (or run `letopis serve --demo` for a demonstration)"
+            )
+            raise SettingsError(msg)
+
+    @classmethod
+    def for_demo(cls, store: str, keys: Path) -> Settings:
+        """Demo settings: the demo token secret, and the demo passphrase unless
+        ``LETOPIS_KEY_PASSPHRASE`` is set (as `letopis demo` does)."""
+        settings = cls(store=store, keys=keys, demo=True)
+        if not settings.key_passphrase.get_secret_value():
+            settings.key_passphrase = SecretStr(DEMO_PASSPHRASE)
+        if not settings.token_secret.get_secret_value():
+            settings.token_secret = SecretStr(DEMO_TOKEN_SECRET)
+        return settings

@@ -1,0 +1,172 @@
+"""Every role against every endpoint, with the exact status each must get.
+
+Writes are tried in an order where each allowed one succeeds (fresh lesson
+numbers, distinct entries); refused ones must write nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.api.serving import ACCOUNTS, Served
+
+ANONYMOUS = None
+EVERYONE = {name: 200 for name in ACCOUNTS}
+OFFICE_AND_AUDIT = ("deputy", "director", "secretary", "auditor")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: Callable[[Served, str], Any] | None = None
+    expected: dict[str, int] | None = None  # accounts not named: 403
+    anonymous: int = 401
+
+    def status_for(self, account: str | None) -> int:
+        if account is None:
+            return self.anonymous
+        return (self.expected or {}).get(account, 403)
+
+
+def _lesson(s: Served) -> str:
+    return str(s.lesson)
+
+
+def _entry(seq: int) -> Callable[[Served], str]:
+    return lambda s: f"{s.lesson}:{seq}"
+
+
+def _tampered(s: Served, account: str) -> dict[str, Any]:
+    assert s.lesson is not None
+    stored = s.office.app.recorder.select_events(s.lesson, limit=1)[0].state
+    import json
+
+    envelope = json.loads(stored)
+    raw = bytearray(base64.b64decode(envelope["sigs"][0]["sig"]))
+    raw[0] ^= 1
+    envelope["sigs"][0]["sig"] = base64.b64encode(bytes(raw)).decode()
+    return {"envelopes": [envelope]}
+
+
+def _sheet(s: Served, account: str) -> dict[str, Any]:
+    return s.sheet(2)  # only one account may record it
+
+
+def _prepare(s: Served, account: str) -> dict[str, Any]:
+    key = s.school.keys[account if account in s.school.keys else "maths"].key_id
+    return {"key": key, "lessons": [s.sheet(3)]}
+
+
+def _correction(s: Served, account: str) -> dict[str, Any]:
+    return {"mark": "5" if account == "maths" else "3", "reason": "ошибка при вводе"}
+
+
+def _void(s: Served, account: str) -> dict[str, Any]:
+    return {"reason": "отметка выставлена ошибочно"}
+
+
+CLASS_READERS = {"maths": 200, "english": 200, **dict.fromkeys(OFFICE_AND_AUDIT, 200)}
+PUPIL0_READERS = {**CLASS_READERS, "pupil": 200, "guardian": 200}
+TEACHERS_403 = {"english": 403, "cover": 403}
+CALLS: dict[str, Call] = {
+    "health": Call("GET", "/health", expected=EVERYONE, anonymous=200),
+    "me": Call("GET", "/me", expected=EVERYONE),
+    "checkpoint": Call("GET", "/checkpoint", expected=EVERYONE),
+    "inclusion": Call("GET", "/proofs/inclusion?index=0", expected=EVERYONE),
+    "consistency": Call("GET", "/proofs/consistency?from=1", expected=EVERYONE),
+    "lesson": Call(
+        "GET",
+        "/lessons/{lesson}",
+        expected={"maths": 200, "english": 200, **dict.fromkeys(OFFICE_AND_AUDIT, 200)},
+    ),
+    "lesson-sheet": Call("POST", "/lesson-sheets", _sheet, {"maths": 201}),
+    "prepare": Call(
+        "POST",
+        "/envelopes/prepare",
+        _prepare,
+        {"maths": 200, **TEACHERS_403, "deputy": 403},
+    ),
+    "envelopes": Call(
+        "POST",
+        "/envelopes",
+        _tampered,
+        {"maths": 422, "english": 422, "cover": 422, "deputy": 422},
+    ),
+    "correct-own": Call(
+        "POST",
+        "/entries/{entry2}/correction",
+        _correction,
+        {"maths": 201, **TEACHERS_403, "deputy": 201},
+    ),
+    "void": Call(
+        "POST",
+        "/entries/{void}/void",
+        _void,
+        {"maths": 201, **TEACHERS_403, "deputy": 201},
+    ),
+    "verify": Call(
+        "POST", "/verify", expected={"auditor": 200, "director": 200, "deputy": 200}
+    ),
+    "access-log": Call(
+        "GET", "/access-log", expected={"auditor": 200, "director": 200}
+    ),
+    "reports": Call("GET", "/reports", expected=EVERYONE),
+    "diary-own": Call("GET", "/reports/diary?pupil={pupil0}", expected=PUPIL0_READERS),
+    "diary-other": Call(
+        "GET",
+        "/reports/diary?pupil={pupil1}&format=html",
+        expected={**PUPIL0_READERS, "pupil": 403, "guardian": 403},
+    ),
+    "class-journal": Call(
+        "GET",
+        "/reports/journal?class=9А&year=2024/2025&subject=math&period=Q1&format=csv",
+        expected=CLASS_READERS,
+    ),
+    "attestat-book": Call(
+        "GET",
+        "/reports/attestat-book?level=basic",
+        expected=dict.fromkeys(OFFICE_AND_AUDIT, 200),
+    ),
+}
+
+
+VOIDS = {"maths": 5, "deputy": 4}  # others try entry 3, which is not theirs
+
+
+def _path(template: str, s: Served, account: str | None) -> str:
+    void = VOIDS.get(account or "", 3)
+    return template.format(
+        lesson=s.lesson,
+        entry2=f"{s.lesson}:2",
+        void=f"{s.lesson}:{void}",
+        pupil0=s.school.pupils[0],
+        pupil1=s.school.pupils[1],
+    )
+
+
+def test_every_role_gets_exactly_its_status_on_every_endpoint(served: Served) -> None:
+    mismatches = []
+    for name, call in CALLS.items():
+        for account in (ANONYMOUS, *ACCOUNTS):
+            before = served.events()
+            body = call.body(served, account or "maths") if call.body else None
+            answer = served.client.request(
+                call.method,
+                _path(call.path, served, account),
+                json=body,
+                headers=served.auth(account),
+            )
+            expected = call.status_for(account)
+            if answer.status_code != expected:
+                mismatches.append(
+                    f"{name} as {account}: {answer.status_code} != {expected} "
+                    f"{answer.text[:200]}"
+                )
+            if answer.status_code >= 400:
+                assert answer.headers["content-type"] == "application/problem+json"
+                assert served.events() == before, f"{name} as {account} wrote"
+    assert not mismatches, "\n".join(mismatches)
