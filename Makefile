@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the demo's own passphrase when LETOPIS_KEY_PASSPHRASE is unset (ledger/keys.py)
+DEMO_PASSPHRASE := letopis-demo-passphrase-not-for-real-schools
 
 .PHONY: demo test lint bench clean
 
@@ -15,6 +17,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -rf demo-school
 	$(BIN)/letopis demo --store sqlite:///demo-school/letopis.db --keys demo-school/keys
+	LETOPIS_KEY_PASSPHRASE="$${LETOPIS_KEY_PASSPHRASE:-$(DEMO_PASSPHRASE)}" \
+	  $(BIN)/letopis report all --store sqlite:///demo-school/letopis.db \
+	  --keys demo-school/keys --out demo-school/reports
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 -q

@@ -315,7 +315,13 @@ def _keys_table(records: list[KeyRecord]) -> Table:
 def main() -> None:
     """Entry point of the `letopis` console script."""
     import api.export_command  # noqa: F401 - registers `letopis export`
-    from api import demo, log_commands, verify_command  # noqa: F401 - register them
+    from api import (  # noqa: F401 - register them
+        demo,
+        log_commands,
+        report_commands,  # `letopis report`, `letopis rebuild`
+        verify_command,
+    )
+    from api.server import command  # noqa: F401 - registers `letopis serve`
 
     app(prog_name="letopis")
     sys.exit(0)

@@ -51,6 +51,23 @@ class Transaction:
         if rows:
             self._cursor.executemany(self._store.sql(text), [tuple(r) for r in rows])
 
+    def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows into ``{table}``: ``COPY … FROM STDIN`` on PostgreSQL
+        (one stream, not a statement a row), ``executemany`` on SQLite."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._store.dialect == "postgresql":
+            target = self._store.sql(f"{{{table}}}")
+            with self._cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(columns))
+        self.executemany(f"INSERT INTO {{{table}}} ({names}) VALUES ({marks})", rows)
+
 
 class SqlStore:
     """Tables named ``{name}`` in SQL, resolved for the recorder's dialect.

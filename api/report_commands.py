@@ -1,0 +1,446 @@
+"""`letopis report NAME …`, `letopis report all` and `letopis rebuild` (DESIGN §7).
+
+Reports are rebuilt from the log through the records view
+(:mod:`projections.reports`): by default as of the latest signed checkpoint,
+or ``--as-of YYYY-MM-DD`` (end of that day, school time) or
+``--as-of-size N`` (the first N events of the log). Bad input — an unknown
+class, subject, pupil, year or period, an as-of point beyond the log — is one
+line naming what exists, exit code 2, and nothing written.
+
+The ledger is opened without verify-on-read: the projection reads stored
+events without checking signatures (see :mod:`projections.runner`), and every
+report names the checkpoint and the `letopis verify` command that proves it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from api.cli import KeysOpt, StoreOpt, app, err, out, reports_errors
+from ledger.application import LedgerApplication
+from ledger.keys import PASSPHRASE_ENV
+from ledger.store import open_ledger
+from projections.reports import (
+    FORMATS,
+    REPORT_NAMES,
+    AsOf,
+    ReportError,
+    Reports,
+    rendered,
+)
+from projections.reports.render import index_html
+from projections.reports.school import Pupil, School
+from projections.reports.source import views_runner
+
+report_app = typer.Typer(
+    help=(
+        "Reports rebuilt from the log, in the regulation's forms (§7.3): "
+        + ", ".join(REPORT_NAMES)
+        + "; `all` writes every report of the school into a folder."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
+
+MANIFEST = "index.json"
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")
+]
+OutFile = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write the report to this file (default: stdout)."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Show the records as they stood at the end of this day (YYYY-MM-DD, "
+        "the school's time zone).",
+    ),
+]
+AsOfSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--as-of-size", help="Show the records of the first N events of the log."
+    ),
+]
+ClassOpt = Annotated[
+    str | None, typer.Option("--class", help="Class of the year, e.g. 9А.")
+]
+YearOpt = Annotated[
+    str | None,
+    typer.Option(help="Academic year, e.g. 2025/2026 (default: the latest)."),
+]
+SubjectOpt = Annotated[
+    str | None,
+    typer.Option(help="Subject code (alg) or name (Алгебра)."),
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(help="Period code (Q1…Q4, T1…T3, H1, H2, Y) or name (I четверть)."),
+]
+PupilOpt = Annotated[
+    str | None,
+    typer.Option(help="Personal file number (К-25) or the pupil's id."),
+]
+LevelOpt = Annotated[
+    str | None, typer.Option(help="Attestat book level: basic or secondary.")
+]
+
+
+def open_reports_ledger(store: str, keys: Path) -> LedgerApplication:
+    """The ledger for reading reports: no verify-on-read (the verifier's job);
+    the passphrase, when set, opens pupils' names."""
+    passphrase = os.environ.get(PASSPHRASE_ENV) or None
+    return open_ledger(store, keys=keys, passphrase=passphrase, verify_on_read=False)
+
+
+def _as_of(as_of: str | None, as_of_size: int | None) -> AsOf | None:
+    if as_of is not None and as_of_size is not None:
+        msg = "give --as-of or --as-of-size, not both"
+        raise ReportError(msg)
+    if as_of_size is not None:
+        return AsOf(tree_size=as_of_size)
+    if as_of is None:
+        return None
+    try:
+        return AsOf(date=date.fromisoformat(as_of))
+    except ValueError as e:
+        msg = f"--as-of {as_of!r} is not a date; use YYYY-MM-DD"
+        raise ReportError(msg) from e
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        msg = f"--format {fmt!r} is not supported; formats: {', '.join(FORMATS)}"
+        raise ReportError(msg)
+
+
+def _one(
+    name: str,
+    store: str,
+    keys: Path,
+    params: dict[str, str | None],
+    fmt: str,
+    out_file: Path | None,
+    as_of: str | None,
+    as_of_size: int | None,
+) -> None:
+    _check_format(fmt)
+    point = _as_of(as_of, as_of_size)
+    ledger = open_reports_ledger(store, keys)
+    try:
+        given = {k: v for k, v in params.items() if v}
+        rendered = Reports(ledger, point).render(name, given, fmt)
+    finally:
+        ledger.close()
+    if out_file is None:
+        sys.stdout.buffer.write(rendered.body)
+        sys.stdout.flush()
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(rendered.body)
+    err.print(f"{name}: wrote {out_file}")
+
+
+@report_app.command("journal")
+@reports_errors
+def journal(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    subject: SubjectOpt = None,
+    period: PeriodOpt = None,
+    year: YearOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Class journal page: pupils × lessons of a class, subject and period, with
+    corrections and their history (§7.3.6)."""
+    params = {"class": klass, "subject": subject, "period": period, "year": year}
+    _one("journal", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("diary")
+@reports_errors
+def diary(
+    store: StoreOpt,
+    keys: KeysOpt,
+    pupil: PupilOpt = None,
+    year: YearOpt = None,
+    period: PeriodOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """A pupil's diary: marks, absences and period grades of one year."""
+    params = {"pupil": pupil, "year": year, "period": period}
+    _one("diary", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("summary")
+@reports_errors
+def summary(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Summary statement («сводная ведомость», §7.3.3) of a class and year."""
+    params = {"class": klass, "year": year}
+    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("attestation-protocol")
+@reports_errors
+def attestation_protocol(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    subject: SubjectOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Intermediate attestation protocol of a class, with retakes (§7.3.1)."""
+    params = {"class": klass, "year": year, "subject": subject}
+    _one("attestation-protocol", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("exam-protocol")
+@reports_errors
+def exam_protocol(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """State exam results (ОГЭ, ЕГЭ, ГВЭ) of a class (§7.3.2)."""
+    params = {"class": klass, "year": year}
+    _one("exam-protocol", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("attestat-book")
+@reports_errors
+def attestat_book(
+    store: StoreOpt,
+    keys: KeysOpt,
+    level: LevelOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """The attestat issuance book of a level (§7.3.5)."""
+    params = {"level": level}
+    _one("attestat-book", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("personal-file")
+@reports_errors
+def personal_file(
+    store: StoreOpt,
+    keys: KeysOpt,
+    pupil: PupilOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """A pupil's personal file: movement, yearly results, decisions (§7.3.4)."""
+    params = {"pupil": pupil}
+    _one("personal-file", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("portfolio")
+@reports_errors
+def portfolio(
+    store: StoreOpt,
+    keys: KeysOpt,
+    pupil: PupilOpt = None,
+    year: YearOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """A pupil's portfolio of achievements (§3.2.2)."""
+    params = {"pupil": pupil, "year": year}
+    _one("portfolio", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("all")
+@reports_errors
+def report_all(
+    store: StoreOpt,
+    keys: KeysOpt,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Folder to write (replaced if it holds reports)."),
+    ],
+    fmt: FormatOpt = "html",
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Every report for every class, pupil and year of the school, into a folder
+    with stable file names (``<report>/<report>-<year>-<class>-….<format>``)."""
+    _check_format(fmt)
+    point = _as_of(as_of, as_of_size)
+    _check_out_dir(out_dir)
+    ledger = open_reports_ledger(store, keys)
+    try:
+        reports = Reports(ledger, point)
+        jobs = list(every_report(reports.school))
+        written = _write_all(reports, jobs, fmt, out_dir)
+    finally:
+        ledger.close()
+    out.print(f"wrote {written} reports to {out_dir.resolve()}")
+    out.print(f"open {(out_dir / 'index.html').resolve()}")
+
+
+def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
+    """(name, parameters) of every report of the school, in a fixed order."""
+    for year in sorted(school.years.values(), key=lambda y: y.starts):
+        for klass in school.classes_of(year):
+            params = {"class": klass.name, "year": year.label}
+            yield "summary", params
+            yield "attestation-protocol", params
+            if klass.grade in (9, 11):
+                yield "exam-protocol", params
+            for subject in school.taught(klass):
+                for period in year.periods(klass.grade)[:-1]:
+                    yield (
+                        "journal",
+                        {**params, "subject": subject.code, "period": period.code},
+                    )
+            for pupil in school.pupils_of(klass):
+                if _last_class(school, pupil, year.label) == klass.id:
+                    yield "diary", {"pupil": pupil.personal_file, "year": year.label}
+    for level in ("basic", "secondary"):
+        yield "attestat-book", {"level": level}
+    for pupil in sorted(school.pupils.values(), key=lambda p: p.sort_key):
+        yield "personal-file", {"pupil": pupil.personal_file}
+        yield "portfolio", {"pupil": pupil.personal_file}
+
+
+def _last_class(school: School, pupil: Pupil, year: str) -> str | None:
+    """The class the pupil was last placed in during ``year`` (their diary's)."""
+    found = None
+    for placement in pupil.placements:
+        klass = school.classes.get(placement.get("class_id") or "")
+        if klass is not None and klass.year == year:
+            found = klass.id
+    return found
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace a non-empty folder that is not a reports folder."""
+    if out_dir.exists() and (
+        not out_dir.is_dir()
+        or (any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file())
+    ):
+        msg = (
+            f"--out {out_dir} exists and does not hold reports (no {MANIFEST}); "
+            "give a new or empty folder"
+        )
+        raise ReportError(msg)
+
+
+def _write_all(
+    reports: Reports, jobs: list[tuple[str, dict[str, str]]], fmt: str, out_dir: Path
+) -> int:
+    """Render into a fresh folder beside ``out_dir``, then put it in place, so a
+    failure leaves the old folder (or none) and never a half-written one."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        index = _render_all(reports, jobs, fmt, building)
+        _write_index(reports, index, fmt, building)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        building.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return len(index)
+
+
+def _render_all(
+    reports: Reports, jobs: list[tuple[str, dict[str, str]]], fmt: str, folder: Path
+) -> list[tuple[str, str, str]]:
+    """Write each report; (name, relative file, title) of each, for the index."""
+    index = []
+    columns = (TextColumn("reports"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("reports", total=len(jobs))
+        for name, params in jobs:
+            report = reports.build(name, params)
+            done = rendered(report, fmt)
+            path = folder / name / done.filename
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(done.body)
+            index.append((name, f"{name}/{done.filename}", report.title))
+            bar.advance(task)
+    return index
+
+
+def _write_index(
+    reports: Reports, index: list[tuple[str, str, str]], fmt: str, folder: Path
+) -> None:
+    provenance = reports.inputs.source.provenance
+    manifest = {
+        "format": fmt,
+        "provenance": provenance.to_json(),
+        "reports": [{"report": n, "file": f, "title": t} for n, f, t in index],
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    (folder / "index.html").write_bytes(
+        index_html(reports.school.name, index, provenance)
+    )
+
+
+@app.command()
+@reports_errors
+def rebuild(store: StoreOpt, keys: KeysOpt) -> None:
+    """Drop the report views and replay them from the first event of the log."""
+    ledger = open_reports_ledger(store, keys)
+    try:
+        runner = views_runner(ledger)
+        total = ledger.recorder.max_notification_id() or 0
+        columns = (TextColumn("rebuilding views"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("rebuild", total=total)
+
+            def advance(applied: int) -> None:
+                bar.advance(task, applied)
+
+            applied = runner.rebuild(progress=advance)
+    finally:
+        ledger.close()
+    out.print(f"rebuilt the report views from {applied:,} events")

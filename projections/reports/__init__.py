@@ -1,0 +1,176 @@
+"""Reports rebuilt from the log, in the forms of the regulation (§7.3).
+
+The entry point for the command line and the HTTP API::
+
+    render(app, "journal", {"class": "9А", "subject": "math", "period": "Q1"},
+           "html", AsOf(date=date(2025, 10, 14)))  -> Rendered(body, media_type,
+                                                                filename)
+
+``render`` catches the records view up to the log, cuts it at the latest
+signed checkpoint (or the as-of point), builds the report as data and renders
+it. Parameter values (all strings):
+
+- ``class``: the class name of that year, «9А» (case and spaces ignored);
+- ``year``: «2025/2026»; optional, the latest academic year when not given;
+- ``subject``: a code («math») or the subject's name («Математика»);
+- ``period``: a code (Q1–Q4, T1–T3, H1, H2, Y for the year) or its name
+  («I четверть», «год»); the periods of the class's grade;
+- ``pupil``: a personal file number («К-25») or the pupil's id (UUID);
+- ``level`` (attestat book): ``basic`` or ``secondary``.
+
+A report concerns the pupil named by ``pupil`` (diary, personal file,
+portfolio) or the pupils of ``class`` (class reports); the attestat book
+concerns every graduate of its level. Bad input raises :class:`ReportError`
+whose message names what exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ledger.application import LedgerApplication
+from projections.collation import ascii_name
+from projections.reports import (
+    book,
+    diary,
+    journal,
+    personal_file,
+    portfolio,
+    protocols,
+    summary,
+)
+from projections.reports.common import Inputs
+from projections.reports.errors import ReportError
+from projections.reports.model import Report
+from projections.reports.render import MEDIA_TYPES, RENDERERS
+from projections.reports.school import School, data_keys
+from projections.reports.source import AsOf, open_source
+
+__all__ = [
+    "FORMATS",
+    "REPORT_NAMES",
+    "AsOf",
+    "Rendered",
+    "ReportError",
+    "Reports",
+    "file_name",
+    "render",
+    "rendered",
+    "report_parameters",
+]
+
+Builder = Callable[[Inputs, Mapping[str, str]], Report]
+
+_BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
+    "journal": (journal.build, journal.PARAMETERS, journal.REQUIRED),
+    "diary": (diary.build, diary.PARAMETERS, diary.REQUIRED),
+    "summary": (summary.build, summary.PARAMETERS, summary.REQUIRED),
+    "attestation-protocol": (
+        protocols.build_attestation,
+        protocols.ATTESTATION_PARAMETERS,
+        protocols.REQUIRED,
+    ),
+    "exam-protocol": (
+        protocols.build_exams,
+        protocols.EXAM_PARAMETERS,
+        protocols.REQUIRED,
+    ),
+    "attestat-book": (book.build, book.PARAMETERS, book.REQUIRED),
+    "personal-file": (
+        personal_file.build,
+        personal_file.PARAMETERS,
+        personal_file.REQUIRED,
+    ),
+    "portfolio": (portfolio.build, portfolio.PARAMETERS, portfolio.REQUIRED),
+}
+
+REPORT_NAMES: tuple[str, ...] = tuple(_BUILDERS)
+FORMATS = ("html", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report: its bytes, media type and a stable file name."""
+
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def report_parameters(name: str) -> tuple[str, ...]:
+    """The parameters report ``name`` takes (the required ones first)."""
+    return _builder(name)[1]
+
+
+def required_parameters(name: str) -> tuple[str, ...]:
+    return _builder(name)[2]
+
+
+def _builder(name: str) -> tuple[Builder, tuple[str, ...], tuple[str, ...]]:
+    found = _BUILDERS.get(name)
+    if found is None:
+        msg = f"no report named {name!r}; reports: {', '.join(REPORT_NAMES)}"
+        raise ReportError(msg)
+    return found
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        msg = f"format {fmt!r} is not supported; formats: {', '.join(FORMATS)}"
+        raise ReportError(msg)
+
+
+class Reports:
+    """Several reports from one cut of the log (``report all`` builds thousands
+    from one catch-up, one read of the school and one opening of the names)."""
+
+    def __init__(self, app: LedgerApplication, as_of: AsOf | None = None) -> None:
+        source = open_source(app, as_of)
+        self.inputs = Inputs(source, School(source, data_keys(app.env)))
+
+    @property
+    def school(self) -> School:
+        return self.inputs.school
+
+    def build(self, name: str, params: Mapping[str, str]) -> Report:
+        builder = _builder(name)[0]
+        return builder(self.inputs, {k: v for k, v in params.items() if v})
+
+    def render(self, name: str, params: Mapping[str, str], fmt: str) -> Rendered:
+        _check_format(fmt)
+        return rendered(self.build(name, params), fmt)
+
+
+def rendered(report: Report, fmt: str) -> Rendered:
+    """``report`` in format ``fmt``, with its media type and file name."""
+    _check_format(fmt)
+    return Rendered(
+        body=RENDERERS[fmt](report),
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"{file_name(report)}.{fmt}",
+    )
+
+
+def render(
+    app: LedgerApplication,
+    name: str,
+    params: Mapping[str, str],
+    fmt: str,
+    as_of: AsOf | None = None,
+) -> Rendered:
+    """Build report ``name`` as of ``as_of`` (default: the latest checkpoint)."""
+    _builder(name)
+    _check_format(fmt)
+    return Reports(app, as_of).render(name, params, fmt)
+
+
+def file_name(report: Report) -> str:
+    """A stable ASCII name: the report's name and its resolved parameters,
+    e.g. ``journal-2025-2026-9a-math-Q1`` (see :mod:`projections.collation`)."""
+    parts = [report.name]
+    for key in ("year", "class", "subject", "period", "level", "pupil"):
+        value = report.parameters.get(key)
+        if value:
+            parts.append(ascii_name(value) if key != "period" else value)
+    return "-".join(parts)

@@ -1,0 +1,99 @@
+"""What every report module shares: its inputs, parameters, Russian formats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from projections.reports.errors import ReportError
+from projections.reports.school import School
+from projections.reports.source import Source
+
+DASH = "—"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A report's source (the cut view) and the school seen through it."""
+
+    source: Source
+    school: School
+
+
+def check_parameters(
+    name: str,
+    params: Mapping[str, str],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+) -> None:
+    """Unknown or missing parameters are bad input naming the allowed ones."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        msg = (
+            f"report {name} takes no parameter {', '.join(unknown)}; it takes: "
+            f"{', '.join(allowed)}"
+        )
+        raise ReportError(msg)
+    missing = [p for p in required if not params.get(p)]
+    if missing:
+        msg = (
+            f"report {name} needs {', '.join(missing)}; it takes: "
+            f"{', '.join(allowed)} (required: {', '.join(required)})"
+        )
+        raise ReportError(msg)
+
+
+def day(text: str | None) -> str:
+    """An ISO date as printed in Russian documents: 20.06.2025."""
+    if not text:
+        return DASH
+    return f"{date.fromisoformat(text):%d.%m.%Y}"
+
+
+def short_day(text: str) -> str:
+    return f"{date.fromisoformat(text):%d.%m}"
+
+
+def protocol(p: Mapping[str, Any] | None) -> str:
+    """«протокол от 20.06.2025 № 9» from a protocol's JSON."""
+    if not p:
+        return DASH
+    return f"от {day(p['on'])} № {p['number']}"
+
+
+def decimal(value: Decimal | str | None) -> str:
+    """A decimal with the Russian comma: 4,33."""
+    if value is None:
+        return DASH
+    return str(value).replace(".", ",")
+
+
+def yes_no(value: bool) -> str:
+    return "да" if value else "нет"
+
+
+DECISIONS = {
+    "promoted": "переведен в {to} класс",
+    "promoted_conditionally": "условно переведен в {to} класс (задолженность: {debts})",
+    "retained": "оставлен на повторное обучение в {grade} классе",
+    "admitted_to_state_exams": "допущен к ГИА",
+    "attestat_basic": "выдан аттестат об основном общем образовании",
+    "attestat_secondary": "выдан аттестат о среднем общем образовании",
+    "certificate_of_study": "выдано свидетельство об обучении",
+    "study_certificate": "выдана справка об обучении",
+}
+
+
+def decision_text(d: Mapping[str, Any], grade: int, subjects: School) -> str:
+    """A council decision as §7.3.6 words it, with the protocol's date and number."""
+    template = DECISIONS.get(d["decision"], d["decision"])
+    debts = ", ".join(subjects.subject_name(s) for s in d.get("debts") or ())
+    text = template.format(to=d.get("to_class") or DASH, grade=grade, debts=debts)
+    if d.get("with_honours"):
+        text += " с отличием"
+    if d.get("medal"):
+        text += f", награжден медалью «За особые успехи в учении» {d['medal']} степени"
+    return f"{text}, протокол {protocol(d['protocol'])}"

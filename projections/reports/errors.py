@@ -1,0 +1,10 @@
+"""The one error of report building: bad input, with what exists instead."""
+
+from __future__ import annotations
+
+from ledger.errors import LedgerError
+
+
+class ReportError(LedgerError):
+    """A report was asked for something that does not exist (a class, subject,
+    pupil, year, period or as-of point); the message names what does."""

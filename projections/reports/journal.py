@@ -1,0 +1,280 @@
+"""The class journal page («страница электронного журнала», §7.3.6).
+
+Pupils × lessons of one class, subject and period. A mark that was corrected
+shows its history in the cell (``3→4``) and a voided entry is shown struck as
+``(4) анн.``; the table of corrections below names each correction, its reason,
+who made it, when, and the entry it refers to. The weighted average counts the
+marks as they stand after corrections and voids, with the weights recorded
+with each mark (``ledger.domain.grading.weighted_average``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ledger.domain.grading import weighted_average
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    day,
+    decimal,
+    short_day,
+)
+from projections.reports.model import Report, Table
+from projections.reports.school import Pupil
+from projections.reports.source import Record, Source
+
+NAME = "journal"
+PARAMETERS = ("class", "subject", "period", "year")
+REQUIRED = ("class", "subject", "period")
+ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
+AMEND_TYPES = ("journal.MarkCorrected", "journal.MarkVoided")
+LESSONS_OF = (
+    "SELECT stream FROM {view_journal} WHERE type = 'journal.LessonHeld' AND "
+    "class_id = ? AND subject = ? AND day >= ? AND day <= ?"
+)
+
+
+@dataclass
+class Entry:
+    """A mark or absence with its history: values in order, voided or not."""
+
+    record: Record
+    values: list[str] = field(default_factory=list)
+    voided: bool = False
+
+    @property
+    def current(self) -> str:
+        return self.values[-1]
+
+    @property
+    def counts(self) -> bool:
+        """A mark that counts in the average: numeric and not voided."""
+        return (
+            self.record.type == "journal.MarkRecorded"
+            and not self.voided
+            and self.current.isdigit()
+        )
+
+    def text(self) -> str:
+        shown = "→".join(self.values)
+        return f"({shown}) анн." if self.voided else shown
+
+
+def entries_with_history(
+    rows: list[Record],
+) -> tuple[dict[str, Entry], list[tuple[Record, str]]]:
+    """Entries by event name with their corrections applied in log order, and
+    each correction or void with the value it changed."""
+    entries: dict[str, Entry] = {}
+    amendments: list[tuple[Record, str]] = []
+    for r in rows:
+        if r.type == "journal.MarkRecorded":
+            entries[r.event] = Entry(r, [r.data["mark"]])
+        elif r.type == "journal.AbsenceRecorded":
+            entries[r.event] = Entry(r, [r.data["kind"]])
+        elif r.target in entries:
+            amendments.append((r, entries[r.target].current))
+            if r.type == "journal.MarkCorrected":
+                entries[r.target].values.append(r.data["mark"])
+            else:
+                entries[r.target].voided = True
+    return entries, amendments
+
+
+@dataclass
+class Page:
+    """What one journal page shows: its lessons, their entries with history,
+    the corrections and voids, and the period grades by pupil."""
+
+    lessons: list[Record]
+    entries: dict[str, Entry]
+    amendments: list[tuple[Record, str]]
+    grades: dict[str | None, str]
+
+
+def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
+    check_parameters(NAME, params, PARAMETERS, REQUIRED)
+    school = inputs.school
+    year = school.year(params.get("year"))
+    klass = school.klass(params.get("class"), year)
+    subject = school.taught_subject(params.get("subject"), klass)
+    period = school.period(params.get("period"), year, klass)
+    page = _read(inputs.source, (klass.id, subject.code, period.starts, period.ends))
+    page.grades = {
+        r.pupil: r.data["grade"]
+        for r in inputs.source.rows(
+            "view_grades",
+            "class_id = ? AND year = ? AND subject = ?",
+            (klass.id, year.label, subject.code),
+            types=("attestation.PeriodGradeRecorded",),
+        )
+        if r.data["period"] == period.code
+    }
+    pupils = school.pupils_of(klass)
+    return Report(
+        name=NAME,
+        title=f"Классный журнал: {klass.name}, {subject.name}, {period.title}",
+        header=(
+            ("Школа", school.name),
+            ("Учебный год", year.label),
+            ("Класс", klass.name),
+            ("Предмет", subject.name),
+            ("Период", f"{period.title}: {day(period.starts)} – {day(period.ends)}"),
+        ),
+        provenance=inputs.source.provenance,
+        tables=(
+            _marks_table(page, pupils, period.title),
+            _amendments_table(
+                page, {p.id: p.name for p in pupils}, school.staff_member
+            ),
+            _lessons_table(page.lessons),
+        ),
+        notes=NOTES,
+        landscape=True,
+        parameters={
+            "class": klass.name,
+            "subject": subject.code,
+            "period": period.code,
+            "year": year.label,
+        },
+    )
+
+
+NOTES = (
+    "«3→4»: отметка исправлена (история слева направо); «(4) анн.»: запись "
+    "аннулирована и не учитывается; н, б, у, оп: отсутствие (не был, болел, "
+    "по уважительной причине, опоздал).",
+    "Средний балл взвешен по видам работ; исправленные отметки учитываются "
+    "в последнем значении, аннулированные не учитываются.",
+)
+
+
+def _read(source: Source, span: tuple[str, str, str, str]) -> Page:
+    """The lessons of (class, subject, first day, last day) and their entries."""
+    lessons = source.rows(
+        "view_journal",
+        "class_id = ? AND subject = ? AND day >= ? AND day <= ?",
+        span,
+        types=("journal.LessonHeld",),
+    )
+    lessons.sort(key=lambda r: (r.day, r.data["number"], r.data["subgroup"] or ""))
+    rows = source.rows(
+        "view_journal",
+        f"stream IN ({LESSONS_OF})",
+        span,
+        types=ENTRY_TYPES + AMEND_TYPES,
+    )
+    entries, amendments = entries_with_history(rows)
+    return Page(lessons, entries, amendments, {})
+
+
+def _marks_table(page: Page, pupils: list[Pupil], period: str) -> Table:
+    cells: dict[tuple[str, str], list[Entry]] = {}
+    for e in page.entries.values():
+        cells.setdefault((e.record.data["pupil"], e.record.stream), []).append(e)
+    rows = []
+    for n, pupil in enumerate(pupils, 1):
+        mine = [cells.get((pupil.id, lesson.stream), []) for lesson in page.lessons]
+        counted = [
+            (int(e.current), e.record.data["weight"])
+            for c in mine
+            for e in c
+            if e.counts
+        ]
+        rows.append(
+            (
+                str(n),
+                pupil.name,
+                *(" ".join(e.text() for e in c) for c in mine),
+                decimal(weighted_average(counted)) if counted else DASH,
+                page.grades.get(pupil.id, DASH),
+            )
+        )
+    columns = (
+        "№",
+        "Обучающийся",
+        *(_lesson_heading(r) for r in page.lessons),
+        "Средний балл (взвешенный)",
+        f"Отметка за период ({period})",
+    )
+    return Table("Отметки и посещаемость", columns, tuple(rows))
+
+
+def _amendments_table(
+    page: Page, names: dict[str, str], staff: Callable[[str], str]
+) -> Table:
+    lesson_day = {r.stream: r.day for r in page.lessons}
+    return Table(
+        "Исправления и аннулирования записей",
+        (
+            "Дата урока",
+            "Обучающийся",
+            "Запись (событие)",
+            "Было",
+            "Действие",
+            "Причина",
+            "Кто (сотрудник)",
+            "Когда (UTC)",
+            "Событие исправления",
+        ),
+        tuple(
+            _amendment(a, page.entries, names, lesson_day, staff)
+            for a in page.amendments
+        ),
+    )
+
+
+def _lessons_table(lessons: list[Record]) -> Table:
+    return Table(
+        "Уроки",
+        ("Дата", "№ урока", "Подгруппа", "Тема", "Домашнее задание", "Замещение"),
+        tuple(
+            (
+                day(r.day),
+                str(r.data["number"]),
+                r.data["subgroup"] or DASH,
+                r.data["topic"],
+                r.data["homework"] or DASH,
+                "да" if r.data["substitute"] else "",
+            )
+            for r in lessons
+        ),
+    )
+
+
+def _lesson_heading(r: Record) -> str:
+    text = short_day(r.day or "")
+    if r.data["number"] > 1:
+        text += f"/{r.data['number']}"
+    if r.data["subgroup"]:
+        text += f" гр.{r.data['subgroup']}"
+    return text
+
+
+def _amendment(
+    amended: tuple[Record, str],
+    entries: dict[str, Entry],
+    names: dict[str, str],
+    lesson_day: dict[str, str | None],
+    staff: Callable[[str], str],
+) -> tuple[str, ...]:
+    r, before = amended
+    pupil = entries[r.target or ""].record.data["pupil"]
+    if r.type == "journal.MarkCorrected":
+        action = f"исправлено на {r.data['mark']}"
+    else:
+        action = "аннулировано"
+    return (
+        day(lesson_day.get(r.stream)),
+        names.get(pupil, pupil),
+        r.target or DASH,
+        before,
+        action,
+        r.data["reason"],
+        staff(r.data["by"]),
+        r.at,
+        r.event,
+    )

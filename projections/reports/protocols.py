@@ -1,0 +1,195 @@
+"""Protocols of a class: intermediate attestation (§7.3.1) and state exams (§7.3.2).
+
+The intermediate attestation protocol has one table per subject: each pupil's
+result with its protocol, the retakes of a failed result (attempt 1 and 2, the
+second before a commission; 273-ФЗ art. 58) and whether a debt remains. The
+state exam protocol lists the class's results as the regional centre's
+protocols gave them (ОГЭ, ЕГЭ, ГВЭ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from projections.reports.common import DASH, Inputs, check_parameters, day, protocol
+from projections.reports.model import Report, Table
+from projections.reports.source import Record
+
+ATTESTATION_PARAMETERS = ("class", "year", "subject")
+EXAM_PARAMETERS = ("class", "year")
+REQUIRED = ("class",)
+EXAMS = {"oge": "ОГЭ", "ege": "ЕГЭ", "gve": "ГВЭ"}
+ATTESTATIONS_OF = (
+    "SELECT stream FROM {view_grades} WHERE "
+    "type = 'attestation.IntermediateAttestationRecorded' AND class_id = ? AND year = ?"
+)
+
+
+def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
+    name = "attestation-protocol"
+    check_parameters(name, params, ATTESTATION_PARAMETERS, REQUIRED)
+    school, source = inputs.school, inputs.source
+    year = school.year(params.get("year"))
+    klass = school.klass(params.get("class"), year)
+    only = school.subject(params["subject"]).code if params.get("subject") else None
+    rows = source.rows(
+        "view_grades",
+        f"stream IN ({ATTESTATIONS_OF})",
+        (klass.id, year.label),
+        types=(
+            "attestation.IntermediateAttestationRecorded",
+            "attestation.RetakeRecorded",
+        ),
+    )
+    results: dict[str, list[Record]] = {}
+    for r in rows:
+        results.setdefault(r.stream, []).append(r)
+    by_subject: dict[str, dict[str, list[Record]]] = {}
+    for stream_rows in results.values():
+        first = stream_rows[0]
+        if only is None or first.subject == only:
+            by_subject.setdefault(first.subject or "", {})[first.pupil or ""] = (
+                stream_rows
+            )
+    pupils = school.pupils_of(klass)
+    tables = []
+    for subject in (s for s in school.subjects if s in by_subject):
+        held = by_subject[subject]
+        tables.append(
+            Table(
+                f"{school.subject_name(subject)}",
+                (
+                    "№",
+                    "Обучающийся",
+                    "Форма",
+                    "Результат",
+                    "Протокол",
+                    "Пересдача 1",
+                    "Пересдача 2 (комиссия)",
+                    "Итог",
+                    "Академическая задолженность",
+                ),
+                tuple(
+                    _attestation_row(n, p.name, held[p.id])
+                    for n, p in enumerate((p for p in pupils if p.id in held), 1)
+                ),
+            )
+        )
+    subject_title = f", {school.subject_name(only)}" if only else ""
+    return Report(
+        name=name,
+        title=f"Протокол промежуточной аттестации: {klass.name}{subject_title}",
+        header=(
+            ("Школа", school.name),
+            ("Учебный год", year.label),
+            ("Класс", klass.name),
+        ),
+        provenance=source.provenance,
+        tables=tuple(tables),
+        notes=(
+            "Пересдача академической задолженности — не более двух раз, вторая — "
+            "комиссией (273-ФЗ, ст. 58).",
+        ),
+        landscape=True,
+        parameters={
+            "class": klass.name,
+            "year": year.label,
+            **({"subject": only} if only else {}),
+        },
+    )
+
+
+def _attestation_row(n: int, name: str, rows: list[Record]) -> tuple[str, ...]:
+    first, retakes = rows[0], rows[1:]
+
+    def retake(attempt: int) -> str:
+        found = [r for r in retakes if r.data["attempt"] == attempt]
+        if not found:
+            return DASH
+        r = found[-1]
+        text = f"{r.data['result']}, протокол {protocol(r.data['protocol'])}"
+        if attempt == 2:
+            text += f" (комиссия: {len(r.data['commission'])} чел.)"
+        return text
+
+    last = rows[-1]
+    return (
+        str(n),
+        name,
+        first.data["form"],
+        first.data["result"],
+        protocol(first.data["protocol"]),
+        retake(1),
+        retake(2),
+        last.data["result"],
+        "да" if last.data["debt"] else "нет",
+    )
+
+
+def build_exams(inputs: Inputs, params: Mapping[str, str]) -> Report:
+    name = "exam-protocol"
+    check_parameters(name, params, EXAM_PARAMETERS, REQUIRED)
+    school, source = inputs.school, inputs.source
+    year = school.year(params.get("year"))
+    klass = school.klass(params.get("class"), year)
+    pupils = school.pupils_of(klass)
+    order = {p.id: n for n, p in enumerate(pupils)}
+    rows = [
+        r
+        for r in source.rows(
+            "view_grades",
+            f"year = ? AND pupil IN ({', '.join('?' * len(order)) or 'NULL'})",
+            (year.label, *order),
+            types=("attestation.ExamResultImported",),
+        )
+        if r.pupil in order
+    ]
+    rows.sort(key=lambda r: (order[r.pupil or ""], r.data["exam_date"], r.position))
+    names = {p.id: p.name for p in pupils}
+    return Report(
+        name=name,
+        title=f"Протокол результатов ГИА: {klass.name}",
+        header=(
+            ("Школа", school.name),
+            ("Учебный год", year.label),
+            ("Класс", klass.name),
+        ),
+        provenance=source.provenance,
+        tables=(
+            Table(
+                "Результаты государственной итоговой аттестации",
+                (
+                    "Обучающийся",
+                    "Форма",
+                    "Предмет",
+                    "Дата экзамена",
+                    "Первичный балл",
+                    "Тестовый балл",
+                    "Отметка",
+                    "Результат",
+                    "Протокол РЦОИ",
+                    "Центр",
+                    "Событие",
+                ),
+                tuple(
+                    (
+                        names[r.pupil or ""],
+                        EXAMS.get(r.data["exam"], r.data["exam"]),
+                        school.subject_name(r.data["subject"]),
+                        day(r.data["exam_date"]),
+                        str(r.data["primary_score"]),
+                        DASH if r.data["score"] is None else str(r.data["score"]),
+                        r.data["mark"] or DASH,
+                        "преодолен минимум" if r.data["passed"] else "не сдан",
+                        protocol(r.data["protocol"]),
+                        r.data["centre"],
+                        r.event,
+                    )
+                    for r in rows
+                ),
+            ),
+        ),
+        notes=("Протоколы составляются региональным центром (РЦОИ) (§7.3.2).",),
+        landscape=True,
+        parameters={"class": klass.name, "year": year.label},
+    )

@@ -1,0 +1,97 @@
+"""One report, three formats: printable HTML, CSV and JSON.
+
+HTML comes from a Jinja2 template (package data, autoescaped) with its A4
+print stylesheet inline, so a saved file reads and prints without a server.
+CSV writes each table as its own block: a title line, the header, the rows,
+then a blank line, after the report's header fields; UTF-8 with a BOM so that
+spreadsheet programs read the Cyrillic right. JSON is the model itself.
+Nothing in any format depends on when or where it was rendered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from projections.reports.model import Provenance, Report
+
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+_templates = Environment(
+    loader=PackageLoader("projections.reports", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def to_html(report: Report) -> bytes:
+    template = _templates.get_template("report.html.j2")
+    return template.render(report=report, provenance=report.provenance).encode()
+
+
+def to_csv(report: Report) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([report.title])
+    for label, value in report.header:
+        writer.writerow([label, value])
+    writer.writerow([])
+    for table in report.tables:
+        writer.writerow([table.title])
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        writer.writerow([])
+    for note in report.notes:
+        writer.writerow([note])
+    for label, value in report.provenance.fields():
+        writer.writerow([label, value])
+    if report.provenance.checkpoint:
+        writer.writerow(
+            ["Контрольная точка (signed note)", report.provenance.checkpoint]
+        )
+    for command in report.provenance.verify:
+        writer.writerow(["Проверка", command])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_json(report: Report) -> bytes:
+    document: dict[str, Any] = {
+        "report": report.name,
+        "title": report.title,
+        "parameters": report.parameters,
+        "header": dict(report.header),
+        "tables": [
+            {
+                "title": t.title,
+                "columns": list(t.columns),
+                "rows": [list(r) for r in t.rows],
+            }
+            for t in report.tables
+        ],
+        "notes": list(report.notes),
+        "provenance": report.provenance.to_json(),
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+RENDERERS = {"html": to_html, "csv": to_csv, "json": to_json}
+
+
+def index_html(
+    school: str, reports: list[tuple[str, str, str]], provenance: Provenance
+) -> bytes:
+    """The table of contents of a ``report all`` folder: (name, file, title)."""
+    template = _templates.get_template("index.html.j2")
+    return template.render(
+        school=school, reports=reports, provenance=provenance
+    ).encode()

@@ -1,0 +1,318 @@
+"""The school as a report sees it at its cut: subjects, years, classes, pupils.
+
+Reference facts are read once per report from the records view (they are
+small: a school's subjects, years, classes and pupils), with pupils' names
+opened through :mod:`ledger.personal`. Names are personal data: without the
+key directory or passphrase a pupil shows as «имя недоступно», and a pupil
+whose data key was destroyed (crypto-shredding) as «данные удалены» — the
+records stay, the identity is gone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.ids import attestat_book_id
+from ledger.domain.schoolyear import PERIOD_NAMES, YEAR_PERIOD
+from ledger.errors import LedgerError
+from ledger.keys import PASSPHRASE_ENV
+from ledger.mapper import KEYS_ENV
+from ledger.personal import DataKeyStore
+from projections.collation import file_number_key, russian_key
+from projections.reports.errors import ReportError
+from projections.reports.source import Source
+
+ERASED = "данные удалены"
+UNAVAILABLE = "имя недоступно"
+LEVELS = {"basic": "основное общее", "secondary": "среднее общее"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A study period of a grade: code (Q1 … Y), Russian name, first and last day."""
+
+    code: str
+    starts: str
+    ends: str
+
+    @property
+    def title(self) -> str:
+        return PERIOD_NAMES.get(self.code, self.code)
+
+
+@dataclass(frozen=True)
+class Year:
+    label: str
+    starts: str
+    ends: str
+    schemes: tuple[dict[str, Any], ...]
+
+    def periods(self, grade: int) -> tuple[Period, ...]:
+        """The grade's periods in order; the year («год») last."""
+        for scheme in self.schemes:
+            if grade in scheme["grades"]:
+                found = [
+                    Period(p["code"], p["starts"], p["ends"]) for p in scheme["periods"]
+                ]
+                return (*found, Period(YEAR_PERIOD, self.starts, self.ends))
+        return (Period(YEAR_PERIOD, self.starts, self.ends),)
+
+
+@dataclass(frozen=True)
+class Klass:
+    id: str
+    name: str
+    grade: int
+    year: str
+    class_teacher: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    code: str
+    name: str
+    assessment: str
+
+
+@dataclass
+class Pupil:
+    id: str
+    personal_file: str
+    surname: str | None
+    given: str | None
+    patronymic: str | None
+    placeholder: str = UNAVAILABLE
+    placements: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """«Фамилия Имя Отчество», or the placeholder when it cannot be read."""
+        if self.surname is None:
+            return f"{self.placeholder} (л/д {self.personal_file})"
+        return " ".join(p for p in (self.surname, self.given, self.patronymic) if p)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Alphabetical (ё after е); unreadable names last, by file number."""
+        if self.surname is None:
+            return (1, (), (), (), file_number_key(self.personal_file))
+        return (
+            0,
+            russian_key(self.surname),
+            russian_key(self.given or ""),
+            russian_key(self.patronymic or ""),
+            file_number_key(self.personal_file),
+        )
+
+
+class School:
+    """Subjects, years, classes and pupils of the school, at the source's cut."""
+
+    def __init__(self, source: Source, keys: DataKeyStore | None) -> None:
+        self.source = source
+        rows = source.rows("view_school")
+        registered = [r for r in rows if r.type == "school.SchoolRegistered"]
+        if not registered:
+            msg = "the log holds no school yet at this point; nothing to report"
+            raise ReportError(msg)
+        self.id = registered[0].stream
+        self.name: str = registered[0].data["name"]
+        self.subjects: dict[str, Subject] = {}
+        self.years: dict[str, Year] = {}
+        self.classes: dict[str, Klass] = {}
+        self.assigned: dict[str, set[str]] = {}
+        self.staff: dict[str, str] = {}
+        for r in rows:
+            self._add(r.type, r.stream, r.data)
+        self.pupils = _pupils(source, keys)
+
+    def _add(self, kind: str, stream: str, d: dict[str, Any]) -> None:
+        if kind == "school.SubjectDefined":
+            self.subjects[d["code"]] = Subject(d["code"], d["name"], d["assessment"])
+        elif kind == "school.AcademicYearOpened":
+            self.years[d["year"]] = Year(
+                d["year"], d["starts"], d["ends"], tuple(d["schemes"])
+            )
+        elif kind == "people.StaffMemberRegistered":
+            self.staff[stream] = f"{d['position']}, таб. № {d['personnel_number']}"
+        elif kind == "school.TeachingAssigned":
+            self.assigned.setdefault(stream, set()).add(d["subject"])
+        elif kind == "school.ClassOpened":
+            self.classes[stream] = Klass(
+                stream, d["name"], d["grade"], d["year"], d["class_teacher"]
+            )
+
+    # -- parameters -------------------------------------------------------------
+
+    def year(self, value: str | None) -> Year:
+        """The year named ``value`` («2025/2026»); the latest when not given."""
+        if not self.years:
+            msg = "no academic year is recorded yet at this point"
+            raise ReportError(msg)
+        if value is None:
+            return max(self.years.values(), key=lambda y: y.starts)
+        found = self.years.get(value.strip())
+        if found is None:
+            msg = (
+                f"year {value!r} is not in the records; years: "
+                f"{', '.join(sorted(self.years))} (written like 2025/2026)"
+            )
+            raise ReportError(msg)
+        return found
+
+    def classes_of(self, year: Year) -> list[Klass]:
+        found = [c for c in self.classes.values() if c.year == year.label]
+        return sorted(found, key=lambda c: (c.grade, russian_key(c.name)))
+
+    def klass(self, value: str | None, year: Year) -> Klass:
+        """The class ``value`` («9А», any case) of ``year``."""
+        classes = self.classes_of(year)
+        wanted = (value or "").strip().upper().replace(" ", "")
+        for c in classes:
+            if c.name.upper() == wanted:
+                return c
+        names = ", ".join(c.name for c in classes) or "none"
+        msg = f"class {value!r} is not in year {year.label}; classes: {names}"
+        raise ReportError(msg)
+
+    def subject(self, value: str | None) -> Subject:
+        """The subject by code («math») or name («Математика»), any case."""
+        wanted = (value or "").strip().casefold()
+        for s in self.subjects.values():
+            if wanted in (s.code.casefold(), s.name.casefold()):
+                return s
+        known = ", ".join(f"{s.code} ({s.name})" for s in self.subjects.values())
+        msg = f"subject {value!r} is not in the curriculum; subjects: {known}"
+        raise ReportError(msg)
+
+    def taught(self, klass: Klass) -> list[Subject]:
+        """The subjects assigned to a teacher in the class, in curriculum order."""
+        assigned = self.assigned.get(klass.id, set())
+        return [s for s in self.subjects.values() if s.code in assigned]
+
+    def taught_subject(self, value: str | None, klass: Klass) -> Subject:
+        """A subject (as :meth:`subject`) that is taught in ``klass``."""
+        subject = self.subject(value)
+        taught = self.taught(klass)
+        if subject not in taught:
+            known = ", ".join(f"{s.code} ({s.name})" for s in taught) or "none yet"
+            msg = (
+                f"subject {value!r} is not taught in {klass.name} in {klass.year}; "
+                f"subjects there: {known}"
+            )
+            raise ReportError(msg)
+        return subject
+
+    def period(self, value: str | None, year: Year, klass: Klass) -> Period:
+        """A period of the class's grade by code («Q1», «Y») or name («I четверть»)."""
+        periods = year.periods(klass.grade)
+        wanted = (value or "").strip().casefold()
+        for p in periods:
+            if wanted in (p.code.casefold(), p.title.casefold()):
+                return p
+        allowed = ", ".join(f"{p.code} ({p.title})" for p in periods)
+        msg = (
+            f"period {value!r} does not exist for grade {klass.grade} in "
+            f"{year.label}; periods: {allowed}"
+        )
+        raise ReportError(msg)
+
+    def pupil(self, value: str | None) -> Pupil:
+        """A pupil by personal file number («К-25») or pseudonymous id."""
+        wanted = (value or "").strip()
+        by_file = {p.personal_file.casefold(): p for p in self.pupils.values()}
+        found = self.pupils.get(wanted) or by_file.get(wanted.casefold())
+        if found is not None:
+            return found
+        files = sorted(by_file.values(), key=lambda p: file_number_key(p.personal_file))
+        shown = ", ".join(p.personal_file for p in files[:40])
+        more = f", … ({len(files)} in all)" if len(files) > 40 else ""
+        msg = (
+            f"pupil {value!r} is not in the records; name a pupil by personal file "
+            f"number or id; personal files: {shown or 'none'}{more}"
+        )
+        raise ReportError(msg)
+
+    def level(self, value: str | None) -> str:
+        """An attestat book's level: ``basic`` or ``secondary``."""
+        wanted = (value or "").strip().casefold()
+        for code, name in LEVELS.items():
+            if wanted in (code, name, name.split()[0]):
+                return code
+        msg = f"attestat book level {value!r} does not exist; levels: basic, secondary"
+        raise ReportError(msg)
+
+    def book_stream(self, level: str) -> str:
+        return str(attestat_book_id(UUID(self.id), level))
+
+    # -- pupils -----------------------------------------------------------------
+
+    def pupils_of(self, klass: Klass) -> list[Pupil]:
+        """Pupils placed in the class at any time of its year, alphabetically."""
+        found = [
+            p
+            for p in self.pupils.values()
+            if any(x.get("class_id") == klass.id for x in p.placements)
+        ]
+        return sorted(found, key=lambda p: p.sort_key)
+
+    def staff_member(self, staff: str) -> str:
+        """A staff member as the records name them: position and personnel
+        number (the name is personal data, sealed in the log)."""
+        return self.staff.get(staff, staff)
+
+    def class_name(self, class_id: str | None) -> str:
+        klass = self.classes.get(class_id or "")
+        return klass.name if klass else "—"
+
+    def subject_name(self, code: str) -> str:
+        found = self.subjects.get(code)
+        return found.name if found else code
+
+
+def _pupils(source: Source, keys: DataKeyStore | None) -> dict[str, Pupil]:
+    pupils: dict[str, Pupil] = {}
+    for r in source.rows("view_people"):
+        pupil = r.pupil or r.stream
+        if r.type == "people.StudentEnrolled":
+            pupils[pupil] = _opened(pupil, r.data, keys)
+        if pupil in pupils:
+            pupils[pupil].placements.append(
+                {"type": r.type, "event": r.event, **r.data}
+            )
+    return pupils
+
+
+def _opened(pupil: str, data: dict[str, Any], keys: DataKeyStore | None) -> Pupil:
+    person = Pupil(pupil, data["personal_file"], None, None, None)
+    if keys is None:
+        return person
+    try:
+        identity = keys.open(pupil, data["enc"])
+    except LedgerError as e:
+        person.placeholder = ERASED if "destroyed" in str(e) else UNAVAILABLE
+        return person
+    person.surname = identity.get("surname")
+    person.given = identity.get("name")
+    person.patronymic = identity.get("patronymic")
+    return person
+
+
+def data_keys(env: Any) -> DataKeyStore | None:
+    """The pupils' data keys from the application's environment, if readable.
+
+    Missing keys or passphrase are not an error: reports then show
+    placeholders instead of names (nothing is created in the key directory).
+    """
+    folder = env.get(KEYS_ENV)
+    passphrase = env.get(PASSPHRASE_ENV) or os.environ.get(PASSPHRASE_ENV)
+    if not folder or not passphrase:
+        return None
+    path = Path(folder) / "data-keys"
+    if not path.is_dir():
+        return None
+    return DataKeyStore(path, passphrase)

@@ -1,0 +1,135 @@
+"""Report values without a store: collation, file names, the three renderers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from projections.collation import ascii_name, file_number_key, russian_key
+from projections.reports import (
+    FORMATS,
+    REPORT_NAMES,
+    ReportError,
+    file_name,
+    report_parameters,
+)
+from projections.reports.model import Provenance, Report, Table
+from projections.reports.render import to_csv, to_html, to_json
+
+PROVENANCE = Provenance(
+    origin="letopis.test/school-1",
+    tree_size=42,
+    root="cm9vdA==",
+    checkpoint="letopis.test/school-1\n42\ncm9vdA==\n\n— letopis.test/school-1 AAAA\n",
+    latest_size=42,
+)
+REPORT = Report(
+    name="summary",
+    title="Сводная ведомость <9А>",
+    header=(("Класс", "9А"),),
+    tables=(
+        Table("Отметки", ("№", "Обучающийся"), (("1", "<script>alert(1)</script>"),)),
+        Table("Решения", ("№", "Решение"), ()),
+    ),
+    provenance=PROVENANCE,
+    notes=("примечание",),
+    parameters={"class": "9А", "year": "2025/2026"},
+)
+
+
+def test_names_sort_by_the_russian_alphabet_with_yo_after_ye() -> None:
+    names = ["Ёлкин", "Ефимов", "Жуков", "елисеев", "Яковлев", "Абрамов", "Erm"]
+    assert sorted(names, key=russian_key) == [
+        "Абрамов",
+        "елисеев",
+        "Ефимов",
+        "Ёлкин",
+        "Жуков",
+        "Яковлев",
+        "Erm",
+    ]
+    assert sorted(["К-10", "К-2", "Ё-1", "Е-3"], key=file_number_key) == [
+        "Е-3",
+        "Ё-1",
+        "К-2",
+        "К-10",
+    ]
+
+
+def test_file_names_are_ascii_and_stable() -> None:
+    assert ascii_name("9А") == "9a"
+    assert ascii_name("К-25") == "k-25"
+    assert ascii_name("Щ-1") == "shch-1"
+    assert ascii_name("2025/2026") == "2025-2026"
+    assert file_name(REPORT) == "summary-2025-2026-9a"
+
+
+def test_html_escapes_what_it_prints_and_carries_the_checkpoint() -> None:
+    html = to_html(REPORT).decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Сводная ведомость &lt;9А&gt;" in html
+    assert "@page { size: A4 portrait" in html
+    assert "нет записей" in html  # the empty table says so
+    assert PROVENANCE.checkpoint is not None
+    assert PROVENANCE.checkpoint.splitlines()[0] in html
+    assert "letopis verify --store URL --trusted-checkpoint checkpoint.txt" in html
+
+
+def test_csv_has_one_block_per_table_and_the_provenance() -> None:
+    text = to_csv(REPORT).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == ["Сводная ведомость <9А>"]
+    assert rows[1] == ["Класс", "9А"]
+    assert rows[3:6] == [
+        ["Отметки"],
+        ["№", "Обучающийся"],
+        ["1", "<script>alert(1)</script>"],
+    ]
+    assert ["Размер дерева (tree size)", "42"] in rows
+    assert ["Корень (root, SHA-256, base64)", "cm9vdA=="] in rows
+
+
+def test_json_is_the_model() -> None:
+    document = json.loads(to_json(REPORT))
+    assert document["report"] == "summary"
+    assert document["tables"][1] == {
+        "title": "Решения",
+        "columns": ["№", "Решение"],
+        "rows": [],
+    }
+    assert document["provenance"]["tree_size"] == 42
+    assert document["provenance"]["verify"] == [
+        "letopis verify --store URL --trusted-checkpoint checkpoint.txt"
+        "  # checkpoint.txt: the signed checkpoint printed here",
+        "letopis checkpoint --store URL  # prints the same signed checkpoint",
+    ]
+
+
+def test_an_unsigned_size_is_checked_by_a_consistency_proof() -> None:
+    earlier = Provenance("o", 10, "cm9vdA==", None, 42)
+    assert earlier.verify == (
+        "letopis proof consistency --store URL --from 10  # root1 must equal cm9vdA==",
+    )
+
+
+def test_the_public_names_and_parameters() -> None:
+    assert REPORT_NAMES == (
+        "journal",
+        "diary",
+        "summary",
+        "attestation-protocol",
+        "exam-protocol",
+        "attestat-book",
+        "personal-file",
+        "portfolio",
+    )
+    assert FORMATS == ("html", "csv", "json")
+    assert report_parameters("journal") == ("class", "subject", "period", "year")
+    assert report_parameters("diary") == ("pupil", "year", "period")
+    with pytest.raises(ReportError, match="reports: journal, diary"):
+        report_parameters("ledger")
