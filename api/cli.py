@@ -118,7 +118,13 @@ def init(
         str, typer.Option(help="PostgreSQL application role.")
     ] = "letopis_app",
 ) -> None:
-    """Create the key directory and the store, and register the log key."""
+    """Create the key directory and the store, and register the log key.
+
+    Also creates the HTTP API's append-only tables (accounts, access log); on
+    PostgreSQL run it as the administrator, and again after an upgrade.
+    """
+    from api.server.tables import API_TABLES
+
     done = initialise(
         store,
         keys,
@@ -127,6 +133,7 @@ def init(
         owner_role=owner_role,
         app_role=app_role,
         app_password=os.environ.get("LETOPIS_DB_APP_PASSWORD"),
+        side_tables=API_TABLES,
     )
     made = "created" if done.created_keys else "kept"
     out.print(
@@ -314,6 +321,7 @@ def _keys_table(records: list[KeyRecord]) -> Table:
 
 def main() -> None:
     """Entry point of the `letopis` console script."""
+    import api.accounts_command  # registers `letopis accounts`
     import api.export_command  # noqa: F401 - registers `letopis export`
     from api import (  # noqa: F401 - register them
         demo,

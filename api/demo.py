@@ -45,6 +45,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli import KeysOpt, StoreOpt, app, err, out, reports_errors
+from api.server.tables import API_TABLES
 from ledger.application import LedgerApplication, Signing
 from ledger.bootstrap import initialise
 from ledger.domain.attestat import Blank, Recipient
@@ -1902,7 +1903,9 @@ def demo(
     """Simulate a school's records through the ledger's services, seal, and show it."""
     passphrase = _demo_passphrase()
     started = perf_counter()
-    done = initialise(store, keys, origin=ORIGIN, passphrase=passphrase)
+    done = initialise(
+        store, keys, origin=ORIGIN, passphrase=passphrase, side_tables=API_TABLES
+    )
     directory = KeyDirectory.open(keys, passphrase)
     ledger = open_ledger(done.app_url, keys=keys, passphrase=passphrase)
     try:
@@ -2004,7 +2007,10 @@ def _report(
         f"  letopis verify --store {url}\n"
         f"  letopis checkpoint --store {url}\n"
         f"  letopis keys list --store {url} --keys {keys}\n"
-        f"  letopis export --store {url} --out demo-export"
+        f"  letopis export --store {url} --out demo-export\n"
+        f"  letopis report all --store {url} --keys {keys} --out demo-reports\n"
+        f"  letopis serve --demo --store {url} --keys {keys}"
+        "   (the HTTP API: /docs)"
     )
 
 

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypedDict
 from uuid import uuid4
 
 import psycopg
@@ -37,6 +38,18 @@ class BenchDatabase:
     @property
     def app_role(self) -> str:
         return f"{self.name}_app"
+
+
+class Roles(TypedDict, total=False):
+    """The role names ``initialise`` takes for a PostgreSQL store."""
+
+    owner_role: str
+    app_role: str
+
+
+def roles_of(db: BenchDatabase) -> Roles:
+    """The role names made for ``db`` (dropped with it)."""
+    return {"owner_role": db.owner_role, "app_role": db.app_role}
 
 
 def unreachable_reason() -> str | None:

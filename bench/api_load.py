@@ -32,6 +32,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from api.server.tables import API_TABLES
 from bench import _api_school, _postgres
 from ledger.bootstrap import initialise
 from ledger.store import open_ledger
@@ -63,6 +64,7 @@ def run(console: Console) -> None:
             passphrase=PASSPHRASE,
             owner_role=db.owner_role,
             app_role=db.app_role,
+            side_tables=API_TABLES,
         )
         app = open_ledger(done.app_url, keys=keys, passphrase=PASSPHRASE)
         try:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
@@ -239,7 +239,9 @@ def measure(
 
 
 @contextmanager
-def signed_application(admin_url: str, keys: Path, **roles: str) -> Iterator[Save]:
+def signed_application(
+    admin_url: str, keys: Path, **roles: Unpack[_postgres.Roles]
+) -> Iterator[Save]:
     """An initialised ledger with a registered teacher key; yields its save."""
     done = initialise(admin_url, keys, origin=ORIGIN, passphrase=PASSPHRASE, **roles)
     app = open_ledger(
@@ -312,7 +314,7 @@ def bench_postgres(console: Console) -> list[Row]:
 def _try_signed_postgres(
     stack: ExitStack, db: _postgres.BenchDatabase, keys: Path
 ) -> tuple[Save | None, str | None]:
-    roles = {"owner_role": db.owner_role, "app_role": db.app_role}
+    roles = _postgres.roles_of(db)
     try:
         save = stack.enter_context(signed_application(db.admin_url, keys, **roles))
     except ModuleNotFoundError as e:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from time import perf_counter
+from typing import Unpack
 
 from rich.console import Console
 from rich.table import Table
@@ -69,7 +70,7 @@ class Row:
         return self.demo.per_second / self.signed_per_second
 
 
-def demo_run(admin_url: str, keys: Path, **roles: str) -> DemoRun:
+def demo_run(admin_url: str, keys: Path, **roles: Unpack[_postgres.Roles]) -> DemoRun:
     """Initialise a store and simulate the school up to :data:`UNTIL`."""
     done = initialise(admin_url, keys, origin=ORIGIN, passphrase=PASSPHRASE, **roles)
     ledger = open_ledger(done.app_url, keys=keys, passphrase=PASSPHRASE)
@@ -91,7 +92,9 @@ def demo_run(admin_url: str, keys: Path, **roles: str) -> DemoRun:
     return DemoRun(events, simulation.commands, seconds)
 
 
-def signed_rate(admin_url: str, keys: Path, per_save: int, **roles: str) -> float:
+def signed_rate(
+    admin_url: str, keys: Path, per_save: int, **roles: Unpack[_postgres.Roles]
+) -> float:
     """Best-of-3 events/s of signed saves of ``per_save`` events, no rules."""
     shape = Shape("demo-size", saves=200, events_per_save=per_save, warmup_saves=20)
     with signed_application(admin_url, keys, **roles) as save:
@@ -124,16 +127,17 @@ def bench_postgres(console: Console) -> Row | None:
         root = Path(tmp)
         demo_db = stack.enter_context(_postgres.throwaway_database())
         console.print(f"PostgreSQL: simulating the demo school in {demo_db.name} …")
-        run = demo_run(demo_db.admin_url, root / "demo-keys", **_roles(demo_db))
+        run = demo_run(
+            demo_db.admin_url, root / "demo-keys", **_postgres.roles_of(demo_db)
+        )
         append_db = stack.enter_context(_postgres.throwaway_database())
         rate = signed_rate(
-            append_db.admin_url, root / "keys", round(run.per_save), **_roles(append_db)
+            append_db.admin_url,
+            root / "keys",
+            round(run.per_save),
+            **_postgres.roles_of(append_db),
         )
     return Row("postgresql", run, rate)
-
-
-def _roles(db: _postgres.BenchDatabase) -> dict[str, str]:
-    return {"owner_role": db.owner_role, "app_role": db.app_role}
 
 
 def table(rows: list[Row]) -> Table:

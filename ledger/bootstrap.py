@@ -4,23 +4,62 @@ The first event of every log registers the school's log key (the seal) in its
 own key stream, self-signed, so the whole public key history is in the log.
 On SQLite, triggers make the event and snapshot tables append-only; on
 PostgreSQL, ``ledger.postgres_admin`` adds roles and grants on top (DESIGN §4).
+
+A caller may add **side tables**: records kept beside the events that are not
+rebuildable views (the HTTP API's accounts and access log). `init` creates
+them with the same protection as the events: append-only, and on PostgreSQL
+owned by the owner role, the application role only reading and inserting.
+The caller gives their definitions, so this package never depends on its
+callers.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.application import LedgerApplication, Signing
-from ledger.errors import TrustError
+from ledger.errors import LedgerError, TrustError
 from ledger.keys import KeyDirectory
 from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES, Sealer
 from ledger.store import StoreURL, open_ledger, parse_store_url
 from ledger.trust import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 
 SQLITE_TABLES = ("stored_events", "stored_snapshots", *SQLITE_LOG_TABLES)
+_SIDE_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+@dataclass(frozen=True)
+class SideTable:
+    """An append-only table beside the events, defined by the caller of `init`.
+
+    ``name`` is the SQLite table name; on PostgreSQL the table is
+    ``<schema>.letopis_<name>`` in the events' schema (as ``SqlStore`` names
+    it). ``columns`` is what goes between the parentheses of CREATE TABLE,
+    portable between SQLite and PostgreSQL.
+    """
+
+    name: str
+    columns: str
+
+    def __post_init__(self) -> None:
+        if not _SIDE_NAME.fullmatch(self.name):
+            msg = (
+                f"side table name {self.name!r} is not usable: use a-z, 0-9 and _, "
+                "starting with a letter, at most 41 characters"
+            )
+            raise LedgerError(msg)
+
+    def sqlite_statements(self) -> tuple[str, ...]:
+        """CREATE TABLE (if missing) and the triggers refusing UPDATE, DELETE."""
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.name} ({self.columns})",
+            *(_sqlite_trigger(self.name, action) for action in ("UPDATE", "DELETE")),
+        )
 
 
 @dataclass(frozen=True)
@@ -42,8 +81,13 @@ def initialise(
     app_role: str = "letopis_app",
     owner_role: str = "letopis_owner",
     app_password: str | None = None,
+    side_tables: Sequence[SideTable] = (),
 ) -> Initialised:
-    """Create (or complete) a store and its key directory; safe to run twice."""
+    """Create (or complete) a store and its key directory; safe to run twice.
+
+    ``side_tables`` are created too (if missing), append-only; running `init`
+    again with more of them adds them to an existing store.
+    """
     store = parse_store_url(url)
     created = not (Path(keys) / "letopis.json").exists()
     directory = (
@@ -62,9 +106,9 @@ def initialise(
         from ledger.postgres_admin import PostgresRoles, prepare_postgres
 
         roles = PostgresRoles(owner=owner_role, app=app_role, password=app_password)
-        app_url = prepare_postgres(store, roles)
+        app_url = prepare_postgres(store, roles, extra=side_tables)
     else:
-        _prepare_sqlite(store, keys, passphrase)
+        _prepare_sqlite(store, keys, passphrase, side_tables)
     app = open_ledger(app_url, keys=keys, passphrase=passphrase)
     try:
         _register_seal(app, directory)
@@ -74,7 +118,12 @@ def initialise(
     return Initialised(app_url, directory.config["log_key"], origin, created)
 
 
-def _prepare_sqlite(store: StoreURL, keys: Path | str, passphrase: str) -> None:
+def _prepare_sqlite(
+    store: StoreURL,
+    keys: Path | str,
+    passphrase: str,
+    side_tables: Sequence[SideTable] = (),
+) -> None:
     store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     open_ledger(store.url, keys=keys, passphrase=passphrase).close()  # makes tables
     connection = sqlite3.connect(store.sqlite_path)
@@ -82,6 +131,9 @@ def _prepare_sqlite(store: StoreURL, keys: Path | str, passphrase: str) -> None:
         with connection:
             for statement in SQLITE_LOG_SCHEMA:
                 connection.execute(statement)
+            for side in side_tables:
+                for statement in side.sqlite_statements():
+                    connection.execute(statement)
             for table in SQLITE_TABLES:
                 for action in ("UPDATE", "DELETE"):
                     connection.execute(_sqlite_trigger(table, action))
@@ -90,6 +142,7 @@ def _prepare_sqlite(store: StoreURL, keys: Path | str, passphrase: str) -> None:
 
 
 def _sqlite_trigger(table: str, action: str) -> str:
+    """The SQLite trigger that refuses ``action`` (UPDATE or DELETE) on ``table``."""
     return (
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
         f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "

@@ -7,8 +7,12 @@ Two roles keep the log append-only in the database as well as in the code:
 - the **application** role (LOGIN) may read and append, nothing else.
 
 Triggers refuse UPDATE, DELETE and TRUNCATE on both tables, for every role
-(the owner included). What a superuser could still do, and how signed
-checkpoints detect it, is in ``docs/postgres.md``.
+(the owner included). The caller's side tables (``extra``: the HTTP API's
+accounts, idempotent responses and access log) get the same treatment, in
+the same schema: they are records, not views to rebuild, so the application
+role must not be able to drop them or their triggers. What a superuser
+could still do, and how signed checkpoints detect it, is in
+``docs/postgres.md``.
 
 The administrator is the user of the store URL given to `letopis init`: a
 superuser, or a role with CREATEROLE and CREATE on the database. Every step
@@ -18,7 +22,7 @@ is idempotent, so running `init` again completes or repairs a store.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +35,7 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from ledger.application import LedgerApplication
+from ledger.bootstrap import SideTable
 from ledger.errors import LedgerError
 from ledger.log import POSTGRES_LOG_TABLES, postgres_log_schema
 from ledger.store import StoreURL
@@ -109,8 +114,14 @@ def check_name(what: str, name: str) -> None:
         raise PostgresSetupError(msg)
 
 
-def prepare_postgres(store: StoreURL, roles: PostgresRoles) -> str:
-    """Prepare the store at ``store`` and return the application role's URL."""
+def prepare_postgres(
+    store: StoreURL, roles: PostgresRoles, extra: Sequence[SideTable] = ()
+) -> str:
+    """Prepare the store at ``store`` and return the application role's URL.
+
+    ``extra`` side tables are created as the owner in the events' schema,
+    append-only, the application role granted SELECT and INSERT only.
+    """
     schema = store.schema
     check_name("schema", schema)
     with _admin_connection(store) as conn:
@@ -132,8 +143,9 @@ def prepare_postgres(store: StoreURL, roles: PostgresRoles) -> str:
         _set_role(conn, roles.owner)
         for statement in postgres_log_schema(tables.schema):
             conn.execute(sql.SQL(statement))
-        _install_triggers(conn, tables)
+        _install_triggers(conn, tables.schema, tables.all)
         _grant(conn, tables, roles.app)
+        _create_side_tables(conn, tables.schema, extra, roles.app)
     # 6. The URL the application uses from now on.
     return app_url(store, roles)
 
@@ -371,8 +383,8 @@ def _create_tables(store: StoreURL, owner: str) -> Tables:
 # -- 4. triggers ------------------------------------------------------------------
 
 
-def _install_triggers(conn: Connection, tables: Tables) -> None:
-    function = sql.Identifier(tables.schema, TRIGGER_FUNCTION)
+def _install_triggers(conn: Connection, schema: str, tables: Sequence[str]) -> None:
+    function = sql.Identifier(schema, TRIGGER_FUNCTION)
     conn.execute(
         sql.SQL(
             "CREATE OR REPLACE FUNCTION {}() RETURNS trigger "
@@ -382,7 +394,7 @@ def _install_triggers(conn: Connection, tables: Tables) -> None:
             "that names the event it corrects'; END $$"
         ).format(function)
     )
-    for table in tables.all:
+    for table in tables:
         for action, level in (
             ("UPDATE", "ROW"),
             ("DELETE", "ROW"),
@@ -393,8 +405,53 @@ def _install_triggers(conn: Connection, tables: Tables) -> None:
                 sql.SQL(
                     "CREATE OR REPLACE TRIGGER {} BEFORE " + action + " ON {} "
                     "FOR EACH " + level + " EXECUTE FUNCTION {}()"
-                ).format(name, tables.ident(table), function)
+                ).format(name, sql.Identifier(schema, table), function)
             )
+
+
+def side_table_name(side: SideTable) -> str:
+    """The PostgreSQL name of a side table (as ``ledger.sqlstore`` names it)."""
+    return f"letopis_{side.name}"
+
+
+def _create_side_tables(
+    conn: Connection, schema: str, extra: Sequence[SideTable], app_role: str
+) -> None:
+    """Create, protect and grant the caller's side tables, as the owner."""
+    if not extra:
+        return
+    names = tuple(side_table_name(side) for side in extra)
+    for side, name in zip(extra, names, strict=True):
+        conn.execute(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} (" + side.columns + ")").format(
+                sql.Identifier(schema, name)
+            )
+        )
+    _install_triggers(conn, schema, names)
+    app = sql.Identifier(app_role)
+    listed = sql.SQL(", ").join(sql.Identifier(schema, t) for t in names)
+    conn.execute(sql.SQL("REVOKE ALL ON TABLE {} FROM PUBLIC, {}").format(listed, app))
+    conn.execute(sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(listed, app))
+    for sequence in _owned_sequences(conn, schema, names):
+        conn.execute(
+            sql.SQL("REVOKE ALL ON SEQUENCE {} FROM PUBLIC, {}").format(sequence, app)
+        )
+        conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sequence, app))
+
+
+def _owned_sequences(
+    conn: Connection, schema: str, tables: Sequence[str]
+) -> list[sql.Identifier]:
+    """Sequences of serial or identity columns of ``tables`` (nextval only)."""
+    query = sql.SQL(
+        "SELECT s.relname FROM pg_depend d "
+        "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+        "JOIN pg_class t ON t.oid = d.refobjid "
+        "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE n.nspname = %s AND t.relname = ANY(%s) AND d.deptype IN ('a', 'i')"
+    )
+    rows = conn.execute(query, (schema, list(tables))).fetchall()
+    return [sql.Identifier(schema, row[0]) for row in rows]
 
 
 # -- 5. grants --------------------------------------------------------------------

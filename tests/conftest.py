@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import settings
 
 from ledger.application import LedgerApplication
-from ledger.bootstrap import initialise
+from ledger.bootstrap import SideTable, initialise
 from ledger.keys import KeyDirectory
 
 settings.register_profile("ci", max_examples=60, deadline=None)
@@ -124,10 +124,22 @@ class Store:
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An initialised, empty ledger store on SQLite and on PostgreSQL."""
+    yield from initialised_store(request, tmp_path)
+
+
+def initialised_store(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    side_tables: Sequence[SideTable] = (),
+) -> Iterator[Store]:
+    """A store of kind ``request.param``, made by `initialise` as `init` does
+    (with ``side_tables``, as `letopis init` passes the HTTP API's)."""
     keys = tmp_path / "keys"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'letopis.db'}"
-        done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
+        done = initialise(
+            url, keys, origin=ORIGIN, passphrase=PASSPHRASE, side_tables=side_tables
+        )
         sqlite = Store("sqlite", done.app_url, keys, url)
         yield sqlite
         sqlite.close_all()
@@ -140,6 +152,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         passphrase=PASSPHRASE,
         owner_role=db.owner_role,
         app_role=db.app_role,
+        side_tables=side_tables,
     )
     postgres = Store("postgres", done.app_url, keys, db.admin_url)
     yield postgres

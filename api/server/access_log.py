@@ -16,18 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from api.server.accounts import Account
-from api.server.tables import create, side_store
+from api.server.tables import ACCESS_LOG, side_store
 from ledger.application import LedgerApplication
 from ledger.envelope import canonical, format_time
 from ledger.sqlstore import DUPLICATE_ERRORS
 
 GENESIS = "sha256:" + "0" * 64
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS {api_access_log} (position INTEGER PRIMARY KEY, "
-    "at TEXT NOT NULL, account TEXT NOT NULL, roles TEXT NOT NULL, "
-    "action TEXT NOT NULL, subject TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-    "row_hash TEXT NOT NULL)",
-)
 
 
 @dataclass(frozen=True)
@@ -53,8 +47,7 @@ class AccessLog:
     """Appends and lists access rows; concurrent writers retry on the next number."""
 
     def __init__(self, app: LedgerApplication) -> None:
-        self.store = side_store(app, ("api_access_log",))
-        create(self.store, _SCHEMA, ("api_access_log",))
+        self.store = side_store(app, ACCESS_LOG)
         self._lock = threading.Lock()
 
     def record(self, who: Account, action: str, subject: str, at: datetime) -> Access:

@@ -3,14 +3,19 @@
 An account has a name, an argon2id password hash, its roles (DESIGN §4, plus
 ``pupil`` and ``guardian``) and links: the staff member it is (and the label
 of their custodial key, if the server keeps it), or the pupils whose records
-it may read (a pupil: their own; a guardian: their children, §6.2). Accounts
-are rows that are never changed; the table refuses UPDATE and DELETE.
+it may read (a pupil: their own; a guardian: their children, §6.2).
+
+Account rows are never changed; the table refuses UPDATE and DELETE. A new
+password or a deactivation is a new row, the next version of the login, and
+the latest version wins; the earlier ones stay as the account's history.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -18,7 +23,7 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from api.server.tables import create, side_store
+from api.server.tables import ACCOUNTS, side_store
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
 from ledger.sqlstore import DUPLICATE_ERRORS
@@ -36,11 +41,19 @@ PUPIL = "pupil"
 GUARDIAN = "guardian"
 ROLES = (*STAFF_ROLES, AUDITOR, PUPIL, GUARDIAN)
 OFFICE = ("deputy_director", "director", "secretary")  # read the whole school
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS {api_accounts} (name TEXT PRIMARY KEY, "
-    "password_hash TEXT NOT NULL, roles TEXT NOT NULL, staff TEXT, "
-    "pupils TEXT NOT NULL, key_label TEXT, created_at TEXT NOT NULL)",
+LOGIN_RULE = (
+    "2-64 characters: a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+)
+_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+COMMON_PASSWORDS = frozenset(
+    {"password123", "qwerty12345", "1234567890", "0123456789", "йцукенгшщз"}
+)
+CACHE_SECONDS = 10.0  # how long a server trusts a cached account (deactivation)
+_COLUMNS = (
+    "name, version, change, password_hash, roles, staff, pupils, key_label, "
+    "display_name, active, changed_by, created_at"
 )
 
 
@@ -57,6 +70,7 @@ class Account:
     staff: UUID | None = None
     pupils: tuple[UUID, ...] = ()
     key_label: str | None = None
+    display_name: str = ""
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -68,6 +82,9 @@ class Account:
 
 def check_account(account: Account) -> None:
     """An account's roles and links fit together, or AccountError says how."""
+    if not _LOGIN.fullmatch(account.name):
+        msg = f"login {account.name!r} is not usable; use {LOGIN_RULE}"
+        raise AccountError(msg)
     unknown = sorted(set(account.roles) - set(ROLES))
     if not account.roles or unknown:
         msg = f"roles {unknown or '(none)'} are not known; allowed: {', '.join(ROLES)}"
@@ -93,82 +110,209 @@ def check_account(account: Account) -> None:
         raise AccountError(msg)
 
 
-class AccountStore:
-    """The accounts table, with argon2id hashes; accounts cached once read."""
+def check_password(login: str, password: str) -> None:
+    """A password strong enough for records of children, or AccountError."""
+    if not password:
+        msg = f"the password of {login!r} is empty; use {MIN_PASSWORD}+ characters"
+        raise AccountError(msg)
+    problem = None
+    if len(password) < MIN_PASSWORD:
+        problem = f"has {len(password)} characters; use at least {MIN_PASSWORD}"
+    elif len(password) > MAX_PASSWORD:
+        problem = f"is longer than {MAX_PASSWORD} characters"
+    elif login.lower() in password.lower():
+        problem = "contains the login; choose one that does not"
+    elif len(set(password)) < 4 or password.lower() in COMMON_PASSWORDS:
+        problem = "is too easy to guess; use a few unrelated words"
+    if problem:
+        msg = f"the password of {login!r} {problem}"
+        raise AccountError(msg)
 
-    def __init__(self, app: LedgerApplication, hasher: PasswordHasher | None = None):
-        self.store = side_store(app, ("api_accounts",))
-        create(self.store, _SCHEMA, ("api_accounts",))
+
+@dataclass(frozen=True)
+class AccountVersion:
+    """One row of an account's history: what it was from ``created_at`` on."""
+
+    account: Account
+    version: int
+    change: str  # created, password, deactivated
+    active: bool
+    changed_by: str
+    created_at: str
+
+
+class AccountStore:
+    """Account versions with argon2id hashes; current accounts cached briefly."""
+
+    def __init__(
+        self, app: LedgerApplication, hasher: PasswordHasher | None = None
+    ) -> None:
+        self.app = app
+        self.store = side_store(app, ACCOUNTS)
         self.hasher = hasher or PasswordHasher()
-        self._cache: dict[str, Account] = {}
+        self._cache: dict[str, tuple[float, Account]] = {}
         self._lock = threading.Lock()
 
-    def add(self, account: Account, password: str) -> Account:
+    def add(self, account: Account, password: str, *, by: str = "server") -> Account:
+        """A new login (version 1); AccountError if it is taken or not valid."""
         check_account(account)
-        if len(password) < 8:
-            msg = f"the password of {account.name!r} must have at least 8 characters"
+        check_password(account.name, password)
+        if self.latest(account.name) is not None:
+            msg = f"account {account.name!r} exists already; pick another login"
             raise AccountError(msg)
-        row = (
-            account.name,
-            self.hasher.hash(password),
-            ",".join(account.roles),
-            str(account.staff) if account.staff else None,
-            ",".join(str(p) for p in account.pupils),
-            account.key_label,
-            datetime.now(UTC).isoformat(),
-        )
-        try:
-            with self.store.transaction() as tx:
-                tx.execute(
-                    "INSERT INTO {api_accounts} (name, password_hash, roles, staff, "
-                    "pupils, key_label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-        except DUPLICATE_ERRORS as e:
-            msg = f"account {account.name!r} exists already; pick another name"
-            raise AccountError(msg) from e
+        first = AccountVersion(account, 1, "created", True, by, _now())
+        self._append(first, self.hasher.hash(password))
         return account
+
+    def change_password(self, name: str, password: str, *, by: str) -> AccountVersion:
+        """A new version of ``name`` with a new password (reactivates it)."""
+        latest, _ = self._require(name)
+        check_password(name, password)
+        new = replace(
+            latest,
+            version=latest.version + 1,
+            change="password",
+            active=True,
+            changed_by=by,
+            created_at=_now(),
+        )
+        self._append(new, self.hasher.hash(password))
+        return new
+
+    def deactivate(self, name: str, *, by: str) -> AccountVersion:
+        """A new version of ``name`` that can no longer sign in or use tokens."""
+        latest, password_hash = self._require(name)
+        if not latest.active:
+            msg = f"account {name!r} is already deactivated"
+            raise AccountError(msg)
+        new = replace(
+            latest,
+            version=latest.version + 1,
+            change="deactivated",
+            active=False,
+            changed_by=by,
+            created_at=_now(),
+        )
+        self._append(new, password_hash)
+        return new
+
+    def latest(self, name: str) -> AccountVersion | None:
+        row = self._row(name)
+        return None if row is None else _version(row)
+
+    def current(self) -> list[AccountVersion]:
+        """The latest version of every login, by login."""
+        rows = self.store.query(
+            f"SELECT {_COLUMNS} FROM {{api_account_versions}} a JOIN "
+            "(SELECT name AS n, MAX(version) AS v FROM {api_account_versions} "
+            "GROUP BY name) m ON a.name = m.n AND a.version = m.v ORDER BY a.name"
+        )
+        return [_version(r) for r in rows]
+
+    def history(self, name: str) -> list[AccountVersion]:
+        rows = self.store.query(
+            f"SELECT {_COLUMNS} FROM {{api_account_versions}} WHERE name = ? "
+            "ORDER BY version",
+            (name,),
+        )
+        return [_version(r) for r in rows]
 
     def get(self, name: str) -> Account | None:
+        """The active account ``name`` (cached for CACHE_SECONDS), or None."""
+        now = time.monotonic()
         with self._lock:
             cached = self._cache.get(name)
-        if cached is not None:
-            return cached
-        found = self._row(name)
-        if found is None:
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        latest = self.latest(name)
+        if latest is None or not latest.active:
+            with self._lock:
+                self._cache.pop(name, None)
             return None
-        account = _account(found)
         with self._lock:
-            self._cache[name] = account
-        return account
+            self._cache[name] = (now, latest.account)
+        return latest.account
 
     def authenticate(self, name: str, password: str) -> Account | None:
-        """The account if ``password`` is its password, else None."""
+        """The account if it is active and ``password`` is its password, else None."""
         row = self._row(name)
-        if row is None:
+        if row is None or not row["active"]:
             self.hasher.hash(password)  # the same time whether or not the name exists
             return None
         try:
             self.hasher.verify(row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             return None
-        return _account(row)
+        return _version(row).account
+
+    def _require(self, name: str) -> tuple[AccountVersion, str]:
+        row = self._row(name)
+        if row is None:
+            known = ", ".join(v.account.name for v in self.current()) or "none"
+            msg = f"no account {name!r}; known logins: {known}"
+            raise AccountError(msg)
+        return _version(row), str(row["password_hash"])
+
+    def _append(self, v: AccountVersion, password_hash: str) -> None:
+        a = v.account
+        row = (
+            a.name,
+            v.version,
+            v.change,
+            password_hash,
+            ",".join(a.roles),
+            str(a.staff) if a.staff else None,
+            ",".join(str(p) for p in a.pupils),
+            a.key_label,
+            a.display_name,
+            1 if v.active else 0,
+            v.changed_by,
+            v.created_at,
+        )
+        try:
+            with self.store.transaction() as tx:
+                tx.execute(
+                    f"INSERT INTO {{api_account_versions}} ({_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+        except DUPLICATE_ERRORS as e:
+            msg = (
+                f"account {a.name!r} was changed meanwhile (version {v.version} "
+                "exists); look at it again and retry"
+            )
+            raise AccountError(msg) from e
+        with self._lock:
+            self._cache.pop(a.name, None)
 
     def _row(self, name: str) -> Any:
         rows = self.store.query(
-            "SELECT name, password_hash, roles, staff, pupils, key_label "
-            "FROM {api_accounts} WHERE name = ?",
+            f"SELECT {_COLUMNS} FROM {{api_account_versions}} WHERE name = ? "
+            "ORDER BY version DESC LIMIT 1",
             (name,),
         )
         return rows[0] if rows else None
 
 
-def _account(row: Any) -> Account:
-    r: dict[str, str | None] = dict(row)
-    return Account(
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _version(row: Any) -> AccountVersion:
+    r: dict[str, Any] = dict(row)
+    account = Account(
         name=str(r["name"]),
         roles=tuple(str(r["roles"]).split(",")),
         staff=UUID(r["staff"]) if r["staff"] else None,
         pupils=tuple(UUID(p) for p in str(r["pupils"]).split(",") if p),
         key_label=r["key_label"],
+        display_name=str(r["display_name"]),
+    )
+    return AccountVersion(
+        account,
+        int(r["version"]),
+        str(r["change"]),
+        bool(r["active"]),
+        str(r["changed_by"]),
+        str(r["created_at"]),
     )

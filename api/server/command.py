@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,9 @@ from rich.table import Table
 
 from api.cli import app, out, reports_errors
 from api.server.app import create_app
-from api.server.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from api.server.demo_accounts import DEMO_PASSWORD, DemoAccount, create_demo_accounts
+from api.server.demo_tryout import demo_lesson_sheet
+from api.server.office import Office
 from api.server.settings import Settings, SettingsError
 
 DEMO_STORE = "sqlite:///demo-school/letopis.db"
@@ -49,11 +52,13 @@ def serve(
         raise SettingsError(msg) from e
     application = create_app(settings)
     if demo:
-        _show_demo(create_demo_accounts(application.state.office), host, port)
+        office = application.state.office
+        _show_demo(create_demo_accounts(office), host, port)
+        _show_try_out(office, f"http://{host}:{port}")
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
-def _show_demo(accounts: list, host: str, port: int) -> None:  # type: ignore[type-arg]
+def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
     table = Table(
         title=f"Demo accounts (password {DEMO_PASSWORD!r}; never for real use)"
     )
@@ -67,3 +72,26 @@ def _show_demo(accounts: list, host: str, port: int) -> None:  # type: ignore[ty
         f"try: {base}/docs (Authorize with an account above), {base}/checkpoint,\n"
         f"     curl -d 'username=auditor&password={DEMO_PASSWORD}' {base}/token"
     )
+
+
+def _show_try_out(office: Office, base: str) -> None:
+    """A lesson sheet the demo teacher may post now (inside the demo's year)."""
+    teacher = office.accounts.get("teacher")
+    sheet = None
+    if teacher is not None and teacher.staff is not None:
+        sheet = demo_lesson_sheet(office, teacher.staff)
+    if sheet is None:
+        out.print("(no lesson of the demo teacher found to suggest a lesson sheet)")
+        return
+    body = json.dumps(sheet, ensure_ascii=False)
+    lines = [
+        "a lesson sheet (the demo ends with 2025/2026; a sheet dated today is "
+        "refused, since no later year is open): as 'teacher',",
+        f"     TOKEN=$(curl -s -d 'username=teacher&password={DEMO_PASSWORD}' "
+        f"{base}/token | python3 -c 'import json,sys; "
+        'print(json.load(sys.stdin)["access_token"])\')',
+        f'     curl -H "Authorization: Bearer $TOKEN" -H \'Content-Type: '
+        f"application/json' -d '{body}' {base}/lesson-sheets",
+    ]
+    for line in lines:
+        out.print(line, soft_wrap=True, markup=False, highlight=False)

@@ -14,17 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from api.server.tables import create, side_store
+from api.server.tables import IDEMPOTENCY, side_store
 from ledger.application import LedgerApplication
 from ledger.sqlstore import DUPLICATE_ERRORS
 
 MAX_KEY_LENGTH = 200
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS {api_idempotency} (account TEXT NOT NULL, "
-    "idem_key TEXT NOT NULL, body_hash TEXT NOT NULL, status INTEGER NOT NULL, "
-    "response TEXT NOT NULL, created_at TEXT NOT NULL, "
-    "PRIMARY KEY (account, idem_key))",
-)
 
 
 @dataclass(frozen=True)
@@ -44,8 +38,7 @@ class IdempotencyStore:
     """Responses by (account, key)."""
 
     def __init__(self, app: LedgerApplication) -> None:
-        self.store = side_store(app, ("api_idempotency",))
-        create(self.store, _SCHEMA, append_only=("api_idempotency",))
+        self.store = side_store(app, IDEMPOTENCY)
 
     def get(self, account: str, key: str) -> Stored | None:
         rows = self.store.query(

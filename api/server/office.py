@@ -2,7 +2,7 @@
 
 Requests run on a thread pool; appends take one lock, so the services' cache
 of views is used by one command at a time (PostgreSQL serialises appends
-anyway, DESIGN §8). An AutoSealer (in a child process by default, see
+anyway, DESIGN §8). A sealing loop (in a child process by default, see
 ``api.server.sealing``) covers every acknowledged append with a signed
 checkpoint within the configured seal interval.
 """
@@ -10,6 +10,7 @@ checkpoint within the configured seal interval.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,7 @@ from api.server.presigned import (
     read_envelopes,
     signing_of,
 )
-from api.server.sealing import Sealing, sealing
+from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
 from ledger.application import Signing
 from ledger.domain.ids import school_id
@@ -99,6 +100,9 @@ class Office:
             self.app.close()
             raise
         self.sealer = Sealer(self.app)
+        self.seal_state = SealState()
+        self.seal_state.found(self.sealer.store.latest_checkpoint())
+        self._sealing_since = time.time()
         self.auto_sealer: Sealing = self._sealing()
         self._running = 0
         self._running_lock = threading.Lock()
@@ -111,6 +115,7 @@ class Office:
         with self._running_lock:
             self._running += 1
             if self._running == 1:
+                self._sealing_since = time.time()
                 self.auto_sealer = self._sealing()
                 self.auto_sealer.start()
 
@@ -118,11 +123,24 @@ class Office:
         settings = self.settings
         return sealing(
             self.sealer,
+            self.seal_state,
             in_process=not settings.seal_process,
             store=settings.store,
             keys=settings.keys,
             passphrase=settings.key_passphrase.get_secret_value(),
             interval=settings.seal_interval,
+        )
+
+    def seal_health(self) -> SealHealth:
+        """How sealing goes, from memory only (no database): cheap for /health."""
+        settings = self.settings
+        return assess(
+            self.seal_state.report(),
+            now=time.time(),
+            started_at=self._sealing_since,
+            interval=settings.seal_interval,
+            overdue_after=settings.overdue_after,
+            running=self._running > 0 and self.auto_sealer.alive(),
         )
 
     def stop(self) -> None:

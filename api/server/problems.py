@@ -89,6 +89,7 @@ TITLES = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Unprocessable request",
+    503: "Service unavailable",
 }
 
 

@@ -1,4 +1,4 @@
-"""Sealing beside the server: an AutoSealer in a thread, or in a child process.
+"""Sealing beside the server: a loop in a thread, or in a child process.
 
 Sealing a few thousand events is mostly driver work in Python; in the
 server's own process it holds the interpreter lock for a few hundred
@@ -6,19 +6,100 @@ milliseconds every interval, and requests wait. In a child process (the
 default for `letopis serve`) it runs on another core and requests do not
 wait. Either way every acknowledged append is covered by a signed checkpoint
 within about one seal interval, and stopping seals once more in the server.
+
+Each round writes what it did into a ``SealState`` in shared memory (the
+latest checkpoint's size and time, or the error), so `/health` can say
+whether sealing works without touching the database.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
-import sys
-from multiprocessing.synchronize import Event
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ledger.errors import LedgerError
-from ledger.log import AutoSealer, Sealer
+from ledger.log import Sealer, StoredCheckpoint
 from ledger.store import open_ledger
+
+_CONTEXT: SpawnContext = multiprocessing.get_context("spawn")
+_TEXT = 1024  # bytes kept of an error message
+_LOCK_SECONDS = 1.0  # a sealer killed while writing its state leaves it locked
+
+
+@dataclass(frozen=True)
+class SealReport:
+    """What the sealer last did; times are seconds since the epoch."""
+
+    checkpoint_size: int | None
+    checkpoint_signed_at: str | None
+    sealed_at: float | None  # the last round that succeeded
+    failed_at: float | None  # the last round, if it failed
+    error: str | None
+
+
+class SealState:
+    """The sealer's last round, in shared memory (works across processes)."""
+
+    def __init__(self) -> None:
+        # sealed_at, failed_at, checkpoint size; NaN for "not yet"
+        self._numbers: Any = _CONTEXT.Array("d", [math.nan] * 3)
+        self._error: Any = _CONTEXT.Array("c", _TEXT)
+        self._signed_at: Any = _CONTEXT.Array("c", 64)
+
+    @contextmanager
+    def _locked(self) -> Iterator[bool]:
+        lock = self._numbers.get_lock()
+        held = lock.acquire(timeout=_LOCK_SECONDS)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+
+    def found(self, checkpoint: StoredCheckpoint | None) -> None:
+        """The latest checkpoint in the store, before the first round."""
+        if checkpoint is None:
+            return
+        with self._locked():
+            self._numbers[2] = checkpoint.size
+            self._signed_at.value = checkpoint.signed_at.encode()[:63]
+
+    def sealed(self, checkpoint: StoredCheckpoint | None, at: float) -> None:
+        with self._locked():
+            self._numbers[0] = at
+            self._numbers[1] = math.nan
+            self._error.value = b""
+        self.found(checkpoint)
+
+    def failed(self, error: BaseException, at: float) -> None:
+        text = f"{type(error).__name__}: {error}".encode()[: _TEXT - 1]
+        with self._locked():
+            self._numbers[1] = at
+            self._error.value = text
+
+    def report(self) -> SealReport:
+        with self._locked() as held:
+            if not held:
+                msg = "the sealer's state stays locked (did the sealer die?)"
+                return SealReport(None, None, None, time.time(), msg)
+            sealed, failed, size = self._numbers[:]
+            error = self._error.value.decode(errors="replace")
+            signed_at = self._signed_at.value.decode(errors="replace")
+        return SealReport(
+            None if math.isnan(size) else int(size),
+            signed_at or None,
+            None if math.isnan(sealed) else sealed,
+            None if math.isnan(failed) else failed,
+            error or None,
+        )
 
 
 class Sealing(Protocol):
@@ -26,29 +107,86 @@ class Sealing(Protocol):
 
     def stop(self) -> None: ...
 
+    def alive(self) -> bool: ...
+
+
+def seal_round(sealer: Sealer, state: SealState) -> None:
+    """Seal once and record the outcome; a failure is kept, never raised.
+
+    Any exception counts (a driver error from a lost connection as much as a
+    LedgerError): the loop goes on, and the health endpoint reports it.
+    """
+    try:
+        checkpoint = sealer.seal()
+    except Exception as e:  # reported through SealState
+        state.failed(e, time.time())
+    else:
+        state.sealed(checkpoint, time.time())
+
+
+class ThreadSealer:
+    """Seals every ``interval`` seconds in a thread of the server's process."""
+
+    def __init__(self, sealer: Sealer, state: SealState, interval: float) -> None:
+        self.sealer = sealer
+        self.state = state
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="letopis-sealer", daemon=True
+        )
+
+    def start(self) -> ThreadSealer:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            seal_round(self.sealer, self.state)
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the thread and seal once more, so nothing appended is left out."""
+        self._stop.set()
+        self._thread.join()
+        self.sealer.seal()
+
 
 def _seal_forever(
-    store: str, keys: str, passphrase: str, interval: float, stop: Event
+    store: str,
+    keys: str,
+    passphrase: str,
+    interval: float,
+    stop: Connection,
+    state: SealState,
 ) -> None:
-    """The child process: seal every ``interval`` seconds until ``stop`` is set."""
-    app = open_ledger(store, keys=Path(keys), passphrase=passphrase)
+    """The child process: seal every ``interval`` seconds until ``stop`` closes.
+
+    A pipe, not a multiprocessing Event: setting an Event that a killed
+    process was waiting on blocks for ever, and so would the server's stop.
+    """
+    try:
+        app = open_ledger(store, keys=Path(keys), passphrase=passphrase)
+    except Exception as e:  # reported through SealState
+        state.failed(e, time.time())
+        raise
     try:
         sealer = Sealer(app)
-        while not stop.wait(interval):
-            try:
-                sealer.seal()
-            except LedgerError as e:  # said, and tried again next round
-                print(f"letopis sealer: {e}", file=sys.stderr)
+        while not stop.poll(interval):
+            seal_round(sealer, state)
     finally:
         app.close()
 
 
 class ProcessSealer:
-    """An AutoSealer's loop in a child process; ``stop`` seals once more here."""
+    """The sealing loop in a child process; ``stop`` seals once more here."""
 
     def __init__(
         self,
         sealer: Sealer,
+        state: SealState,
         *,
         store: str,
         keys: Path,
@@ -56,21 +194,28 @@ class ProcessSealer:
         interval: float,
     ) -> None:
         self.sealer = sealer
-        context = multiprocessing.get_context("spawn")
-        self._stop = context.Event()
-        self._process = context.Process(
+        self._stop_reader, self._stop = _CONTEXT.Pipe(duplex=False)
+        self._process = _CONTEXT.Process(
             target=_seal_forever,
-            args=(store, str(keys), passphrase, interval, self._stop),
+            args=(store, str(keys), passphrase, interval, self._stop_reader, state),
             name="letopis-sealer",
             daemon=True,
         )
 
     def start(self) -> ProcessSealer:
         self._process.start()
+        self._stop_reader.close()  # the child holds it now
         return self
 
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def stop(self) -> None:
-        self._stop.set()
+        self._stop.close()  # the child's poll sees the end of the pipe
         self._process.join(timeout=60)
         if self._process.is_alive():  # pragma: no cover - a stuck driver call
             self._process.terminate()
@@ -79,6 +224,7 @@ class ProcessSealer:
 
 def sealing(
     sealer: Sealer,
+    state: SealState,
     *,
     in_process: bool,
     store: str,
@@ -87,7 +233,51 @@ def sealing(
     interval: float,
 ) -> Sealing:
     if in_process:
-        return AutoSealer(sealer, interval)
+        return ThreadSealer(sealer, state, interval)
     return ProcessSealer(
-        sealer, store=store, keys=keys, passphrase=passphrase, interval=interval
+        sealer,
+        state,
+        store=store,
+        keys=keys,
+        passphrase=passphrase,
+        interval=interval,
     )
+
+
+# -- health ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealHealth:
+    """Whether sealing works: ``problem`` is None when it does."""
+
+    report: SealReport
+    interval: float
+    overdue_after: float
+    running: bool
+    problem: str | None
+
+
+def assess(
+    report: SealReport,
+    *,
+    now: float,
+    started_at: float,
+    interval: float,
+    overdue_after: float,
+    running: bool,
+) -> SealHealth:
+    """Judge a report: failed, stopped, overdue, or fine (a pure function)."""
+    problem = None
+    last = report.sealed_at or started_at
+    if report.error is not None:
+        ago = now - (report.failed_at or now)
+        problem = f"sealing failed {ago:.0f} s ago: {report.error}"
+    elif not running:
+        problem = "the sealer has stopped; restart the server"
+    elif now - last > overdue_after:
+        problem = (
+            f"no checkpoint round succeeded for {now - last:.0f} s; the seal "
+            f"interval is {interval:g} s (overdue after {overdue_after:g} s)"
+        )
+    return SealHealth(report, interval, overdue_after, running, problem)

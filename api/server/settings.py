@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     seal_interval: float = Field(
         default=2.0, gt=0, le=300, description="Seconds between checkpoints."
     )
+    seal_overdue_after: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds without a sealed round before /health answers 503 "
+        "(default: 3 × the seal interval + 30).",
+    )
     clock_skew_seconds: int = Field(
         default=300, ge=0, le=3600, description="How far a client's `at` may drift."
     )
@@ -56,6 +62,11 @@ class Settings(BaseSettings):
         default=64 * 1024, ge=1024, le=1024 * 1024, description="argon2id memory"
     )
     demo: bool = False
+
+    @property
+    def overdue_after(self) -> float:
+        """When sealing counts as overdue (seconds since its last good round)."""
+        return self.seal_overdue_after or 3 * self.seal_interval + 30
 
     def check_secrets(self) -> None:
         """Refuse default, demo or short secrets outside a demo."""

@@ -1,67 +1,86 @@
 """The server's tables beside the events: accounts, idempotent responses, the
-access log. SQLite tables in the store's file; on PostgreSQL in the
-``<schema>_views`` schema, where the application role may create tables.
+access log. They are records, not rebuildable views, so they are protected as
+the events are: every row is kept, UPDATE and DELETE (and on PostgreSQL
+TRUNCATE) are refused by triggers.
 
-Tables that must never change (the access log, the accounts) refuse UPDATE and
-DELETE with triggers on both backends, as the event and log tables do.
+On PostgreSQL `letopis init` creates them (``API_TABLES`` passed to
+``ledger.bootstrap.initialise``) in the events' schema, owned by the owner
+role; the application role may only read and insert, and cannot drop them or
+their triggers. The server only checks that they are there. On SQLite (one
+file, no roles) the server creates them on start if they are missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ledger.application import LedgerApplication
+from ledger.bootstrap import SideTable
+from ledger.errors import LedgerError
 from ledger.sqlstore import SqlStore
 
-TRIGGER_FUNCTION = "letopis_api_refuse_change"
+ACCOUNTS = SideTable(
+    "api_account_versions",
+    "name TEXT NOT NULL, version INTEGER NOT NULL, change TEXT NOT NULL, "
+    "password_hash TEXT NOT NULL, roles TEXT NOT NULL, staff TEXT, "
+    "pupils TEXT NOT NULL, key_label TEXT, display_name TEXT NOT NULL, "
+    "active INTEGER NOT NULL, changed_by TEXT NOT NULL, created_at TEXT NOT NULL, "
+    "PRIMARY KEY (name, version)",
+)
+IDEMPOTENCY = SideTable(
+    "api_idempotency",
+    "account TEXT NOT NULL, idem_key TEXT NOT NULL, body_hash TEXT NOT NULL, "
+    "status INTEGER NOT NULL, response TEXT NOT NULL, created_at TEXT NOT NULL, "
+    "PRIMARY KEY (account, idem_key)",
+)
+ACCESS_LOG = SideTable(
+    "api_access_log",
+    "position INTEGER PRIMARY KEY, at TEXT NOT NULL, account TEXT NOT NULL, "
+    "roles TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, "
+    "prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL",
+)
+#: What `letopis init` creates for the server (``initialise(side_tables=...)``).
+API_TABLES = (ACCOUNTS, IDEMPOTENCY, ACCESS_LOG)
 
 
-def side_store(app: LedgerApplication, tables: Sequence[str]) -> SqlStore:
-    """A SqlStore for ``tables`` in the views schema (PostgreSQL) or the file."""
-    datastore: Any = getattr(app.recorder, "datastore", None)
-    schema: Any = getattr(datastore, "schema", None)
-    return SqlStore(
-        app.recorder, tables, postgres_schema=f"{schema}_views" if schema else None
-    )
+class SideTablesMissingError(LedgerError):
+    """The store was prepared without the server's tables (PostgreSQL)."""
 
 
-def create(
-    store: SqlStore, statements: Sequence[str], append_only: Sequence[str]
-) -> None:
-    """Create tables if missing; ``append_only`` ones refuse UPDATE and DELETE."""
-    with store.transaction() as tx:
-        for statement in statements:
-            tx.execute(statement)
-        for table in append_only:
-            for text in _refusals(store, table):
-                tx.execute(text)
+def side_store(app: LedgerApplication, table: SideTable) -> SqlStore:
+    """A SqlStore for ``table``, ready to read and append.
 
-
-def _refusals(store: SqlStore, table: str) -> list[str]:
+    SQLite: created here if missing. PostgreSQL: made by `letopis init`;
+    SideTablesMissingError if it is not there.
+    """
+    store = SqlStore(app.recorder, (table.name,))
     if store.dialect == "sqlite":
-        return [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
-            f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "
-            f"'letopis: {table} is append-only; {action} is not allowed'); END"
-            for action in ("UPDATE", "DELETE")
-        ]
-    qualified = store.names[table]
-    schema = qualified.split(".", 1)[0]
-    function = f"{schema}.{TRIGGER_FUNCTION}"
-    statements = [
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
-        "LANGUAGE plpgsql SET search_path = pg_catalog AS $$ BEGIN "
-        "RAISE EXCEPTION 'letopis: %% is append-only; %% is not allowed', "
-        "TG_TABLE_NAME, TG_OP; END $$"
-    ]
-    for action, level in (
-        ("UPDATE", "ROW"),
-        ("DELETE", "ROW"),
-        ("TRUNCATE", "STATEMENT"),
-    ):
-        statements.append(
-            f"CREATE OR REPLACE TRIGGER {table}_no_{action.lower()} BEFORE {action} "
-            f"ON {qualified} FOR EACH {level} EXECUTE FUNCTION {function}()"
+        _create_sqlite(store, table)
+    else:
+        require_postgres(store, app)
+    return store
+
+
+def _create_sqlite(store: SqlStore, table: SideTable) -> None:
+    with store.transaction() as tx:
+        for statement in table.sqlite_statements():
+            tx.execute(statement)
+
+
+def require_postgres(store: SqlStore, app: LedgerApplication) -> None:
+    """Every API table is in the events' schema, or an error naming the fix."""
+    missing = []
+    for table in API_TABLES:
+        qualified = SqlStore(app.recorder, (table.name,)).names[table.name]
+        rows = store.query("SELECT to_regclass(?) IS NOT NULL AS found", (qualified,))
+        if not rows[0]["found"]:
+            missing.append(qualified)
+    if missing:
+        schema: Any = getattr(app.recorder, "datastore", None)
+        msg = (
+            f"the HTTP API's tables are missing: {', '.join(missing)}; run "
+            "`letopis init --store <the administrator's postgresql:// URL> --keys "
+            f"DIR` again (it is idempotent and adds them to schema "
+            f"{getattr(schema, 'schema', '?')!r}), then start the server"
         )
-    return statements
+        raise SideTablesMissingError(msg)

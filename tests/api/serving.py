@@ -87,19 +87,19 @@ class Served:
 
 
 def settings_for(store: Store, **values: Any) -> Settings:
-    return Settings(
-        store=store.url,
-        keys=store.keys,
-        key_passphrase=SecretStr(PASSPHRASE),
-        token_secret=SecretStr(TOKEN_SECRET),
-        school="school-1",
-        seal_interval=0.2,
-        seal_process=False,
-        password_time_cost=1,
-        password_memory_kib=1024,
-        verify_state=store.keys.parent / "verify-state.json",
-        **values,
-    )
+    defaults: dict[str, Any] = {
+        "store": store.url,
+        "keys": store.keys,
+        "key_passphrase": SecretStr(PASSPHRASE),
+        "token_secret": SecretStr(TOKEN_SECRET),
+        "school": "school-1",
+        "seal_interval": 0.2,
+        "seal_process": False,
+        "password_time_cost": 1,
+        "password_memory_kib": 1024,
+        "verify_state": store.keys.parent / "verify-state.json",
+    }
+    return Settings(**{**defaults, **values})
 
 
 @contextmanager

@@ -74,6 +74,7 @@ PUPIL0_READERS = {**CLASS_READERS, "pupil": 200, "guardian": 200}
 TEACHERS_403 = {"english": 403, "cover": 403}
 CALLS: dict[str, Call] = {
     "health": Call("GET", "/health", expected=EVERYONE, anonymous=200),
+    "seal health": Call("GET", "/health/seal", expected=EVERYONE, anonymous=200),
     "me": Call("GET", "/me", expected=EVERYONE),
     "checkpoint": Call("GET", "/checkpoint", expected=EVERYONE),
     "inclusion": Call("GET", "/proofs/inclusion?index=0", expected=EVERYONE),

@@ -190,6 +190,7 @@ def test_the_child_process_sealer_covers_appends_and_seals_on_stop(
     office.stop()  # the test server's own (thread) sealer
     child = ProcessSealer(
         office.sealer,
+        office.seal_state,
         store=served.store.url,
         keys=served.store.keys,
         passphrase=PASSPHRASE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSPHRASE
+from ledger.bootstrap import initialise
+from tests.conftest import ORIGIN, PASSPHRASE, PostgresDatabase
 from tests.e2e.test_cli import letopis
 
 TOKEN_SECRET = "s" * 40
@@ -27,6 +29,24 @@ def where(tmp_path: Path) -> list[str]:
     done = letopis("init", *where, "--origin", "letopis.test/serve")
     assert done.returncode == 0, done.stderr
     return where
+
+
+def _run(
+    args: list[str], stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "LETOPIS_KEY_PASSPHRASE": PASSPHRASE,
+            "COLUMNS": "200",
+            **(env or {}),
+        },
+        check=False,
+    )
 
 
 def _free_port() -> int:
@@ -95,3 +115,111 @@ def test_serve_demo_lists_its_accounts_and_they_sign_in(where: list[str]) -> Non
         auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
         note = httpx.get(f"{base}/checkpoint", headers=auth)
         assert note.text.startswith("letopis.test/serve\n")
+
+
+def test_serve_on_postgres_without_the_api_tables_names_the_fix(
+    postgres_database: PostgresDatabase, tmp_path: Path
+) -> None:
+    db = postgres_database
+    done = initialise(  # as `init` did before the API's tables were part of it
+        db.admin_url,
+        tmp_path / "k",
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        owner_role=db.owner_role,
+        app_role=db.app_role,
+    )
+    where = ["--store", done.app_url, "--keys", str(tmp_path / "k")]
+
+    refused = _run(["serve", *where], env={"LETOPIS_TOKEN_SECRET": TOKEN_SECRET})
+
+    assert refused.returncode == 2, refused.stderr
+    assert "the HTTP API's tables are missing" in refused.stderr
+    assert "letopis init" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_accounts_added_on_the_command_line_sign_in(where: list[str]) -> None:
+    add = ["accounts", "add", "commission", *where, "--role", "auditor"]
+    added = _run([*add, "--password-stdin"], stdin="long enough passphrase\n")
+    assert added.returncode == 0, added.stderr
+    with _serving(where, {"LETOPIS_TOKEN_SECRET": TOKEN_SECRET}) as base:
+        form = {"username": "commission", "password": "long enough passphrase"}
+        assert httpx.post(f"{base}/token", data=form).status_code == 200
+        seal = httpx.get(f"{base}/health/seal").json()
+        assert seal["status"] == "ok"
+        assert seal["checkpoint_size"] >= 1
+
+
+@pytest.fixture
+def demo_school(tmp_path: Path) -> list[str]:
+    """A small demo school (its first school week of 2025/2026 only)."""
+    where = [
+        "--store",
+        f"sqlite:///{tmp_path / 'demo.db'}",
+        "--keys",
+        str(tmp_path / "dk"),
+    ]
+    built = _run(["demo", *where, "--students", "60", "--until", "2025-09-05"])
+    assert built.returncode == 0, built.stderr
+    return where
+
+
+def test_serve_demo_suggests_a_lesson_sheet_that_is_accepted(
+    demo_school: list[str],
+) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "serve",
+            *demo_school,
+            "--demo",
+            "--port",
+            f"{port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "100", "LETOPIS_KEY_PASSPHRASE": PASSPHRASE},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert process.stdout is not None
+        printed: list[str] = []
+        while "/lesson-sheets" not in (line := process.stdout.readline()):
+            assert line, "".join(printed)
+            printed.append(line)
+        body = json.loads(line.split(" -d '", 1)[1].rsplit("' ", 1)[0])
+        token = _demo_token(base, "teacher")
+
+        answer = httpx.post(
+            f"{base}/lesson-sheets",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+        assert answer.status_code == 201, answer.text
+        assert body["day"].startswith(("2025-", "2026-"))
+        assert body["marks"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+
+
+def _demo_token(base: str, account: str) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.post(
+                f"{base}/token", data={"username": account, "password": "letopis-demo"}
+            )
+        except httpx.TransportError:
+            time.sleep(0.2)
+            continue
+        assert answer.status_code == 200, answer.text
+        token: str = answer.json()["access_token"]
+        return token
+    raise AssertionError("the demo server did not answer within 30 s")

@@ -18,8 +18,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from psycopg import sql
 
+from api.server.access_log import AccessLog
+from api.server.accounts import Account, AccountStore
+from api.server.idempotency import IdempotencyStore, Stored
+from api.server.tables import API_TABLES, SideTablesMissingError
 from ledger.bootstrap import Initialised, initialise
 from ledger.errors import LedgerError
 from ledger.keyring import register_signer
@@ -418,3 +423,137 @@ def test_non_superuser_administrator_with_createrole(
         with _connect(db.admin_url) as conn:
             conn.execute(sql.SQL("DROP OWNED BY {}").format(admin))
             conn.execute(sql.SQL("DROP ROLE {}").format(admin))
+
+
+# -- the HTTP API's side tables: records, protected like the events --------------
+
+API = {t.name: f"letopis_{t.name}" for t in API_TABLES}
+API_COLUMN = {
+    "api_account_versions": "password_hash",
+    "api_idempotency": "response",
+    "api_access_log": "subject",
+}
+
+
+@pytest.fixture
+def ready_api(postgres_database: PostgresDatabase, tmp_path: Path) -> Ready:
+    """A store made as `letopis init` makes it, one row appended to each API
+    table by the server's own code, as the application role."""
+    db = postgres_database
+    done = initialise(
+        db.admin_url,
+        tmp_path / "keys",
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        owner_role=db.owner_role,
+        app_role=db.app_role,
+        side_tables=API_TABLES,
+    )
+    app = open_ledger(done.app_url, keys=tmp_path / "keys", passphrase=PASSPHRASE)
+    try:
+        hasher = PasswordHasher(time_cost=1, memory_cost=1024)
+        accounts = AccountStore(app, hasher)
+        auditor = accounts.add(Account("auditor", ("auditor",)), "a long passphrase")
+        AccessLog(app).record(auditor, "read", "class:9A", datetime.now(UTC))
+        IdempotencyStore(app).put("auditor", "k1", Stored("sha256:00", 201, {}))
+    finally:
+        app.close()
+    return Ready(db, done, tmp_path / "keys")
+
+
+@pytest.mark.parametrize("table", sorted(API))
+def test_app_role_cannot_drop_alter_or_change_api_tables(
+    ready_api: Ready, table: str
+) -> None:
+    name = sql.Identifier(SCHEMA, API[table])
+    trigger = sql.Identifier(f"{API[table]}_no_delete")
+    refused = {
+        "DROP TABLE {}": "must be owner",
+        "ALTER TABLE {} DISABLE TRIGGER ALL": "must be owner",
+        "ALTER TABLE {} RENAME TO gone": "must be owner",
+        "UPDATE {} SET " + API_COLUMN[table] + " = 'forged'": "denied",
+        "DELETE FROM {}": "denied",
+        "TRUNCATE {}": "denied",
+    }
+    with _connect(ready_api.done.app_url) as conn:
+        before = conn.execute(sql.SQL("SELECT * FROM {}").format(name)).fetchall()
+        for statement, refusal in refused.items():
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refusal):
+                conn.execute(sql.SQL(statement).format(name))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="owner"):
+            conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(trigger, name))
+        after = conn.execute(sql.SQL("SELECT * FROM {}").format(name)).fetchall()
+    assert after == before
+    assert len(before) == 1
+
+
+@pytest.mark.parametrize("action", ["UPDATE", "DELETE", "TRUNCATE"])
+def test_triggers_refuse_the_owner_role_on_api_tables(
+    ready_api: Ready, action: str
+) -> None:
+    with _as_owner(ready_api) as conn:
+        for table, name in API.items():
+            statement = {
+                "UPDATE": "UPDATE {} SET " + API_COLUMN[table] + " = 'forged'",
+                "DELETE": "DELETE FROM {}",
+                "TRUNCATE": "TRUNCATE {}",
+            }[action]
+            with pytest.raises(
+                psycopg.errors.RaiseException, match=_refusal(action, name)
+            ):
+                conn.execute(sql.SQL(statement).format(_table(name)))
+            count = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(_table(name))
+            ).fetchone()
+            assert count == (1,)
+
+
+def test_api_tables_belong_to_the_owner_and_app_may_read_and_insert(
+    ready_api: Ready,
+) -> None:
+    with _connect(ready_api.done.app_url) as conn:
+        grants = conn.execute(
+            "SELECT table_name, privilege_type FROM information_schema."
+            "role_table_grants WHERE grantee = current_user AND table_name = ANY(%s)",
+            (list(API.values()),),
+        ).fetchall()
+        owners = conn.execute(
+            "SELECT DISTINCT tableowner FROM pg_tables "
+            "WHERE schemaname = %s AND tablename = ANY(%s)",
+            (SCHEMA, list(API.values())),
+        ).fetchall()
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (account, idem_key, body_hash, status, response, "
+                "created_at) VALUES ('auditor', 'k2', 'x', 200, '{{}}', 'now')"
+            ).format(_table(API["api_idempotency"]))
+        )
+    assert set(grants) == {
+        (name, privilege) for name in API.values() for privilege in ("SELECT", "INSERT")
+    }
+    assert owners == [(ready_api.db.owner_role,)]
+
+
+def test_init_again_adds_the_api_tables_to_an_older_store(ready: Ready) -> None:
+    app = open_ledger(ready.done.app_url, keys=ready.keys, passphrase=PASSPHRASE)
+    try:
+        with pytest.raises(SideTablesMissingError, match="run `letopis init"):
+            AccountStore(app)
+    finally:
+        app.close()
+
+    again = initialise(
+        ready.db.admin_url,
+        ready.keys,
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        owner_role=ready.db.owner_role,
+        app_role=ready.db.app_role,
+        side_tables=API_TABLES,
+    )
+
+    app = open_ledger(again.app_url, keys=ready.keys, passphrase=PASSPHRASE)
+    try:
+        assert AccountStore(app).current() == []
+    finally:
+        app.close()

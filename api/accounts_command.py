@@ -1,0 +1,283 @@
+"""`letopis accounts`: the records office manages who may sign in to the API.
+
+Accounts are append-only: ``add`` writes version 1 of a login, ``passwd`` and
+``deactivate`` write the next version, and the latest version wins (``list
+--history`` shows every version). Passwords come from a prompt (asked twice)
+or one line on stdin (``--password-stdin``), never from an argument, which
+would stay in the shell's history and the process list.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from argon2 import PasswordHasher
+from rich.table import Table
+
+from api.cli import JsonOpt, KeysOpt, StoreOpt, _passphrase, app, out, reports_errors
+from api.server.accounts import (
+    ROLES,
+    STAFF_ROLES,
+    Account,
+    AccountError,
+    AccountStore,
+    AccountVersion,
+    check_account,
+    check_password,
+)
+from api.server.demo_accounts import DEMO_PASSWORD
+from api.server.settings import Settings
+from ledger.application import LedgerApplication
+from ledger.keys import KeyDirectory
+from ledger.store import open_ledger
+
+accounts_app = typer.Typer(
+    help="Add, list and change the accounts that sign in to the HTTP API.",
+    no_args_is_help=True,
+)
+app.add_typer(accounts_app, name="accounts")
+
+STAFF_TOPIC = "people.StaffMemberRegistered"
+PUPIL_TOPIC = "people.StudentEnrolled"
+
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from one line on stdin."),
+]
+
+
+@accounts_app.command("add")
+@reports_errors
+def accounts_add(
+    login: Annotated[str, typer.Argument(help="The login, e.g. ivanova.mp")],
+    store: StoreOpt,
+    keys: KeysOpt,
+    role: Annotated[
+        list[str], typer.Option(help=f"A role; repeat for more: {', '.join(ROLES)}.")
+    ],
+    name: Annotated[str, typer.Option(help="Display name, e.g. Иванова М. П.")] = "",
+    staff: Annotated[
+        str | None, typer.Option(help="Staff member id (staff roles).")
+    ] = None,
+    pupil: Annotated[
+        list[str] | None,
+        typer.Option(help="Pupil id: the pupil's own, or a guardian's child (repeat)."),
+    ] = None,
+    key_label: Annotated[
+        str | None,
+        typer.Option(help="Label of the staff member's key kept by the server."),
+    ] = None,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Add an account; refuses unknown roles, ids and weak passwords."""
+    account = Account(
+        login,
+        tuple(role),
+        _uuid(staff, "--staff") if staff else None,
+        tuple(_uuid(p, "--pupil") for p in pupil or ()),
+        key_label,
+        name.strip(),
+    )
+    check_account(account)
+    with _accounts(store, keys) as accounts:
+        if accounts.latest(login) is not None:
+            msg = f"account {login!r} exists already; pick another login"
+            raise AccountError(msg)
+        _check_links(accounts.app, account, keys)
+        password = _password(login, password_stdin)
+        accounts.add(account, password, by=_operator())
+        version = accounts.latest(login)
+    assert version is not None
+    out.print(_table([version]))
+
+
+@accounts_app.command("list")
+@reports_errors
+def accounts_list(
+    store: StoreOpt,
+    keys: KeysOpt,
+    as_json: JsonOpt = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every version, not only the latest.")
+    ] = False,
+) -> None:
+    """Every account (its latest version), or every version with --history."""
+    with _accounts(store, keys) as accounts:
+        versions = accounts.current()
+        if history:
+            versions = [v for c in versions for v in accounts.history(c.account.name)]
+    if as_json:
+        out.print_json(json.dumps([_json(v) for v in versions], ensure_ascii=False))
+        return
+    out.print(_table(versions))
+
+
+@accounts_app.command("passwd")
+@reports_errors
+def accounts_passwd(
+    login: Annotated[str, typer.Argument(help="The login whose password changes.")],
+    store: StoreOpt,
+    keys: KeysOpt,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Set a new password (a new version of the account; reactivates it)."""
+    with _accounts(store, keys) as accounts:
+        if accounts.latest(login) is None:
+            known = ", ".join(v.account.name for v in accounts.current()) or "none"
+            msg = f"no account {login!r}; known logins: {known}"
+            raise AccountError(msg)
+        password = _password(login, password_stdin)
+        version = accounts.change_password(login, password, by=_operator())
+    out.print(f"account {login}: new password (version {version.version})")
+
+
+@accounts_app.command("deactivate")
+@reports_errors
+def accounts_deactivate(
+    login: Annotated[str, typer.Argument(help="The login to deactivate.")],
+    store: StoreOpt,
+    keys: KeysOpt,
+) -> None:
+    """Stop an account signing in (its tokens stop working within seconds)."""
+    with _accounts(store, keys) as accounts:
+        version = accounts.deactivate(login, by=_operator())
+    out.print(f"account {login}: deactivated (version {version.version})")
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+@contextmanager
+def _accounts(store: str, keys: Any) -> Iterator[AccountStore]:
+    ledger = open_ledger(store, keys=keys)
+    try:
+        yield AccountStore(ledger, _hasher())
+    finally:
+        ledger.close()
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id as the server hashes (``LETOPIS_PASSWORD_*`` or its defaults)."""
+    fields = Settings.model_fields
+    time_cost = os.environ.get(
+        "LETOPIS_PASSWORD_TIME_COST", fields["password_time_cost"].default
+    )
+    memory = os.environ.get(
+        "LETOPIS_PASSWORD_MEMORY_KIB", fields["password_memory_kib"].default
+    )
+    return PasswordHasher(time_cost=int(time_cost), memory_cost=int(memory))
+
+
+def _uuid(text: str, option: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError as e:
+        msg = f"{option} {text!r} is not an id; give the UUID of the person"
+        raise AccountError(msg) from e
+
+
+def _check_links(app: LedgerApplication, account: Account, keys: Any) -> None:
+    """The staff member and pupils exist in the ledger; the key is theirs."""
+    if account.staff is not None:
+        if not account.has(*STAFF_ROLES):
+            msg = "--staff is for staff roles only: " + ", ".join(STAFF_ROLES)
+            raise AccountError(msg)
+        _require_stream(app, account.staff, STAFF_TOPIC, "--staff", "staff member")
+    for pupil in account.pupils:
+        _require_stream(app, pupil, PUPIL_TOPIC, "--pupil", "pupil")
+    if account.key_label is not None:
+        _check_key(app, account, keys)
+
+
+def _require_stream(
+    app: LedgerApplication, stream: UUID, topic: str, option: str, what: str
+) -> None:
+    first = app.recorder.select_events(stream, limit=1)
+    if not first or first[0].topic != topic:
+        msg = (
+            f"{option} {stream}: no {what} with this id in the ledger; give the id "
+            f"of a {topic} event's stream"
+        )
+        raise AccountError(msg)
+
+
+def _check_key(app: LedgerApplication, account: Account, keys: Any) -> None:
+    directory = KeyDirectory.open(keys, _passphrase())
+    label = str(account.key_label)
+    if label not in directory.signer_labels():
+        known = ", ".join(directory.signer_labels()) or "none"
+        msg = f"--key-label {label!r} is not in {keys}; known: {known}"
+        raise AccountError(msg)
+    record = app.context.registry.get(directory.signer(label).key_id)
+    if record.holder != str(account.staff):
+        msg = (
+            f"--key-label {label!r} is held by {record.holder!r}, not by staff "
+            f"member {account.staff}; give the label of their own key"
+        )
+        raise AccountError(msg)
+
+
+def _password(login: str, from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt(
+            f"Password for {login}", hide_input=True, confirmation_prompt=True
+        )
+    if password == DEMO_PASSWORD:
+        msg = "that is the demo password, printed by `serve --demo`; choose another"
+        raise AccountError(msg)
+    check_password(login, password)
+    return password
+
+
+def _operator() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def _json(version: AccountVersion) -> dict[str, Any]:
+    a = version.account
+    return {
+        "login": a.name,
+        "display_name": a.display_name,
+        "roles": list(a.roles),
+        "staff": str(a.staff) if a.staff else None,
+        "pupils": [str(p) for p in a.pupils],
+        "key_label": a.key_label,
+        "active": version.active,
+        "version": version.version,
+        "change": version.change,
+        "changed_by": version.changed_by,
+        "since": version.created_at,
+    }
+
+
+def _table(versions: list[AccountVersion]) -> Table:
+    table = Table(title="API accounts")
+    for column in ("login", "name", "roles", "links", "key", "active", "version"):
+        table.add_column(column)
+    for v in versions:
+        a = v.account
+        links = [f"staff {a.staff}"] if a.staff else []
+        links += [f"pupil {p}" for p in a.pupils]
+        table.add_row(
+            a.name,
+            a.display_name or "—",
+            ", ".join(a.roles),
+            "\n".join(links) or "—",
+            a.key_label or "—",
+            "yes" if v.active else "no",
+            f"{v.version} ({v.change} {v.created_at[:19]})",
+        )
+    return table
