@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -80,7 +81,11 @@ class SealState:
         self.found(checkpoint)
 
     def failed(self, error: BaseException, at: float) -> None:
-        text = f"{type(error).__name__}: {error}".encode()[: _TEXT - 1]
+        """Keep only the error's kind for `/health`, which answers without a
+        sign-in (a driver's message may name the database user and host); the
+        whole message goes to the server's log (standard error)."""
+        print(f"letopis serve: sealing failed: {error!r}", file=sys.stderr)
+        text = type(error).__name__.encode()[: _TEXT - 1]
         with self._locked():
             self._numbers[1] = at
             self._error.value = text
@@ -272,7 +277,10 @@ def assess(
     last = report.sealed_at or started_at
     if report.error is not None:
         ago = now - (report.failed_at or now)
-        problem = f"sealing failed {ago:.0f} s ago: {report.error}"
+        problem = (
+            f"sealing failed {ago:.0f} s ago: {report.error} (the server's log "
+            "has the details)"
+        )
     elif not running:
         problem = "the sealer has stopped; restart the server"
     elif now - last > overdue_after:
