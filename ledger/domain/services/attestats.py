@@ -100,9 +100,8 @@ class AttestatOffice:
         if not requests:
             msg = f"no graduates of {klass.name} named; nothing to enter in the book"
             raise InvalidRecordError(msg)
-        book = ctx.load(AttestatBook, attestat_book_id(ctx.school_id, level.value))
+        stream, book = self._book(level)
         other = self._other_book(level)
-        before = book.version if book else 0
         curriculum = ctx.school().curriculum(level)
         numbers = []
         for req in requests:
@@ -113,7 +112,7 @@ class AttestatOffice:
             check_blank_ascending(state, req.blank, klass.id, klass.name)
             book = AttestatBook.record(
                 book,
-                attestat_book_id(ctx.school_id, level.value),
+                stream,
                 AttestatBook.AttestatIssued,
                 ctx.now(),
                 number=number,
@@ -129,7 +128,7 @@ class AttestatOffice:
             )
             numbers.append(number)
         assert book is not None
-        self._save_book(book, before, signed_by)
+        self._save_book(book, signed_by)
         return numbers
 
     def issue_duplicate(
@@ -152,8 +151,7 @@ class AttestatOffice:
         if not reason.strip():
             msg = "a duplicate needs the reason (lost, damaged, name changed …)"
             raise InvalidRecordError(msg)
-        stream = attestat_book_id(ctx.school_id, level.value)
-        book = ctx.load(AttestatBook, stream)
+        stream, book = self._book(level)
         state = book_or_empty(book)
         entry = check_original(state, original)
         check_blank_unused(blank, state, self._other_book(level))
@@ -172,7 +170,7 @@ class AttestatOffice:
             reason=reason,
             received_by=received_by,
         )
-        self._save_book(book, state.last_number, signed_by)
+        self._save_book(book, signed_by)
         return number
 
     def correct_entry(
@@ -189,13 +187,11 @@ class AttestatOffice:
         ctx = self.ctx
         ctx.begin()
         ctx.author(signed_by)
-        stream = attestat_book_id(ctx.school_id, level.value)
-        book = ctx.load(AttestatBook, stream)
+        stream, book = self._book(level)
         check_correction(book_or_empty(book), entry, field, value)
         if not reason.strip():
             msg = "a book correction needs the reason"
             raise InvalidRecordError(msg)
-        before = book.version if book else 0
         book = AttestatBook.record(
             book,
             stream,
@@ -206,7 +202,7 @@ class AttestatOffice:
             value=value,
             reason=reason,
         )
-        self._save_book(book, before, signed_by)
+        self._save_book(book, signed_by)
 
     def spoil_blank(
         self, *, level: Level, blank: Blank, reason: str, signed_by: Signing
@@ -215,13 +211,11 @@ class AttestatOffice:
         ctx = self.ctx
         ctx.begin()
         ctx.author(signed_by)
-        stream = attestat_book_id(ctx.school_id, level.value)
-        book = ctx.load(AttestatBook, stream)
+        stream, book = self._book(level)
         check_blank_unused(blank, book_or_empty(book), self._other_book(level))
         if not reason.strip():
             msg = "a spoiled blank needs the reason"
             raise InvalidRecordError(msg)
-        before = book.version if book else 0
         book = AttestatBook.record(
             book,
             stream,
@@ -230,7 +224,7 @@ class AttestatOffice:
             blank=blank,
             reason=reason,
         )
-        self._save_book(book, before, signed_by)
+        self._save_book(book, signed_by)
 
     # -- steps -----------------------------------------------------------------------
 
@@ -304,15 +298,20 @@ class AttestatOffice:
                 )
                 raise AlreadyRecordedError(msg)
 
+    def _book(self, level: Level) -> tuple[UUID, AttestatBook | None]:
+        """The stream of the school's book of ``level``, and the book (None
+        before its first entry)."""
+        stream = attestat_book_id(self.ctx.school_id, level.value)
+        return stream, self.ctx.load(AttestatBook, stream)
+
     def _other_book(self, level: Level) -> BookState:
         other = Level.SECONDARY if level is Level.BASIC else Level.BASIC
-        return book_or_empty(
-            self.ctx.load(
-                AttestatBook, attestat_book_id(self.ctx.school_id, other.value)
-            )
-        )
+        return book_or_empty(self._book(other)[1])
 
-    def _save_book(self, book: AttestatBook, before: int, signed_by: Signing) -> None:
+    def _save_book(self, book: AttestatBook, signed_by: Signing) -> None:
+        """Save the book's new entries; snapshot it when they cross a multiple
+        of SNAPSHOT_INTERVAL versions."""
+        before = book.version - len(book.pending_events)
         self.ctx.save([book], signed_by)
         if book.version // SNAPSHOT_INTERVAL > before // SNAPSHOT_INTERVAL:
             self.ctx.app.take_snapshot(book.id, version=book.version)
