@@ -29,12 +29,12 @@ from typing import Any
 
 import psycopg
 
-from bench import _postgres
+from bench import _cache, _postgres
 from ledger.log import postgres_log_schema
 from verify import merkle
 
 FORMAT = 1
-RESULTS = Path(__file__).with_name("results") / ".cache"  # skipped by mypy and ruff
+RESULTS = _cache.RESULTS
 CHUNK_LEVEL = 16
 CHUNK = 1 << CHUNK_LEVEL
 SEED = 6962

@@ -14,8 +14,6 @@ same bytes, so their rebuilds do the same work.
 
 from __future__ import annotations
 
-import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench import _postgres
+from bench import _cache, _postgres
 from ledger.keys import DEMO_PASSPHRASE
 from ledger.postgres_admin import PostgresRoles, prepare_postgres
 from ledger.store import parse_store_url
@@ -37,7 +35,6 @@ FORMAT = 1  # bump when the demo's content changes in a way that matters here
 STUDENTS = 1300
 YEARS = 3
 PASSPHRASE = DEMO_PASSPHRASE
-RESULTS = Path(__file__).with_name("results") / ".cache"
 COPY_BATCH = 20_000
 
 
@@ -67,18 +64,17 @@ class DemoStore:
 
 
 def cache_dir() -> Path:
-    return RESULTS / f"rebuild-demo-v{FORMAT}-{STUDENTS}x{YEARS}"
+    return _cache.RESULTS / f"rebuild-demo-v{FORMAT}-{STUDENTS}x{YEARS}"
 
 
 def demo_store() -> DemoStore:
     """The cached store, generated first (with the demo's own progress bar)."""
     path = cache_dir()
-    manifest = _manifest(path)
-    if manifest is not None:
-        return DemoStore(path, manifest, reused=True)
-    partial = path.with_name(path.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    manifest, reused = _cache.cached(path, FORMAT, _generate)
+    return DemoStore(path, manifest, reused)
+
+
+def _generate(folder: Path) -> _cache.Manifest:
     started = perf_counter()
     subprocess.run(  # noqa: S603 - our own interpreter and command line
         [
@@ -87,9 +83,9 @@ def demo_store() -> DemoStore:
             "api",
             "demo",
             "--store",
-            f"sqlite:///{partial / 'letopis.db'}",
+            f"sqlite:///{folder / 'letopis.db'}",
             "--keys",
-            str(partial / "keys"),
+            str(folder / "keys"),
             "--students",
             str(STUDENTS),
             "--years",
@@ -98,26 +94,14 @@ def demo_store() -> DemoStore:
         check=True,
         env={"LETOPIS_KEY_PASSPHRASE": PASSPHRASE, "PATH": "/usr/bin:/bin"},
     )
-    with sqlite3.connect(partial / "letopis.db") as db:
+    with sqlite3.connect(folder / "letopis.db") as db:
         (events,) = db.execute("SELECT count(*) FROM stored_events").fetchone()
-    manifest = {
-        "format": FORMAT,
+    return {
         "students": STUDENTS,
         "years": YEARS,
         "events": int(events),
         "generate_seconds": round(perf_counter() - started, 1),
     }
-    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    partial.rename(path)
-    return DemoStore(path, manifest, reused=False)
-
-
-def _manifest(path: Path) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = json.loads((path / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return found if found.get("format") == FORMAT else None
 
 
 # -- the same rows in PostgreSQL -------------------------------------------------

@@ -22,10 +22,8 @@ whose ``manifest.json`` names this format and size is reused as it is.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +34,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
+from bench import _cache
 from ledger.application import LedgerApplication
 from ledger.bootstrap import initialise
 from ledger.envelope import Envelope, content_hash, format_time
@@ -48,7 +47,6 @@ from ledger.store import open_ledger
 FORMAT = 1  # bump when the generated content or layout changes
 ORIGIN = "letopis.bench/school-1m"
 PASSPHRASE = DEMO_PASSPHRASE  # throwaway keys for a benchmark store
-RESULTS = Path(__file__).with_name("results") / ".cache"  # skipped by mypy and ruff
 TEACHERS = 48
 LESSON_EVENTS = 25  # one LessonHeld, then marks and absences
 LESSONS_PER_DAY = 240
@@ -89,31 +87,19 @@ class MillionStore:
 
 
 def cache_dir(size: int) -> Path:
-    return RESULTS / f"log-store-v{FORMAT}-{size}"
+    return _cache.RESULTS / f"log-store-v{FORMAT}-{size}"
 
 
 def million_store(size: int, progress: Progress) -> MillionStore:
     """The cached store of ``size`` entries, generated first if missing."""
     path = cache_dir(size)
-    manifest = _manifest(path)
-    if manifest is not None and manifest.get("size") == size:
-        return MillionStore(path, manifest, reused=True)
-    shutil.rmtree(path, ignore_errors=True)
-    partial = path.with_name(path.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    manifest = _generate(partial, size, progress)
-    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    partial.rename(path)
-    return MillionStore(path, manifest, reused=False)
-
-
-def _manifest(path: Path) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = json.loads((path / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return found if found.get("format") == FORMAT else None
+    manifest, reused = _cache.cached(
+        path,
+        FORMAT,
+        lambda folder: _generate(folder, size, progress),
+        valid=lambda found: found.get("size") == size,
+    )
+    return MillionStore(path, manifest, reused)
 
 
 # -- generation ---------------------------------------------------------------------
@@ -143,7 +129,6 @@ def _generate(path: Path, size: int, progress: Progress) -> dict[str, Any]:
     finally:
         app.close()
     return {
-        "format": FORMAT,
         "size": checkpoint.size,
         "root": checkpoint.root.hex(),
         "origin": ORIGIN,

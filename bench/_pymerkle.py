@@ -28,6 +28,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from bench import _cache
 from ledger.log import (
     SQLITE_LOG_SCHEMA,
     SQLITE_LOG_TABLES,
@@ -37,7 +38,7 @@ from ledger.log import (
 )
 from ledger.store import open_ledger
 
-RESULTS = Path(__file__).with_name("results") / ".cache"
+RESULTS = _cache.RESULTS
 
 
 @dataclass
