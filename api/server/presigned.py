@@ -198,7 +198,9 @@ def signing_of(found: Sequence[Submitted]) -> tuple[Signing, list[PresignedSigne
     return Signing(signers[0], tuple(signers[1:])), signers
 
 
-Command = Callable[[SchoolRecords, Signing], None]
+Command = Callable[[SchoolRecords, Signing], object]
+"""Runs the recorded command; what it returns is not used (the appended
+events are named from the submitted envelopes)."""
 
 
 def command_of(found: Sequence[Submitted]) -> Command:
@@ -226,8 +228,8 @@ def _lessons(found: Sequence[Submitted]) -> Command:
             msg = f"envelope {s.index} ({s.envelope.type}) does not follow a lesson"
             raise SubmissionError(msg, f"body.envelopes.{s.index}.type", SUPPORTED)
     lessons = [_lesson_input(group) for group in groups]
-    return lambda records, signing: _discard(
-        records.journal.record_lessons(lessons, signed_by=signing)
+    return lambda records, signing: records.journal.record_lessons(
+        lessons, signed_by=signing
     )
 
 
@@ -264,10 +266,8 @@ def _split(events: Sequence[Any]) -> tuple[list[MarkInput], list[AbsenceInput]]:
 def _entries(found: Sequence[Submitted]) -> Command:
     lesson = UUID(found[0].envelope.stream)
     marks, absences = _split([s.event for s in found])
-    return lambda records, signing: _discard(
-        records.journal.record_entries(
-            lesson, marks=marks, absences=absences, signed_by=signing
-        )
+    return lambda records, signing: records.journal.record_entries(
+        lesson, marks=marks, absences=absences, signed_by=signing
     )
 
 
@@ -280,7 +280,3 @@ def _fix(submitted: Submitted) -> Command:
     return lambda records, signing: records.journal.void_entry(
         event.voids, reason=event.reason, signed_by=signing
     )
-
-
-def _discard(_: object) -> None:
-    return None

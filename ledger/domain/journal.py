@@ -238,7 +238,8 @@ class Lesson(Aggregate):
 
     def correct(
         self, *, corrects: str, mark: str, reason: str, by: UUID, at: datetime
-    ) -> None:
+    ) -> str:
+        """Replace the mark of entry ``corrects``; returns the correction's name."""
         entry = self.live_entry(corrects, ("mark",))
         if mark == entry.value or not reason.strip():
             msg = (
@@ -254,8 +255,10 @@ class Lesson(Aggregate):
             by=by,
             timestamp=aware(at),
         )
+        return event_name(self.id, self.version)
 
-    def void(self, *, voids: str, reason: str, by: UUID, at: datetime) -> None:
+    def void(self, *, voids: str, reason: str, by: UUID, at: datetime) -> str:
+        """Void entry ``voids``; returns the void's event name."""
         self.live_entry(voids, ("mark", "absence"))
         if not reason.strip():
             msg = "a void must give the reason"
@@ -263,6 +266,7 @@ class Lesson(Aggregate):
         self.trigger_event(
             self.MarkVoided, voids=voids, reason=reason, by=by, timestamp=aware(at)
         )
+        return event_name(self.id, self.version)
 
     def seq_of(self, name: str) -> int:
         return seq_in(self.id, name, "entry")

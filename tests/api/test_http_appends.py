@@ -78,6 +78,12 @@ def test_keys_are_per_account(served: Served) -> None:
         headers={**served.auth("deputy"), "Idempotency-Key": "same"},
     )
     assert answer.status_code == 201, answer.text
+    (name,) = answer.json()["events"]
+    (last,) = served.office.app.recorder.select_notifications(
+        start=served.events(), limit=1
+    )
+    assert name == f"{last.originator_id}:{last.originator_version}"
+    assert last.topic == "journal.MarkCorrected"
 
 
 def test_a_mark_off_the_scale_names_the_field_and_writes_nothing(

@@ -197,12 +197,12 @@ def correct_mark(
 
     def run() -> Appended:
         signing = office.custodial(account)
-        office.run(
+        name = office.run(
             lambda r: r.journal.correct_mark(
                 entry, mark=correction.mark, reason=correction.reason, signed_by=signing
             )
         )
-        return Appended(events=[_next_event(office, entry)])
+        return Appended(events=[name])
 
     body = {"entry": entry, **correction.model_dump(mode="json")}
     return idempotent(office, account, idempotency_key, body, run)
@@ -220,20 +220,13 @@ def void_entry(
 
     def run() -> Appended:
         signing = office.custodial(account)
-        office.run(
+        name = office.run(
             lambda r: r.journal.void_entry(entry, reason=void.reason, signed_by=signing)
         )
-        return Appended(events=[_next_event(office, entry)])
+        return Appended(events=[name])
 
     body = {"entry": entry, **void.model_dump(mode="json")}
     return idempotent(office, account, idempotency_key, body, run)
-
-
-def _next_event(office: OfficeDep, entry: str) -> str:
-    lesson = UUID(entry.split(":")[0])
-    with office.reading() as ctx:
-        found = ctx.view(Lesson, lesson)
-    return f"{lesson}:{found.version if found else 0}"
 
 
 Reader = Annotated[Account, Depends(role("teacher", "class_teacher", *OFFICE, AUDITOR))]

@@ -147,8 +147,9 @@ class Journal:
 
     def correct_mark(
         self, entry: str, *, mark: str, reason: str, signed_by: Signing
-    ) -> None:
-        """Replace a mark; by the entry's author or the deputy director."""
+    ) -> str:
+        """Replace a mark; by the entry's author or the deputy director. Returns
+        the correction's event name."""
         ctx = self.ctx
         ctx.begin()
         lesson = self._lesson_of(entry)
@@ -159,21 +160,24 @@ class Journal:
         school = ctx.school()
         policy = school.policy_on(lesson.day)
         policy.check_mark(mark, school.subject(lesson.subject).assessment, klass.grade)
-        lesson.correct(
+        name = lesson.correct(
             corrects=entry, mark=mark, reason=reason, by=author.staff, at=ctx.now()
         )
         ctx.save([lesson], signed_by)
+        return name
 
-    def void_entry(self, entry: str, *, reason: str, signed_by: Signing) -> None:
-        """Void a mark or absence; by the entry's author or the deputy director."""
+    def void_entry(self, entry: str, *, reason: str, signed_by: Signing) -> str:
+        """Void a mark or absence; by the entry's author or the deputy director.
+        Returns the void's event name."""
         ctx = self.ctx
         ctx.begin()
         lesson = self._lesson_of(entry)
         target = lesson.live_entry(entry, ("mark", "absence"))
         author = ctx.author(signed_by)
         check_corrector(target, entry, author.staff, author.has(DEPUTY))
-        lesson.void(voids=entry, reason=reason, by=author.staff, at=ctx.now())
+        name = lesson.void(voids=entry, reason=reason, by=author.staff, at=ctx.now())
         ctx.save([lesson], signed_by)
+        return name
 
     def lessons(
         self,
