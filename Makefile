@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# the demo's own passphrase when LETOPIS_KEY_PASSPHRASE is unset (ledger/keys.py)
+# the demo's own passphrase when LETOPIS_KEY_PASSPHRASE is unset (ledger/keys/directory.py)
 DEMO_PASSPHRASE := letopis-demo-passphrase-not-for-real-schools
 
 .PHONY: demo test lint bench clean
@@ -25,8 +25,8 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger projections api verify tests bench
-	$(BIN)/ruff format --check ledger projections api verify tests bench
+	$(BIN)/ruff check ledger projections api verify simulation tests bench
+	$(BIN)/ruff format --check ledger projections api verify simulation tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
 

@@ -16,14 +16,14 @@ from api.server.accounts import Account, AccountStore
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import academic_year_id, class_id, staff_id
-from ledger.domain.records import SchoolRecords, register_school
 from ledger.domain.school import AcademicYear, Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
-from ledger.domain.services.people import EnrolmentInput, Identity
-from ledger.domain.services.setup import TeachingInput
-from ledger.keyring import register_signer
-from ledger.keys import KeyDirectory, SigningKey
-from ledger.personal import DataKeyStore
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.personal import DataKeyStore
+from ledger.keys.services import register_signer
+from ledger.records.office import SchoolRecords, register_school
+from ledger.records.people import EnrolmentInput, Identity
+from ledger.records.setup import TeachingInput
 
 CODE = "bench-school"
 WORK = "ответ на уроке"

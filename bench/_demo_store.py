@@ -27,9 +27,9 @@ import psycopg
 from psycopg import sql
 
 from bench import _cache, _postgres
-from ledger.keys import DEMO_PASSPHRASE
-from ledger.postgres_admin import PostgresRoles, prepare_postgres
-from ledger.store import parse_store_url
+from ledger.keys.directory import DEMO_PASSPHRASE
+from ledger.storage.postgres import PostgresRoles, prepare_postgres
+from ledger.storage.stores import parse_store_url
 
 FORMAT = 1  # bump when the demo's content changes in a way that matters here
 STUDENTS = 1300

@@ -5,7 +5,7 @@ The demo is too slow at this size, so the envelopes are made directly with
 for real with ``ledger.keys.SigningKey`` in one worker process per core, and
 inserted through the store's own recorder in large batches: the rows are exactly
 what ``LedgerApplication.save`` writes. The signer keys are registered with
-``ledger.keyring.register_signer`` first (signed by the log key, valid from
+``ledger.keys.services.register_signer`` first (signed by the log key, valid from
 before the first entry), so a verifier accepts every signature. Then the real
 ``Sealer`` seals the log and ``export_archive`` writes its bag, whose
 ``data/log.jsonl`` the benchmark reads as log.jsonl bytes.
@@ -36,13 +36,13 @@ from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
 from bench import _cache
 from ledger.application import LedgerApplication
-from ledger.bootstrap import initialise
+from ledger.archive.export import export_archive
 from ledger.envelope import Envelope, content_hash, format_time
-from ledger.export import export_archive
-from ledger.keyring import register_signer
-from ledger.keys import DEMO_PASSPHRASE, KeyDirectory, SigningKey
+from ledger.keys.directory import DEMO_PASSPHRASE, KeyDirectory, SigningKey
+from ledger.keys.services import register_signer
 from ledger.log import Sealer
-from ledger.store import open_ledger
+from ledger.storage.init import initialise
+from ledger.storage.stores import open_ledger
 
 FORMAT = 1  # bump when the generated content or layout changes
 ORIGIN = "letopis.bench/school-1m"

@@ -36,7 +36,7 @@ from ledger.log import (
     StoredTree,
     open_log,
 )
-from ledger.store import open_ledger
+from ledger.storage.stores import open_ledger
 
 RESULTS = _cache.RESULTS
 

@@ -34,8 +34,8 @@ from rich.table import Table
 
 from api.server.tables import API_TABLES
 from bench import _api_school, _postgres
-from ledger.bootstrap import initialise
-from ledger.store import open_ledger
+from ledger.storage.init import initialise
+from ledger.storage.stores import open_ledger
 
 ORIGIN = "letopis.bench/api"
 PASSPHRASE = "bench-passphrase-for-a-throwaway-store"  # noqa: S105

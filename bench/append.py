@@ -40,11 +40,11 @@ from rich.table import Table
 
 from bench import _postgres, _profile
 from ledger.application import LedgerApplication, Signing
-from ledger.bootstrap import initialise
 from ledger.events import register_event_types
-from ledger.keyring import register_signer
-from ledger.keys import DEMO_PASSPHRASE, KeyDirectory, SigningKey
-from ledger.store import open_ledger, parse_store_url
+from ledger.keys.directory import DEMO_PASSPHRASE, KeyDirectory, SigningKey
+from ledger.keys.services import register_signer
+from ledger.storage.init import initialise
+from ledger.storage.stores import open_ledger, parse_store_url
 
 ORIGIN = "letopis.bench/school-0"
 PASSPHRASE = DEMO_PASSPHRASE  # throwaway keys in a temp directory

@@ -53,9 +53,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bench import _bigtree, _million, _postgres, _pymerkle, _roots, _sigrate
-from ledger.keys import KeyDirectory
+from ledger.keys.directory import KeyDirectory
 from ledger.log import LogStore, StoredTree
-from ledger.store import parse_store_url
+from ledger.storage.stores import parse_store_url
 from verify import merkle
 
 SIZE = 1_000_000
@@ -76,7 +76,7 @@ NOTES = """\
 (a) the limit is the raw verify rate of the library the verifier uses, one process
     per core, over every {every}th signature of the same store (prepared untimed).
 (b) streamed into verify.merkle.TreeBuilder; the time runs from the first read.
-(c) the tree is the stored-subtree layout of ledger/log.py (random leaf hashes);
+(c) the tree is the stored-subtree layout of ledger/log/ (random leaf hashes);
     a proof reads O(log n) rows; each proof is verified (timed apart).
 (d) build = until the root is known, on the same 1M envelopes. The Sealer reads
     the events from the store and stores leaves and every complete subtree (then

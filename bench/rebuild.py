@@ -37,7 +37,7 @@ from rich.table import Table
 
 from bench import _demo_store, _postgres
 from ledger.application import LedgerApplication
-from ledger.store import open_ledger
+from ledger.storage.stores import open_ledger
 from projections.reports.source import views_runner
 from projections.runner import DEFAULT_BATCH
 

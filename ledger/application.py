@@ -26,8 +26,8 @@ from eventsourcing.utils import Environment, EnvType, strtobool
 
 from ledger.envelope import Envelope, Signer, content_hash, parse_time
 from ledger.errors import ConcurrencyError, LedgerError, PolicyError
+from ledger.keys.registry import KeyRecord, SignerKey
 from ledger.mapper import EnvelopeMapper, LedgerContext
-from ledger.trust import KeyRecord, SignerKey
 
 
 @dataclass(frozen=True)

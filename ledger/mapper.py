@@ -32,9 +32,9 @@ from eventsourcing.utils import get_topic, resolve_topic, strtobool
 from ledger import codec
 from ledger.envelope import Envelope, content_hash, format_time, parse, parse_time
 from ledger.errors import EnvelopeError, LedgerError, SignatureError
-from ledger.keys import KeyDirectory, SigningKey, verify_signature
+from ledger.keys.directory import KeyDirectory, SigningKey, verify_signature
+from ledger.keys.registry import SEAL_ROLE, KeyRecord, KeyRegistry
 from ledger.policy import SigningPolicy
-from ledger.trust import SEAL_ROLE, KeyRecord, KeyRegistry
 
 SNAPSHOT_TOPIC = "letopis.Snapshot"
 KEYS_ENV = "LETOPIS_KEYS"

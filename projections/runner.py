@@ -38,7 +38,7 @@ from eventsourcing.persistence import Notification
 from ledger.application import LedgerApplication
 from ledger.envelope import Envelope, parse_time
 from ledger.errors import LedgerError
-from ledger.sqlstore import DUPLICATE_ERRORS, SqlStore, Transaction
+from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore, Transaction
 
 TRACKING = "projection_tracking"
 DEFAULT_BATCH = 1000

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ledger.sqlstore import Transaction
+from ledger.storage.sql import Transaction
 from projections.runner import Fact
 
 COLUMNS = (

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import settings
 
 from ledger.application import LedgerApplication
-from ledger.bootstrap import SideTable, initialise
-from ledger.keys import KeyDirectory
+from ledger.keys.directory import KeyDirectory
+from ledger.storage.init import SideTable, initialise
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("local", max_examples=25, deadline=None)
@@ -107,7 +107,7 @@ class Store:
     def open(
         self, *, verify_on_read: bool = True, policy: Path | None = None
     ) -> LedgerApplication:
-        from ledger.store import open_ledger
+        from ledger.storage.stores import open_ledger
 
         extra = {"LETOPIS_SIGNING_POLICY": str(policy)} if policy else {}
         app = open_ledger(

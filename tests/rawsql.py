@@ -11,8 +11,8 @@ from typing import Any
 
 import psycopg
 
-from ledger.bootstrap import SQLITE_TABLES, _sqlite_trigger
-from ledger.store import parse_store_url
+from ledger.storage.init import SQLITE_TABLES, _sqlite_trigger
+from ledger.storage.stores import parse_store_url
 
 
 def table(store_url: str, kind: str = "events") -> str:

@@ -19,7 +19,7 @@ from api.server.accounts import Account
 from api.server.tables import ACCESS_LOG, side_store
 from ledger.application import LedgerApplication
 from ledger.envelope import canonical, format_time
-from ledger.sqlstore import DUPLICATE_ERRORS
+from ledger.storage.sql import DUPLICATE_ERRORS
 
 GENESIS = "sha256:" + "0" * 64
 

@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from api.server.tables import ACCOUNTS, side_store
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
-from ledger.sqlstore import DUPLICATE_ERRORS
+from ledger.storage.sql import DUPLICATE_ERRORS
 
 STAFF_ROLES = (
     "teacher",

@@ -15,12 +15,12 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from api.demo import LAST_YEAR_STARTS, LETTERS, Calendar
 from api.server.office import Office
 from ledger.domain.ids import class_id, lesson_id
 from ledger.domain.journal import Entry, Lesson
 from ledger.domain.school import SchoolClass
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
+from simulation.demo import LAST_YEAR_STARTS, LETTERS, Calendar
 
 Course = tuple[SchoolClass, str, str | None]
 MAX_LESSONS_A_DAY = 8  # as the API's lesson sheet allows

@@ -16,7 +16,7 @@ from typing import Any
 
 from api.server.tables import IDEMPOTENCY, side_store
 from ledger.application import LedgerApplication
-from ledger.sqlstore import DUPLICATE_ERRORS
+from ledger.storage.sql import DUPLICATE_ERRORS
 
 MAX_KEY_LENGTH = 200
 

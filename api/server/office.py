@@ -33,15 +33,15 @@ from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
 from ledger.application import Signing
 from ledger.domain.ids import school_id
-from ledger.domain.records import SchoolRecords
-from ledger.domain.services.context import RecordsContext
-from ledger.domain.services.journal import Journal, LessonInput
 from ledger.envelope import Envelope
 from ledger.errors import LedgerError
-from ledger.keys import KeyDirectory, SigningKey
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.personal import DataKeyStore
 from ledger.log import Sealer
-from ledger.personal import DataKeyStore
-from ledger.store import open_ledger
+from ledger.records.context import RecordsContext
+from ledger.records.journal import Journal, LessonInput
+from ledger.records.office import SchoolRecords
+from ledger.storage.stores import open_ledger
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")

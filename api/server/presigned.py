@@ -29,10 +29,10 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.journal import Lesson
-from ledger.domain.records import SchoolRecords
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
 from ledger.envelope import EVENT_DOMAIN, Envelope, canonical, parse, parse_time
 from ledger.errors import EnvelopeError, LedgerError
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.office import SchoolRecords
 
 MAX_ENVELOPES = 200
 LESSON_HELD = "journal.LessonHeld"

@@ -14,7 +14,7 @@ from api.server.accounts import AUDITOR, GUARDIAN, OFFICE, PUPIL, Account
 from api.server.problems import ProblemError
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import SchoolClass
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 
 
 def reads_everything(account: Account) -> bool:

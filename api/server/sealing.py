@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ledger.log import Sealer, StoredCheckpoint
-from ledger.store import open_ledger
+from ledger.storage.stores import open_ledger
 
 _CONTEXT: SpawnContext = multiprocessing.get_context("spawn")
 _TEXT = 1024  # bytes kept of an error message

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.errors import LedgerError
-from ledger.keys import DEMO_PASSPHRASE
+from ledger.keys.directory import DEMO_PASSPHRASE
 
 DEMO_TOKEN_SECRET = "letopis-demo-token-secret-not-for-real-schools"  # noqa: S105
 MIN_SECRET_LENGTH = 32

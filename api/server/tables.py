@@ -4,7 +4,7 @@ the events are: every row is kept, UPDATE and DELETE (and on PostgreSQL
 TRUNCATE) are refused by triggers.
 
 On PostgreSQL `letopis init` creates them (``API_TABLES`` passed to
-``ledger.bootstrap.initialise``) in the events' schema, owned by the owner
+``ledger.storage.init.initialise``) in the events' schema, owned by the owner
 role; the application role may only read and insert, and cannot drop them or
 their triggers. The server only checks that they are there. On SQLite (one
 file, no roles) the server creates them on start if they are missing.
@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.application import LedgerApplication
-from ledger.bootstrap import SideTable
 from ledger.errors import LedgerError
-from ledger.sqlstore import SqlStore
+from ledger.storage.init import SideTable
+from ledger.storage.sql import SqlStore
 
 ACCOUNTS = SideTable(
     "api_account_versions",

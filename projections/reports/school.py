@@ -2,7 +2,7 @@
 
 Reference facts are read once per report from the records view (they are
 small: a school's subjects, years, classes and pupils), with pupils' names
-opened through :mod:`ledger.personal`. Names are personal data: without the
+opened through :mod:`ledger.keys.personal`. Names are personal data: without the
 key directory or passphrase a pupil shows as «имя недоступно», and a pupil
 whose data key was destroyed (crypto-shredding) as «данные удалены» — the
 records stay, the identity is gone.
@@ -19,9 +19,9 @@ from uuid import UUID
 from ledger.domain.ids import attestat_book_id
 from ledger.domain.schoolyear import PERIOD_NAMES, YEAR_PERIOD
 from ledger.errors import LedgerError
-from ledger.keys import PASSPHRASE_ENV
+from ledger.keys.directory import PASSPHRASE_ENV
+from ledger.keys.personal import DataKeyStore
 from ledger.mapper import KEYS_ENV
-from ledger.personal import DataKeyStore
 from projections.collation import file_number_key, russian_key
 from projections.reports.errors import ReportError
 from projections.reports.source import Source

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ledger.application import LedgerApplication
 from ledger.envelope import format_time, parse_time
 from ledger.log import LogStore, StoredCheckpoint, StoredTree
-from ledger.sqlstore import SqlStore
+from ledger.storage.sql import SqlStore
 from projections.reports.errors import ReportError
 from projections.reports.model import Provenance
 from projections.runner import ProjectionConflictError, ProjectionRunner

@@ -22,7 +22,7 @@ from api.server.app import create_app
 from api.server.office import Office
 from api.server.settings import Settings
 from ledger.domain.ids import lesson_id
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 from tests.conftest import PASSPHRASE, Store
 from tests.property.school import WORK, SmallSchool, build
 

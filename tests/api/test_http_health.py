@@ -22,7 +22,7 @@ from psycopg import sql
 from api.server.app import create_app
 from api.server.office import Office
 from api.server.sealing import ProcessSealer, SealReport, assess
-from ledger.store import parse_store_url
+from ledger.storage.stores import parse_store_url
 from tests.api.serving import Served, settings_for
 from tests.conftest import Store
 

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ledger.bootstrap import initialise
+from ledger.storage.init import initialise
 from tests.api.serving import Served, serve
 from tests.conftest import ORIGIN, PASSPHRASE, Store
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.trust import key_stream_id
+from ledger.keys.registry import key_stream_id
 from tests.e2e.test_cli import letopis
 from verify import merkle
 from verify.note import parse_checkpoint

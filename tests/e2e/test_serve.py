@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.bootstrap import initialise
+from ledger.storage.init import initialise
 from tests.conftest import ORIGIN, PASSPHRASE, PostgresDatabase
 from tests.e2e.test_cli import letopis
 

@@ -12,10 +12,10 @@ from eventsourcing.utils import Environment
 
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import LedgerError, PassphraseError
-from ledger.keyring import register_signer
-from ledger.keys import KeyDirectory, SigningKey
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.services import register_signer
 from ledger.mapper import EnvelopeMapper
-from ledger.store import parse_store_url
+from ledger.storage.stores import parse_store_url
 from tests.conftest import PASSPHRASE, Store
 from tests.notes import TEST_POLICY, Note
 

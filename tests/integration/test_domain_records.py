@@ -25,16 +25,16 @@ from ledger.domain.errors import (
 from ledger.domain.ids import attestat_book_id
 from ledger.domain.people import LeaveReason
 from ledger.domain.portfolio import AchievementKind, AchievementLevel, AchievementResult
-from ledger.domain.records import SchoolRecords
 from ledger.domain.school import Level
-from ledger.domain.services.attestats import AttestatRequest
-from ledger.domain.services.council import DecisionInput
-from ledger.domain.services.journal import LessonInput, MarkInput
-from ledger.domain.services.people import EnrolmentInput, Identity
 from ledger.errors import PolicyError
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
-from ledger.personal import DataKeyStore
+from ledger.keys.directory import SigningKey
+from ledger.keys.personal import DataKeyStore
+from ledger.keys.services import register_signer
+from ledger.records.attestats import AttestatRequest
+from ledger.records.council import DecisionInput
+from ledger.records.journal import LessonInput, MarkInput
+from ledger.records.office import SchoolRecords
+from ledger.records.people import EnrolmentInput, Identity
 from tests import rawsql
 from tests.conftest import PASSPHRASE, Store
 from tests.integration.test_domain_rules import lesson, rejected

@@ -36,12 +36,12 @@ from ledger.domain.errors import (
 )
 from ledger.domain.people import LeaveReason
 from ledger.domain.school import Level
-from ledger.domain.services.attestation import ExamImport
-from ledger.domain.services.attestats import AttestatRequest
-from ledger.domain.services.council import DecisionInput
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
-from ledger.domain.services.people import EnrolmentInput, Identity
 from ledger.errors import PolicyError
+from ledger.records.attestation import ExamImport
+from ledger.records.attestats import AttestatRequest
+from ledger.records.council import DecisionInput
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.people import EnrolmentInput, Identity
 from tests import rawsql
 from tests.conftest import Store
 from tests.property.school import (

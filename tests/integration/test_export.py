@@ -18,11 +18,11 @@ import bagit
 import pytest
 
 import verify
-from ledger import export as export_module
 from ledger.application import LedgerApplication, Signing
-from ledger.export import Exported, ExportError, archive_lines, export_archive
-from ledger.keyring import register_signer, revoke_signer, rotate_signer
-from ledger.keys import SigningKey
+from ledger.archive import export as export_module
+from ledger.archive.export import Exported, ExportError, archive_lines, export_archive
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer, revoke_signer, rotate_signer
 from ledger.log import LogStore, Sealer
 from tests import rawsql
 from tests.conftest import ORIGIN, Store

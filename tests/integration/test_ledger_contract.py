@@ -21,8 +21,8 @@ from ledger.errors import (
     SignatureError,
     UnknownKeyError,
 )
-from ledger.keyring import register_signer, revoke_signer
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer, revoke_signer
 from tests import rawsql
 from tests.conftest import Store
 from tests.notes import TEST_POLICY, Note

@@ -11,8 +11,8 @@ import pytest
 
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import ConcurrencyError
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer
 from ledger.log import AutoSealer, LogIntegrityError, Sealer, StoredTree, open_log
 from tests import rawsql
 from tests.conftest import Store

@@ -10,9 +10,9 @@ import pytest
 
 from ledger.application import Signing
 from ledger.errors import PassphraseError, PersonalDataError
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
-from ledger.personal import DataKeyStore
+from ledger.keys.directory import SigningKey
+from ledger.keys.personal import DataKeyStore
+from ledger.keys.services import register_signer
 from tests.conftest import PASSPHRASE, Store
 from tests.notes import TEST_POLICY, Note
 

@@ -25,18 +25,18 @@ from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
 from api.server.idempotency import IdempotencyStore, Stored
 from api.server.tables import API_TABLES, SideTablesMissingError
-from ledger.bootstrap import Initialised, initialise
 from ledger.errors import LedgerError
-from ledger.keyring import register_signer
-from ledger.keys import KeyDirectory, SigningKey
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.services import register_signer
 from ledger.log import Sealer
-from ledger.postgres_admin import (
+from ledger.storage.init import Initialised, initialise
+from ledger.storage.postgres import (
     AdminPrivilegeError,
     PostgresRoles,
     PostgresSetupError,
     prepare_postgres,
 )
-from ledger.store import open_ledger, parse_store_url
+from ledger.storage.stores import open_ledger, parse_store_url
 from tests.conftest import ORIGIN, PASSPHRASE, PG_ADMIN, PostgresDatabase
 
 SCHEMA = "letopis"

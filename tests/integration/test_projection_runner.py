@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import LedgerApplication, Signing
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
-from ledger.sqlstore import Transaction
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer
+from ledger.storage.sql import Transaction
 from projections.runner import ProjectionConflictError, ProjectionRunner, Recorded
 from tests.conftest import Store
 from tests.notes import TEST_POLICY, Note

@@ -23,10 +23,10 @@ from ledger.domain.attestation import Protocol
 from ledger.domain.journal import AbsenceKind
 from ledger.domain.portfolio import AchievementKind, AchievementLevel, AchievementResult
 from ledger.domain.school import Level
-from ledger.domain.services.attestats import AttestatRequest
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.keys.personal import DataKeyStore
 from ledger.log import LogStore, Sealer, StoredTree
-from ledger.personal import DataKeyStore
+from ledger.records.attestats import AttestatRequest
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 from projections.reports import AsOf, ReportError, Reports, render
 from tests.conftest import PASSPHRASE, Store
 from tests.property.school import (

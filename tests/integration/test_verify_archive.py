@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.export import export_archive
-from ledger.keys import SigningKey
+from ledger.archive.export import export_archive
+from ledger.keys.directory import SigningKey
 from tests.conftest import Store
 from tests.integration.test_verify_store import build_school
 from verify.__main__ import main

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 import ledger
 from ledger.application import LedgerApplication, Signing
 from ledger.envelope import Envelope, format_time
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer
 from ledger.log import Sealer
-from ledger.store import parse_store_url
+from ledger.storage.stores import parse_store_url
 from tests import rawsql
 from tests.conftest import Store
 from tests.notes import TEST_POLICY, Note

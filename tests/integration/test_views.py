@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.services.journal import MarkInput
 from ledger.log import Sealer
-from ledger.sqlstore import Transaction
+from ledger.records.journal import MarkInput
+from ledger.storage.sql import Transaction
 from projections.reports import AsOf, Reports
 from projections.runner import Fact, ProjectionConflictError, ProjectionRunner
 from projections.views import FOLLOWED, TABLES, RecordsView

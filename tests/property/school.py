@@ -17,16 +17,16 @@ from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import class_id, staff_id
-from ledger.domain.records import SchoolRecords, register_school
 from ledger.domain.school import Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
-from ledger.domain.services.attestation import ExamImport
-from ledger.domain.services.council import DecisionInput
-from ledger.domain.services.people import EnrolmentInput, Identity
-from ledger.domain.services.setup import TeachingInput
-from ledger.keyring import register_signer
-from ledger.keys import SigningKey
-from ledger.personal import DataKeyStore
+from ledger.keys.directory import SigningKey
+from ledger.keys.personal import DataKeyStore
+from ledger.keys.services import register_signer
+from ledger.records.attestation import ExamImport
+from ledger.records.council import DecisionInput
+from ledger.records.office import SchoolRecords, register_school
+from ledger.records.people import EnrolmentInput, Identity
+from ledger.records.setup import TeachingInput
 from tests.conftest import PASSPHRASE, Store
 
 YEAR = "2024/2025"

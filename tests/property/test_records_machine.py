@@ -52,10 +52,10 @@ from ledger.domain.ids import attestat_book_id, council_record_id, subject_recor
 from ledger.domain.journal import Lesson
 from ledger.domain.school import Level
 from ledger.domain.schoolyear import is_school_day
-from ledger.domain.services.attestats import AttestatRequest
-from ledger.domain.services.council import DecisionInput
-from ledger.domain.services.journal import LessonInput, MarkInput
 from ledger.errors import LedgerError
+from ledger.records.attestats import AttestatRequest
+from ledger.records.council import DecisionInput
+from ledger.records.journal import LessonInput, MarkInput
 from tests.conftest import Store
 from tests.property.school import (
     HOLIDAYS,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ledger.envelope import Envelope, canonical
 from ledger.errors import EnvelopeError
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
 
 keys = st.text(max_size=8)
 scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)

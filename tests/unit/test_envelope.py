@@ -37,7 +37,7 @@ from ledger.envelope import (
     parse_time,
 )
 from ledger.errors import EnvelopeError, SignatureError
-from ledger.keys import SigningKey, verify_signature
+from ledger.keys.directory import SigningKey, verify_signature
 
 MAX_SAFE_INT = 2**53 - 1
 AUTHOR = SigningKey.from_seed(bytes(32))

@@ -1,4 +1,4 @@
-"""ledger.keys: Ed25519 keys, the key directory and signature checks (DESIGN §4)."""
+"""ledger.keys.directory: Ed25519 keys, the key directory, signature checks (§4)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ledger.envelope import key_id
 from ledger.errors import PassphraseError, SignatureError, TrustError
-from ledger.keys import (
+from ledger.keys.directory import (
     PASSPHRASE_ENV,
     KeyDirectory,
     SigningKey,

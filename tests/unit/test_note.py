@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
 from verify.errors import NoteError
 from verify.note import (
     checkpoint_body,

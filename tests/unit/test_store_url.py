@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import StoreURLError
-from ledger.store import parse_store_url
+from ledger.storage.stores import parse_store_url
 
 
 def test_sqlite_url_names_the_file() -> None:

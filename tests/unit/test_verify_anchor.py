@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
 from verify.anchor import AnchorError, LogKey, parse_vkey
 from verify.errors import NoteError
 from verify.note import verifier_key

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.keys import SigningKey
+from ledger.keys.directory import SigningKey
 from verify import crypto
 
 KEY = SigningKey.generate()

@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 
 from ledger import envelope as writer
-from ledger.keys import SigningKey
-from ledger.trust import key_stream_id
+from ledger.keys.directory import SigningKey
+from ledger.keys.registry import key_stream_id
 from verify.anchor import LogKey
 from verify.envelope import parse_envelope, signing_input
 from verify.policy import SigningPolicy

@@ -32,7 +32,7 @@ from ledger.domain.errors import (
     UnknownRecordError,
 )
 from ledger.domain.journal import AbsenceKind, Lesson
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 
 router = APIRouter(tags=["journal"], responses=PROBLEM_RESPONSES)
 Text = Annotated[str, Field(min_length=1, max_length=200)]

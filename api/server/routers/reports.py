@@ -20,7 +20,7 @@ from api.server.scope import check_pupil_reader, reads_everything, teaches
 from api.server.tokens import utcnow
 from ledger.domain.ids import class_id, personal_file_id
 from ledger.domain.school import SchoolClass
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,

@@ -30,7 +30,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
-from ledger.domain.services.people import next_free
+from ledger.records.people import next_free
 
 AT = datetime(2024, 10, 1, 12, tzinfo=UTC)
 TEACHER, DEPUTY = uuid4(), uuid4()

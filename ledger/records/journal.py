@@ -34,8 +34,8 @@ from ledger.domain.ids import academic_year_id, lesson_id
 from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import AcademicYear, SchoolClass, Subject
-from ledger.domain.services.context import DEPUTY, Author, RecordsContext
 from ledger.errors import ConcurrencyError
+from ledger.records.context import DEPUTY, Author, RecordsContext
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The first event of every log registers the school's log key (the seal) in its
 own key stream, self-signed, so the whole public key history is in the log.
 On SQLite, triggers make the event and snapshot tables append-only; on
-PostgreSQL, ``ledger.postgres_admin`` adds roles and grants on top (DESIGN §4).
+PostgreSQL, ``ledger.storage.postgres`` adds roles and grants on top (DESIGN §4).
 
 A caller may add **side tables**: records kept beside the events that are not
 rebuildable views (the HTTP API's accounts and access log). `init` creates
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import LedgerError, TrustError
-from ledger.keys import KeyDirectory
+from ledger.keys.directory import KeyDirectory
+from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES, Sealer
-from ledger.store import StoreURL, open_ledger, parse_store_url
-from ledger.trust import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
+from ledger.storage.stores import StoreURL, open_ledger, parse_store_url
 
 SQLITE_TABLES = ("stored_events", "stored_snapshots", *SQLITE_LOG_TABLES)
 _SIDE_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
@@ -103,7 +103,7 @@ def initialise(
         raise TrustError(msg)
     app_url = url
     if store.is_postgres:
-        from ledger.postgres_admin import PostgresRoles, prepare_postgres
+        from ledger.storage.postgres import PostgresRoles, prepare_postgres
 
         roles = PostgresRoles(owner=owner_role, app=app_role, password=app_password)
         app_url = prepare_postgres(store, roles, extra=side_tables)

@@ -24,7 +24,7 @@ from ledger.domain.ids import academic_year_id, class_id, school_id, staff_id
 from ledger.domain.people import StaffMember
 from ledger.domain.school import AcademicYear, School, SchoolClass, Subject
 from ledger.domain.schoolyear import Holiday, PeriodScheme
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 
 
 def register_school(

@@ -55,8 +55,8 @@ from ledger.domain.journal import Lesson
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import AcademicYear, Level, SchoolClass
 from ledger.domain.schoolyear import YEAR_PERIOD
-from ledger.domain.services.context import DEPUTY, DIRECTOR, Author, RecordsContext
-from ledger.domain.services.journal import Journal
+from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
+from ledger.records.journal import Journal
 
 
 @dataclass(frozen=True)

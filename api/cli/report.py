@@ -29,8 +29,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from api.cli import KeysOpt, StoreOpt, app, err, out, reports_errors
 from ledger.application import LedgerApplication
-from ledger.keys import PASSPHRASE_ENV
-from ledger.store import open_ledger
+from ledger.keys.directory import PASSPHRASE_ENV
+from ledger.storage.stores import open_ledger
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,

@@ -12,8 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api import proofs
-from api.cli import KeysOpt, StoreOpt, app, open_app, out, reports_errors
+from api.cli import KeysOpt, StoreOpt, app, open_app, out, proofs, reports_errors
 from ledger.log import Sealer, open_log
 
 proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 6962).")

@@ -20,7 +20,7 @@ from ledger.domain.errors import InvalidRecordError, UnknownRecordError
 from ledger.domain.ids import academic_year_id, personal_file_id
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
 from ledger.domain.school import AcademicYear, SchoolClass
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
 

@@ -21,14 +21,19 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger.application import LedgerApplication
-from ledger.bootstrap import initialise
 from ledger.envelope import parse_time
 from ledger.errors import LedgerError
-from ledger.keyring import list_signers, register_signer, revoke_signer, rotate_signer
-from ledger.keys import PASSPHRASE_ENV, KeyDirectory, SigningKey
+from ledger.keys.directory import PASSPHRASE_ENV, KeyDirectory, SigningKey
+from ledger.keys.registry import KeyRecord
+from ledger.keys.services import (
+    list_signers,
+    register_signer,
+    revoke_signer,
+    rotate_signer,
+)
 from ledger.log import Sealer
-from ledger.store import open_ledger
-from ledger.trust import KeyRecord
+from ledger.storage.init import initialise
+from ledger.storage.stores import open_ledger
 
 app = typer.Typer(
     name="letopis",
@@ -321,15 +326,15 @@ def _keys_table(records: list[KeyRecord]) -> Table:
 
 def main() -> None:
     """Entry point of the `letopis` console script."""
-    import api.accounts_command  # registers `letopis accounts`
-    import api.export_command  # noqa: F401 - registers `letopis export`
-    from api import (  # noqa: F401 - register them
-        demo,
-        log_commands,
-        report_commands,  # `letopis report`, `letopis rebuild`
-        verify_command,
+    from api.cli import (  # noqa: F401 - each registers its commands
+        accounts,
+        export,
+        log,
+        report,
+        serve,
+        verify,
     )
-    from api.server import command  # noqa: F401 - registers `letopis serve`
+    from simulation import demo  # noqa: F401 - registers `letopis demo`
 
     app(prog_name="letopis")
     sys.exit(0)

@@ -3,7 +3,7 @@
 A school with grades 1–11 (two to four classes a grade), the subjects and weekly
 hours of the federal curriculum, a timetable, and one or more school years
 (1 September to late May, with the usual holidays). Every record goes through
-the same application services a real client uses (``ledger.domain.records``),
+the same application services a real client uses (``ledger.records.office``),
 signed by the staff member who makes it, at simulated times:
 
 - lessons on every school day, with marks, absences (illnesses, truancy, late
@@ -47,7 +47,6 @@ from rich.table import Table
 from api.cli import KeysOpt, StoreOpt, app, err, out, reports_errors
 from api.server.tables import API_TABLES
 from ledger.application import LedgerApplication, Signing
-from ledger.bootstrap import initialise
 from ledger.domain.attestat import Blank, Recipient
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind, Medal
@@ -68,7 +67,6 @@ from ledger.domain.ids import subject_record_id
 from ledger.domain.journal import AbsenceKind
 from ledger.domain.people import LeaveReason, MoveReason
 from ledger.domain.portfolio import AchievementKind, AchievementLevel, AchievementResult
-from ledger.domain.records import SchoolRecords, register_school
 from ledger.domain.school import Level, Subject
 from ledger.domain.schoolyear import (
     YEAR_PERIOD,
@@ -80,18 +78,25 @@ from ledger.domain.schoolyear import (
     is_school_day,
     year_label,
 )
-from ledger.domain.services.attestation import ExamImport, PeriodSheet
-from ledger.domain.services.attestats import AttestatRequest
-from ledger.domain.services.council import DecisionInput
-from ledger.domain.services.journal import AbsenceInput, LessonInput, MarkInput
-from ledger.domain.services.people import EnrolmentInput, Identity, MoveInput
-from ledger.domain.services.setup import TeachingInput
 from ledger.errors import LedgerError
-from ledger.keyring import register_signer
-from ledger.keys import DEMO_PASSPHRASE, PASSPHRASE_ENV, KeyDirectory, SigningKey
+from ledger.keys.directory import (
+    DEMO_PASSPHRASE,
+    PASSPHRASE_ENV,
+    KeyDirectory,
+    SigningKey,
+)
+from ledger.keys.personal import DataKeyStore
+from ledger.keys.services import register_signer
 from ledger.log import Sealer
-from ledger.personal import DataKeyStore
-from ledger.store import open_ledger
+from ledger.records.attestation import ExamImport, PeriodSheet
+from ledger.records.attestats import AttestatRequest
+from ledger.records.council import DecisionInput
+from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.office import SchoolRecords, register_school
+from ledger.records.people import EnrolmentInput, Identity, MoveInput
+from ledger.records.setup import TeachingInput
+from ledger.storage.init import initialise
+from ledger.storage.stores import open_ledger
 
 ORIGIN = "letopis.example/school-131"
 SCHOOL_CODE = "school-131"

@@ -21,7 +21,7 @@ from ledger.domain.honours import check_honours
 from ledger.domain.ids import council_record_id, exam_sheet_id, final_grades_id
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import Level, SchoolClass
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from ledger.application import LedgerApplication
-from ledger.bootstrap import SideTable
 from ledger.errors import LedgerError
 from ledger.log import POSTGRES_LOG_TABLES, postgres_log_schema
-from ledger.store import StoreURL
+from ledger.storage.init import SideTable
+from ledger.storage.stores import StoreURL
 
 NAME_RULE = "a lowercase identifier: a-z, 0-9 and _, not starting with a digit"
 NEEDED = (
@@ -410,7 +410,7 @@ def _install_triggers(conn: Connection, schema: str, tables: Sequence[str]) -> N
 
 
 def side_table_name(side: SideTable) -> str:
-    """The PostgreSQL name of a side table (as ``ledger.sqlstore`` names it)."""
+    """The PostgreSQL name of a side table (as ``ledger.storage.sql`` names it)."""
     return f"letopis_{side.name}"
 
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ledger.envelope import canonical, format_time
 from ledger.errors import PassphraseError, PersonalDataError
-from ledger.keys import PASSPHRASE_ENV
+from ledger.keys.directory import PASSPHRASE_ENV
 
 ALG = "aes-256-gcm"
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}

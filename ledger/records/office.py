@@ -22,15 +22,15 @@ from __future__ import annotations
 from uuid import UUID
 
 from ledger.application import LedgerApplication
-from ledger.domain.services.attestation import Attestation
-from ledger.domain.services.attestats import AttestatOffice
-from ledger.domain.services.context import Clock, RecordsContext
-from ledger.domain.services.council import Council
-from ledger.domain.services.journal import Journal
-from ledger.domain.services.people import Enrolment
-from ledger.domain.services.portfolio import Portfolios
-from ledger.domain.services.setup import SchoolSetup, register_school
-from ledger.personal import DataKeyStore
+from ledger.keys.personal import DataKeyStore
+from ledger.records.attestation import Attestation
+from ledger.records.attestats import AttestatOffice
+from ledger.records.context import Clock, RecordsContext
+from ledger.records.council import Council
+from ledger.records.journal import Journal
+from ledger.records.people import Enrolment
+from ledger.records.portfolio import Portfolios
+from ledger.records.setup import SchoolSetup, register_school
 
 __all__ = ["SchoolRecords", "register_school"]
 

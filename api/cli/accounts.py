@@ -36,8 +36,8 @@ from api.server.accounts import (
 from api.server.demo_accounts import DEMO_PASSWORD
 from api.server.settings import Settings
 from ledger.application import LedgerApplication
-from ledger.keys import KeyDirectory
-from ledger.store import open_ledger
+from ledger.keys.directory import KeyDirectory
+from ledger.storage.stores import open_ledger
 
 accounts_app = typer.Typer(
     help="Add, list and change the accounts that sign in to the HTTP API.",

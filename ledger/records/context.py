@@ -37,7 +37,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.people import StaffMember
 from ledger.domain.school import School
-from ledger.personal import DataKeyStore
+from ledger.keys.personal import DataKeyStore
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)

@@ -118,7 +118,7 @@ class KeyDirectory:
         log.pub               raw public log key, hex (the trust anchor)
         log.key.pem           the log key, encrypted PKCS#8
         signers/<label>.key.pem   a signer's key, encrypted PKCS#8
-        data-keys/            per-pupil data keys (see ledger.personal)
+        data-keys/            per-pupil data keys (see ledger.keys.personal)
     """
 
     path: Path

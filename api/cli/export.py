@@ -16,7 +16,7 @@ from rich.progress import (
 )
 
 from api.cli import KeysOpt, StoreOpt, app, err, open_app, out, reports_errors
-from ledger.export import export_archive
+from ledger.archive.export import export_archive
 
 OutOpt = Annotated[
     Path,

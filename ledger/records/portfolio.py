@@ -17,7 +17,7 @@ from ledger.domain.portfolio import (
     Portfolio,
 )
 from ledger.domain.schoolyear import year_label
-from ledger.domain.services.context import RecordsContext
+from ledger.records.context import RecordsContext
 
 
 def school_year_of(day: date) -> str:

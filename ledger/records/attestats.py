@@ -48,8 +48,8 @@ from ledger.domain.errors import (
 )
 from ledger.domain.ids import attestat_book_id, council_record_id, final_grades_id
 from ledger.domain.school import Level, SchoolClass, Subject
-from ledger.domain.services.context import RecordsContext
-from ledger.domain.services.council import Council
+from ledger.records.context import RecordsContext
+from ledger.records.council import Council
 
 _KIND = {
     Level.BASIC: DecisionKind.ATTESTAT_BASIC,

@@ -13,8 +13,8 @@ from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import TrustError, UnknownKeyError
-from ledger.keys import SigningKey
-from ledger.trust import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
+from ledger.keys.directory import SigningKey
+from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 
 
 def register_signer(

@@ -1,0 +1,1 @@
+"""The archive: the BagIt export an auditor verifies offline (``export``)."""

@@ -1,0 +1,204 @@
+"""The sealer: new events become leaves, and a checkpoint signed by the log key
+covers them (C2SP signed notes). It follows the store's notification order
+(DESIGN §3); a restarted sealer resumes after the last sealed notification, and
+it refuses to sign a checkpoint inconsistent with one it signed before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from ledger.application import LedgerApplication
+from ledger.envelope import format_time
+from ledger.errors import LedgerError
+from ledger.keys.directory import SigningKey
+from ledger.log.store import (
+    DEFAULT_SEAL_INTERVAL,
+    Leaf,
+    LogConflictError,
+    LogIntegrityError,
+    LogStore,
+    StoredCheckpoint,
+)
+from ledger.log.tree import StoredTree, border_keys
+from verify import merkle
+from verify.note import checkpoint_body, signed_note
+
+
+class Sealer:
+    """Seals the log: leaves for new events, then a signed checkpoint.
+
+    Use ``Sealer(app).seal()`` after appends (the command line does, before it
+    exits) or :class:`AutoSealer` in a long-running process, so that every
+    acknowledged append is covered by a checkpoint within the seal interval.
+    """
+
+    def __init__(
+        self, app: LedgerApplication, *, log_key: SigningKey | None = None
+    ) -> None:
+        self.app = app
+        self.store = LogStore(app.recorder)
+        self.tree = StoredTree(self.store)
+        self._log_key = log_key
+        self._lock = threading.Lock()
+
+    @property
+    def origin(self) -> str:
+        return self.app.context.origin
+
+    def log_key(self) -> SigningKey:
+        if self._log_key is None:
+            self._log_key = self.app.context.log_key()
+        return self._log_key
+
+    def seal(
+        self, *, progress: Callable[[int], None] | None = None
+    ) -> StoredCheckpoint:
+        """Append every pending event as a leaf; sign a checkpoint if the tree grew."""
+        with self._lock:
+            latest = self.store.latest_checkpoint()
+            if latest is not None:
+                self._check_extends(latest, self.store.size())
+            while self.append_pending(progress=progress):
+                pass
+            return self._checkpoint()
+
+    def append_pending(
+        self, *, batch: int = 2000, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Append up to ``batch`` unsealed events as leaves; how many were added."""
+        size = self.store.size()
+        after = self.store.last_notification_id()
+        notifications = self.app.recorder.select_notifications(
+            start=after + 1, limit=batch
+        )
+        if not notifications:
+            return 0
+        border = self._border(size)
+        leaves, nodes = [], []
+        for offset, n in enumerate(notifications):
+            index = size + offset
+            digest = merkle.leaf_hash(n.state)
+            leaves.append(
+                Leaf(index, n.id, str(n.originator_id), n.originator_version, digest)
+            )
+            nodes.extend(_grow(border, index, digest))
+        try:
+            self.store.append(leaves, nodes)
+        except LogConflictError:
+            return 1  # someone else sealed these; the next round re-reads
+        if progress is not None:
+            progress(len(leaves))
+        return len(leaves)
+
+    def _border(self, size: int) -> list[tuple[int, int, bytes]]:
+        keys = border_keys(size)
+        found = self.store.hashes(keys)
+        return [(level, index, found[(level, index)]) for level, index in keys]
+
+    def _checkpoint(self) -> StoredCheckpoint:
+        size = self.store.size()
+        latest = self.store.latest_checkpoint()
+        if latest is not None and latest.size == size:
+            return latest
+        root = self.tree.root(size)
+        if latest is not None:
+            self._check_consistent(latest, size, root)
+        key = self.log_key()
+        note = signed_note(
+            checkpoint_body(self.origin, size, root),
+            self.origin,
+            key.public_bytes,
+            key.sign,
+        )
+        checkpoint = StoredCheckpoint(size, root, note, format_time(datetime.now(UTC)))
+        try:
+            self.store.add_checkpoint(checkpoint)
+        except LogConflictError:
+            stored = self.store.latest_checkpoint()
+            assert stored is not None
+            return stored
+        return checkpoint
+
+    def _check_consistent(
+        self, latest: StoredCheckpoint, size: int, root: bytes
+    ) -> None:
+        """Refuse to sign unless the new tree extends the one signed before."""
+        self._check_extends(latest, size)
+        proof = self.tree.consistency_proof(latest.size, size)
+        try:
+            merkle.verify_consistency(latest.size, size, proof, latest.root, root)
+        except merkle.MerkleProofError as e:
+            msg = f"refusing to sign: size {size} does not extend {latest.size}: {e}"
+            raise LogIntegrityError(msg) from e
+
+    def _check_extends(self, latest: StoredCheckpoint, size: int) -> None:
+        """The stored tree still holds, unchanged, what ``latest`` signed."""
+        if size < latest.size:
+            msg = (
+                f"refusing to sign: the log has {size} leaves but a checkpoint of "
+                f"size {latest.size} was signed before; leaves were removed"
+            )
+            raise LogIntegrityError(msg)
+        if self.tree.root(latest.size) != latest.root:
+            msg = (
+                f"refusing to sign: the stored tree's root at size {latest.size} "
+                "differs from the checkpoint signed then; the log was altered"
+            )
+            raise LogIntegrityError(msg)
+
+    def latest(self) -> StoredCheckpoint | None:
+        return self.store.latest_checkpoint()
+
+
+def _grow(
+    border: list[tuple[int, int, bytes]], index: int, digest: bytes
+) -> list[tuple[int, int, bytes]]:
+    """Add leaf ``index`` to the right border; return the subtrees it completes."""
+    completed = []
+    level, position, current = 0, index, digest
+    while border and border[-1][0] == level:
+        _, left_position, left = border.pop()
+        level, position = level + 1, left_position >> 1
+        current = merkle.node_hash(left, current)
+        completed.append((level, position, current))
+    border.append((level, position, current))
+    return completed
+
+
+class AutoSealer:
+    """Seals in a background thread every ``interval`` seconds while running."""
+
+    def __init__(self, sealer: Sealer, interval: float = DEFAULT_SEAL_INTERVAL) -> None:
+        self.sealer = sealer
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="letopis-sealer", daemon=True
+        )
+        self.error: Exception | None = None
+
+    def start(self) -> AutoSealer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread and seal once more, so nothing appended is left out."""
+        self._stop.set()
+        self._thread.join()
+        self.sealer.seal()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sealer.seal()
+            except LedgerError as e:  # kept for whoever runs the sealer to see
+                self.error = e
+
+    def __enter__(self) -> AutoSealer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

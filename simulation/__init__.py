@@ -1,0 +1,1 @@
+"""The demo school: a simulated school year built through the records services."""
