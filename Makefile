@@ -27,6 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ledger projections api verify simulation tests bench
 	$(BIN)/ruff format --check ledger projections api verify simulation tests bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
 
