@@ -29,8 +29,9 @@ from typing import Any
 
 import psycopg
 
-from bench import _cache, _postgres
+from bench import _cache
 from ledger.log import postgres_log_schema
+from tests.support import pg
 from verify import merkle
 
 FORMAT = 1
@@ -137,7 +138,7 @@ def _insert_levels(
 # -- PostgreSQL ---------------------------------------------------------------------
 
 
-def copy_to_postgres(source: Path, size: int, db: _postgres.BenchDatabase) -> str:
+def copy_to_postgres(source: Path, size: int, db: pg.PostgresDatabase) -> str:
     """Copy the first ``size`` leaves and their subtrees into ``db``'s public
     schema with the real DDL; the store URL to open it with."""
     with psycopg.connect(db.admin_url, autocommit=True) as connection:

@@ -26,10 +26,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench import _cache, _postgres
+from bench import _cache
 from ledger.keys.directory import DEMO_PASSPHRASE
 from ledger.storage.postgres import PostgresRoles, prepare_postgres
 from ledger.storage.stores import parse_store_url
+from tests.support import pg
 
 FORMAT = 1  # bump when the demo's content changes in a way that matters here
 STUDENTS = 1300
@@ -130,7 +131,7 @@ _TABLES = (  # (SQLite table, PostgreSQL table, columns in both, order)
 )
 
 
-def copy_to_postgres(store: DemoStore, database: _postgres.BenchDatabase) -> str:
+def copy_to_postgres(store: DemoStore, database: pg.PostgresDatabase) -> str:
     """Prepare ``database`` as ``letopis init`` does and copy every stored row of
     ``store`` into it (events first, in notification order); its app URL."""
     url = parse_store_url(f"{database.admin_url}?schema=letopis")

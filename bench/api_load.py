@@ -1,7 +1,7 @@
 """Lesson sheets over HTTP on PostgreSQL, beside a trivial endpoint of the same app.
 
 A school of 10 classes × 25 pupils is set up on a throwaway PostgreSQL database
-(``bench/_postgres.py``); ``letopis serve`` runs it under uvicorn in its own
+(``tests/support/pg.py``); ``letopis serve`` runs it under uvicorn in its own
 process; a load client in a third process (``bench/_api_client.py``) posts
 lesson sheets (one lesson, a mark for each of the 25 pupils: 26 signed events,
 one save) from several threads back to back, while one thread calls ``/health``
@@ -33,9 +33,10 @@ from rich.console import Console
 from rich.table import Table
 
 from api.server.tables import API_TABLES
-from bench import _api_school, _postgres
+from bench import _api_school
 from ledger.storage.init import initialise
 from ledger.storage.stores import open_ledger
+from tests.support import pg
 
 ORIGIN = "letopis.bench/api"
 PASSPHRASE = "bench-passphrase-for-a-throwaway-store"  # noqa: S105
@@ -51,11 +52,14 @@ TARGET_P99_MS = 100.0
 
 
 def run(console: Console) -> None:
-    reason = _postgres.unreachable_reason()
+    reason = pg.unreachable_reason(pg.BENCH_SERVER)
     if reason is not None:
         console.print(f"[yellow]skipped:[/yellow] {reason}")
         return
-    with _postgres.throwaway_database() as db, tempfile.TemporaryDirectory() as tmp:
+    with (
+        pg.throwaway_database("letopis_bench", pg.BENCH_SERVER) as db,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         keys = Path(tmp) / "keys"
         done = initialise(
             db.admin_url,

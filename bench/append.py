@@ -38,13 +38,14 @@ from eventsourcing.domain import Aggregate
 from rich.console import Console
 from rich.table import Table
 
-from bench import _postgres, _profile
+from bench import _profile
 from ledger.application import LedgerApplication, Signing
 from ledger.events import register_event_types
 from ledger.keys.directory import DEMO_PASSPHRASE, KeyDirectory, SigningKey
 from ledger.keys.services import register_signer
 from ledger.storage.init import initialise
 from ledger.storage.stores import open_ledger, parse_store_url
+from tests.support import pg
 
 ORIGIN = "letopis.bench/school-0"
 PASSPHRASE = DEMO_PASSPHRASE  # throwaway keys in a temp directory
@@ -240,7 +241,7 @@ def measure(
 
 @contextmanager
 def signed_application(
-    admin_url: str, keys: Path, **roles: Unpack[_postgres.Roles]
+    admin_url: str, keys: Path, **roles: Unpack[pg.Roles]
 ) -> Iterator[Save]:
     """An initialised ledger with a registered teacher key; yields its save."""
     done = initialise(admin_url, keys, origin=ORIGIN, passphrase=PASSPHRASE, **roles)
@@ -289,7 +290,7 @@ def bench_sqlite(console: Console) -> list[Row]:
 
 
 def bench_postgres(console: Console) -> list[Row]:
-    reason = _postgres.unreachable_reason()
+    reason = pg.unreachable_reason(pg.BENCH_SERVER)
     if reason is not None:
         console.print(f"[bold red]PostgreSQL SKIPPED entirely:[/] {reason}")
         return []
@@ -297,7 +298,9 @@ def bench_postgres(console: Console) -> list[Row]:
         ExitStack() as stack,
         tempfile.TemporaryDirectory(prefix="letopis-bench-") as tmp,
     ):
-        db = stack.enter_context(_postgres.throwaway_database())
+        db = stack.enter_context(
+            pg.throwaway_database("letopis_bench", pg.BENCH_SERVER)
+        )
         console.print(f"PostgreSQL: database {db.name} (dropped at the end)")
         env = dict(parse_store_url(db.admin_url).env)
         env.update({"CREATE_TABLE": "y", "POSTGRES_SCHEMA": "public"})
@@ -312,9 +315,9 @@ def bench_postgres(console: Console) -> list[Row]:
 
 
 def _try_signed_postgres(
-    stack: ExitStack, db: _postgres.BenchDatabase, keys: Path
+    stack: ExitStack, db: pg.PostgresDatabase, keys: Path
 ) -> tuple[Save | None, str | None]:
-    roles = _postgres.roles_of(db)
+    roles = db.roles()
     try:
         save = stack.enter_context(signed_application(db.admin_url, keys, **roles))
     except ModuleNotFoundError as e:

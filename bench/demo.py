@@ -26,13 +26,13 @@ from typing import Unpack
 from rich.console import Console
 from rich.table import Table
 
-from bench import _postgres
 from bench.append import REPEATS, MarkWriter, Shape, signed_application
 from ledger.keys.directory import DEMO_PASSPHRASE, KeyDirectory
 from ledger.keys.personal import DataKeyStore
 from ledger.storage.init import initialise
 from ledger.storage.stores import open_ledger
 from simulation.demo import ORIGIN, Scale, SchoolSimulation, simulate
+from tests.support import pg
 
 PASSPHRASE = DEMO_PASSPHRASE  # throwaway keys in a temporary directory
 STUDENTS = 330
@@ -70,7 +70,7 @@ class Row:
         return self.demo.per_second / self.signed_per_second
 
 
-def demo_run(admin_url: str, keys: Path, **roles: Unpack[_postgres.Roles]) -> DemoRun:
+def demo_run(admin_url: str, keys: Path, **roles: Unpack[pg.Roles]) -> DemoRun:
     """Initialise a store and simulate the school up to :data:`UNTIL`."""
     done = initialise(admin_url, keys, origin=ORIGIN, passphrase=PASSPHRASE, **roles)
     ledger = open_ledger(done.app_url, keys=keys, passphrase=PASSPHRASE)
@@ -93,7 +93,7 @@ def demo_run(admin_url: str, keys: Path, **roles: Unpack[_postgres.Roles]) -> De
 
 
 def signed_rate(
-    admin_url: str, keys: Path, per_save: int, **roles: Unpack[_postgres.Roles]
+    admin_url: str, keys: Path, per_save: int, **roles: Unpack[pg.Roles]
 ) -> float:
     """Best-of-3 events/s of signed saves of ``per_save`` events, no rules."""
     shape = Shape("demo-size", saves=200, events_per_save=per_save, warmup_saves=20)
@@ -116,7 +116,7 @@ def bench_sqlite(console: Console) -> Row:
 
 
 def bench_postgres(console: Console) -> Row | None:
-    reason = _postgres.unreachable_reason()
+    reason = pg.unreachable_reason(pg.BENCH_SERVER)
     if reason is not None:
         console.print(f"[bold red]PostgreSQL SKIPPED:[/] {reason}")
         return None
@@ -125,17 +125,19 @@ def bench_postgres(console: Console) -> Row | None:
         tempfile.TemporaryDirectory(prefix="letopis-bench-") as tmp,
     ):
         root = Path(tmp)
-        demo_db = stack.enter_context(_postgres.throwaway_database())
-        console.print(f"PostgreSQL: simulating the demo school in {demo_db.name} …")
-        run = demo_run(
-            demo_db.admin_url, root / "demo-keys", **_postgres.roles_of(demo_db)
+        demo_db = stack.enter_context(
+            pg.throwaway_database("letopis_bench", pg.BENCH_SERVER)
         )
-        append_db = stack.enter_context(_postgres.throwaway_database())
+        console.print(f"PostgreSQL: simulating the demo school in {demo_db.name} …")
+        run = demo_run(demo_db.admin_url, root / "demo-keys", **demo_db.roles())
+        append_db = stack.enter_context(
+            pg.throwaway_database("letopis_bench", pg.BENCH_SERVER)
+        )
         rate = signed_rate(
             append_db.admin_url,
             root / "keys",
             round(run.per_save),
-            **_postgres.roles_of(append_db),
+            **append_db.roles(),
         )
     return Row("postgresql", run, rate)
 

@@ -52,10 +52,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bench import _bigtree, _million, _postgres, _pymerkle, _roots, _sigrate
+from bench import _bigtree, _million, _pymerkle, _roots, _sigrate
 from ledger.keys.directory import KeyDirectory
 from ledger.log import LogStore, StoredTree
 from ledger.storage.stores import parse_store_url
+from tests.support import pg
 from verify import merkle
 
 SIZE = 1_000_000
@@ -433,12 +434,12 @@ def _proof_row(where: str, timing: dict[str, Any]) -> Row:
 
 
 def _postgres_proofs(console: Console, source: Path, report: dict[str, Any]) -> Row:
-    reason = _postgres.unreachable_reason()
+    reason = pg.unreachable_reason(pg.BENCH_SERVER)
     where = f"PostgreSQL, {POSTGRES_TREE / 1e6:g}M leaves"
     if reason is not None:
         report["c"]["postgresql"] = {"skipped": reason}
         return Row("c", f"inclusion proof: {where}", "SKIPPED", reason, "", "")
-    with _postgres.throwaway_database() as db:
+    with pg.throwaway_database("letopis_bench", pg.BENCH_SERVER) as db:
         console.print(f"(c) copying {POSTGRES_TREE:,} leaves to PostgreSQL {db.name} …")
         started = perf_counter()
         url = _bigtree.copy_to_postgres(source, POSTGRES_TREE, db)

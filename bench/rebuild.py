@@ -35,11 +35,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import _demo_store, _postgres
+from bench import _demo_store
 from ledger.application import LedgerApplication
 from ledger.storage.stores import open_ledger
 from projections.reports.source import views_runner
 from projections.runner import DEFAULT_BATCH
+from tests.support import pg
 
 TARGET = 20_000
 RESULTS = Path(__file__).with_name("results")
@@ -156,12 +157,12 @@ def measure(store: str, url: str, keys: Path, what: str, total: int) -> Measured
 def _postgres_copy(
     console: Console, demo: _demo_store.DemoStore
 ) -> Iterator[str | None]:
-    reason = _postgres.unreachable_reason()
+    reason = pg.unreachable_reason(pg.BENCH_SERVER)
     if reason is not None:
         console.print(f"[yellow]SKIPPING PostgreSQL: {reason}[/]")
         yield None
         return
-    with _postgres.throwaway_database() as database:
+    with pg.throwaway_database("letopis_bench", pg.BENCH_SERVER) as database:
         console.print(f"copying {demo.events:,} events into PostgreSQL …")
         started = perf_counter()
         url = _demo_store.copy_to_postgres(demo, database)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from api.server.tables import API_TABLES
-from tests.api.serving import Served, serve
-from tests.conftest import Store, initialised_store
+from tests.support.serving import Served, serve
+from tests.support.stores import Store, initialised_store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

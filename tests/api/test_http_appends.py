@@ -10,7 +10,7 @@ from typing import Any
 
 from api.server.client import sign_prepared
 from ledger.envelope import canonical
-from tests.api.serving import DAY, Served
+from tests.support.serving import DAY, Served
 
 
 def _post(s: Served, path: str, body: Any, account: str = "maths", **headers: str):  # type: ignore[no-untyped-def]

@@ -23,8 +23,8 @@ from api.server.app import create_app
 from api.server.office import Office
 from api.server.sealing import ProcessSealer, SealReport, assess
 from ledger.storage.stores import parse_store_url
-from tests.api.serving import Served, settings_for
-from tests.conftest import Store
+from tests.support.serving import Served, settings_for
+from tests.support.stores import Store
 
 PROBLEM = "application/problem+json"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.api.serving import ACCOUNTS, Served
+from tests.support.serving import ACCOUNTS, Served
 
 ANONYMOUS = None
 EVERYONE = {name: 200 for name in ACCOUNTS}

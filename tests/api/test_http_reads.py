@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import PersistenceError
 
 from api.server.access_log import chain_intact
-from tests.api.serving import Served
+from tests.support.serving import Served
 from verify import merkle
 
 
@@ -184,7 +184,7 @@ def test_the_child_process_sealer_covers_appends_and_seals_on_stop(
     served: Served,
 ) -> None:
     from api.server.sealing import ProcessSealer
-    from tests.conftest import PASSPHRASE
+    from tests.support.stores import PASSPHRASE
 
     office = served.office
     office.stop()  # the test server's own (thread) sealer

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ledger.storage.init import initialise
-from tests.api.serving import Served, serve
-from tests.conftest import ORIGIN, PASSPHRASE, Store
+from tests.support.serving import Served, serve
+from tests.support.stores import ORIGIN, PASSPHRASE, Store
 
 EXAMPLES = 20
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.serving import Served
+from tests.support.serving import Served
 
 
 def test_a_teacher_appends_a_lesson_sheet(served: Served) -> None:

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-PASSPHRASE = "cli-test-passphrase"
-
-
-def letopis(
-    *args: str, passphrase: str = PASSPHRASE
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LETOPIS_KEY_PASSPHRASE": passphrase, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+from tests.support.cli import letopis
 
 
 @pytest.fixture

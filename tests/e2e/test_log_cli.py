@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ledger.keys.registry import key_stream_id
-from tests.e2e.test_cli import letopis
+from tests.support.cli import letopis
 from verify import merkle
 from verify.note import parse_checkpoint
 

@@ -10,9 +10,9 @@ import pytest
 
 from ledger.log import Sealer
 from projections.reports import REPORT_NAMES
-from tests.conftest import PASSPHRASE, Store
-from tests.e2e.test_cli import letopis
-from tests.integration.test_reports import IVANOV, marked_school
+from tests.support.cli import letopis
+from tests.support.marked import IVANOV, marked_school
+from tests.support.stores import PASSPHRASE, Store
 
 
 @pytest.fixture

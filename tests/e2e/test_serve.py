@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from ledger.storage.init import initialise
-from tests.conftest import ORIGIN, PASSPHRASE, PostgresDatabase
-from tests.e2e.test_cli import letopis
+from tests.support.cli import letopis
+from tests.support.pg import PostgresDatabase
+from tests.support.stores import ORIGIN, PASSPHRASE
 
 TOKEN_SECRET = "s" * 40
 

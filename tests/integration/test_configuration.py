@@ -16,8 +16,8 @@ from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.services import register_signer
 from ledger.mapper import EnvelopeMapper
 from ledger.storage.stores import parse_store_url
-from tests.conftest import PASSPHRASE, Store
-from tests.notes import TEST_POLICY, Note
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import PASSPHRASE, Store
 
 
 def _environment(store: Store) -> dict[str, str]:

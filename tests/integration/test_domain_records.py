@@ -35,9 +35,6 @@ from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
 from ledger.records.office import SchoolRecords
 from ledger.records.people import EnrolmentInput, Identity
-from tests import rawsql
-from tests.conftest import PASSPHRASE, Store
-from tests.integration.test_domain_rules import lesson, rejected
 from tests.property.school import (
     ISSUED_ON,
     KEYS_FROM,
@@ -46,6 +43,9 @@ from tests.property.school import (
     build,
     graduate,
 )
+from tests.support import rawsql
+from tests.support.records import lesson, rejected
+from tests.support.stores import PASSPHRASE, Store
 
 DAY = date(2024, 10, 1)
 

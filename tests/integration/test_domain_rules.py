@@ -7,7 +7,6 @@ row by row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -42,8 +41,6 @@ from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 from ledger.records.people import EnrolmentInput, Identity
-from tests import rawsql
-from tests.conftest import Store
 from tests.property.school import (
     ALL_FIVES,
     DECIDED_ON,
@@ -58,42 +55,15 @@ from tests.property.school import (
     graduate,
     pass_exams,
 )
+from tests.support.records import DAY, lesson, rejected
+from tests.support.stores import Store
 
-DAY = date(2024, 10, 1)
 ORDER = Protocol("45-о", ISSUED_ON)
 
 
 @pytest.fixture
 def school(store: Store) -> SmallSchool:
     return build(store)
-
-
-def rejected(
-    s: SmallSchool, error: type[Exception], match: str, action: Callable[[], Any]
-) -> None:
-    """``action`` raises ``error`` matching ``match`` and writes nothing."""
-    before = rawsql.rows(s.store.url, s.store.admin_url)
-    with pytest.raises(error, match=match):
-        action()
-    assert rawsql.rows(s.store.url, s.store.admin_url) == before
-
-
-def lesson(
-    s: SmallSchool,
-    *marks: MarkInput,
-    day: date = DAY,
-    subject: str = "math",
-    klass: str = "9А",
-    absences: tuple[AbsenceInput, ...] = (),
-) -> LessonInput:
-    return LessonInput(
-        s.klass(klass),
-        subject,
-        day,
-        "Квадратные уравнения",
-        marks=marks,
-        absences=absences,
-    )
 
 
 def mark_entry(s: SmallSchool, mark: str = "4") -> str:

@@ -24,9 +24,9 @@ from ledger.archive.export import Exported, ExportError, archive_lines, export_a
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer, revoke_signer, rotate_signer
 from ledger.log import LogStore, Sealer
-from tests import rawsql
-from tests.conftest import ORIGIN, Store
-from tests.notes import TEST_POLICY, Note
+from tests.support import rawsql
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import ORIGIN, Store
 from verify import merkle
 from verify.note import Checkpoint, key_hash, parse_checkpoint
 

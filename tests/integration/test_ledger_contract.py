@@ -23,9 +23,9 @@ from ledger.errors import (
 )
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer, revoke_signer
-from tests import rawsql
-from tests.conftest import Store
-from tests.notes import TEST_POLICY, Note
+from tests.support import rawsql
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import Store
 
 NOW = datetime.now(UTC)
 

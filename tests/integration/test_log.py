@@ -14,9 +14,9 @@ from ledger.errors import ConcurrencyError
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer
 from ledger.log import AutoSealer, LogIntegrityError, Sealer, StoredTree, open_log
-from tests import rawsql
-from tests.conftest import Store
-from tests.notes import TEST_POLICY, Note
+from tests.support import rawsql
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import Store
 from verify import merkle
 from verify.note import parse_checkpoint
 

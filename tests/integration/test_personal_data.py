@@ -13,8 +13,8 @@ from ledger.errors import PassphraseError, PersonalDataError
 from ledger.keys.directory import SigningKey
 from ledger.keys.personal import DataKeyStore
 from ledger.keys.services import register_signer
-from tests.conftest import PASSPHRASE, Store
-from tests.notes import TEST_POLICY, Note
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import PASSPHRASE, Store
 
 IDENTITY = {"full_name": "Иванова Мария Петровна", "birth_date": "2012-03-04"}
 

@@ -37,7 +37,8 @@ from ledger.storage.postgres import (
     prepare_postgres,
 )
 from ledger.storage.stores import open_ledger, parse_store_url
-from tests.conftest import ORIGIN, PASSPHRASE, PG_ADMIN, PostgresDatabase
+from tests.support.pg import PG_ADMIN, PostgresDatabase
+from tests.support.stores import ORIGIN, PASSPHRASE
 
 SCHEMA = "letopis"
 EVENTS = "letopis_events"

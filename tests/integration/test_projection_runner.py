@@ -17,8 +17,8 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer
 from ledger.storage.sql import Transaction
 from projections.runner import ProjectionConflictError, ProjectionRunner, Recorded
-from tests.conftest import Store
-from tests.notes import TEST_POLICY, Note
+from tests.support.notes import TEST_POLICY, Note
+from tests.support.stores import Store
 
 
 class NotesView:

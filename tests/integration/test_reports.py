@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,39 +19,30 @@ import pytest
 
 from ledger.domain.attestat import Blank
 from ledger.domain.attestation import Protocol
-from ledger.domain.journal import AbsenceKind
 from ledger.domain.portfolio import AchievementKind, AchievementLevel, AchievementResult
 from ledger.domain.school import Level
 from ledger.keys.personal import DataKeyStore
 from ledger.log import LogStore, Sealer, StoredTree
 from ledger.records.attestats import AttestatRequest
-from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.journal import MarkInput
 from projections.reports import AsOf, ReportError, Reports, render
-from tests.conftest import PASSPHRASE, Store
 from tests.property.school import (
     ISSUED_ON,
     TEST,
     WORK,
-    SmallSchool,
     build,
     graduate,
 )
-
-SELF_STUDY = "самостоятельная работа"  # weight 2; WORK 1, TEST 3
-IVANOV, KUZNETSOV, SMIRNOVA = (
-    "Иванов Пётр Сергеевич",
-    "Кузнецов Олег Павлович",
-    "Смирнова Анна Игоревна",
+from tests.support.marked import (
+    IVANOV,
+    KUZNETSOV,
+    SELF_STUDY,
+    SMIRNOVA,
+    Marked,
+    lesson_on,
+    marked_school,
 )
-
-
-@dataclass
-class Marked:
-    """The small school with its journal marked; tree sizes of its seals."""
-
-    s: SmallSchool
-    before_correction: int  # sealed after three lessons, before corrections
-    after_grades: int  # sealed after the Q1 grades
+from tests.support.stores import PASSPHRASE, Store
 
 
 def report(app: Any, name: str, as_of: AsOf | None = None, **params: str) -> Any:
@@ -65,59 +55,6 @@ def table(document: Any, title: str) -> list[list[str]]:
         if t["title"] == title:
             return list(t["rows"])
     raise AssertionError(f"no table {title!r}")
-
-
-def lesson_on(s: SmallSchool, day: date, *marks: MarkInput, **kw: Any) -> str:
-    s.clock.set(day)
-    entry = LessonInput(s.klass("9А"), "math", day, f"Урок {day}", marks=marks, **kw)
-    [stream] = s.records.journal.record_lessons([entry], signed_by=s.signing("maths"))
-    return str(stream)
-
-
-def marked_school(store: Store) -> Marked:
-    """Lessons on 1–3 October 2024, corrections on 4 October, Q1 grades on 28th.
-
-    Иванов: 5 (answer, w1), 3 (self-study, w2) corrected to 5, 4 (test, w3).
-    Кузнецов: absent on 1 October. Смирнова: 4 (w1), 2 (test, w3) voided.
-    """
-    s = build(store)
-    ivanov, smirnova, kuznetsov = s.pupils
-    sealer = Sealer(s.app)
-    lesson_on(
-        s,
-        date(2024, 10, 1),
-        MarkInput(ivanov, "5", WORK),
-        MarkInput(smirnova, "4", WORK),
-        absences=(AbsenceInput(kuznetsov, AbsenceKind.UNEXCUSED),),
-    )
-    second = lesson_on(
-        s,
-        date(2024, 10, 2),
-        MarkInput(ivanov, "3", SELF_STUDY),
-        MarkInput(smirnova, "2", TEST),
-    )
-    lesson_on(s, date(2024, 10, 3), MarkInput(ivanov, "4", TEST))
-    before = sealer.seal()
-    s.clock.set(date(2024, 10, 4))
-    maths = s.signing("maths")
-    s.records.journal.correct_mark(
-        f"{second}:2", mark="5", reason="описка", signed_by=maths
-    )
-    s.records.journal.void_entry(f"{second}:3", reason="ошибочно", signed_by=maths)
-    s.clock.set(date(2024, 10, 28))
-    s.records.attestation.record_period_grades(
-        class_id=s.klass("9А"),
-        subject="math",
-        period="Q1",
-        grades={ivanov: "5", smirnova: "4", kuznetsov: "н/а"},
-        signed_by=maths,
-    )
-    after = sealer.seal()
-    return Marked(s, _size(before), _size(after))
-
-
-def _size(note: Any) -> int:
-    return int(note.note.splitlines()[1])
 
 
 @pytest.fixture

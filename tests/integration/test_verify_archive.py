@@ -15,8 +15,8 @@ import pytest
 
 from ledger.archive.export import export_archive
 from ledger.keys.directory import SigningKey
-from tests.conftest import Store
-from tests.integration.test_verify_store import build_school
+from tests.support.sealed import build_school
+from tests.support.stores import Store
 from verify.__main__ import main
 from verify.note import verifier_key
 

@@ -2,35 +2,29 @@
 
 A small school writes signed notes (some certified with a director's
 co-signature) and seals twice; then an attacker with database rights changes
-rows behind the append-only triggers (tests/rawsql.py). Each change must turn
+rows behind the append-only triggers (tests/support/rawsql.py). Each change must turn
 the verdict and name the position (leaf index) it concerns.
 """
 
 from __future__ import annotations
 
 import base64
-import sqlite3
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ledger
-from ledger.application import LedgerApplication, Signing
 from ledger.envelope import Envelope, format_time
 from ledger.keys.directory import SigningKey
-from ledger.keys.services import register_signer
 from ledger.log import Sealer
-from ledger.storage.stores import parse_store_url
-from tests import rawsql
-from tests.conftest import Store
-from tests.notes import TEST_POLICY, Note
+from tests.support.notes import TEST_POLICY
+from tests.support.sealed import NOW, School, build_school, signer_key
+from tests.support.stores import Store
 from verify import merkle
 from verify.anchor import LogKey
 from verify.note import checkpoint_body, signed_note, verifier_key
@@ -41,101 +35,6 @@ from verify.sources import open_store
 from verify.verifier import Verifier
 
 RETENTION = Path(ledger.__file__).parent / "policies" / "retention.toml"
-NOW = datetime.now(UTC)
-
-
-@dataclass
-class School:
-    """A sealed store: who signs, what was written, and raw access to its rows."""
-
-    store: Store
-    ledger: LedgerApplication
-    teacher: SigningKey
-    class_teacher: SigningKey
-    director: SigningKey
-    notes: list[UUID] = field(default_factory=list)
-
-    @property
-    def sqlite(self) -> bool:
-        return self.store.kind == "sqlite"
-
-    def table(self, name: str) -> str:
-        if self.sqlite:
-            return "stored_events" if name == "events" else f"log_{name}"
-        schema = parse_store_url(self.store.url).schema
-        return f"{schema}.letopis_{'events' if name == 'events' else 'log_' + name}"
-
-    @property
-    def nid(self) -> str:
-        return "rowid" if self.sqlite else "notification_id"
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.sqlite:
-            connection = sqlite3.connect(parse_store_url(self.store.url).sqlite_path)
-            try:
-                return connection.execute(sql, params).fetchall()
-            finally:
-                connection.close()
-        with psycopg.connect(self.store.admin_url) as c:
-            return c.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
-
-    def tamper(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        rawsql.execute_as_superuser(self.store.url, self.store.admin_url, sql, params)
-
-    def events(self) -> list[tuple[Any, ...]]:
-        """(nid, originator_id, version, topic, state, leaf index) in log order."""
-        rows = self.query(
-            f"SELECT e.{self.nid}, e.originator_id, e.originator_version, e.topic, "
-            f"e.state, l.leaf_index FROM {self.table('events')} e JOIN "
-            f"{self.table('leaves')} l ON l.notification_id = e.{self.nid} "
-            f"ORDER BY e.{self.nid}"
-        )
-        return [(*r[:4], bytes(r[4]), r[5]) for r in rows]
-
-    def stream_id(self, stream: UUID) -> Any:
-        return stream.hex if self.sqlite else stream
-
-
-def _key(
-    ledger_app: LedgerApplication,
-    store: Store,
-    roles: tuple[str, ...],
-    **window: datetime,
-) -> SigningKey:
-    key = SigningKey.generate()
-    register_signer(
-        ledger_app,
-        store.key_directory.log_key(),
-        public_key=key.public_bytes,
-        holder=f"{'+'.join(roles)}-{key.key_id[:6]}",
-        roles=roles,
-        valid_from=window.get("valid_from", NOW - timedelta(days=1)),
-        valid_until=window.get("valid_until"),
-    )
-    return key
-
-
-def build_school(store: Store, notes: int = 6) -> School:
-    """Keys, notes in two seals, two of them certified with a co-signature."""
-    app = store.open(policy=TEST_POLICY)
-    school = School(
-        store,
-        app,
-        _key(app, store, ("teacher",)),
-        _key(app, store, ("class_teacher",)),
-        _key(app, store, ("director",)),
-    )
-    for half in range(2):
-        written = [
-            Note.write(uuid4(), f"заметка {half}-{i}") for i in range(notes // 2)
-        ]
-        app.save(*written, signed_by=Signing(school.teacher))
-        certified = written[0]
-        certified.certify("проверено")
-        app.save(certified, signed_by=Signing(school.class_teacher, (school.director,)))
-        school.notes += [n.id for n in written]
-        Sealer(app).seal()
-    return school
 
 
 def audit(school: School, **options: Any) -> Report:
@@ -389,7 +288,7 @@ def test_a_forged_row_signed_with_a_fresh_key_is_named(school: School) -> None:
 
 
 def test_a_forged_row_signed_outside_the_keys_window_is_named(school: School) -> None:
-    expired = _key(
+    expired = signer_key(
         school.ledger,
         school.store,
         ("teacher",),

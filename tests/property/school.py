@@ -27,7 +27,7 @@ from ledger.records.council import DecisionInput
 from ledger.records.office import SchoolRecords, register_school
 from ledger.records.people import EnrolmentInput, Identity
 from ledger.records.setup import TeachingInput
-from tests.conftest import PASSPHRASE, Store
+from tests.support.stores import PASSPHRASE, Store
 
 YEAR = "2024/2025"
 STARTS = date(2024, 9, 2)

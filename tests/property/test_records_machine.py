@@ -56,7 +56,6 @@ from ledger.errors import LedgerError
 from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
-from tests.conftest import Store
 from tests.property.school import (
     HOLIDAYS,
     ISSUED_ON,
@@ -66,6 +65,7 @@ from tests.property.school import (
     build,
     graduate,
 )
+from tests.support.stores import Store
 
 SCALE = ("5", "4", "3", "2")
 MARKS = (*SCALE, "6", "зачёт")

@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.events import register_event_types
 
-TEST_POLICY = Path(__file__).parent / "data" / "policy.toml"
+TEST_POLICY = Path(__file__).parent.parent / "data" / "policy.toml"
 
 
 @register_event_types
