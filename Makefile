@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
+	$(BIN)/mypy --strict tests
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

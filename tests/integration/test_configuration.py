@@ -4,10 +4,10 @@ environment (followers, projection runners) sign and verify like ours."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder
+from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment
 
 from ledger.application import LedgerApplication, Signing
@@ -63,7 +63,7 @@ def test_library_factory_builds_our_mapper_from_the_topic(
         monkeypatch.setenv(name, value)
     env["MAPPER_TOPIC"] = "ledger.mapper:EnvelopeMapper"
     factory = InfrastructureFactory.construct(Environment(LedgerApplication.name, env))
-    mapper = factory.mapper(transcoder=JSONTranscoder())
+    mapper: Mapper[UUID] = factory.mapper(transcoder=JSONTranscoder())
     assert isinstance(mapper, EnvelopeMapper)
     first = factory.application_recorder().select_notifications(start=1, limit=1)[0]
     event = mapper.to_domain_event(first)

@@ -70,7 +70,7 @@ def test_identities_are_sealed_and_personal_files_numbered_by_letter(
     pupils = school.records.people.enrol(
         newcomers, signed_by=school.signing("secretary")
     )
-    files = [school.app.repository.get(p).personal_file for p in pupils]
+    files: list[str] = [school.app.repository.get(p).personal_file for p in pupils]
     assert files == ["И-2", "И-3", "Я-1"]  # «Иванов» of the fixture holds И-1
     states = b"".join(
         row[3] for row in rawsql.rows(school.store.url, school.store.admin_url)
@@ -78,7 +78,7 @@ def test_identities_are_sealed_and_personal_files_numbered_by_letter(
     for clear in ("Иванов", "Ильин", "Яковлев", "Олегович", "2009-01-01"):
         assert clear.encode() not in states
     keys = DataKeyStore.in_key_directory(school.store.keys, PASSPHRASE)
-    enc = school.app.repository.get(pupils[2]).enc
+    enc: dict[str, str] = school.app.repository.get(pupils[2]).enc
     assert keys.open(str(pupils[2]), enc)["surname"] == "Яковлев"
 
 

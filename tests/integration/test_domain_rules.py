@@ -33,6 +33,7 @@ from ledger.domain.errors import (
     RetakeError,
     ScaleError,
 )
+from ledger.domain.journal import Lesson
 from ledger.domain.people import LeaveReason
 from ledger.domain.school import Level
 from ledger.errors import PolicyError
@@ -301,12 +302,8 @@ def test_correction_only_by_the_author_or_the_deputy_director(
         name, mark="5", reason="описка", signed_by=school.signing("deputy")
     )
     stream = name.rsplit(":", 1)[0]
-    assert [
-        e.value
-        for e in school.app.repository.get(
-            __import__("uuid").UUID(stream)
-        ).entries.values()
-    ] == ["5"]
+    corrected: Lesson = school.app.repository.get(__import__("uuid").UUID(stream))
+    assert [e.value for e in corrected.entries.values()] == ["5"]
 
 
 # -- attestation ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ class NotesView:
     """Notes and how often each event reached the view (to prove exactly once)."""
 
     name = "notes"
-    tables = ("view_notes", "view_applied")
+    tables: tuple[str, ...] = ("view_notes", "view_applied")
 
     def __init__(self, fail_at: int | None = None) -> None:
         self.fail_at = fail_at

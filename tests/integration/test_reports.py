@@ -45,7 +45,7 @@ from tests.support.marked import (
 from tests.support.stores import PASSPHRASE, Store
 
 
-def report(app: Any, name: str, as_of: AsOf | None = None, **params: str) -> Any:
+def report(app: Any, name: str, as_of: AsOf | None = None, /, **params: str) -> Any:
     rendered = render(app, name, params, "json", as_of)
     return json.loads(rendered.body)
 

@@ -33,7 +33,7 @@ def execute_as_superuser(
     if parsed.is_postgres:
         with psycopg.connect(admin_url, autocommit=True) as c:
             c.execute("SET session_replication_role = replica")
-            c.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+            c.execute(statement.replace("?", "%s"), params)
         return
     connection = sqlite3.connect(parsed.sqlite_path)
     try:

@@ -60,7 +60,7 @@ class School:
             finally:
                 connection.close()
         with psycopg.connect(self.store.admin_url) as c:
-            return c.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
+            return c.execute(sql.replace("?", "%s"), params).fetchall()
 
     def tamper(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         rawsql.execute_as_superuser(self.store.url, self.store.admin_url, sql, params)

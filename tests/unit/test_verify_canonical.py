@@ -28,7 +28,7 @@ def _readable(number: float) -> float:
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False).map(_readable)
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 scalars = st.none() | st.booleans() | safe_ints | finite | text
 values = st.recursive(
     scalars,

@@ -27,7 +27,7 @@ from verify.envelope import (
     sortable_time,
 )
 
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=10)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=10)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | text,
     lambda inner: (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
 from uuid import uuid4
 
 import pytest
@@ -28,8 +29,17 @@ POLICY = SigningPolicy.from_toml(
 T = "2025-09-01T08:30:00.000000"
 
 
+class Window(TypedDict, total=False):
+    """The times that bound a key's use, as ``KeyInfo`` names them."""
+
+    valid_from: str
+    valid_until: str
+    revoked_at: str
+    compromised_at: str
+
+
 def _info(
-    key: SigningKey, *roles: str, registered: int = 1, **window: str | None
+    key: SigningKey, *roles: str, registered: int = 1, **window: Unpack[Window]
 ) -> KeyInfo:
     return KeyInfo(
         key=key.key_id,
@@ -57,7 +67,7 @@ def _info(
     ],
 )
 def test_a_key_counts_only_inside_its_window(
-    window: dict[str, str], at: str, problem: str | None
+    window: Window, at: str, problem: str | None
 ) -> None:
     found = _info(SigningKey.generate(), "teacher", **window).problem_at(at)
     assert (found is None) if problem is None else (problem in (found or ""))

@@ -99,7 +99,7 @@ def test_only_the_author_or_the_deputy_may_correct() -> None:
 
 def _record(*results: tuple[str, bool]) -> tuple[SubjectRecord, list[str]]:
     record = None
-    names = []
+    names: list[str] = []
     stream = uuid4()
     for i, (result, debt) in enumerate(results):
         protocol = Protocol(str(i), date(2025, 5, 15))
@@ -234,14 +234,14 @@ def test_a_personal_file_knows_the_class_on_each_day() -> None:
         at=AT,
     )
     assert [
-        file.class_on(d) is not None and file.class_on(d).class_name
+        file.class_on(d) is not None and file.class_on(d).class_name  # type: ignore[union-attr]
         for d in (
             date(2024, 8, 31),
             date(2024, 12, 1),
             date(2025, 3, 1),
             date(2025, 5, 1),
         )
-    ] == [False, "7А", "7Б", False]  # type: ignore[union-attr]
+    ] == [False, "7А", "7Б", False]
     with pytest.raises(NotEnrolledError, match="left the school on 2025-05-01"):
         file.check_in_class(UUID(int=2), "7Б", date(2025, 5, 2))
 
