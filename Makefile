@@ -36,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) demo-school .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-school .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
