@@ -50,6 +50,7 @@ def olympiad(sim: SchoolState, on: date, level: AchievementLevel, share: float) 
 
 
 def withdraw_one(sim: SchoolState, on: date) -> None:
+    """One achievement withdrawn: the olympiad's result was annulled."""
     if not sim.achievements:
         return
     sim.clock.at(on, 16)

@@ -18,6 +18,8 @@ from simulation.state import SchoolState
 
 
 def attestat_decisions(sim: SchoolState, on: date) -> None:
+    """The council decides who gets an attestat (with honours or a medal where
+    the criteria hold) and who a study certificate."""
     sim.clock.at(on, 15)
     protocol = sim.protocol(on)
     decisions = []
@@ -121,6 +123,7 @@ def issue_attestats(sim: SchoolState, order_day: date, issue_day: date) -> None:
 
 
 def decided_attestat(sim: SchoolState, pupil: Pupil) -> bool:
+    """Whether the council decided an attestat for ``pupil``: no debts, exams passed."""
     return not pupil.debts and _exams_passed(sim, pupil)
 
 
@@ -148,6 +151,7 @@ def book_correction(sim: SchoolState, on: date) -> None:
 
 
 def duplicate(sim: SchoolState, on: date, original: int) -> None:
+    """A duplicate of the basic attestat ``original``, issued after its loss."""
     sim.clock.at(on, 11)
     sim.records.attestats.issue_duplicate(
         level=Level.BASIC,

@@ -231,6 +231,7 @@ POLICY = GradingPolicy(
 
 
 def assessment(subject: str) -> Assessment:
+    """How ``subject`` is assessed: five-point marks or pass/fail."""
     return next(s.assessment for s in SUBJECTS if s.code == subject)
 
 
@@ -252,4 +253,5 @@ def maths(grade: int) -> str:
 
 
 def subjects_of(grade: int) -> list[str]:
+    """The subjects taught in ``grade``."""
     return list(HOURS[grade])

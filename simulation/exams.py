@@ -124,6 +124,7 @@ def _exam_result(
 
 
 def final_grades(sim: SchoolState, on: date) -> None:
+    """The class teacher records each graduate's final grades of the attestat."""
     sim.clock.at(on, 10)
     for klass in sim.classes.values():
         if klass.grade not in (9, 11):

@@ -160,6 +160,8 @@ def parallel_move(sim: SchoolState, on: date) -> None:
 
 
 def graduates_leave(sim: SchoolState, on: date) -> None:
+    """Graduates leave, except about half of the ninth graders with an attestat,
+    who stay for grade 10; those without one leave as transferred."""
     sim.clock.at(on, 12)
     for klass in sim.classes.values():
         if klass.grade not in (9, 11):

@@ -94,6 +94,7 @@ def found_school(sim: SchoolState) -> None:
 
 
 def open_year(sim: SchoolState, y: int) -> None:
+    """The year ``y``/``y + 1`` opened with its classes and class teachers."""
     sim.calendar = cal = Calendar.of(y)
     sim.clock.at(date(y, 8, 28), 10)
     sim.builder.open_year(cal, signed_by=sim.director.signing())

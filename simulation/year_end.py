@@ -52,6 +52,7 @@ def intermediate_attestation(sim: SchoolState, on: date) -> None:
 
 
 def admit_to_exams(sim: SchoolState, on: date) -> None:
+    """The council admits ninth and eleventh graders without debts to state exams."""
     sim.clock.at(on, 15)
     protocol = sim.protocol(on)
     admitted = [
@@ -68,6 +69,7 @@ def admit_to_exams(sim: SchoolState, on: date) -> None:
 
 
 def promote(sim: SchoolState, on: date) -> None:
+    """The council promotes grades 1–8 and 10, conditionally those with debts."""
     sim.clock.at(on, 15)
     protocol = sim.protocol(on)
     decisions = []
@@ -139,6 +141,7 @@ def _last_result(sim: SchoolState, pupil: Pupil, subject: str) -> str:
 
 
 def retain(sim: SchoolState, on: date, pupils: list[Pupil]) -> None:
+    """The council retains ``pupils`` who still owe after the second retake."""
     if not pupils:
         return
     sim.clock.at(on, 15)
