@@ -1,8 +1,9 @@
 """A school for the API load run: classes of 25 pupils, one teacher for all.
 
-Built through the records services on a throwaway store, in the current
-school year (the server runs on the real clock), with every lesson slot of
-the past school days free: classes × subjects × 8 lessons a day × days.
+Built with ``simulation.builder`` (as the demo and the tests build theirs) on
+a throwaway store, in the current school year (the server runs on the real
+clock), with every lesson slot of the past school days free: classes ×
+subjects × 8 lessons a day × days.
 """
 
 from __future__ import annotations
@@ -15,21 +16,31 @@ from pathlib import Path
 from api.server.accounts import Account, AccountStore
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
-from ledger.domain.ids import academic_year_id, class_id, staff_id
+from ledger.domain.ids import academic_year_id
 from ledger.domain.school import AcademicYear, Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
 from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.personal import DataKeyStore
-from ledger.keys.services import register_signer
-from ledger.records.office import SchoolRecords, register_school
-from ledger.records.people import EnrolmentInput, Identity
+from ledger.records.people import Identity
 from ledger.records.setup import TeachingInput
+from simulation.builder import (
+    SchoolPlan,
+    SchoolProfile,
+    StaffMember,
+    YearPlan,
+    build_school,
+)
 
 CODE = "bench-school"
 WORK = "ответ на уроке"
 SUBJECTS = ("rus", "math", "hist", "bio")
 LETTERS = "АБВГД"
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account
+STAFF = {
+    "director": ("director",),
+    "secretary": ("secretary",),
+    "teacher": ("teacher", "class_teacher"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,51 +74,26 @@ def build(
     now = datetime.now(UTC)
     y = _year_of(now.date())
     directory = KeyDirectory.open(keys, passphrase)
-    seal = directory.log_key()
-    school = register_school(
-        app,
-        code=CODE,
-        name="Школа нагрузки",
-        region="—",
-        timezone="UTC",
-        at=now,
-        signed_by=Signing(seal),
-    )
-    records = SchoolRecords(
-        app,
-        school,
-        clock=lambda: datetime.now(UTC),
-        data_keys=DataKeyStore.in_key_directory(keys, passphrase),
-    )
-    staff = {
-        "director": ("director",),
-        "secretary": ("secretary",),
-        "teacher": ("teacher", "class_teacher"),
-    }
-    signing = {}
-    for label, roles in staff.items():
-        key = directory.add_signer(label, SigningKey.generate())
-        register_signer(
-            app,
-            seal,
-            public_key=key.public_bytes,
-            holder=str(staff_id(school, label)),
-            roles=roles,
-            valid_from=now - timedelta(days=1),
-        )
-        signing[label] = Signing(key)
-    director = signing["director"]
-    records.setup.register_staff(
-        [(label, label, f"Сотрудник {label}") for label in staff], signed_by=director
-    )
-    records.setup.define_subjects(
-        [
+    label = f"{y}/{y + 1}"
+    starts, ends = date(y, 9, 1), date(y + 1, 5, 31)
+    names = [(5 + i // len(LETTERS), LETTERS[i % len(LETTERS)]) for i in range(classes)]
+    plan = SchoolPlan(
+        SchoolProfile(CODE, "Школа нагрузки", "—", "UTC"),
+        tuple(
+            StaffMember(
+                number,
+                number,
+                f"Сотрудник {number}",
+                roles,
+                directory.add_signer(number, SigningKey.generate()),
+            )
+            for number, roles in STAFF.items()
+        ),
+        now - timedelta(days=1),
+        tuple(
             Subject(s, s, tuple(range(5, 10)), Assessment.FIVE_POINT, (Level.BASIC,))
             for s in SUBJECTS
-        ],
-        signed_by=director,
-    )
-    records.setup.set_grading_policy(
+        ),
         GradingPolicy(
             effective_from=date(y, 8, 1),
             marks=(5, 4, 3, 2),
@@ -117,53 +103,54 @@ def build(
             min_marks=3,
             unmarked_grades=(),
         ),
-        signed_by=director,
-    )
-    label = f"{y}/{y + 1}"
-    starts, ends = date(y, 9, 1), date(y + 1, 5, 31)
-    records.setup.open_year(
-        year=label,
-        starts=starts,
-        ends=ends,
-        holidays=(Holiday("осенние", date(y, 10, 27), date(y, 11, 4)),),
-        schemes=(
-            PeriodScheme(
-                tuple(range(1, 12)),
-                PeriodKind.HALVES,
-                (
-                    Period("H1", starts, date(y, 12, 28)),
-                    Period("H2", date(y + 1, 1, 9), ends),
+        YearPlan(
+            label,
+            starts,
+            ends,
+            (Holiday("осенние", date(y, 10, 27), date(y, 11, 4)),),
+            (
+                PeriodScheme(
+                    tuple(range(1, 12)),
+                    PeriodKind.HALVES,
+                    (
+                        Period("H1", starts, date(y, 12, 28)),
+                        Period("H2", date(y + 1, 1, 9), ends),
+                    ),
                 ),
             ),
         ),
-        signed_by=director,
+        tuple((g, letter, "teacher") for g, letter in names),
     )
-    teacher = staff_id(school, "teacher")
-    names = [(5 + i // len(LETTERS), LETTERS[i % len(LETTERS)]) for i in range(classes)]
-    records.setup.open_classes(
-        label, [(g, letter, teacher) for g, letter in names], signed_by=director
+    builder = build_school(
+        app,
+        plan,
+        seal=directory.log_key(),
+        clock=lambda: datetime.now(UTC),
+        data_keys=DataKeyStore.in_key_directory(keys, passphrase),
     )
-    ids = [class_id(school, label, f"{g}{letter}") for g, letter in names]
+    teacher = builder.staff_id("teacher")
+    ids = [builder.class_id(label, f"{g}{letter}") for g, letter in names]
+    secretary = Signing(plan.member("secretary").key)
     enrolled: dict[str, list[str]] = {}
     for c in ids:
-        made = records.people.enrol(
+        made = builder.enrol(
+            c,
             [
-                EnrolmentInput(
-                    Identity("Фамилия", f"Имя{n}", "Отчество", date(2012, 1, 1)),
-                    c,
-                    starts,
-                    "№ 1",
-                )
+                Identity("Фамилия", f"Имя{n}", "Отчество", date(2012, 1, 1))
                 for n in range(pupils)
             ],
-            signed_by=signing["secretary"],
+            on=starts,
+            order="№ 1",
+            signed_by=secretary,
         )
         enrolled[str(c)] = [str(p) for p in made]
-    records.setup.assign_teaching(
+    builder.assign_teaching(
         [TeachingInput(c, s, teacher, starts) for c in ids for s in SUBJECTS],
-        signed_by=director,
+        signed_by=Signing(plan.member("director").key),
     )
-    year = records.context.view(AcademicYear, academic_year_id(school, label))
+    year = builder.records.context.view(
+        AcademicYear, academic_year_id(builder.school, label)
+    )
     assert year is not None
     days = year.school_days(starts, now.date() - timedelta(days=1))
     slots = [

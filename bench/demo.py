@@ -1,6 +1,6 @@
 """Demo generation throughput (the records rules at work) beside signed append.
 
-The demo's school (``simulation.demo``: 330 pupils, 20 classes) is simulated from
+The demo's school (``simulation``: 330 pupils, 20 classes) is simulated from
 1 September to 7 November 2025 — the first quarter with its lessons, marks,
 absences, corrections, olympiad results and the quarter grades — through the
 records services, on SQLite and on PostgreSQL. Every event passes the domain
@@ -31,7 +31,7 @@ from ledger.keys.directory import DEMO_PASSPHRASE, KeyDirectory
 from ledger.keys.personal import DataKeyStore
 from ledger.storage.init import initialise
 from ledger.storage.stores import open_ledger
-from simulation.demo import ORIGIN, Scale, SchoolSimulation, simulate
+from simulation.school import ORIGIN, Scale, SchoolSimulation, simulate
 from tests.support import pg
 
 PASSPHRASE = DEMO_PASSPHRASE  # throwaway keys in a temporary directory

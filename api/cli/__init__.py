@@ -334,7 +334,8 @@ def main() -> None:
         serve,
         verify,
     )
-    from simulation import demo  # noqa: F401 - registers `letopis demo`
+    from api.cli.demo import demo
 
+    app.command()(demo)  # a self-contained command module, registered here
     app(prog_name="letopis")
     sys.exit(0)

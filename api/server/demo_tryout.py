@@ -20,7 +20,8 @@ from ledger.domain.ids import class_id, lesson_id
 from ledger.domain.journal import Entry, Lesson
 from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
-from simulation.demo import LAST_YEAR_STARTS, LETTERS, Calendar
+from simulation.calendar import LAST_YEAR_STARTS, Calendar
+from simulation.curriculum import LETTERS
 
 Course = tuple[SchoolClass, str, str | None]
 MAX_LESSONS_A_DAY = 8  # as the API's lesson sheet allows

@@ -1,12 +1,12 @@
 """A small school on a test store: staff with keys, a curriculum, a year, classes.
 
-Shared by the domain rule tests and the stateful machine. Times are simulated
+Built with ``simulation.builder``, as the demo and the benchmarks build theirs;
+shared by the domain rule tests and the stateful machine. Times are simulated
 by :class:`SimClock`; staff keys are valid from before the school year.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,12 +21,20 @@ from ledger.domain.school import Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
 from ledger.keys.directory import SigningKey
 from ledger.keys.personal import DataKeyStore
-from ledger.keys.services import register_signer
 from ledger.records.attestation import ExamImport
 from ledger.records.council import DecisionInput
-from ledger.records.office import SchoolRecords, register_school
-from ledger.records.people import EnrolmentInput, Identity
+from ledger.records.office import SchoolRecords
+from ledger.records.people import Identity
 from ledger.records.setup import TeachingInput
+from simulation.builder import (
+    SchoolBuilder,
+    SchoolPlan,
+    SchoolProfile,
+    StaffMember,
+    YearPlan,
+    build_school,
+    derived_key,
+)
 from tests.support.stores import PASSPHRASE, Store
 
 YEAR = "2024/2025"
@@ -67,6 +75,18 @@ HOLIDAYS = (
     Holiday("зимние", date(2024, 12, 28), date(2025, 1, 8)),
     Holiday("весенние", date(2025, 3, 22), date(2025, 3, 30)),
 )
+SCHEMES = (
+    PeriodScheme(tuple(range(1, 10)), PeriodKind.QUARTERS, QUARTERS),
+    PeriodScheme(
+        (10, 11),
+        PeriodKind.HALVES,
+        (
+            Period("H1", date(2024, 9, 2), date(2024, 12, 27)),
+            Period("H2", date(2025, 1, 9), date(2025, 5, 26)),
+        ),
+    ),
+)
+TIMEZONE = "Europe/Moscow"
 STAFF = {
     "director": ("Директор", ("director",)),
     "deputy": ("Заместитель директора по УР", ("deputy_director",)),
@@ -101,12 +121,6 @@ class SimClock:
         self.now += timedelta(days=days)
 
 
-def _key(label: str) -> SigningKey:
-    return SigningKey.from_seed(
-        hashlib.sha256(f"small-school/{label}".encode()).digest()
-    )
-
-
 @dataclass
 class SmallSchool:
     """A ledger with one school, its staff keys, classes 9А, 9Б, 1А and pupils."""
@@ -131,102 +145,66 @@ class SmallSchool:
         return class_id(self.school, YEAR, name)
 
 
+def plan(code: str) -> SchoolPlan:
+    """The small school ``code``: its staff (keys derived from the code), the
+    curriculum, the year 2024/2025 and classes 9А, 9Б and 1А."""
+    staff = tuple(
+        StaffMember(
+            label,
+            position,
+            f"Сотрудник {label}",
+            roles,
+            derived_key(f"small-school/{code}/{label}"),
+        )
+        for label, (position, roles) in STAFF.items()
+    )
+    return SchoolPlan(
+        SchoolProfile(code, "МБОУ «Школа № 1»", "Республика Татарстан", TIMEZONE),
+        staff,
+        KEYS_FROM,
+        SUBJECTS,
+        POLICY,
+        YearPlan(YEAR, STARTS, ENDS, HOLIDAYS, SCHEMES),
+        ((9, "А", "maths"), (9, "Б", "russian"), (1, "А", "russian")),
+    )
+
+
 def build(
     store: Store, *, code: str = "school-1", verify_on_read: bool = False
 ) -> SmallSchool:
     """A fresh small school on ``store`` (the clock stands at 1 October 2024)."""
     app = store.open(verify_on_read=verify_on_read)
     clock = SimClock(datetime(2024, 8, 20, 9, tzinfo=UTC))
-    seal = store.key_directory.log_key()
-    school = register_school(
+    school = plan(code)
+    builder = build_school(
         app,
-        code=code,
-        name="МБОУ «Школа № 1»",
-        region="Республика Татарстан",
-        timezone="Europe/Moscow",
-        at=clock(),
-        signed_by=Signing(seal),
+        school,
+        seal=store.key_directory.log_key(),
+        clock=clock,
+        data_keys=DataKeyStore.in_key_directory(store.keys, PASSPHRASE),
     )
-    data_keys = DataKeyStore.in_key_directory(store.keys, PASSPHRASE)
-    records = SchoolRecords(app, school, clock=clock, data_keys=data_keys)
-    built = SmallSchool(store, app, records, clock, school)
-    for label, (_, roles) in STAFF.items():
-        built.keys[label] = key = _key(f"{code}/{label}")
-        register_signer(
-            app,
-            seal,
-            public_key=key.public_bytes,
-            holder=str(staff_id(school, label)),
-            roles=roles,
-            valid_from=KEYS_FROM,
-        )
-    _set_up(built)
+    keys = {m.number: m.key for m in school.staff}
+    built = SmallSchool(store, app, builder.records, clock, builder.school, keys)
+    _pupils_and_teaching(built, builder)
     return built
 
 
-def _set_up(s: SmallSchool) -> None:
-    r, director = s.records, s.signing("director")
-    r.setup.register_staff(
-        [
-            (label, position, f"Сотрудник {label}")
-            for label, (position, _) in STAFF.items()
-        ],
-        signed_by=director,
-    )
-    r.setup.define_subjects(SUBJECTS, signed_by=director)
-    r.setup.set_grading_policy(POLICY, signed_by=director)
-    schemes = (
-        PeriodScheme(tuple(range(1, 10)), PeriodKind.QUARTERS, QUARTERS),
-        PeriodScheme(
-            (10, 11),
-            PeriodKind.HALVES,
-            (
-                Period("H1", date(2024, 9, 2), date(2024, 12, 27)),
-                Period("H2", date(2025, 1, 9), date(2025, 5, 26)),
-            ),
-        ),
-    )
-    r.setup.open_year(
-        year=YEAR,
-        starts=STARTS,
-        ends=ENDS,
-        holidays=HOLIDAYS,
-        schemes=schemes,
-        signed_by=director,
-    )
-    r.setup.open_classes(
-        YEAR,
-        [
-            (9, "А", s.staff("maths")),
-            (9, "Б", s.staff("russian")),
-            (1, "А", s.staff("russian")),
-        ],
-        signed_by=director,
-    )
-    s.pupils = r.people.enrol(
-        [
-            EnrolmentInput(
-                Identity(sn, n, p, date(2009, 3, 1)),
-                s.klass("9А"),
-                date(2024, 9, 1),
-                "№ 12-у от 30.08.2024",
-            )
-            for sn, n, p in PUPILS
-        ],
+def _pupils_and_teaching(s: SmallSchool, builder: SchoolBuilder) -> None:
+    s.pupils = builder.enrol(
+        s.klass("9А"),
+        [Identity(sn, n, p, date(2009, 3, 1)) for sn, n, p in PUPILS],
+        on=date(2024, 9, 1),
+        order="№ 12-у от 30.08.2024",
         signed_by=s.signing("secretary"),
     )
-    [s.other_pupil] = r.people.enrol(
-        [
-            EnrolmentInput(
-                Identity("Орлова", "Вера", "Ильинична", date(2009, 5, 5)),
-                s.klass("9Б"),
-                date(2024, 9, 1),
-                "№ 12-у",
-            )
-        ],
+    [s.other_pupil] = builder.enrol(
+        s.klass("9Б"),
+        [Identity("Орлова", "Вера", "Ильинична", date(2009, 5, 5))],
+        on=date(2024, 9, 1),
+        order="№ 12-у",
         signed_by=s.signing("secretary"),
     )
-    r.setup.assign_teaching(
+    builder.assign_teaching(
         [
             TeachingInput(s.klass("9А"), "math", s.staff("maths"), STARTS),
             TeachingInput(s.klass("9А"), "rus", s.staff("russian"), STARTS),
