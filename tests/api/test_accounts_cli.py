@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 import api.cli.accounts  # noqa: F401 - registers `letopis accounts`
 from api.cli import app
 from api.server.accounts import AccountStore
-from tests.property.school import SmallSchool, build
+from tests.support.school import SmallSchool, build
 from tests.support.stores import PASSPHRASE, Store
 
 PASSWORD = "yellow lamp, quiet river"

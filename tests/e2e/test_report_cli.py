@@ -1,5 +1,5 @@
 """`letopis report`, `report all` and `rebuild` end to end, in a real subprocess,
-on the small school of ``tests/property/school.py`` (SQLite)."""
+on the small school of ``tests/support/school.py`` (SQLite)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,9 @@ from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
 from ledger.records.office import SchoolRecords
 from ledger.records.people import EnrolmentInput, Identity
-from tests.property.school import (
+from tests.support import rawsql
+from tests.support.records import lesson, rejected
+from tests.support.school import (
     ISSUED_ON,
     KEYS_FROM,
     WORK,
@@ -43,8 +45,6 @@ from tests.property.school import (
     build,
     graduate,
 )
-from tests.support import rawsql
-from tests.support.records import lesson, rejected
 from tests.support.stores import PASSPHRASE, Store
 
 DAY = date(2024, 10, 1)

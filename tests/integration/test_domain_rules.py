@@ -42,7 +42,8 @@ from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 from ledger.records.people import EnrolmentInput, Identity
-from tests.property.school import (
+from tests.support.records import DAY, lesson, rejected
+from tests.support.school import (
     ALL_FIVES,
     DECIDED_ON,
     ISSUED_ON,
@@ -56,7 +57,6 @@ from tests.property.school import (
     graduate,
     pass_exams,
 )
-from tests.support.records import DAY, lesson, rejected
 from tests.support.stores import Store
 
 ORDER = Protocol("45-о", ISSUED_ON)

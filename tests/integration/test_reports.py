@@ -1,6 +1,6 @@
 """Reports against hand-computed expectations, on SQLite and PostgreSQL.
 
-The small school of ``tests/property/school.py`` gets a marked journal in 9А
+The small school of ``tests/support/school.py`` gets a marked journal in 9А
 mathematics (weights 1, 2, 3; a correction, a void, an absence), Q1 grades,
 an attestat with a duplicate and a book correction, and a withdrawn
 achievement; each report is read back as JSON and compared with what was
@@ -26,13 +26,6 @@ from ledger.log import LogStore, Sealer, StoredTree
 from ledger.records.attestats import AttestatRequest
 from ledger.records.journal import MarkInput
 from projections.reports import AsOf, ReportError, Reports, render
-from tests.property.school import (
-    ISSUED_ON,
-    TEST,
-    WORK,
-    build,
-    graduate,
-)
 from tests.support.marked import (
     IVANOV,
     KUZNETSOV,
@@ -41,6 +34,13 @@ from tests.support.marked import (
     Marked,
     lesson_on,
     marked_school,
+)
+from tests.support.school import (
+    ISSUED_ON,
+    TEST,
+    WORK,
+    build,
+    graduate,
 )
 from tests.support.stores import PASSPHRASE, Store
 

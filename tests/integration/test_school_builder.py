@@ -13,9 +13,9 @@ from ledger.domain.school import SchoolClass
 from ledger.keys.personal import DataKeyStore
 from ledger.records.people import Identity
 from simulation.builder import SchoolBuilder, build_school, derived_key
-from tests import rawsql
-from tests.conftest import PASSPHRASE, Store
-from tests.property.school import STAFF, YEAR, SimClock, plan
+from tests.support import rawsql
+from tests.support.school import STAFF, YEAR, SimClock, plan
+from tests.support.stores import PASSPHRASE, Store
 
 PUPIL = Identity("Лебедева", "Ольга", "Андреевна", date(2010, 2, 3))
 

@@ -19,8 +19,8 @@ from ledger.storage.sql import Transaction
 from projections.reports import AsOf, Reports
 from projections.runner import Fact, ProjectionConflictError, ProjectionRunner
 from projections.views import FOLLOWED, TABLES, RecordsView
-from tests.property.school import TEST, WORK, SmallSchool
 from tests.support.marked import lesson_on, marked_school
+from tests.support.school import TEST, WORK, SmallSchool
 from tests.support.stores import Store
 
 

@@ -57,7 +57,7 @@ from ledger.errors import LedgerError
 from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
-from tests.property.school import (
+from tests.support.school import (
     HOLIDAYS,
     ISSUED_ON,
     TEST,

@@ -13,7 +13,7 @@ from typing import Any
 from ledger.domain.journal import AbsenceKind
 from ledger.log import Sealer
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
-from tests.property.school import TEST, WORK, SmallSchool, build
+from tests.support.school import TEST, WORK, SmallSchool, build
 from tests.support.stores import Store
 
 SELF_STUDY = "самостоятельная работа"  # weight 2; WORK 1, TEST 3

@@ -2,7 +2,7 @@
 
 ``rejected`` runs an action that must fail and proves, row by row, that it
 wrote nothing; ``lesson`` is a 9А maths lesson of the small school
-(``tests/property/school.py``) on ``DAY`` unless told otherwise.
+(``tests/support/school.py``) on ``DAY`` unless told otherwise.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
-from tests.property.school import SmallSchool
 from tests.support import rawsql
+from tests.support.school import SmallSchool
 
 DAY = date(2024, 10, 1)
 

@@ -23,7 +23,7 @@ from api.server.office import Office
 from api.server.settings import Settings
 from ledger.domain.ids import lesson_id
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
-from tests.property.school import WORK, SmallSchool, build
+from tests.support.school import WORK, SmallSchool, build
 from tests.support.stores import PASSPHRASE, Store
 
 PASSWORD = "correct horse battery"
