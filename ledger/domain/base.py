@@ -1,5 +1,5 @@
-"""What every records aggregate shares: explicit times and streams that any of
-their events may open.
+"""What every records aggregate shares: explicit times, typed events, and streams
+that any of their events may open.
 
 Several record streams have no natural first event: a pupil's council record
 starts with whichever decision comes first, an exam sheet with the first result
@@ -7,14 +7,22 @@ imported. Their events derive from :class:`OpensStream`, which opens the stream
 when it is the first event and extends it otherwise, so the stored vocabulary is
 exactly the one of DESIGN §5, with no bookkeeping events.
 
+Such an aggregate is a :class:`RecordStream`: a service gets the stored one or
+:meth:`RecordStream.open` (an empty aggregate of the stream, no event yet) and
+calls a typed command method; the command checks its rules and appends its event
+with :meth:`RecordStream._append`. Each event is constructed by its own class, whose
+fields mypy checks (``OpensStream`` is a dataclass transform, as the library
+makes every event a frozen dataclass at run time): no untyped ``**fields`` path
+leads to an event.
+
 Every event carries the time it happened (the envelope's ``at``): services pass
 the time of their injected clock; the domain never reads a clock itself.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Self
+from datetime import UTC, datetime
+from typing import Any, Self, dataclass_transform
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
@@ -22,9 +30,16 @@ from eventsourcing.utils import get_topic
 
 from ledger.domain.errors import InvalidRecordError
 
+_NOT_YET = datetime.min.replace(tzinfo=UTC)  # an opened stream's times until used
 
+
+@dataclass_transform(frozen_default=True)
 class OpensStream(Aggregate.Created):
-    """An event that opens its stream when it comes first, and extends it after."""
+    """An event that opens its stream when it comes first, and extends it after.
+
+    Its fields follow the envelope's ``originator_id``, ``originator_version``,
+    ``timestamp`` and ``originator_topic`` (:meth:`RecordStream._next` gives those).
+    """
 
     def mutate(self, aggregate: Any) -> Any:
         if aggregate is None:
@@ -34,24 +49,36 @@ class OpensStream(Aggregate.Created):
 
 class RecordStream(Aggregate):
     """An aggregate whose stream may start with any of its :class:`OpensStream`
-    events: :meth:`record` opens or extends it."""
+    events: :meth:`open` gives the empty aggregate of a stream, and every command
+    method appends its event, opening the stream when it is the first."""
 
     @classmethod
-    def record(
-        cls,
-        current: Self | None,
-        stream: UUID,
-        event: type[OpensStream],
-        at: datetime,
-        **fields: Any,
-    ) -> Self:
-        """Append ``event`` to ``current``, or open the stream with it."""
-        if current is None:
-            return cls._create(event, id=stream, timestamp=aware(at), **fields)
-        current.trigger_event(
-            event, originator_topic=get_topic(cls), timestamp=aware(at), **fields
-        )
-        return current
+    def open(cls, stream: UUID) -> Self:
+        """The aggregate of ``stream`` before its first event (nothing recorded):
+        the state its first command starts from."""
+        opened = cls.__new__(cls)
+        opened.__base_init__(stream, 0, _NOT_YET)
+        opened.__init__()  # type: ignore[misc]
+        return opened
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the stream has events (stored or pending)."""
+        return self.version > 0
+
+    def _next(self, at: datetime) -> tuple[UUID, int, datetime, str]:
+        """The envelope fields of the next event at ``at``: the stream, the next
+        sequence number, the (timezone-aware) time, the aggregate's topic."""
+        return self.id, self.version + 1, aware(at), get_topic(type(self))
+
+    def _append(self, event: OpensStream) -> str:
+        """Apply ``event`` (made with :meth:`_next`) and keep it to be saved;
+        the event's name."""
+        event.mutate(self)
+        if event.originator_version == 1:
+            self._created_on = event.timestamp
+        self.pending_events.append(event)
+        return event_name(self.id, self.version)
 
 
 def aware(at: datetime) -> datetime:
