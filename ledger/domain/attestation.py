@@ -22,6 +22,7 @@ from uuid import UUID
 from ledger.domain.base import OpensStream, RecordStream, event_name, seq_in
 from ledger.domain.errors import (
     AlreadyRecordedError,
+    ExamAdmissionError,
     InvalidRecordError,
     RetakeError,
     ScaleError,
@@ -392,12 +393,21 @@ class ExamSheet(RecordStream):
         result: ExamResult,
         protocol: Protocol,
         centre: str,
+        admitted: bool,
         today: date,
         at: datetime,
     ) -> str:
-        """Import a result of the regional centre's ``protocol`` (§7.3.2): the
+        """Import a result of the regional centre's ``protocol`` (§7.3.2) for a
+        pupil the teachers' council ``admitted`` to state exams that year: the
         score or mark its form produces, a protocol with a number, dated not
         before the exam and not after ``today``. Its event name."""
+        if not admitted:
+            msg = (
+                f"pupil {pupil} was not admitted to state exams in {year} by the "
+                "teachers' council; results are imported only for admitted pupils "
+                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
+            )
+            raise ExamAdmissionError(msg)
         check_exam_result(result)
         check_protocol(protocol, today, "state exam")
         if result.exam_date > protocol.on:

@@ -22,9 +22,11 @@ from uuid import UUID
 
 from ledger.domain.base import ExtendsStream, Record, StartsStream
 from ledger.domain.errors import (
+    AttestatError,
     InvalidRecordError,
     LessonDateError,
     NotAssignedError,
+    PeriodNotClosedError,
     UnknownRecordError,
 )
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
@@ -304,6 +306,26 @@ class AcademicYear(Record):
     def contains(self, day: date) -> bool:
         return self.starts <= day <= self.ends
 
+    def closed_period(self, grade: int, code: str, today: date) -> Period:
+        """The period ``code`` of ``grade``; :class:`PeriodNotClosedError` unless
+        its last day is before ``today`` (period grades come after it)."""
+        span = self.period(grade, code)
+        if today <= span.ends:
+            msg = (
+                f"period {code} of grade {grade} ({span.starts} – {span.ends}) "
+                f"is not closed yet (today is {today}); period grades are recorded "
+                "after its last day"
+            )
+            raise PeriodNotClosedError(msg)
+        return span
+
+    def check_begun(self, on: date, what: str) -> None:
+        """:class:`InvalidRecordError` when ``what`` of ``on`` is dated before
+        the year began."""
+        if not self.starts <= on:
+            msg = f"{what} of {on} is before the year {self.year} began"
+            raise InvalidRecordError(msg)
+
     def period(self, grade: int, code: str) -> Period:
         """The period ``code`` of ``grade`` (``Y``: the whole year)."""
         if code == YEAR_PERIOD:
@@ -560,6 +582,14 @@ class SchoolClass(Record):
             f"teacher ({assigned or 'none'}) or a substitute recorded for that day"
         )
         raise NotAssignedError(msg)
+
+    def attestat_level(self) -> Level:
+        """The attestat this class's graduates get: basic in grade 9, secondary
+        in grade 11; :class:`AttestatError` in any other grade."""
+        if self.grade not in (9, 11):
+            msg = f"attestats are issued in grades 9 and 11, not in {self.name}"
+            raise AttestatError(msg)
+        return Level.BASIC if self.grade == 9 else Level.SECONDARY
 
     def members_of(
         self, subject: str, subgroup: str | None, day: date

@@ -34,10 +34,8 @@ from ledger.domain.base import event_name
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     AuthorityError,
-    ExamAdmissionError,
     InvalidRecordError,
     NotEnrolledError,
-    PeriodNotClosedError,
     RetakeError,
     UnknownRecordError,
 )
@@ -121,14 +119,7 @@ class Attestation:
         ctx = self.ctx
         klass = ctx.school_class(sheet.class_id)
         year = ctx.year_of(klass)
-        span = year.period(klass.grade, period)
-        if today <= span.ends:
-            msg = (
-                f"period {period} of grade {klass.grade} ({span.starts} – {span.ends}) "
-                f"is not closed yet (today is {today}); period grades are recorded "
-                "after its last day"
-            )
-            raise PeriodNotClosedError(msg)
+        span = year.closed_period(klass.grade, period, today)
         klass.check_teacher(author.staff, sheet.subject, sheet.subgroup, span.ends)
         school = ctx.school()
         assessment = school.subject(sheet.subject).assessment
@@ -181,9 +172,7 @@ class Attestation:
             klass = ctx.school_class(class_id)
             year = ctx.year_of(klass)
             check_protocol(protocol, ctx.today(), "intermediate attestation")
-            if not year.starts <= protocol.on:
-                msg = f"protocol of {protocol.on} is before the year {year.year} began"
-                raise InvalidRecordError(msg)
+            year.check_begun(protocol.on, "protocol")
             if not cmd.author.has(DEPUTY):
                 klass.check_teacher(
                     cmd.author.staff, subject, subgroup, min(protocol.on, year.ends)
@@ -270,7 +259,6 @@ class Attestation:
             today, now = ctx.today(), ctx.now()
             sheets: dict[UUID, ExamSheet] = {}
             for line in results:
-                self._check_admitted(line.pupil, line.year)
                 stream = exam_sheet_id(line.pupil, line.year)
                 sheet = sheets.get(stream) or ctx.record(ExamSheet, stream)
                 sheet.import_result(
@@ -279,6 +267,7 @@ class Attestation:
                     result=line.result,
                     protocol=line.protocol,
                     centre=line.centre,
+                    admitted=self._admitted(line.pupil, line.year),
                     today=today,
                     at=now,
                 )
@@ -348,18 +337,13 @@ class Attestation:
             )
             raise AuthorityError(msg)
 
-    def _check_admitted(self, pupil: UUID, year: str) -> None:
+    def _admitted(self, pupil: UUID, year: str) -> bool:
+        """Whether the council admitted ``pupil`` to state exams in ``year``."""
         council = self.ctx.view(CouncilRecord, council_record_id(pupil, year))
-        if (
-            council is None
-            or council.find(DecisionKind.ADMITTED_TO_STATE_EXAMS) is None
-        ):
-            msg = (
-                f"pupil {pupil} was not admitted to state exams in {year} by the "
-                "teachers' council; results are imported only for admitted pupils "
-                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
-            )
-            raise ExamAdmissionError(msg)
+        return (
+            council is not None
+            and council.find(DecisionKind.ADMITTED_TO_STATE_EXAMS) is not None
+        )
 
     def _graduating_class(self, pupil: UUID, level: Level) -> SchoolClass:
         ctx = self.ctx

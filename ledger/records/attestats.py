@@ -31,9 +31,9 @@ from ledger.domain.attestat import (
 )
 from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import CouncilRecord, DecisionKind
-from ledger.domain.errors import AttestatError, AuthorityError, InvalidRecordError
+from ledger.domain.errors import AuthorityError, InvalidRecordError
 from ledger.domain.ids import attestat_book_id, council_record_id
-from ledger.domain.school import Level, SchoolClass
+from ledger.domain.school import Level
 from ledger.records.context import RecordsContext
 
 _KIND = {
@@ -71,8 +71,8 @@ class AttestatOffice:
         """Enter a class's attestats in the book, in one save; their numbers."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
-            klass = self._graduating_class(class_id)
-            level = Level.BASIC if klass.grade == 9 else Level.SECONDARY
+            klass = ctx.school_class(class_id)
+            level = klass.attestat_level()
             if cmd.author.staff != klass.class_teacher:
                 msg = (
                     f"attestat entries of {klass.name} are made by its class "
@@ -189,13 +189,6 @@ class AttestatOffice:
             council.find(_KIND[level]) if council else None,
             self.ctx.graduate_results(pupil, level, year),
         )
-
-    def _graduating_class(self, class_id: UUID) -> SchoolClass:
-        klass = self.ctx.school_class(class_id)
-        if klass.grade not in (9, 11):
-            msg = f"attestats are issued in grades 9 and 11, not in {klass.name}"
-            raise AttestatError(msg)
-        return klass
 
     def _book(self, level: Level) -> AttestatBook:
         """A private copy of the school's book of ``level`` (opened, empty, before

@@ -28,6 +28,7 @@ from ledger.domain.errors import (
     BlankError,
     DecisionError,
     DuplicateOfUnknownError,
+    ExamAdmissionError,
     HonoursError,
     InvalidRecordError,
     MissingFinalGradesError,
@@ -44,7 +45,7 @@ from ledger.domain.portfolio import (
     AchievementResult,
     Portfolio,
 )
-from ledger.domain.school import Level, School, Subject
+from ledger.domain.school import Level, School, SchoolClass, Subject
 from ledger.domain.schoolyear import YEAR_PERIOD
 
 AT = datetime(2025, 6, 20, 12, tzinfo=UTC)
@@ -291,16 +292,19 @@ def test_an_attestation_is_recorded_once_and_a_failed_one_leaves_a_debt() -> Non
 # -- exam sheets and final grades -----------------------------------------------------
 
 
-def test_an_exam_result_carries_what_its_form_produces_and_a_fitting_protocol() -> None:
+def test_an_exam_result_is_of_an_admitted_pupil_with_what_its_form_produces() -> None:
     sheet = ExamSheet.open(uuid4())
 
-    def imported(result: ExamResult, protocol: Protocol = PROTOCOL) -> str:
+    def imported(
+        result: ExamResult, protocol: Protocol = PROTOCOL, *, admitted: bool = True
+    ) -> str:
         return sheet.import_result(
             pupil=PUPIL,
             year="2024/2025",
             result=result,
             protocol=protocol,
             centre="РЦОИ",
+            admitted=admitted,
             today=TODAY,
             at=AT,
         )
@@ -309,6 +313,8 @@ def test_an_exam_result_carries_what_its_form_produces_and_a_fitting_protocol() 
     with pytest.raises(InvalidRecordError, match="needs a primary and a test score"):
         imported(ege)
     scored = ExamResult(ExamKind.EGE, "rus", date(2025, 6, 1), 40, 72, None, True)
+    with pytest.raises(ExamAdmissionError, match="not admitted to state exams"):
+        imported(scored, admitted=False)
     with pytest.raises(InvalidRecordError, match="not after today"):
         imported(scored, Protocol("9", date(2025, 7, 1)))
     with pytest.raises(InvalidRecordError, match="dated before the exam"):
@@ -477,3 +483,23 @@ def test_an_achievement_is_withdrawn_once_by_name() -> None:
     with pytest.raises(PortfolioError, match="was withdrawn already"):
         record.withdraw(achievement=name, reason="ещё раз", by=TEACHER, at=AT)
     assert replayed(record) == record
+
+
+# -- rules on the class ---------------------------------------------------------------
+
+
+def test_attestats_are_issued_in_grades_9_and_11() -> None:
+    def opened(grade: int) -> SchoolClass:
+        return SchoolClass.open(
+            school=uuid4(),
+            year="2024/2025",
+            grade=grade,
+            letter="А",
+            class_teacher=TEACHER,
+            at=AT,
+        )
+
+    assert opened(9).attestat_level() is Level.BASIC
+    assert opened(11).attestat_level() is Level.SECONDARY
+    with pytest.raises(AttestatError, match="grades 9 and 11, not in 10А"):
+        opened(10).attestat_level()
