@@ -26,6 +26,7 @@ from ledger.domain.errors import (
     InvalidRecordError,
     LessonDateError,
     NotAssignedError,
+    NotEnrolledError,
     PeriodNotClosedError,
     UnknownRecordError,
 )
@@ -67,6 +68,15 @@ class Subject:
     grades: tuple[int, ...]
     assessment: Assessment
     attestat: tuple[Level, ...]
+
+    def check_taught_in(self, grade: int) -> None:
+        """:class:`InvalidRecordError` unless the subject is taught in ``grade``."""
+        if grade not in self.grades:
+            msg = (
+                f"{self.name} ({self.code}) is not taught in grade "
+                f"{grade}; it is taught in grades {self.grades}"
+            )
+            raise InvalidRecordError(msg)
 
 
 @register_event_types
@@ -318,6 +328,26 @@ class AcademicYear(Record):
             )
             raise PeriodNotClosedError(msg)
         return span
+
+    def check_within(self, day: date, class_name: str) -> None:
+        """:class:`InvalidRecordError` unless ``day`` (an assignment's or a
+        substitution's) is inside this year of class ``class_name``."""
+        if not self.contains(day):
+            msg = (
+                f"{day} is outside {class_name}'s year {self.year} "
+                f"({self.starts} – {self.ends})"
+            )
+            raise InvalidRecordError(msg)
+
+    def check_joinable(self, day: date, class_name: str) -> None:
+        """:class:`InvalidRecordError` when a pupil would join class
+        ``class_name`` of this year on ``day``, after the year's end."""
+        if day > self.ends:
+            msg = (
+                f"{day} is after the end of {class_name}'s year {self.year} "
+                f"({self.ends}); a pupil joins a class of the current year"
+            )
+            raise InvalidRecordError(msg)
 
     def check_begun(self, on: date, what: str) -> None:
         """:class:`InvalidRecordError` when ``what`` of ``on`` is dated before
@@ -590,6 +620,20 @@ class SchoolClass(Record):
             msg = f"attestats are issued in grades 9 and 11, not in {self.name}"
             raise AttestatError(msg)
         return Level.BASIC if self.grade == 9 else Level.SECONDARY
+
+    def check_member(
+        self, pupil: UUID, subject: str, subgroup: str | None, day: date
+    ) -> None:
+        """:class:`NotEnrolledError` when the teaching assignment of ``subject``
+        and ``subgroup`` on ``day`` lists its pupils and ``pupil`` is not one."""
+        members = self.members_of(subject, subgroup, day)
+        if members and pupil not in members:
+            msg = (
+                f"pupil {pupil} is not in subgroup {subgroup} of {self.name} "
+                f"for {subject} on {day}; its pupils are listed in the "
+                "teaching assignment"
+            )
+            raise NotEnrolledError(msg)
 
     def members_of(
         self, subject: str, subgroup: str | None, day: date

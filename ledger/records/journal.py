@@ -26,7 +26,6 @@ from ledger.domain.errors import (
     AlreadyRecordedError,
     CorrectionError,
     InvalidRecordError,
-    NotEnrolledError,
     UnknownRecordError,
 )
 from ledger.domain.grading import GradingPolicy
@@ -299,14 +298,7 @@ class Journal:
 
     def _check_pupil(self, klass: SchoolClass, lesson: Lesson, pupil: UUID) -> None:
         self.ctx.pupil_in_class(pupil, klass, lesson.day)
-        members = klass.members_of(lesson.subject, lesson.subgroup, lesson.day)
-        if members and pupil not in members:
-            msg = (
-                f"pupil {pupil} is not in subgroup {lesson.subgroup} of {klass.name} "
-                f"for {lesson.subject} on {lesson.day}; its pupils are listed in the "
-                "teaching assignment"
-            )
-            raise NotEnrolledError(msg)
+        klass.check_member(pupil, lesson.subject, lesson.subgroup, lesson.day)
 
     def _is_class_teacher(self, author: Author, klass: SchoolClass) -> bool:
         return author.has("class_teacher") and klass.class_teacher == author.staff

@@ -179,13 +179,7 @@ class Enrolment:
 
     def _class_for(self, stream: UUID, day: date) -> SchoolClass:
         klass = self.ctx.school_class(stream)
-        year = self.ctx.year_of(klass)
-        if day > year.ends:
-            msg = (
-                f"{day} is after the end of {klass.name}'s year {year.year} "
-                f"({year.ends}); a pupil joins a class of the current year"
-            )
-            raise InvalidRecordError(msg)
+        self.ctx.year_of(klass).check_joinable(day, klass.name)
         return klass
 
     def _file(self, pupil: UUID) -> PersonalFile:

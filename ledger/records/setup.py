@@ -16,7 +16,6 @@ from uuid import UUID
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.errors import (
     AlreadyRecordedError,
-    InvalidRecordError,
     UnknownRecordError,
 )
 from ledger.domain.grading import GradingPolicy
@@ -160,13 +159,7 @@ class SchoolSetup:
                     a.class_id, to_change=True
                 )
                 classes[a.class_id] = klass
-                subject = school.subject(a.subject)
-                if klass.grade not in subject.grades:
-                    msg = (
-                        f"{subject.name} ({subject.code}) is not taught in grade "
-                        f"{klass.grade}; it is taught in grades {subject.grades}"
-                    )
-                    raise InvalidRecordError(msg)
+                school.subject(a.subject).check_taught_in(klass.grade)
                 self._check_staff(a.teacher, "teacher")
                 self._check_in_year(klass, a.starts)
                 klass.assign(
@@ -254,10 +247,4 @@ class SchoolSetup:
             raise UnknownRecordError(msg)
 
     def _check_in_year(self, klass: SchoolClass, day: date) -> None:
-        year = self.ctx.year_of(klass)
-        if not year.contains(day):
-            msg = (
-                f"{day} is outside {klass.name}'s year {year.year} "
-                f"({year.starts} – {year.ends})"
-            )
-            raise InvalidRecordError(msg)
+        self.ctx.year_of(klass).check_within(day, klass.name)
