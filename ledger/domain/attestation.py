@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -21,9 +22,15 @@ from uuid import UUID
 from ledger.domain.base import OpensStream, RecordStream, event_name, seq_in
 from ledger.domain.errors import (
     AlreadyRecordedError,
+    ExamAdmissionError,
     InvalidRecordError,
     RetakeError,
+    ScaleError,
+    UnknownRecordError,
 )
+from ledger.domain.grading import NOT_ATTESTED, Assessment, GradingPolicy, check_grade
+from ledger.domain.school import Level, School
+from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.events import register_event_types
 
 MAX_RETAKES = 2
@@ -203,6 +210,115 @@ class SubjectRecord(RecordStream):
             raise RetakeError(msg)
         return attempt
 
+    # -- commands --------------------------------------------------------------------
+
+    def record_period_grade(
+        self,
+        *,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        class_id: UUID,
+        period: str,
+        grade: str,
+        policy: GradingPolicy,
+        assessment: Assessment,
+        marks: Sequence[tuple[str, int]],
+        periods: Sequence[str],
+        teacher: UUID,
+        at: datetime,
+    ) -> str:
+        """Record the teacher's ``period`` grade (the year's when ``period`` is
+        :data:`YEAR_PERIOD`) beside the grade the policy suggests: from the
+        period's ``marks`` (value, weight), or for the year from this record's
+        grades of ``periods``. On the scale; once per period. Its event name."""
+        check_grade(grade, assessment, policy)
+        self.check_new_period(period)
+        if period == YEAR_PERIOD:
+            known = [self.grades[c] for c in periods if c in self.grades]
+            suggestion = policy.suggest_year(known, assessment)
+        else:
+            suggestion = policy.suggest(marks, assessment)
+        return self._append(
+            self.PeriodGradeRecorded(
+                *self._next(at),
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                class_id=class_id,
+                period=period,
+                grade=grade,
+                average=suggestion.average,
+                suggested=suggestion.grade,
+                marks_counted=suggestion.marks_counted,
+                teacher=teacher,
+            )
+        )
+
+    def record_attestation(
+        self,
+        *,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        class_id: UUID,
+        form: str,
+        result: str,
+        policy: GradingPolicy,
+        assessment: Assessment,
+        protocol: Protocol,
+        teacher: UUID,
+        at: datetime,
+    ) -> str:
+        """Record the year's intermediate attestation result (§7.3.1): on the
+        scale, once a year; a failing result is a debt. Its event name."""
+        check_grade(result, assessment, policy)
+        self.check_new_attestation()
+        return self._append(
+            self.IntermediateAttestationRecorded(
+                *self._next(at),
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                class_id=class_id,
+                form=form,
+                result=result,
+                debt=policy.is_failing(result),
+                protocol=protocol,
+                teacher=teacher,
+            )
+        )
+
+    def record_retake(
+        self,
+        *,
+        retakes: str,
+        result: str,
+        policy: GradingPolicy,
+        assessment: Assessment,
+        protocol: Protocol,
+        commission: tuple[UUID, ...],
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Record a retake of the failed result ``retakes`` (273-ФЗ art. 58): the
+        latest result, at most the second retake, the second before a commission
+        (:meth:`next_attempt`); the result on the scale. Its event name."""
+        attempt = self.next_attempt(retakes, commission)
+        check_grade(result, assessment, policy)
+        return self._append(
+            self.RetakeRecorded(
+                *self._next(at),
+                retakes=retakes,
+                attempt=attempt,
+                result=result,
+                debt=policy.is_failing(result),
+                protocol=protocol,
+                commission=tuple(commission),
+                by=by,
+            )
+        )
+
 
 class ExamKind(StrEnum):
     """The form of a state final examination («ГИА»)."""
@@ -269,6 +385,51 @@ class ExamSheet(RecordStream):
             found[r.subject] = r
         return found
 
+    def import_result(
+        self,
+        *,
+        pupil: UUID,
+        year: str,
+        result: ExamResult,
+        protocol: Protocol,
+        centre: str,
+        admitted: bool,
+        today: date,
+        at: datetime,
+    ) -> str:
+        """Import a result of the regional centre's ``protocol`` (§7.3.2) for a
+        pupil the teachers' council ``admitted`` to state exams that year: the
+        score or mark its form produces, a protocol with a number, dated not
+        before the exam and not after ``today``. Its event name."""
+        if not admitted:
+            msg = (
+                f"pupil {pupil} was not admitted to state exams in {year} by the "
+                "teachers' council; results are imported only for admitted pupils "
+                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
+            )
+            raise ExamAdmissionError(msg)
+        check_exam_result(result)
+        check_protocol(protocol, today, "state exam")
+        if result.exam_date > protocol.on:
+            msg = "an exam's protocol cannot be dated before the exam"
+            raise InvalidRecordError(msg)
+        return self._append(
+            self.ExamResultImported(
+                *self._next(at),
+                pupil=pupil,
+                year=year,
+                exam=result.exam,
+                subject=result.subject,
+                exam_date=result.exam_date,
+                primary_score=result.primary_score,
+                score=result.score,
+                mark=result.mark,
+                passed=result.passed,
+                protocol=protocol,
+                centre=centre,
+            )
+        )
+
 
 def check_exam_result(result: ExamResult) -> None:
     """A result carries what its form produces: a 100-point score for ЕГЭ
@@ -308,3 +469,45 @@ class FinalGrades(RecordStream):
 
     def __init__(self) -> None:
         self.grades: dict[str, str] = {}
+
+    def record_grade(
+        self,
+        *,
+        pupil: UUID,
+        level: Level,
+        subject: str,
+        grade: str,
+        school: School,
+        on: date,
+        year: str,
+        class_id: UUID,
+        basis: str,
+        at: datetime,
+    ) -> str:
+        """Record the final grade in ``subject``, a subject of the ``level``
+        attestat's curriculum, on the scale of the policy in force ``on`` that
+        day and not «н/а»; a later grade of a subject replaces it. Its name."""
+        curriculum = {s.code: s for s in school.curriculum(level)}
+        found = curriculum.get(subject)
+        if found is None:
+            msg = (
+                f"subject {subject!r} is not in the {level.value} attestat's "
+                f"curriculum; it has: {', '.join(sorted(curriculum))}"
+            )
+            raise UnknownRecordError(msg)
+        check_grade(grade, found.assessment, school.policy_on(on))
+        if grade == NOT_ATTESTED:
+            msg = "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
+            raise ScaleError(msg)
+        return self._append(
+            self.FinalGradeRecorded(
+                *self._next(at),
+                pupil=pupil,
+                level=level.value,
+                subject=subject,
+                grade=grade,
+                year=year,
+                class_id=class_id,
+                basis=basis,
+            )
+        )

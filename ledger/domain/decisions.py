@@ -9,6 +9,7 @@ summary statement («сводная ведомость») and the personal file 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
@@ -16,7 +17,9 @@ from uuid import UUID
 from ledger.domain.attestation import Protocol
 from ledger.domain.base import OpensStream, RecordStream
 from ledger.domain.errors import AlreadyRecordedError, DecisionError
-from ledger.domain.school import Level
+from ledger.domain.honours import GraduateResults
+from ledger.domain.honours import Medal as Medal  # its home is honours
+from ledger.domain.school import Level, School
 from ledger.events import register_event_types
 
 
@@ -39,13 +42,6 @@ class DecisionKind(StrEnum):
             DecisionKind.ATTESTAT_BASIC: Level.BASIC,
             DecisionKind.ATTESTAT_SECONDARY: Level.SECONDARY,
         }.get(self)
-
-
-class Medal(StrEnum):
-    """The medal «За особые успехи в учении» (order of 29.09.2023 № 730)."""
-
-    FIRST = "I"
-    SECOND = "II"
 
 
 _GRADES: dict[DecisionKind, tuple[int, ...]] = {
@@ -151,3 +147,56 @@ class CouncilRecord(RecordStream):
 
     def find(self, kind: DecisionKind) -> Decision | None:
         return self.decisions.get(kind.value)
+
+    def record_decision(
+        self,
+        *,
+        pupil: UUID,
+        year: str,
+        class_id: UUID,
+        class_name: str,
+        grade: int,
+        kind: DecisionKind,
+        protocol: Protocol,
+        to_class: str | None,
+        debts: tuple[str, ...],
+        with_honours: bool,
+        medal: Medal | None,
+        note: str,
+        school: School,
+        results: GraduateResults,
+        at: datetime,
+    ) -> str:
+        """Record the council's decision about the pupil, in ``grade`` on the
+        protocol's date (§7.3.6): it fits the grade (:func:`check_decision`), its
+        debts are subjects of the school, honours and a medal only when the
+        pupil's ``results`` meet the criteria, once a year per kind. Its name."""
+        check_decision(
+            kind,
+            grade,
+            to_class=to_class,
+            debts=debts,
+            with_honours=with_honours,
+            medal=medal,
+        )
+        for debt in debts:
+            school.subject(debt)
+        if kind.level is not None and (with_honours or medal):
+            results.check_honours(kind.level, with_honours=with_honours, medal=medal)
+        self.check_new(kind)
+        return self._append(
+            self.CouncilDecisionRecorded(
+                *self._next(at),
+                pupil=pupil,
+                year=year,
+                class_id=class_id,
+                class_name=class_name,
+                decision=kind,
+                protocol=protocol,
+                to_class=to_class,
+                debts=tuple(debts),
+                with_honours=with_honours,
+                medal=medal,
+                note=note,
+            )
+        )

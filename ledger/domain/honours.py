@@ -22,12 +22,39 @@ What is implemented (federal rules, the same for every school, hence code):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ledger.domain.attestation import ExamKind, ExamResult
-from ledger.domain.decisions import Medal
 from ledger.domain.errors import HonoursError
 from ledger.domain.grading import EXCELLENT, GOOD, PASSED
 from ledger.domain.school import Level
+
+
+class Medal(StrEnum):
+    """The medal «За особые успехи в учении» (order of 29.09.2023 № 730)."""
+
+    FIRST = "I"
+    SECOND = "II"
+
+
+@dataclass(frozen=True)
+class GraduateResults:
+    """What honours and medals are decided on: a pupil's final grades for the
+    attestat of a level (subject → grade) and the latest result of each state
+    exam taken (subject → result)."""
+
+    final_grades: Mapping[str, str] = field(default_factory=dict)
+    exams: Mapping[str, ExamResult] = field(default_factory=dict)
+
+    def check_honours(
+        self, level: Level, *, with_honours: bool, medal: Medal | None
+    ) -> None:
+        """:func:`check_honours` on these results."""
+        check_honours(
+            level, self.final_grades, self.exams, with_honours=with_honours, medal=medal
+        )
+
 
 RUSSIAN = "rus"
 BASIC_MATHS = "math_base"

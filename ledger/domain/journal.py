@@ -17,9 +17,13 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.base import aware, event_name, seq_in
+from ledger.domain.base import (
+    ExtendsStream,
+    Record,
+    StartsStream,
+    event_name,
+    seq_in,
+)
 from ledger.domain.errors import (
     AuthorityError,
     CorrectionError,
@@ -55,10 +59,10 @@ class Entry:
 
 
 @register_event_types
-class Lesson(Aggregate):
+class Lesson(Record):
     """One lesson with its marks and absences (§7.3.6)."""
 
-    class Held(Aggregate.Created):
+    class Held(StartsStream):
         """journal.LessonHeld: a lesson was given, with its topic and homework;
         the journal is filled in on the day of the lesson (§7.3.6)."""
 
@@ -73,7 +77,7 @@ class Lesson(Aggregate):
         teacher: UUID
         substitute: bool
 
-    class MarkRecorded(Aggregate.Event):
+    class MarkRecorded(ExtendsStream):
         """journal.MarkRecorded: a pupil's mark for a piece of work, on the
         school's scale, with the work type and its weight (§3.2.1, §4.1)."""
 
@@ -95,7 +99,7 @@ class Lesson(Aggregate):
                 self.teacher,
             )
 
-    class AbsenceRecorded(Aggregate.Event):
+    class AbsenceRecorded(ExtendsStream):
         """journal.AbsenceRecorded: a pupil missed the lesson or came late
         (attendance, shown to parents in the diary, §7.3.6)."""
 
@@ -115,7 +119,7 @@ class Lesson(Aggregate):
                 self.teacher,
             )
 
-    class MarkCorrected(Aggregate.Event):
+    class MarkCorrected(ExtendsStream):
         """journal.MarkCorrected: a mark is replaced; names the entry and the
         reason, by its author or the deputy director (§7.3.6, §8.1)."""
 
@@ -128,7 +132,7 @@ class Lesson(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.entries[aggregate.seq_of(self.corrects)].value = self.mark
 
-    class MarkVoided(Aggregate.Event):
+    class MarkVoided(ExtendsStream):
         """journal.MarkVoided: a mark or absence entered in error stops counting;
         names the entry and the reason (§7.3.6)."""
 
@@ -181,19 +185,19 @@ class Lesson(Aggregate):
         if not topic.strip():
             msg = "a lesson needs its topic («тема урока»)"
             raise InvalidRecordError(msg)
-        return cls._create(
-            cls.Held,
-            id=lesson_id(class_id, subject, subgroup, day, number),
-            class_id=class_id,
-            subject=subject,
-            subgroup=subgroup,
-            day=day,
-            number=number,
-            topic=topic,
-            homework=homework,
-            teacher=teacher,
-            substitute=substitute,
-            timestamp=aware(at),
+        return cls._start(
+            cls.Held(
+                *cls._first(lesson_id(class_id, subject, subgroup, day, number), at),
+                class_id=class_id,
+                subject=subject,
+                subgroup=subgroup,
+                day=day,
+                number=number,
+                topic=topic,
+                homework=homework,
+                teacher=teacher,
+                substitute=substitute,
+            )
         )
 
     def record_mark(
@@ -207,14 +211,15 @@ class Lesson(Aggregate):
         at: datetime,
     ) -> str:
         """Record a mark; returns the entry's event name."""
-        self.trigger_event(
-            self.MarkRecorded,
-            pupil=pupil,
-            mark=mark,
-            work_type=work_type,
-            weight=weight,
-            teacher=teacher,
-            timestamp=aware(at),
+        self._append(
+            self.MarkRecorded(
+                *self._later(at),
+                pupil=pupil,
+                mark=mark,
+                work_type=work_type,
+                weight=weight,
+                teacher=teacher,
+            )
         )
         return event_name(self.id, self.version)
 
@@ -227,12 +232,13 @@ class Lesson(Aggregate):
         ):
             msg = f"pupil {pupil}'s absence from this lesson is recorded already"
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.AbsenceRecorded,
-            pupil=pupil,
-            kind=kind,
-            teacher=teacher,
-            timestamp=aware(at),
+        self._append(
+            self.AbsenceRecorded(
+                *self._later(at),
+                pupil=pupil,
+                kind=kind,
+                teacher=teacher,
+            )
         )
         return event_name(self.id, self.version)
 
@@ -247,13 +253,14 @@ class Lesson(Aggregate):
                 "the reason"
             )
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.MarkCorrected,
-            corrects=corrects,
-            mark=mark,
-            reason=reason,
-            by=by,
-            timestamp=aware(at),
+        self._append(
+            self.MarkCorrected(
+                *self._later(at),
+                corrects=corrects,
+                mark=mark,
+                reason=reason,
+                by=by,
+            )
         )
         return event_name(self.id, self.version)
 
@@ -263,8 +270,8 @@ class Lesson(Aggregate):
         if not reason.strip():
             msg = "a void must give the reason"
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.MarkVoided, voids=voids, reason=reason, by=by, timestamp=aware(at)
+        self._append(
+            self.MarkVoided(*self._later(at), voids=voids, reason=reason, by=by)
         )
         return event_name(self.id, self.version)
 

@@ -17,9 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.base import aware
+from ledger.domain.base import ExtendsStream, Record, StartsStream
 from ledger.domain.errors import InvalidRecordError, NotEnrolledError
 from ledger.domain.ids import personal_file_id, staff_id
 from ledger.events import register_event_types
@@ -45,10 +43,10 @@ class LeaveReason(StrEnum):
 
 
 @register_event_types
-class StaffMember(Aggregate):
+class StaffMember(Record):
     """A member of staff; their signer keys name them as holder (DESIGN §4)."""
 
-    class Registered(Aggregate.Created):
+    class Registered(StartsStream):
         """people.StaffMemberRegistered: a teacher or administrator who signs
         records; the full name is sealed in ``enc`` (§5.3, §8)."""
 
@@ -79,14 +77,14 @@ class StaffMember(Aggregate):
         if not personnel_number.strip() or not position.strip():
             msg = "a staff member needs a personnel number and a position"
             raise InvalidRecordError(msg)
-        return cls._create(
-            cls.Registered,
-            id=staff_id(school, personnel_number),
-            school=school,
-            personnel_number=personnel_number,
-            position=position,
-            enc=dict(enc),
-            timestamp=aware(at),
+        return cls._start(
+            cls.Registered(
+                *cls._first(staff_id(school, personnel_number), at),
+                school=school,
+                personnel_number=personnel_number,
+                position=position,
+                enc=dict(enc),
+            )
         )
 
 
@@ -100,10 +98,10 @@ class Placement:
 
 
 @register_event_types
-class PersonalFile(Aggregate):
+class PersonalFile(Record):
     """A pupil's personal file: enrolment, moves between classes, leaving."""
 
-    class Enrolled(Aggregate.Created):
+    class Enrolled(StartsStream):
         """people.StudentEnrolled: a pupil is admitted and gets the personal file
         numbered as in the alphabetical book (§7.3.4); identity only in ``enc``."""
 
@@ -121,7 +119,7 @@ class PersonalFile(Aggregate):
                 Placement(self.on, self.class_id, self.class_name)
             )
 
-    class MovedToClass(Aggregate.Event):
+    class MovedToClass(ExtendsStream):
         """people.StudentMovedToClass: promoted, promoted conditionally, retained
         or moved to a parallel class (§7.3.4 «переведён в … класс»)."""
 
@@ -137,7 +135,7 @@ class PersonalFile(Aggregate):
                 Placement(self.on, self.class_id, self.class_name)
             )
 
-    class Left(Aggregate.Event):
+    class Left(ExtendsStream):
         """people.StudentLeft: transferred, graduated or expelled; on a transfer the
         personal file may be handed to a parent on written request (§7.3.4)."""
 
@@ -182,17 +180,17 @@ class PersonalFile(Aggregate):
         if not order.strip():
             msg = "an enrolment needs the admission order («приказ о зачислении»)"
             raise InvalidRecordError(msg)
-        return cls._create(
-            cls.Enrolled,
-            id=personal_file_id(school, personal_file),
-            school=school,
-            personal_file=personal_file,
-            class_id=class_id,
-            class_name=class_name,
-            on=on,
-            order=order,
-            enc=dict(enc),
-            timestamp=aware(at),
+        return cls._start(
+            cls.Enrolled(
+                *cls._first(personal_file_id(school, personal_file), at),
+                school=school,
+                personal_file=personal_file,
+                class_id=class_id,
+                class_name=class_name,
+                on=on,
+                order=order,
+                enc=dict(enc),
+            )
         )
 
     @property
@@ -251,14 +249,15 @@ class PersonalFile(Aggregate):
                 f"joined {last.class_name} then); got {class_name} on {on}"
             )
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.MovedToClass,
-            class_id=class_id,
-            class_name=class_name,
-            on=on,
-            reason=reason,
-            basis=basis,
-            timestamp=aware(at),
+        self._append(
+            self.MovedToClass(
+                *self._later(at),
+                class_id=class_id,
+                class_name=class_name,
+                on=on,
+                reason=reason,
+                basis=basis,
+            )
         )
 
     def leave(
@@ -278,14 +277,15 @@ class PersonalFile(Aggregate):
             )
             raise InvalidRecordError(msg)
         _check_handover(reason, file_handed_to_guardian, guardian_request, on)
-        self.trigger_event(
-            self.Left,
-            on=on,
-            reason=reason,
-            order=order,
-            file_handed_to_guardian=file_handed_to_guardian,
-            guardian_request=guardian_request,
-            timestamp=aware(at),
+        self._append(
+            self.Left(
+                *self._later(at),
+                on=on,
+                reason=reason,
+                order=order,
+                file_handed_to_guardian=file_handed_to_guardian,
+                guardian_request=guardian_request,
+            )
         )
 
 

@@ -8,7 +8,7 @@ sport, with level and result. A withdrawal names the achievement and the reason
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
@@ -92,6 +92,52 @@ class Portfolio(RecordStream):
 
     def __init__(self) -> None:
         self.achievements: dict[int, Achievement] = {}
+
+    def record_achievement(
+        self,
+        *,
+        pupil: UUID,
+        kind: AchievementKind,
+        title: str,
+        level: AchievementLevel,
+        result: AchievementResult,
+        on: date,
+        document: str,
+        today: date,
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Record an achievement of ``on`` (not after ``today``, with a title);
+        its event name."""
+        if on > today or not title.strip():
+            msg = f"an achievement needs a title and a date not after today ({on})"
+            raise InvalidRecordError(msg)
+        return self._append(
+            self.AchievementRecorded(
+                *self._next(at),
+                pupil=pupil,
+                kind=kind,
+                title=title,
+                level=level,
+                result=result,
+                on=on,
+                document=document,
+                by=by,
+            )
+        )
+
+    def withdraw(self, *, achievement: str, reason: str, by: UUID, at: datetime) -> str:
+        """Withdraw the recorded, standing ``achievement`` of this portfolio, with
+        the reason; the withdrawal's event name."""
+        if not self.is_open:
+            msg = f"achievement {achievement} is not recorded; nothing to withdraw"
+            raise PortfolioError(msg)
+        self.check_withdrawal(achievement, reason)
+        return self._append(
+            self.AchievementWithdrawn(
+                *self._next(at), withdraws=achievement, reason=reason, by=by
+            )
+        )
 
     def check_withdrawal(self, name: str, reason: str) -> None:
         found = self.achievements.get(seq_in(self.id, name, "achievement"))

@@ -20,13 +20,14 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.base import aware
+from ledger.domain.base import ExtendsStream, Record, StartsStream
 from ledger.domain.errors import (
+    AttestatError,
     InvalidRecordError,
     LessonDateError,
     NotAssignedError,
+    NotEnrolledError,
+    PeriodNotClosedError,
     UnknownRecordError,
 )
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
@@ -68,12 +69,21 @@ class Subject:
     assessment: Assessment
     attestat: tuple[Level, ...]
 
+    def check_taught_in(self, grade: int) -> None:
+        """:class:`InvalidRecordError` unless the subject is taught in ``grade``."""
+        if grade not in self.grades:
+            msg = (
+                f"{self.name} ({self.code}) is not taught in grade "
+                f"{grade}; it is taught in grades {self.grades}"
+            )
+            raise InvalidRecordError(msg)
+
 
 @register_event_types
-class School(Aggregate):
+class School(Record):
     """The school: registration, curriculum subjects, grading policies."""
 
-    class Registered(Aggregate.Created):
+    class Registered(StartsStream):
         """school.SchoolRegistered: the school starts its records in Letopis
         (§3.1: individual records of every pupil's results)."""
 
@@ -83,7 +93,7 @@ class School(Aggregate):
         region: str
         timezone: str
 
-    class SubjectDefined(Aggregate.Event):
+    class SubjectDefined(ExtendsStream):
         """school.SubjectDefined: a subject of the curriculum («учебный план»),
         whose results are recorded in the journal and attestats (§4.4, §4.10)."""
 
@@ -99,7 +109,7 @@ class School(Aggregate):
                 self.code, self.name, self.grades, self.assessment, self.attestat
             )
 
-    class GradingPolicySet(Aggregate.Event):
+    class GradingPolicySet(ExtendsStream):
         """school.GradingPolicySet: the school's marks, work-type weights, rounding
         and minimum marks from a date on (§4.1 current assessment, as data)."""
 
@@ -130,14 +140,14 @@ class School(Aggregate):
         if not code.strip() or not name.strip():
             msg = "a school needs a code and a name"
             raise InvalidRecordError(msg)
-        return cls._create(
-            cls.Registered,
-            id=school_id(code),
-            code=code,
-            name=name,
-            region=region,
-            timezone=timezone,
-            timestamp=aware(at),
+        return cls._start(
+            cls.Registered(
+                *cls._first(school_id(code), at),
+                code=code,
+                name=name,
+                region=region,
+                timezone=timezone,
+            )
         )
 
     def define_subject(self, subject: Subject, *, at: datetime) -> None:
@@ -154,8 +164,15 @@ class School(Aggregate):
                     f"(grades {subject.grades}); it cannot be in that attestat"
                 )
                 raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.SubjectDefined, timestamp=aware(at), **_fields_of(subject)
+        self._append(
+            self.SubjectDefined(
+                *self._later(at),
+                code=subject.code,
+                name=subject.name,
+                grades=subject.grades,
+                assessment=subject.assessment,
+                attestat=subject.attestat,
+            )
         )
 
     def set_grading_policy(self, policy: GradingPolicy, *, at: datetime) -> None:
@@ -166,8 +183,17 @@ class School(Aggregate):
                 f"({self.policies[-1].effective_from}); got {policy.effective_from}"
             )
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.GradingPolicySet, timestamp=aware(at), **_fields_of(policy)
+        self._append(
+            self.GradingPolicySet(
+                *self._later(at),
+                effective_from=policy.effective_from,
+                marks=policy.marks,
+                passing=policy.passing,
+                work_types=policy.work_types,
+                rounding_threshold=policy.rounding_threshold,
+                min_marks=policy.min_marks,
+                unmarked_grades=policy.unmarked_grades,
+            )
         )
 
     def policy_on(self, day: date) -> GradingPolicy:
@@ -200,10 +226,6 @@ def _level_grade(level: Level, grade: int) -> bool:
     return 5 <= grade <= 9 if level is Level.BASIC else grade >= 10
 
 
-def _fields_of(value: Any) -> dict[str, Any]:
-    return {f.name: getattr(value, f.name) for f in fields(value)}
-
-
 def _policy_of(event: Any) -> GradingPolicy:
     return GradingPolicy(
         **{f.name: getattr(event, f.name) for f in fields(GradingPolicy)}
@@ -211,10 +233,10 @@ def _policy_of(event: Any) -> GradingPolicy:
 
 
 @register_event_types
-class AcademicYear(Aggregate):
+class AcademicYear(Record):
     """One academic year of a school: its dates, holidays and study periods."""
 
-    class Opened(Aggregate.Created):
+    class Opened(StartsStream):
         """school.AcademicYearOpened: the school year, its holidays and its
         periods (quarters, trimesters or halves, by grade) for current
         assessment and period grades (§4.1)."""
@@ -263,17 +285,17 @@ class AcademicYear(Aggregate):
         if days_per_week not in (5, 6):
             msg = f"a school week has 5 or 6 days, not {days_per_week}"
             raise InvalidRecordError(msg)
-        return cls._create(
-            cls.Opened,
-            id=academic_year_id(school, year),
-            school=school,
-            year=year,
-            starts=starts,
-            ends=ends,
-            days_per_week=days_per_week,
-            holidays=tuple(holidays),
-            schemes=tuple(schemes),
-            timestamp=aware(at),
+        return cls._start(
+            cls.Opened(
+                *cls._first(academic_year_id(school, year), at),
+                school=school,
+                year=year,
+                starts=starts,
+                ends=ends,
+                days_per_week=days_per_week,
+                holidays=tuple(holidays),
+                schemes=tuple(schemes),
+            )
         )
 
     def check_lesson_day(self, day: date, today: date) -> None:
@@ -293,6 +315,46 @@ class AcademicYear(Aggregate):
 
     def contains(self, day: date) -> bool:
         return self.starts <= day <= self.ends
+
+    def closed_period(self, grade: int, code: str, today: date) -> Period:
+        """The period ``code`` of ``grade``; :class:`PeriodNotClosedError` unless
+        its last day is before ``today`` (period grades come after it)."""
+        span = self.period(grade, code)
+        if today <= span.ends:
+            msg = (
+                f"period {code} of grade {grade} ({span.starts} – {span.ends}) "
+                f"is not closed yet (today is {today}); period grades are recorded "
+                "after its last day"
+            )
+            raise PeriodNotClosedError(msg)
+        return span
+
+    def check_within(self, day: date, class_name: str) -> None:
+        """:class:`InvalidRecordError` unless ``day`` (an assignment's or a
+        substitution's) is inside this year of class ``class_name``."""
+        if not self.contains(day):
+            msg = (
+                f"{day} is outside {class_name}'s year {self.year} "
+                f"({self.starts} – {self.ends})"
+            )
+            raise InvalidRecordError(msg)
+
+    def check_joinable(self, day: date, class_name: str) -> None:
+        """:class:`InvalidRecordError` when a pupil would join class
+        ``class_name`` of this year on ``day``, after the year's end."""
+        if day > self.ends:
+            msg = (
+                f"{day} is after the end of {class_name}'s year {self.year} "
+                f"({self.ends}); a pupil joins a class of the current year"
+            )
+            raise InvalidRecordError(msg)
+
+    def check_begun(self, on: date, what: str) -> None:
+        """:class:`InvalidRecordError` when ``what`` of ``on`` is dated before
+        the year began."""
+        if not self.starts <= on:
+            msg = f"{what} of {on} is before the year {self.year} began"
+            raise InvalidRecordError(msg)
 
     def period(self, grade: int, code: str) -> Period:
         """The period ``code`` of ``grade`` (``Y``: the whole year)."""
@@ -344,10 +406,10 @@ def course_key(subject: str, subgroup: str | None) -> str:
 
 
 @register_event_types
-class SchoolClass(Aggregate):
+class SchoolClass(Record):
     """A class in one academic year, with its teachers and substitutions."""
 
-    class Opened(Aggregate.Created):
+    class Opened(StartsStream):
         """school.ClassOpened: a class of the year and its class teacher
         («классный руководитель», §7.3.4–§7.3.5)."""
 
@@ -359,7 +421,7 @@ class SchoolClass(Aggregate):
         name: str
         class_teacher: UUID
 
-    class TeachingAssigned(Aggregate.Event):
+    class TeachingAssigned(ExtendsStream):
         """school.TeachingAssigned: a teacher teaches a subject in this class,
         or one subgroup of it, from a date on (§7.3.6 subgroups)."""
 
@@ -375,7 +437,7 @@ class SchoolClass(Aggregate):
             assignment = Assignment(self.starts, self.teacher, tuple(self.members))
             aggregate.assignments.setdefault(key, []).append(assignment)
 
-    class SubstitutionRecorded(Aggregate.Event):
+    class SubstitutionRecorded(ExtendsStream):
         """school.SubstitutionRecorded: a teacher covers an absent colleague's
         lessons and fills the journal for them («журнал замещения», §7.3.6)."""
 
@@ -433,16 +495,16 @@ class SchoolClass(Aggregate):
             msg = f"a class is a grade 1–11 and a letter («7А»); got {grade}{letter!r}"
             raise InvalidRecordError(msg)
         name = f"{grade}{letter}"
-        return cls._create(
-            cls.Opened,
-            id=class_id(school, year, name),
-            school=school,
-            year=year,
-            grade=grade,
-            letter=letter,
-            name=name,
-            class_teacher=class_teacher,
-            timestamp=aware(at),
+        return cls._start(
+            cls.Opened(
+                *cls._first(class_id(school, year, name), at),
+                school=school,
+                year=year,
+                grade=grade,
+                letter=letter,
+                name=name,
+                class_teacher=class_teacher,
+            )
         )
 
     def assign(
@@ -465,14 +527,15 @@ class SchoolClass(Aggregate):
         if subgroup is None and members:
             msg = "members are listed only for a subgroup; the whole class has none"
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.TeachingAssigned,
-            subject=subject,
-            subgroup=subgroup,
-            teacher=teacher,
-            starts=starts,
-            members=tuple(members),
-            timestamp=aware(at),
+        self._append(
+            self.TeachingAssigned(
+                *self._later(at),
+                subject=subject,
+                subgroup=subgroup,
+                teacher=teacher,
+                starts=starts,
+                members=tuple(members),
+            )
         )
 
     def record_substitution(
@@ -496,16 +559,17 @@ class SchoolClass(Aggregate):
         if substitute == absent.teacher or not reason.strip():
             msg = "a substitute must be another teacher, and a reason must be given"
             raise InvalidRecordError(msg)
-        self.trigger_event(
-            self.SubstitutionRecorded,
-            subject=subject,
-            subgroup=subgroup,
-            absent_teacher=absent.teacher,
-            substitute=substitute,
-            starts=starts,
-            ends=ends,
-            reason=reason,
-            timestamp=aware(at),
+        self._append(
+            self.SubstitutionRecorded(
+                *self._later(at),
+                subject=subject,
+                subgroup=subgroup,
+                absent_teacher=absent.teacher,
+                substitute=substitute,
+                starts=starts,
+                ends=ends,
+                reason=reason,
+            )
         )
 
     def _assignment(
@@ -548,6 +612,28 @@ class SchoolClass(Aggregate):
             f"teacher ({assigned or 'none'}) or a substitute recorded for that day"
         )
         raise NotAssignedError(msg)
+
+    def attestat_level(self) -> Level:
+        """The attestat this class's graduates get: basic in grade 9, secondary
+        in grade 11; :class:`AttestatError` in any other grade."""
+        if self.grade not in (9, 11):
+            msg = f"attestats are issued in grades 9 and 11, not in {self.name}"
+            raise AttestatError(msg)
+        return Level.BASIC if self.grade == 9 else Level.SECONDARY
+
+    def check_member(
+        self, pupil: UUID, subject: str, subgroup: str | None, day: date
+    ) -> None:
+        """:class:`NotEnrolledError` when the teaching assignment of ``subject``
+        and ``subgroup`` on ``day`` lists its pupils and ``pupil`` is not one."""
+        members = self.members_of(subject, subgroup, day)
+        if members and pupil not in members:
+            msg = (
+                f"pupil {pupil} is not in subgroup {subgroup} of {self.name} "
+                f"for {subject} on {day}; its pupils are listed in the "
+                "teaching assignment"
+            )
+            raise NotEnrolledError(msg)
 
     def members_of(
         self, subject: str, subgroup: str | None, day: date

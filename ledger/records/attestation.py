@@ -28,32 +28,25 @@ from ledger.domain.attestation import (
     FinalGrades,
     Protocol,
     SubjectRecord,
-    check_exam_result,
     check_protocol,
 )
 from ledger.domain.base import event_name
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     AuthorityError,
-    ExamAdmissionError,
     InvalidRecordError,
     NotEnrolledError,
-    PeriodNotClosedError,
     RetakeError,
-    ScaleError,
     UnknownRecordError,
 )
-from ledger.domain.grading import NOT_ATTESTED, Suggestion, check_grade
 from ledger.domain.ids import (
-    academic_year_id,
     council_record_id,
     exam_sheet_id,
     final_grades_id,
     subject_record_id,
 )
-from ledger.domain.journal import Lesson
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import AcademicYear, Level, SchoolClass
+from ledger.domain.school import Level, SchoolClass
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
 from ledger.records.journal import Journal
@@ -106,14 +99,14 @@ class Attestation:
     ) -> list[str]:
         """Record a teacher's grade sheets for a closed period in one save."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        today, now = ctx.today(), ctx.now()
-        records: list[SubjectRecord] = []
-        for sheet in sheets:
-            records.extend(self._period_sheet(sheet, period, author, today, now))
-        ctx.save(records, signed_by)
-        return [event_name(r.id, r.version) for r in records]
+        with ctx.command(signed_by) as cmd:
+            today, now = ctx.today(), ctx.now()
+            names: list[str] = []
+            for sheet in sheets:
+                records = self._period_sheet(sheet, period, cmd.author, today, now)
+                names.extend(event_name(r.id, r.version) for r in records)
+                cmd.save(*records)
+        return names
 
     def _period_sheet(
         self,
@@ -124,15 +117,9 @@ class Attestation:
         now: datetime,
     ) -> list[SubjectRecord]:
         ctx = self.ctx
-        klass, year = self._class_and_year(sheet.class_id)
-        span = year.period(klass.grade, period)
-        if today <= span.ends:
-            msg = (
-                f"period {period} of grade {klass.grade} ({span.starts} – {span.ends}) "
-                f"is not closed yet (today is {today}); period grades are recorded "
-                "after its last day"
-            )
-            raise PeriodNotClosedError(msg)
+        klass = ctx.school_class(sheet.class_id)
+        year = ctx.year_of(klass)
+        span = year.closed_period(klass.grade, period, today)
         klass.check_teacher(author.staff, sheet.subject, sheet.subgroup, span.ends)
         school = ctx.school()
         assessment = school.subject(sheet.subject).assessment
@@ -144,36 +131,28 @@ class Attestation:
                 klass, sheet.subject, sheet.subgroup, span.starts, span.ends
             )
         )
+        periods = tuple(p.code for p in year.periods(klass.grade))
         records = []
         for pupil, grade in sheet.grades.items():
-            self._check_pupil(pupil, klass, span.ends)
-            check_grade(grade, assessment, policy)
-            stream = subject_record_id(pupil, sheet.subject, klass.year)
-            current = ctx.replay(SubjectRecord, stream)
-            if current is not None:
-                current.check_new_period(period)
-            if period == YEAR_PERIOD:
-                codes = [p.code for p in year.periods(klass.grade)]
-                known = current.grades if current is not None else {}
-                suggestion = policy.suggest_year(
-                    [known[c] for c in codes if c in known], assessment
-                )
-            else:
-                suggestion = policy.suggest(_marks(lessons, pupil), assessment)
-            records.append(
-                _period_grade(
-                    current,
-                    stream,
-                    pupil,
-                    sheet.subject,
-                    klass,
-                    period,
-                    grade,
-                    suggestion,
-                    author,
-                    now,
-                )
+            ctx.pupil_in_class(pupil, klass, span.ends)
+            record = ctx.record(
+                SubjectRecord, subject_record_id(pupil, sheet.subject, klass.year)
             )
+            record.record_period_grade(
+                pupil=pupil,
+                subject=sheet.subject,
+                year=klass.year,
+                class_id=klass.id,
+                period=period,
+                grade=grade,
+                policy=policy,
+                assessment=assessment,
+                marks=[m for lesson in lessons for m in lesson.marks_of(pupil)],
+                periods=periods,
+                teacher=author.staff,
+                at=now,
+            )
+            records.append(record)
         return records
 
     def record_intermediate_attestation(
@@ -189,46 +168,39 @@ class Attestation:
     ) -> list[str]:
         """A class's intermediate attestation in a subject, with its protocol."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        klass, year = self._class_and_year(class_id)
-        check_protocol(protocol, ctx.today(), "intermediate attestation")
-        if not year.starts <= protocol.on:
-            msg = f"protocol of {protocol.on} is before the year {year.year} began"
-            raise InvalidRecordError(msg)
-        if not author.has(DEPUTY):
-            klass.check_teacher(
-                author.staff, subject, subgroup, min(protocol.on, year.ends)
-            )
-        school = ctx.school()
-        assessment = school.subject(subject).assessment
-        policy = school.policy_on(protocol.on)
-        now, records, names = ctx.now(), [], []
-        for pupil, result in results.items():
-            self._check_pupil(pupil, klass, min(protocol.on, year.ends))
-            check_grade(result, assessment, policy)
-            stream = subject_record_id(pupil, subject, klass.year)
-            current = ctx.replay(SubjectRecord, stream)
-            if current is not None:
-                current.check_new_attestation()
-            record = SubjectRecord.record(
-                current,
-                stream,
-                SubjectRecord.IntermediateAttestationRecorded,
-                now,
-                pupil=pupil,
-                subject=subject,
-                year=klass.year,
-                class_id=klass.id,
-                form=form,
-                result=result,
-                debt=policy.is_failing(result),
-                protocol=protocol,
-                teacher=author.staff,
-            )
-            records.append(record)
-            names.append(event_name(record.id, record.version))
-        ctx.save(records, signed_by)
+        with ctx.command(signed_by) as cmd:
+            klass = ctx.school_class(class_id)
+            year = ctx.year_of(klass)
+            check_protocol(protocol, ctx.today(), "intermediate attestation")
+            year.check_begun(protocol.on, "protocol")
+            if not cmd.author.has(DEPUTY):
+                klass.check_teacher(
+                    cmd.author.staff, subject, subgroup, min(protocol.on, year.ends)
+                )
+            school = ctx.school()
+            assessment = school.subject(subject).assessment
+            policy = school.policy_on(protocol.on)
+            now, names = ctx.now(), []
+            for pupil, result in results.items():
+                ctx.pupil_in_class(pupil, klass, min(protocol.on, year.ends))
+                record = ctx.record(
+                    SubjectRecord, subject_record_id(pupil, subject, klass.year)
+                )
+                name = record.record_attestation(
+                    pupil=pupil,
+                    subject=subject,
+                    year=klass.year,
+                    class_id=klass.id,
+                    form=form,
+                    result=result,
+                    policy=policy,
+                    assessment=assessment,
+                    protocol=protocol,
+                    teacher=cmd.author.staff,
+                    at=now,
+                )
+                names.append(name)
+                cmd.save(record)
         return names
 
     def record_retake(
@@ -245,71 +217,62 @@ class Attestation:
     ) -> str:
         """A retake of a failed result (273-ФЗ art. 58); its event name."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        record = ctx.replay(SubjectRecord, subject_record_id(pupil, subject, year))
-        if record is None or record.class_id is None:
-            msg = (
-                f"pupil {pupil} has no {subject} result in {year}; a retake names a "
-                "failed intermediate attestation result"
+        with ctx.command(signed_by) as cmd:
+            record = ctx.replay(SubjectRecord, subject_record_id(pupil, subject, year))
+            if record is None or record.class_id is None:
+                msg = (
+                    f"pupil {pupil} has no {subject} result in {year}; a retake names "
+                    "a failed intermediate attestation result"
+                )
+                raise RetakeError(msg)
+            # Which result may be retaken is named before who may record it.
+            record.next_attempt(retakes, commission)
+            for member in commission:
+                if not ctx.staff_exists(member):
+                    msg = (
+                        f"commission member {member} is not a staff member of this "
+                        "school"
+                    )
+                    raise UnknownRecordError(msg)
+            self._check_examiner(cmd.author, record.class_id, subject, commission)
+            check_protocol(protocol, ctx.today(), "retake")
+            school = ctx.school()
+            name = record.record_retake(
+                retakes=retakes,
+                result=result,
+                policy=school.policy_on(protocol.on),
+                assessment=school.subject(subject).assessment,
+                protocol=protocol,
+                commission=commission,
+                by=cmd.author.staff,
+                at=ctx.now(),
             )
-            raise RetakeError(msg)
-        attempt = record.next_attempt(retakes, commission)
-        for member in commission:
-            if not ctx.staff_exists(member):
-                msg = f"commission member {member} is not a staff member of this school"
-                raise UnknownRecordError(msg)
-        self._check_examiner(author, record.class_id, subject, commission)
-        check_protocol(protocol, ctx.today(), "retake")
-        school = ctx.school()
-        policy = school.policy_on(protocol.on)
-        check_grade(result, school.subject(subject).assessment, policy)
-        record = SubjectRecord.record(
-            record,
-            record.id,
-            SubjectRecord.RetakeRecorded,
-            ctx.now(),
-            retakes=retakes,
-            attempt=attempt,
-            result=result,
-            debt=policy.is_failing(result),
-            protocol=protocol,
-            commission=tuple(commission),
-            by=author.staff,
-        )
-        ctx.save([record], signed_by)
-        return event_name(record.id, record.version)
+            cmd.save(record)
+        return name
 
     def import_exam_results(
         self, results: Sequence[ExamImport], *, signed_by: Signing
     ) -> None:
         """Import state exam results from a regional centre's protocol (§7.3.2)."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        today, now = ctx.today(), ctx.now()
-        sheets: dict[UUID, ExamSheet] = {}
-        for line in results:
-            self._check_admitted(line.pupil, line.year)
-            check_exam_result(line.result)
-            check_protocol(line.protocol, today, "state exam")
-            if line.result.exam_date > line.protocol.on:
-                msg = "an exam's protocol cannot be dated before the exam"
-                raise InvalidRecordError(msg)
-            stream = exam_sheet_id(line.pupil, line.year)
-            current = sheets.get(stream) or ctx.replay(ExamSheet, stream)
-            sheets[stream] = ExamSheet.record(
-                current,
-                stream,
-                ExamSheet.ExamResultImported,
-                now,
-                pupil=line.pupil,
-                year=line.year,
-                protocol=line.protocol,
-                centre=line.centre,
-                **_exam_fields(line.result),
-            )
-        ctx.save(sheets.values(), signed_by)
+        with ctx.command(signed_by) as cmd:
+            today, now = ctx.today(), ctx.now()
+            sheets: dict[UUID, ExamSheet] = {}
+            for line in results:
+                stream = exam_sheet_id(line.pupil, line.year)
+                sheet = sheets.get(stream) or ctx.record(ExamSheet, stream)
+                sheet.import_result(
+                    pupil=line.pupil,
+                    year=line.year,
+                    result=line.result,
+                    protocol=line.protocol,
+                    centre=line.centre,
+                    admitted=self._admitted(line.pupil, line.year),
+                    today=today,
+                    at=now,
+                )
+                sheets[stream] = sheet
+                cmd.save(sheet)
 
     def record_final_grades(
         self,
@@ -322,74 +285,38 @@ class Attestation:
     ) -> None:
         """Final grades of a graduating pupil for the attestat of ``level``."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        klass = self._graduating_class(pupil, level)
-        if not (
-            author.staff == klass.class_teacher
-            or author.has(DEPUTY)
-            or author.has(DIRECTOR)
-        ):
-            msg = (
-                f"final grades of {klass.name} are recorded by its class teacher "
-                f"({klass.class_teacher}), the deputy director or the director"
-            )
-            raise AuthorityError(msg)
-        school = ctx.school()
-        curriculum = {s.code: s for s in school.curriculum(level)}
-        stream = final_grades_id(pupil, level.value)
-        record = ctx.replay(FinalGrades, stream)
-        now = ctx.now()
-        for code, grade in grades.items():
-            subject = curriculum.get(code)
-            if subject is None:
+        with ctx.command(signed_by) as cmd:
+            klass = self._graduating_class(pupil, level)
+            author = cmd.author
+            if not (
+                author.staff == klass.class_teacher
+                or author.has(DEPUTY)
+                or author.has(DIRECTOR)
+            ):
                 msg = (
-                    f"subject {code!r} is not in the {level.value} attestat's "
-                    f"curriculum; it has: {', '.join(sorted(curriculum))}"
+                    f"final grades of {klass.name} are recorded by its class teacher "
+                    f"({klass.class_teacher}), the deputy director or the director"
                 )
-                raise UnknownRecordError(msg)
-            policy = school.policy_on(ctx.today())
-            check_grade(grade, subject.assessment, policy)
-            if grade == NOT_ATTESTED:
-                msg = (
-                    "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
+                raise AuthorityError(msg)
+            school = ctx.school()
+            record = ctx.record(FinalGrades, final_grades_id(pupil, level.value))
+            now = ctx.now()
+            for code, grade in grades.items():
+                record.record_grade(
+                    pupil=pupil,
+                    level=level,
+                    subject=code,
+                    grade=grade,
+                    school=school,
+                    on=ctx.today(),
+                    year=klass.year,
+                    class_id=klass.id,
+                    basis=(basis or {}).get(code, ""),
+                    at=now,
                 )
-                raise ScaleError(msg)
-            record = FinalGrades.record(
-                record,
-                stream,
-                FinalGrades.FinalGradeRecorded,
-                now,
-                pupil=pupil,
-                level=level.value,
-                subject=code,
-                grade=grade,
-                year=klass.year,
-                class_id=klass.id,
-                basis=(basis or {}).get(code, ""),
-            )
-        if record is not None:
-            ctx.save([record], signed_by)
+            cmd.save(record)
 
     # -- checks ----------------------------------------------------------------------
-
-    def _class_and_year(self, class_id: UUID) -> tuple[SchoolClass, AcademicYear]:
-        ctx = self.ctx
-        klass = ctx.view(SchoolClass, class_id)
-        if klass is None or klass.school != ctx.school_id:
-            msg = f"class {class_id} is not opened in this school"
-            raise UnknownRecordError(msg)
-        year = ctx.require(
-            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
-        )
-        return klass, year
-
-    def _check_pupil(self, pupil: UUID, klass: SchoolClass, day: date) -> None:
-        file = self.ctx.view(PersonalFile, pupil)
-        if file is None or file.school != self.ctx.school_id:
-            msg = f"pupil {pupil} has no personal file in this school"
-            raise NotEnrolledError(msg)
-        file.check_in_class(klass.id, klass.name, day)
 
     def _check_examiner(
         self, author: Author, class_id: UUID, subject: str, commission: tuple[UUID, ...]
@@ -410,18 +337,13 @@ class Attestation:
             )
             raise AuthorityError(msg)
 
-    def _check_admitted(self, pupil: UUID, year: str) -> None:
+    def _admitted(self, pupil: UUID, year: str) -> bool:
+        """Whether the council admitted ``pupil`` to state exams in ``year``."""
         council = self.ctx.view(CouncilRecord, council_record_id(pupil, year))
-        if (
-            council is None
-            or council.find(DecisionKind.ADMITTED_TO_STATE_EXAMS) is None
-        ):
-            msg = (
-                f"pupil {pupil} was not admitted to state exams in {year} by the "
-                "teachers' council; results are imported only for admitted pupils "
-                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
-            )
-            raise ExamAdmissionError(msg)
+        return (
+            council is not None
+            and council.find(DecisionKind.ADMITTED_TO_STATE_EXAMS) is not None
+        )
 
     def _graduating_class(self, pupil: UUID, level: Level) -> SchoolClass:
         ctx = self.ctx
@@ -438,49 +360,3 @@ class Attestation:
             )
             raise InvalidRecordError(msg)
         return klass
-
-
-def _marks(lessons: list[Lesson], pupil: UUID) -> list[tuple[str, int]]:
-    return [m for lesson in lessons for m in lesson.marks_of(pupil)]
-
-
-def _period_grade(
-    current: SubjectRecord | None,
-    stream: UUID,
-    pupil: UUID,
-    subject: str,
-    klass: SchoolClass,
-    period: str,
-    grade: str,
-    suggestion: Suggestion,
-    author: Author,
-    now: datetime,
-) -> SubjectRecord:
-    return SubjectRecord.record(
-        current,
-        stream,
-        SubjectRecord.PeriodGradeRecorded,
-        now,
-        pupil=pupil,
-        subject=subject,
-        year=klass.year,
-        class_id=klass.id,
-        period=period,
-        grade=grade,
-        average=suggestion.average,
-        suggested=suggestion.grade,
-        marks_counted=suggestion.marks_counted,
-        teacher=author.staff,
-    )
-
-
-def _exam_fields(result: ExamResult) -> dict[str, object]:
-    return {
-        "exam": result.exam,
-        "subject": result.subject,
-        "exam_date": result.exam_date,
-        "primary_score": result.primary_score,
-        "score": result.score,
-        "mark": result.mark,
-        "passed": result.passed,
-    }

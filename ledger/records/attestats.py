@@ -25,31 +25,16 @@ from ledger.domain.attestat import (
     SNAPSHOT_INTERVAL,
     AttestatBook,
     Blank,
-    BookState,
+    Graduate,
     Recipient,
-    SubjectGrade,
-    book_or_empty,
-    check_blank_ascending,
-    check_blank_unused,
-    check_correction,
-    check_original,
-    next_number,
+    check_issue_dates,
 )
-from ledger.domain.attestation import FinalGrades, Protocol, check_protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import CouncilRecord, DecisionKind
-from ledger.domain.errors import (
-    AlreadyRecordedError,
-    AttestatError,
-    AuthorityError,
-    InvalidRecordError,
-    MissingFinalGradesError,
-    NoDecisionError,
-    UnknownRecordError,
-)
-from ledger.domain.ids import attestat_book_id, council_record_id, final_grades_id
-from ledger.domain.school import Level, SchoolClass, Subject
+from ledger.domain.errors import AuthorityError, InvalidRecordError
+from ledger.domain.ids import attestat_book_id, council_record_id
+from ledger.domain.school import Level
 from ledger.records.context import RecordsContext
-from ledger.records.council import Council
 
 _KIND = {
     Level.BASIC: DecisionKind.ATTESTAT_BASIC,
@@ -71,9 +56,8 @@ class AttestatRequest:
 class AttestatOffice:
     """Issues attestats and duplicates, corrects entries, writes off blanks."""
 
-    def __init__(self, ctx: RecordsContext, council: Council) -> None:
+    def __init__(self, ctx: RecordsContext) -> None:
         self.ctx = ctx
-        self.council = council
 
     def issue(
         self,
@@ -86,49 +70,45 @@ class AttestatOffice:
     ) -> list[int]:
         """Enter a class's attestats in the book, in one save; their numbers."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        klass = self._graduating_class(class_id)
-        level = Level.BASIC if klass.grade == 9 else Level.SECONDARY
-        if author.staff != klass.class_teacher:
-            msg = (
-                f"attestat entries of {klass.name} are made by its class teacher "
-                f"({klass.class_teacher}) and co-signed by the director (§7.3.5)"
-            )
-            raise AuthorityError(msg)
-        self._check_dates(order, issued_on)
-        if not requests:
-            msg = f"no graduates of {klass.name} named; nothing to enter in the book"
-            raise InvalidRecordError(msg)
-        stream, book = self._book(level)
-        other = self._other_book(level)
-        curriculum = ctx.school().curriculum(level)
-        numbers = []
-        for req in requests:
-            state = book_or_empty(book)
-            number = next_number(state, req.number)
-            self._check_new_graduate(state, req.pupil)
-            check_blank_unused(req.blank, state, other)
-            check_blank_ascending(state, req.blank, klass.id, klass.name)
-            book = AttestatBook.record(
-                book,
-                stream,
-                AttestatBook.AttestatIssued,
-                ctx.now(),
-                number=number,
-                class_id=klass.id,
-                class_name=klass.name,
-                year=klass.year,
-                level=level,
-                blank=req.blank,
-                issued_on=issued_on,
-                order=order,
-                received_by=req.received_by,
-                **self._graduate(req.pupil, klass, level, curriculum),
-            )
-            numbers.append(number)
-        assert book is not None
-        self._save_book(book, signed_by)
+        with ctx.command(signed_by) as cmd:
+            klass = ctx.school_class(class_id)
+            level = klass.attestat_level()
+            if cmd.author.staff != klass.class_teacher:
+                msg = (
+                    f"attestat entries of {klass.name} are made by its class "
+                    f"teacher ({klass.class_teacher}) and co-signed by the director "
+                    "(§7.3.5)"
+                )
+                raise AuthorityError(msg)
+            check_issue_dates(order, issued_on, ctx.today())
+            if not requests:
+                msg = (
+                    f"no graduates of {klass.name} named; nothing to enter in the book"
+                )
+                raise InvalidRecordError(msg)
+            book, other = self._book(level), self._other_book(level)
+            before = book.version
+            curriculum = ctx.school().curriculum(level)
+            numbers = [
+                book.issue_attestat(
+                    graduate=self._graduate(req.pupil, klass.year, level),
+                    number=req.number,
+                    blank=req.blank,
+                    received_by=req.received_by,
+                    class_id=klass.id,
+                    class_name=klass.name,
+                    year=klass.year,
+                    level=level,
+                    curriculum=curriculum,
+                    issued_on=issued_on,
+                    order=order,
+                    other=other,
+                    at=ctx.now(),
+                )
+                for req in requests
+            ]
+            cmd.save(book)
+        self._snapshot(book, before)
         return numbers
 
     def issue_duplicate(
@@ -145,32 +125,22 @@ class AttestatOffice:
     ) -> int:
         """A duplicate of entry ``original``, as its own entry; its number."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        self._check_dates(order, issued_on)
-        if not reason.strip():
-            msg = "a duplicate needs the reason (lost, damaged, name changed …)"
-            raise InvalidRecordError(msg)
-        stream, book = self._book(level)
-        state = book_or_empty(book)
-        entry = check_original(state, original)
-        check_blank_unused(blank, state, self._other_book(level))
-        number = next_number(state, None)
-        book = AttestatBook.record(
-            book,
-            stream,
-            AttestatBook.DuplicateIssued,
-            ctx.now(),
-            number=number,
-            original=original,
-            pupil=UUID(entry["pupil"]),
-            blank=blank,
-            issued_on=issued_on,
-            order=order,
-            reason=reason,
-            received_by=received_by,
-        )
-        self._save_book(book, signed_by)
+        with ctx.command(signed_by) as cmd:
+            book = self._book(level)
+            before = book.version
+            number = book.issue_duplicate(
+                original=original,
+                blank=blank,
+                reason=reason,
+                order=order,
+                issued_on=issued_on,
+                received_by=received_by,
+                today=ctx.today(),
+                other=self._other_book(level),
+                at=ctx.now(),
+            )
+            cmd.save(book)
+        self._snapshot(book, before)
         return number
 
     def correct_entry(
@@ -185,133 +155,53 @@ class AttestatOffice:
     ) -> None:
         """The director's correction of a book entry, naming its number."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        stream, book = self._book(level)
-        check_correction(book_or_empty(book), entry, field, value)
-        if not reason.strip():
-            msg = "a book correction needs the reason"
-            raise InvalidRecordError(msg)
-        book = AttestatBook.record(
-            book,
-            stream,
-            AttestatBook.BookEntryCorrected,
-            ctx.now(),
-            entry=entry,
-            field=field,
-            value=value,
-            reason=reason,
-        )
-        self._save_book(book, signed_by)
+        with ctx.command(signed_by) as cmd:
+            book = self._book(level)
+            before = book.version
+            book.correct_entry(
+                entry=entry, field=field, value=value, reason=reason, at=ctx.now()
+            )
+            cmd.save(book)
+        self._snapshot(book, before)
 
     def spoil_blank(
         self, *, level: Level, blank: Blank, reason: str, signed_by: Signing
     ) -> None:
         """Write off a blank spoiled while being filled in."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        stream, book = self._book(level)
-        check_blank_unused(blank, book_or_empty(book), self._other_book(level))
-        if not reason.strip():
-            msg = "a spoiled blank needs the reason"
-            raise InvalidRecordError(msg)
-        book = AttestatBook.record(
-            book,
-            stream,
-            AttestatBook.BlankSpoiled,
-            ctx.now(),
-            blank=blank,
-            reason=reason,
-        )
-        self._save_book(book, signed_by)
+        with ctx.command(signed_by) as cmd:
+            book = self._book(level)
+            before = book.version
+            book.spoil_blank(
+                blank=blank, reason=reason, other=self._other_book(level), at=ctx.now()
+            )
+            cmd.save(book)
+        self._snapshot(book, before)
 
     # -- steps -----------------------------------------------------------------------
 
-    def _graduate(
-        self,
-        pupil: UUID,
-        klass: SchoolClass,
-        level: Level,
-        curriculum: tuple[Subject, ...],
-    ) -> dict[str, object]:
-        """The decision, final grades, honours and medal of one graduate."""
-        ctx = self.ctx
-        council = ctx.view(CouncilRecord, council_record_id(pupil, klass.year))
-        decision = council.find(_KIND[level]) if council else None
-        if decision is None or decision.class_id != klass.id:
-            msg = (
-                f"pupil {pupil} has no teachers' council decision to issue the "
-                f"{level.value} attestat in {klass.name} {klass.year}; attestats are "
-                "issued only after one (§7.3.6)"
-            )
-            raise NoDecisionError(msg)
-        found = ctx.view(FinalGrades, final_grades_id(pupil, level.value))
-        grades = found.grades if found else {}
-        missing = [s.code for s in curriculum if s.code not in grades]
-        if missing:
-            msg = (
-                f"pupil {pupil} has no final grade in {', '.join(missing)}; an "
-                "attestat needs a final grade for every subject of the curriculum"
-            )
-            raise MissingFinalGradesError(msg)
-        self.council.check_honours(
-            pupil, level, klass.year, decision.with_honours, decision.medal
+    def _graduate(self, pupil: UUID, year: str, level: Level) -> Graduate:
+        """The council's decision to issue ``level``'s attestat to ``pupil`` in
+        ``year`` (if any), and the pupil's final grades and exam results."""
+        council = self.ctx.view(CouncilRecord, council_record_id(pupil, year))
+        return Graduate(
+            pupil,
+            council.find(_KIND[level]) if council else None,
+            self.ctx.graduate_results(pupil, level, year),
         )
-        return {
-            "pupil": pupil,
-            "decision": decision.protocol,
-            "final_grades": tuple(
-                SubjectGrade(s.code, s.name, grades[s.code]) for s in curriculum
-            ),
-            "with_honours": decision.with_honours,
-            "medal": decision.medal,
-        }
 
-    def _graduating_class(self, class_id: UUID) -> SchoolClass:
-        klass = self.ctx.view(SchoolClass, class_id)
-        if klass is None or klass.school != self.ctx.school_id:
-            msg = f"class {class_id} is not opened in this school"
-            raise UnknownRecordError(msg)
-        if klass.grade not in (9, 11):
-            msg = f"attestats are issued in grades 9 and 11, not in {klass.name}"
-            raise AttestatError(msg)
-        return klass
-
-    def _check_dates(self, order: Protocol, issued_on: date) -> None:
-        today = self.ctx.today()
-        check_protocol(order, today, "the order of issue")
-        if not order.on <= issued_on <= today:
-            msg = (
-                f"issue date {issued_on} must be on or after the order ({order.on}) "
-                f"and not after today ({today})"
-            )
-            raise InvalidRecordError(msg)
-
-    @staticmethod
-    def _check_new_graduate(state: BookState, pupil: UUID) -> None:
-        for number, entry in state.entries.items():
-            if entry["kind"] == "attestat" and entry["pupil"] == str(pupil):
-                msg = (
-                    f"pupil {pupil} has an attestat in this book already (entry "
-                    f"{number}); a lost one is replaced by a duplicate"
-                )
-                raise AlreadyRecordedError(msg)
-
-    def _book(self, level: Level) -> tuple[UUID, AttestatBook | None]:
-        """The stream of the school's book of ``level``, and the book (None
-        before its first entry)."""
+    def _book(self, level: Level) -> AttestatBook:
+        """A private copy of the school's book of ``level`` (opened, empty, before
+        its first entry)."""
         stream = attestat_book_id(self.ctx.school_id, level.value)
-        return stream, self.ctx.load(AttestatBook, stream)
+        book = self.ctx.load(AttestatBook, stream)
+        return book if book is not None else AttestatBook.open(stream)
 
-    def _other_book(self, level: Level) -> BookState:
-        other = Level.SECONDARY if level is Level.BASIC else Level.BASIC
-        return book_or_empty(self._book(other)[1])
+    def _other_book(self, level: Level) -> AttestatBook:
+        return self._book(Level.SECONDARY if level is Level.BASIC else Level.BASIC)
 
-    def _save_book(self, book: AttestatBook, signed_by: Signing) -> None:
-        """Save the book's new entries; snapshot it when they cross a multiple
-        of SNAPSHOT_INTERVAL versions."""
-        before = book.version - len(book.pending_events)
-        self.ctx.save([book], signed_by)
+    def _snapshot(self, book: AttestatBook, before: int) -> None:
+        """Snapshot the book just saved when its new entries (from version
+        ``before`` on) crossed a multiple of SNAPSHOT_INTERVAL versions."""
         if book.version // SNAPSHOT_INTERVAL > before // SNAPSHOT_INTERVAL:
             self.ctx.app.take_snapshot(book.id, version=book.version)

@@ -1,4 +1,13 @@
-"""What every service of one school shares: the ledger, the clock, the reads.
+"""What every service of one school shares: the ledger, the clock, the reads, the
+frame of a command and the common look-ups.
+
+Every command runs in one frame, :meth:`RecordsContext.command`::
+
+    with ctx.command(signed_by) as cmd:      # begin, and the author checked
+        lesson = ...                          # load, then the aggregate's command
+        cmd.save(lesson)                      # saved in one signed append at the end
+
+A command whose body raises saves nothing.
 
 Reads come in two kinds. :meth:`RecordsContext.replay` and :meth:`load` give a
 command a private copy of a stream to append to. :meth:`view` gives a read-only
@@ -18,7 +27,8 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -29,18 +39,23 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication, Signing
-from ledger.domain.base import aware
+from ledger.domain.attestation import ExamSheet, FinalGrades
+from ledger.domain.base import RecordStream, aware
 from ledger.domain.errors import (
     AuthorityError,
     InvalidRecordError,
+    NotEnrolledError,
     UnknownRecordError,
 )
-from ledger.domain.people import StaffMember
-from ledger.domain.school import School
+from ledger.domain.honours import GraduateResults
+from ledger.domain.ids import academic_year_id, exam_sheet_id, final_grades_id
+from ledger.domain.people import PersonalFile, StaffMember
+from ledger.domain.school import AcademicYear, Level, School, SchoolClass
 from ledger.keys.personal import DataKeyStore
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R", bound=RecordStream)
 
 DEPUTY = "deputy_director"
 DIRECTOR = "director"
@@ -57,6 +72,36 @@ class Author:
 
     def has(self, role: str) -> bool:
         return role in self.roles
+
+
+class Command:
+    """One command in its frame: the signing, the author (read once, when first
+    asked for) and the aggregates to save when the command ends."""
+
+    def __init__(self, ctx: RecordsContext, signing: Signing) -> None:
+        self.signing = signing
+        self._changed: dict[int, Aggregate] = {}
+        self._ctx = ctx
+        self._author: Author | None = None
+
+    @property
+    def author(self) -> Author:
+        """The staff member behind the signing key (:meth:`RecordsContext.author`);
+        :class:`AuthorityError` when the key's holder is no staff of the school."""
+        if self._author is None:
+            self._author = self._ctx.author(self.signing)
+        return self._author
+
+    def save(self, *aggregates: Aggregate) -> None:
+        """Save ``aggregates``' new events when the command ends (each once, in
+        the order first given)."""
+        for aggregate in aggregates:
+            self._changed.setdefault(id(aggregate), aggregate)
+
+    @property
+    def changed(self) -> list[Aggregate]:
+        """The aggregates to save, in the order first given."""
+        return list(self._changed.values())
 
 
 class _Views:
@@ -149,6 +194,12 @@ class RecordsContext:
         found = self.view(cls, stream)
         return copy.deepcopy(found) if found is not None else None
 
+    def record(self, cls: type[R], stream: UUID) -> R:
+        """A private copy of the record stream ``stream`` to append to; the
+        opened, empty record when it has no events yet."""
+        found = self.replay(cls, stream)
+        return found if found is not None else cls.open(stream)
+
     def load(self, cls: type[A], stream: UUID) -> A | None:
         """Like :meth:`replay` for a stream with snapshots (the attestat book)."""
         if stream in self._views.found:
@@ -202,6 +253,25 @@ class RecordsContext:
         checked: A | None = found
         return checked
 
+    # -- the frame of a command ------------------------------------------------------
+
+    @contextmanager
+    def command(
+        self, signing: Signing, *, author_first: bool = True
+    ) -> Iterator[Command]:
+        """Run one command: :meth:`begin`, check the author (first, unless
+        ``author_first`` is false and the command asks for ``cmd.author`` when
+        its order of checks says), run the body, then save every aggregate the
+        body passed to ``cmd.save`` in one signed append. When the body raises,
+        nothing is saved (and the cached views are untouched: commands change
+        private copies)."""
+        self.begin()
+        cmd = Command(self, signing)
+        if author_first:
+            cmd._author = self.author(signing)
+        yield cmd
+        self.save(cmd.changed, signing)
+
     # -- signing and saving ----------------------------------------------------------
 
     def author(self, signing: Signing) -> Author:
@@ -245,6 +315,45 @@ class RecordsContext:
             raise InvalidRecordError(msg)
         return self.data_keys
 
+    # -- common look-ups ---------------------------------------------------------------
+
     def staff_exists(self, staff: UUID) -> bool:
         member = self.view(StaffMember, staff)
         return member is not None and member.school == self.school_id
+
+    def school_class(self, stream: UUID, *, to_change: bool = False) -> SchoolClass:
+        """The class ``stream`` of this school: a view, or with ``to_change`` a
+        private copy to append to; :class:`UnknownRecordError` when no class of
+        this school is opened under that id."""
+        klass = (
+            self.load(SchoolClass, stream)
+            if to_change
+            else self.view(SchoolClass, stream)
+        )
+        if klass is None or klass.school != self.school_id:
+            msg = f"class {stream} is not opened in this school"
+            raise UnknownRecordError(msg)
+        return klass
+
+    def year_of(self, klass: SchoolClass) -> AcademicYear:
+        """The academic year ``klass`` belongs to."""
+        stream = academic_year_id(self.school_id, klass.year)
+        return self.require(AcademicYear, stream, "the year")
+
+    def pupil_in_class(self, pupil: UUID, klass: SchoolClass, day: date) -> None:
+        """:class:`NotEnrolledError` unless ``pupil`` has a personal file in this
+        school and was in ``klass`` on ``day``."""
+        file = self.view(PersonalFile, pupil)
+        if file is None or file.school != self.school_id:
+            msg = f"pupil {pupil} has no personal file in this school"
+            raise NotEnrolledError(msg)
+        file.check_in_class(klass.id, klass.name, day)
+
+    def graduate_results(self, pupil: UUID, level: Level, year: str) -> GraduateResults:
+        """The pupil's final grades for the ``level`` attestat and the latest
+        result of each state exam of ``year``: what honours are decided on."""
+        grades = self.view(FinalGrades, final_grades_id(pupil, level.value))
+        exams = self.view(ExamSheet, exam_sheet_id(pupil, year))
+        return GraduateResults(
+            grades.grades if grades else {}, exams.latest() if exams else {}
+        )

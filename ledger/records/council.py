@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Signing
-from ledger.domain.attestation import ExamSheet, FinalGrades, Protocol, check_protocol
-from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal, check_decision
+from ledger.domain.attestation import Protocol, check_protocol
+from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal
 from ledger.domain.errors import NotEnrolledError, UnknownRecordError
-from ledger.domain.honours import check_honours
-from ledger.domain.ids import council_record_id, exam_sheet_id, final_grades_id
+from ledger.domain.honours import GraduateResults
+from ledger.domain.ids import council_record_id
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import Level, SchoolClass
 from ledger.records.context import RecordsContext
@@ -51,49 +51,38 @@ class Council:
         signed_by: Signing,
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        check_protocol(protocol, ctx.today(), "council")
-        now = ctx.now()
-        records: dict[UUID, CouncilRecord] = {}
-        for d in decisions:
-            klass = self._class_of(d.pupil, protocol)
-            check_decision(
-                d.kind,
-                klass.grade,
-                to_class=d.to_class,
-                debts=d.debts,
-                with_honours=d.with_honours,
-                medal=d.medal,
-            )
-            for debt in d.debts:
-                ctx.school().subject(debt)
-            if d.kind.level is not None and (d.with_honours or d.medal):
-                self.check_honours(
-                    d.pupil, d.kind.level, klass.year, d.with_honours, d.medal
+        with ctx.command(signed_by) as cmd:
+            check_protocol(protocol, ctx.today(), "council")
+            now = ctx.now()
+            records: dict[UUID, CouncilRecord] = {}
+            for d in decisions:
+                klass = self._class_of(d.pupil, protocol)
+                results = (
+                    ctx.graduate_results(d.pupil, d.kind.level, klass.year)
+                    if d.kind.level is not None
+                    else GraduateResults()
                 )
-            stream = council_record_id(d.pupil, klass.year)
-            current = records.get(stream) or ctx.replay(CouncilRecord, stream)
-            if current is not None:
-                current.check_new(d.kind)
-            records[stream] = CouncilRecord.record(
-                current,
-                stream,
-                CouncilRecord.CouncilDecisionRecorded,
-                now,
-                pupil=d.pupil,
-                year=klass.year,
-                class_id=klass.id,
-                class_name=klass.name,
-                decision=d.kind,
-                protocol=protocol,
-                to_class=d.to_class,
-                debts=tuple(d.debts),
-                with_honours=d.with_honours,
-                medal=d.medal,
-                note=d.note,
-            )
-        ctx.save(records.values(), signed_by)
+                stream = council_record_id(d.pupil, klass.year)
+                record = records.get(stream) or ctx.record(CouncilRecord, stream)
+                record.record_decision(
+                    pupil=d.pupil,
+                    year=klass.year,
+                    class_id=klass.id,
+                    class_name=klass.name,
+                    grade=klass.grade,
+                    kind=d.kind,
+                    protocol=protocol,
+                    to_class=d.to_class,
+                    debts=tuple(d.debts),
+                    with_honours=d.with_honours,
+                    medal=d.medal,
+                    note=d.note,
+                    school=ctx.school(),
+                    results=results,
+                    at=now,
+                )
+                records[stream] = record
+                cmd.save(record)
 
     def check_honours(
         self,
@@ -105,15 +94,8 @@ class Council:
     ) -> None:
         """Raise :class:`HonoursError` unless the pupil's final grades and exams
         meet the criteria for the honours and medal asked for."""
-        ctx = self.ctx
-        grades = ctx.view(FinalGrades, final_grades_id(pupil, level.value))
-        exams = ctx.view(ExamSheet, exam_sheet_id(pupil, year))
-        check_honours(
-            level,
-            grades.grades if grades else {},
-            exams.latest() if exams else {},
-            with_honours=with_honours,
-            medal=medal,
+        self.ctx.graduate_results(pupil, level, year).check_honours(
+            level, with_honours=with_honours, medal=medal
         )
 
     def _class_of(self, pupil: UUID, protocol: Protocol) -> SchoolClass:

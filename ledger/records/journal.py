@@ -26,14 +26,12 @@ from ledger.domain.errors import (
     AlreadyRecordedError,
     CorrectionError,
     InvalidRecordError,
-    NotEnrolledError,
     UnknownRecordError,
 )
 from ledger.domain.grading import GradingPolicy
-from ledger.domain.ids import academic_year_id, lesson_id
+from ledger.domain.ids import lesson_id
 from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
-from ledger.domain.people import PersonalFile
-from ledger.domain.school import AcademicYear, SchoolClass, Subject
+from ledger.domain.school import SchoolClass, Subject
 from ledger.errors import ConcurrencyError
 from ledger.records.context import DEPUTY, Author, RecordsContext
 
@@ -88,16 +86,15 @@ class Journal:
     ) -> list[UUID]:
         """Record lessons (with their entries) in one save; their stream ids."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        now = ctx.now()
-        today = ctx.today(now)
         made: dict[UUID, Lesson] = {}
-        for entry in lessons:
-            lesson = self._hold(entry, author, now, today, made)
-            made[lesson.id] = lesson
         try:
-            ctx.save(made.values(), signed_by)
+            with ctx.command(signed_by) as cmd:
+                now = ctx.now()
+                today = ctx.today(now)
+                for entry in lessons:
+                    lesson = self._hold(entry, cmd.author, now, today, made)
+                    made[lesson.id] = lesson
+                cmd.save(*made.values())
         except ConcurrencyError as e:
             self._explain_collision(made.values(), e)
             raise
@@ -108,7 +105,7 @@ class Journal:
         (the store refused the whole save, so nothing was written)."""
         for lesson in made:
             if self.ctx.exists(lesson.id):
-                klass = self._class(lesson.class_id)
+                klass = self.ctx.school_class(lesson.class_id)
                 entry = LessonInput(
                     lesson.class_id,
                     lesson.subject,
@@ -128,21 +125,23 @@ class Journal:
     ) -> list[str]:
         """Add marks and absences to a recorded lesson; the new entries' names."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        found = ctx.replay(Lesson, lesson)
-        if found is None:
-            msg = f"lesson {lesson} is not recorded; record the lesson first"
-            raise UnknownRecordError(msg)
-        klass = self._class(found.class_id)
-        if marks or not self._is_class_teacher(author, klass):
-            klass.check_teacher(author.staff, found.subject, found.subgroup, found.day)
-        subject = ctx.school().subject(found.subject)
-        policy = ctx.school().policy_on(found.day)
-        names = self._enter(
-            found, klass, subject, policy, marks, absences, author, ctx.now()
-        )
-        ctx.save([found], signed_by)
+        with ctx.command(signed_by) as cmd:
+            author = cmd.author
+            found = ctx.replay(Lesson, lesson)
+            if found is None:
+                msg = f"lesson {lesson} is not recorded; record the lesson first"
+                raise UnknownRecordError(msg)
+            klass = ctx.school_class(found.class_id)
+            if marks or not self._is_class_teacher(author, klass):
+                klass.check_teacher(
+                    author.staff, found.subject, found.subgroup, found.day
+                )
+            subject = ctx.school().subject(found.subject)
+            policy = ctx.school().policy_on(found.day)
+            names = self._enter(
+                found, klass, subject, policy, marks, absences, author, ctx.now()
+            )
+            cmd.save(found)
         return names
 
     def correct_mark(
@@ -151,32 +150,36 @@ class Journal:
         """Replace a mark; by the entry's author or the deputy director. Returns
         the correction's event name."""
         ctx = self.ctx
-        ctx.begin()
-        lesson = self._lesson_of(entry)
-        target = lesson.live_entry(entry, ("mark",))
-        author = ctx.author(signed_by)
-        check_corrector(target, entry, author.staff, author.has(DEPUTY))
-        klass = self._class(lesson.class_id)
-        school = ctx.school()
-        policy = school.policy_on(lesson.day)
-        policy.check_mark(mark, school.subject(lesson.subject).assessment, klass.grade)
-        name = lesson.correct(
-            corrects=entry, mark=mark, reason=reason, by=author.staff, at=ctx.now()
-        )
-        ctx.save([lesson], signed_by)
+        with ctx.command(signed_by, author_first=False) as cmd:
+            lesson = self._lesson_of(entry)
+            target = lesson.live_entry(entry, ("mark",))
+            author = cmd.author
+            check_corrector(target, entry, author.staff, author.has(DEPUTY))
+            klass = ctx.school_class(lesson.class_id)
+            school = ctx.school()
+            policy = school.policy_on(lesson.day)
+            policy.check_mark(
+                mark, school.subject(lesson.subject).assessment, klass.grade
+            )
+            name = lesson.correct(
+                corrects=entry, mark=mark, reason=reason, by=author.staff, at=ctx.now()
+            )
+            cmd.save(lesson)
         return name
 
     def void_entry(self, entry: str, *, reason: str, signed_by: Signing) -> str:
         """Void a mark or absence; by the entry's author or the deputy director.
         Returns the void's event name."""
         ctx = self.ctx
-        ctx.begin()
-        lesson = self._lesson_of(entry)
-        target = lesson.live_entry(entry, ("mark", "absence"))
-        author = ctx.author(signed_by)
-        check_corrector(target, entry, author.staff, author.has(DEPUTY))
-        name = lesson.void(voids=entry, reason=reason, by=author.staff, at=ctx.now())
-        ctx.save([lesson], signed_by)
+        with ctx.command(signed_by, author_first=False) as cmd:
+            lesson = self._lesson_of(entry)
+            target = lesson.live_entry(entry, ("mark", "absence"))
+            author = cmd.author
+            check_corrector(target, entry, author.staff, author.has(DEPUTY))
+            name = lesson.void(
+                voids=entry, reason=reason, by=author.staff, at=ctx.now()
+            )
+            cmd.save(lesson)
         return name
 
     def lessons(
@@ -189,9 +192,7 @@ class Journal:
     ) -> list[Lesson]:
         """The recorded lessons of a class's subject on the school days of a span."""
         ctx = self.ctx
-        year = ctx.require(
-            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
-        )
+        year = ctx.year_of(klass)
         found = []
         for day in year.school_days(first, last):
             number = 1
@@ -215,11 +216,8 @@ class Journal:
         made: dict[UUID, Lesson],
     ) -> Lesson:
         ctx = self.ctx
-        klass = self._class(entry.class_id)
-        year = ctx.require(
-            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
-        )
-        year.check_lesson_day(entry.day, today)
+        klass = ctx.school_class(entry.class_id)
+        ctx.year_of(klass).check_lesson_day(entry.day, today)
         school = ctx.school()
         subject = school.subject(entry.subject)
         substitute = klass.check_teacher(
@@ -299,29 +297,11 @@ class Journal:
         return names
 
     def _check_pupil(self, klass: SchoolClass, lesson: Lesson, pupil: UUID) -> None:
-        file = self.ctx.view(PersonalFile, pupil)
-        if file is None or file.school != self.ctx.school_id:
-            msg = f"pupil {pupil} has no personal file in this school"
-            raise NotEnrolledError(msg)
-        file.check_in_class(klass.id, klass.name, lesson.day)
-        members = klass.members_of(lesson.subject, lesson.subgroup, lesson.day)
-        if members and pupil not in members:
-            msg = (
-                f"pupil {pupil} is not in subgroup {lesson.subgroup} of {klass.name} "
-                f"for {lesson.subject} on {lesson.day}; its pupils are listed in the "
-                "teaching assignment"
-            )
-            raise NotEnrolledError(msg)
+        self.ctx.pupil_in_class(pupil, klass, lesson.day)
+        klass.check_member(pupil, lesson.subject, lesson.subgroup, lesson.day)
 
     def _is_class_teacher(self, author: Author, klass: SchoolClass) -> bool:
         return author.has("class_teacher") and klass.class_teacher == author.staff
-
-    def _class(self, stream: UUID) -> SchoolClass:
-        klass = self.ctx.view(SchoolClass, stream)
-        if klass is None or klass.school != self.ctx.school_id:
-            msg = f"class {stream} is not opened in this school"
-            raise UnknownRecordError(msg)
-        return klass
 
     def _lesson_of(self, entry: str) -> Lesson:
         lesson = self.ctx.replay(Lesson, stream_of(entry, "entry"))

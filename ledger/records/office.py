@@ -52,5 +52,5 @@ class SchoolRecords:
         self.journal = Journal(self.context)
         self.attestation = Attestation(self.context, self.journal)
         self.council = Council(self.context)
-        self.attestats = AttestatOffice(self.context, self.council)
+        self.attestats = AttestatOffice(self.context)
         self.portfolio = Portfolios(self.context)

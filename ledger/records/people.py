@@ -17,9 +17,9 @@ from uuid import UUID
 
 from ledger.application import Signing
 from ledger.domain.errors import InvalidRecordError, UnknownRecordError
-from ledger.domain.ids import academic_year_id, personal_file_id
+from ledger.domain.ids import personal_file_id
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
-from ledger.domain.school import AcademicYear, SchoolClass
+from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
@@ -102,49 +102,46 @@ class Enrolment:
     ) -> list[UUID]:
         """Enrol pupils in one save; their pseudonymous ids, in order."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        keys, now = ctx.identities(), ctx.now()
-        taken: dict[str, int] = {}
-        made = []
-        for p in pupils:
-            klass = self._class_for(p.class_id, p.on)
-            number = self._next_number(p.identity.letter, taken)
-            pupil = personal_file_id(ctx.school_id, number)
-            enc = keys.seal(str(pupil), p.identity.sealed_fields())
-            made.append(
-                PersonalFile.enrol(
-                    school=ctx.school_id,
-                    personal_file=number,
-                    class_id=klass.id,
-                    class_name=klass.name,
-                    on=p.on,
-                    order=p.order,
-                    enc=enc,
-                    at=now,
+        with ctx.command(signed_by) as cmd:
+            keys, now = ctx.identities(), ctx.now()
+            taken: dict[str, int] = {}
+            made = []
+            for p in pupils:
+                klass = self._class_for(p.class_id, p.on)
+                number = self._next_number(p.identity.letter, taken)
+                pupil = personal_file_id(ctx.school_id, number)
+                enc = keys.seal(str(pupil), p.identity.sealed_fields())
+                made.append(
+                    PersonalFile.enrol(
+                        school=ctx.school_id,
+                        personal_file=number,
+                        class_id=klass.id,
+                        class_name=klass.name,
+                        on=p.on,
+                        order=p.order,
+                        enc=enc,
+                        at=now,
+                    )
                 )
-            )
-        ctx.save(made, signed_by)
+            cmd.save(*made)
         return [f.id for f in made]
 
     def move(self, moves: Sequence[MoveInput], *, signed_by: Signing) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        now, files = ctx.now(), []
-        for m in moves:
-            klass = self._class_for(m.class_id, m.on)
-            file = self._file(m.pupil)
-            file.move(
-                class_id=klass.id,
-                class_name=klass.name,
-                on=m.on,
-                reason=m.reason,
-                basis=m.basis,
-                at=now,
-            )
-            files.append(file)
-        ctx.save(files, signed_by)
+        with ctx.command(signed_by) as cmd:
+            now = ctx.now()
+            for m in moves:
+                klass = self._class_for(m.class_id, m.on)
+                file = self._file(m.pupil)
+                file.move(
+                    class_id=klass.id,
+                    class_name=klass.name,
+                    on=m.on,
+                    reason=m.reason,
+                    basis=m.basis,
+                    at=now,
+                )
+                cmd.save(file)
 
     def leave(
         self,
@@ -158,18 +155,17 @@ class Enrolment:
         signed_by: Signing,
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        file = self._file(pupil)
-        file.leave(
-            on=on,
-            reason=reason,
-            order=order,
-            file_handed_to_guardian=file_handed_to_guardian,
-            guardian_request=guardian_request,
-            at=ctx.now(),
-        )
-        ctx.save([file], signed_by)
+        with ctx.command(signed_by) as cmd:
+            file = self._file(pupil)
+            file.leave(
+                on=on,
+                reason=reason,
+                order=order,
+                file_handed_to_guardian=file_handed_to_guardian,
+                guardian_request=guardian_request,
+                at=ctx.now(),
+            )
+            cmd.save(file)
 
     def _next_number(self, letter: str, taken: dict[str, int]) -> str:
         if letter not in taken:
@@ -182,20 +178,8 @@ class Enrolment:
         return f"{letter}-{taken[letter]}"
 
     def _class_for(self, stream: UUID, day: date) -> SchoolClass:
-        ctx = self.ctx
-        klass = ctx.view(SchoolClass, stream)
-        if klass is None or klass.school != ctx.school_id:
-            msg = f"class {stream} is not opened in this school"
-            raise UnknownRecordError(msg)
-        year = ctx.require(
-            AcademicYear, academic_year_id(ctx.school_id, klass.year), "the year"
-        )
-        if day > year.ends:
-            msg = (
-                f"{day} is after the end of {klass.name}'s year {year.year} "
-                f"({year.ends}); a pupil joins a class of the current year"
-            )
-            raise InvalidRecordError(msg)
+        klass = self.ctx.school_class(stream)
+        self.ctx.year_of(klass).check_joinable(day, klass.name)
         return klass
 
     def _file(self, pupil: UUID) -> PersonalFile:

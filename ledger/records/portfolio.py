@@ -6,8 +6,8 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Signing
-from ledger.domain.base import event_name, stream_of
-from ledger.domain.errors import InvalidRecordError, NotEnrolledError, PortfolioError
+from ledger.domain.base import stream_of
+from ledger.domain.errors import NotEnrolledError
 from ledger.domain.ids import portfolio_id
 from ledger.domain.people import PersonalFile
 from ledger.domain.portfolio import (
@@ -45,55 +45,46 @@ class Portfolios:
     ) -> str:
         """Record an achievement; its event name."""
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        file = ctx.view(PersonalFile, pupil)
-        if file is None or file.school != ctx.school_id or file.class_on(on) is None:
-            msg = (
-                f"pupil {pupil} was not a pupil of this school on {on}; achievements "
-                "are recorded for the school's pupils"
+        with ctx.command(signed_by) as cmd:
+            file = ctx.view(PersonalFile, pupil)
+            if (
+                file is None
+                or file.school != ctx.school_id
+                or file.class_on(on) is None
+            ):
+                msg = (
+                    f"pupil {pupil} was not a pupil of this school on {on}; "
+                    "achievements are recorded for the school's pupils"
+                )
+                raise NotEnrolledError(msg)
+            stream = portfolio_id(pupil, school_year_of(on))
+            record = ctx.record(Portfolio, stream)
+            name = record.record_achievement(
+                pupil=pupil,
+                kind=kind,
+                title=title,
+                level=level,
+                result=result,
+                on=on,
+                document=document,
+                today=ctx.today(),
+                by=cmd.author.staff,
+                at=ctx.now(),
             )
-            raise NotEnrolledError(msg)
-        if on > ctx.today() or not title.strip():
-            msg = f"an achievement needs a title and a date not after today ({on})"
-            raise InvalidRecordError(msg)
-        stream = portfolio_id(pupil, school_year_of(on))
-        record = Portfolio.record(
-            ctx.replay(Portfolio, stream),
-            stream,
-            Portfolio.AchievementRecorded,
-            ctx.now(),
-            pupil=pupil,
-            kind=kind,
-            title=title,
-            level=level,
-            result=result,
-            on=on,
-            document=document,
-            by=author.staff,
-        )
-        ctx.save([record], signed_by)
-        return event_name(record.id, record.version)
+            cmd.save(record)
+        return name
 
     def withdraw_achievement(
         self, achievement: str, *, reason: str, signed_by: Signing
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        author = ctx.author(signed_by)
-        stream = stream_of(achievement, "achievement")
-        record = ctx.replay(Portfolio, stream)
-        if record is None:
-            msg = f"achievement {achievement} is not recorded; nothing to withdraw"
-            raise PortfolioError(msg)
-        record.check_withdrawal(achievement, reason)
-        record = Portfolio.record(
-            record,
-            stream,
-            Portfolio.AchievementWithdrawn,
-            ctx.now(),
-            withdraws=achievement,
-            reason=reason,
-            by=author.staff,
-        )
-        ctx.save([record], signed_by)
+        with ctx.command(signed_by) as cmd:
+            stream = stream_of(achievement, "achievement")
+            record = ctx.record(Portfolio, stream)
+            record.withdraw(
+                achievement=achievement,
+                reason=reason,
+                by=cmd.author.staff,
+                at=ctx.now(),
+            )
+            cmd.save(record)

@@ -16,7 +16,6 @@ from uuid import UUID
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.errors import (
     AlreadyRecordedError,
-    InvalidRecordError,
     UnknownRecordError,
 )
 from ledger.domain.grading import GradingPolicy
@@ -71,25 +70,19 @@ class SchoolSetup:
         self, subjects: Sequence[Subject], *, signed_by: Signing
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        school = ctx.load(School, ctx.school_id)
-        if school is None:
-            raise UnknownRecordError(f"school {ctx.school_id} is not registered")
-        now = ctx.now()
-        for subject in subjects:
-            school.define_subject(subject, at=now)
-        ctx.save([school], signed_by)
+        with ctx.command(signed_by) as cmd:
+            school = self._school()
+            now = ctx.now()
+            for subject in subjects:
+                school.define_subject(subject, at=now)
+            cmd.save(school)
 
     def set_grading_policy(self, policy: GradingPolicy, *, signed_by: Signing) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        school = ctx.load(School, ctx.school_id)
-        if school is None:
-            raise UnknownRecordError(f"school {ctx.school_id} is not registered")
-        school.set_grading_policy(policy, at=ctx.now())
-        ctx.save([school], signed_by)
+        with ctx.command(signed_by) as cmd:
+            school = self._school()
+            school.set_grading_policy(policy, at=ctx.now())
+            cmd.save(school)
 
     def open_year(
         self,
@@ -103,23 +96,22 @@ class SchoolSetup:
         signed_by: Signing,
     ) -> UUID:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        stream = academic_year_id(ctx.school_id, year)
-        if ctx.exists(stream):
-            msg = f"academic year {year} is opened already"
-            raise AlreadyRecordedError(msg)
-        opened = AcademicYear.open(
-            school=ctx.school_id,
-            year=year,
-            starts=starts,
-            ends=ends,
-            days_per_week=days_per_week,
-            holidays=holidays,
-            schemes=schemes,
-            at=ctx.now(),
-        )
-        ctx.save([opened], signed_by)
+        with ctx.command(signed_by) as cmd:
+            stream = academic_year_id(ctx.school_id, year)
+            if ctx.exists(stream):
+                msg = f"academic year {year} is opened already"
+                raise AlreadyRecordedError(msg)
+            opened = AcademicYear.open(
+                school=ctx.school_id,
+                year=year,
+                starts=starts,
+                ends=ends,
+                days_per_week=days_per_week,
+                holidays=holidays,
+                schemes=schemes,
+                at=ctx.now(),
+            )
+            cmd.save(opened)
         return stream
 
     def open_classes(
@@ -131,58 +123,54 @@ class SchoolSetup:
     ) -> list[UUID]:
         """Open classes (grade, letter, class teacher) of ``year`` in one save."""
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        ctx.require(AcademicYear, academic_year_id(ctx.school_id, year), f"year {year}")
-        now, made = ctx.now(), list[SchoolClass]()
-        for grade, letter, teacher in classes:
-            stream = class_id(ctx.school_id, year, f"{grade}{letter}")
-            if ctx.exists(stream) or stream in [c.id for c in made]:
-                msg = f"class {grade}{letter} of {year} is opened already"
-                raise AlreadyRecordedError(msg)
-            self._check_staff(teacher, "class teacher")
-            made.append(
-                SchoolClass.open(
-                    school=ctx.school_id,
-                    year=year,
-                    grade=grade,
-                    letter=letter,
-                    class_teacher=teacher,
-                    at=now,
-                )
+        with ctx.command(signed_by) as cmd:
+            ctx.require(
+                AcademicYear, academic_year_id(ctx.school_id, year), f"year {year}"
             )
-        ctx.save(made, signed_by)
+            now, made = ctx.now(), list[SchoolClass]()
+            for grade, letter, teacher in classes:
+                stream = class_id(ctx.school_id, year, f"{grade}{letter}")
+                if ctx.exists(stream) or stream in [c.id for c in made]:
+                    msg = f"class {grade}{letter} of {year} is opened already"
+                    raise AlreadyRecordedError(msg)
+                self._check_staff(teacher, "class teacher")
+                made.append(
+                    SchoolClass.open(
+                        school=ctx.school_id,
+                        year=year,
+                        grade=grade,
+                        letter=letter,
+                        class_teacher=teacher,
+                        at=now,
+                    )
+                )
+            cmd.save(*made)
         return [c.id for c in made]
 
     def assign_teaching(
         self, assignments: Sequence[TeachingInput], *, signed_by: Signing
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        school, now = ctx.school(), ctx.now()
-        classes: dict[UUID, SchoolClass] = {}
-        for a in assignments:
-            klass = classes.get(a.class_id) or self._class(a.class_id)
-            classes[a.class_id] = klass
-            subject = school.subject(a.subject)
-            if klass.grade not in subject.grades:
-                msg = (
-                    f"{subject.name} ({subject.code}) is not taught in grade "
-                    f"{klass.grade}; it is taught in grades {subject.grades}"
+        with ctx.command(signed_by) as cmd:
+            school, now = ctx.school(), ctx.now()
+            classes: dict[UUID, SchoolClass] = {}
+            for a in assignments:
+                klass = classes.get(a.class_id) or ctx.school_class(
+                    a.class_id, to_change=True
                 )
-                raise InvalidRecordError(msg)
-            self._check_staff(a.teacher, "teacher")
-            self._check_in_year(klass, a.starts)
-            klass.assign(
-                subject=a.subject,
-                subgroup=a.subgroup,
-                teacher=a.teacher,
-                starts=a.starts,
-                members=a.members,
-                at=now,
-            )
-        ctx.save(classes.values(), signed_by)
+                classes[a.class_id] = klass
+                school.subject(a.subject).check_taught_in(klass.grade)
+                self._check_staff(a.teacher, "teacher")
+                self._check_in_year(klass, a.starts)
+                klass.assign(
+                    subject=a.subject,
+                    subgroup=a.subgroup,
+                    teacher=a.teacher,
+                    starts=a.starts,
+                    members=a.members,
+                    at=now,
+                )
+                cmd.save(klass)
 
     def record_substitution(
         self,
@@ -197,22 +185,21 @@ class SchoolSetup:
         signed_by: Signing,
     ) -> None:
         ctx = self.ctx
-        ctx.begin()
-        ctx.author(signed_by)
-        klass = self._class(class_id)
-        self._check_staff(substitute, "substitute")
-        self._check_in_year(klass, starts)
-        self._check_in_year(klass, ends)
-        klass.record_substitution(
-            subject=subject,
-            subgroup=subgroup,
-            substitute=substitute,
-            starts=starts,
-            ends=ends,
-            reason=reason,
-            at=ctx.now(),
-        )
-        ctx.save([klass], signed_by)
+        with ctx.command(signed_by) as cmd:
+            klass = ctx.school_class(class_id, to_change=True)
+            self._check_staff(substitute, "substitute")
+            self._check_in_year(klass, starts)
+            self._check_in_year(klass, ends)
+            klass.record_substitution(
+                subject=subject,
+                subgroup=subgroup,
+                substitute=substitute,
+                starts=starts,
+                ends=ends,
+                reason=reason,
+                at=ctx.now(),
+            )
+            cmd.save(klass)
 
     def register_staff(
         self,
@@ -223,36 +210,36 @@ class SchoolSetup:
         """Register staff (personnel number, position, full name) in one save; the
         full name is sealed under the staff member's data key."""
         ctx = self.ctx
-        ctx.begin()
         holder = ctx.app.context.registry.get(signed_by.author.key_id).holder
-        if holder not in {str(staff_id(ctx.school_id, n)) for n, _, _ in staff}:
-            ctx.author(signed_by)  # the first staff register themselves with others
-        keys = ctx.identities()
-        now, made = ctx.now(), list[StaffMember]()
-        for number, position, full_name in staff:
-            stream = staff_id(ctx.school_id, number)
-            if ctx.exists(stream) or stream in [m.id for m in made]:
-                msg = f"staff member with personnel number {number!r} is registered"
-                raise AlreadyRecordedError(msg)
-            enc = keys.seal(str(stream), {"full_name": full_name})
-            made.append(
-                StaffMember.register(
-                    school=ctx.school_id,
-                    personnel_number=number,
-                    position=position,
-                    enc=enc,
-                    at=now,
+        # The first staff register themselves with others: no staff to author yet.
+        among = holder in {str(staff_id(ctx.school_id, n)) for n, _, _ in staff}
+        with ctx.command(signed_by, author_first=not among) as cmd:
+            keys = ctx.identities()
+            now, made = ctx.now(), list[StaffMember]()
+            for number, position, full_name in staff:
+                stream = staff_id(ctx.school_id, number)
+                if ctx.exists(stream) or stream in [m.id for m in made]:
+                    msg = f"staff member with personnel number {number!r} is registered"
+                    raise AlreadyRecordedError(msg)
+                enc = keys.seal(str(stream), {"full_name": full_name})
+                made.append(
+                    StaffMember.register(
+                        school=ctx.school_id,
+                        personnel_number=number,
+                        position=position,
+                        enc=enc,
+                        at=now,
+                    )
                 )
-            )
-        ctx.save(made, signed_by)
+            cmd.save(*made)
         return [m.id for m in made]
 
-    def _class(self, stream: UUID) -> SchoolClass:
-        klass = self.ctx.load(SchoolClass, stream)
-        if klass is None or klass.school != self.ctx.school_id:
-            msg = f"class {stream} is not opened in this school"
-            raise UnknownRecordError(msg)
-        return klass
+    def _school(self) -> School:
+        """A private copy of the school to append to."""
+        school = self.ctx.load(School, self.ctx.school_id)
+        if school is None:
+            raise UnknownRecordError(f"school {self.ctx.school_id} is not registered")
+        return school
 
     def _check_staff(self, staff: UUID, what: str) -> None:
         if not self.ctx.staff_exists(staff):
@@ -260,12 +247,4 @@ class SchoolSetup:
             raise UnknownRecordError(msg)
 
     def _check_in_year(self, klass: SchoolClass, day: date) -> None:
-        year = self.ctx.require(
-            AcademicYear, academic_year_id(self.ctx.school_id, klass.year), "the year"
-        )
-        if not year.contains(day):
-            msg = (
-                f"{day} is outside {klass.name}'s year {year.year} "
-                f"({year.starts} – {year.ends})"
-            )
-            raise InvalidRecordError(msg)
+        self.ctx.year_of(klass).check_within(day, klass.name)

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.domain.attestat import (
-    AttestatBook,
-    Blank,
-    EmptyBook,
-    check_blank_ascending,
-    check_blank_unused,
-    check_original,
-    next_number,
-)
+from ledger.domain.attestat import AttestatBook, Blank, Graduate, Recipient
 from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.decisions import Decision, DecisionKind
 from ledger.domain.errors import (
     BlankError,
     CorrectionError,
@@ -28,13 +22,25 @@ from ledger.domain.errors import (
     RegistrationNumberError,
     RetakeError,
 )
+from ledger.domain.grading import Assessment, GradingPolicy, WorkType
+from ledger.domain.honours import GraduateResults
 from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
+from ledger.domain.school import Level
 from ledger.records.people import next_free
 
 AT = datetime(2024, 10, 1, 12, tzinfo=UTC)
 TEACHER, DEPUTY = uuid4(), uuid4()
 PUPIL = uuid4()
+POLICY = GradingPolicy(
+    effective_from=date(2024, 9, 1),
+    marks=(5, 4, 3, 2),
+    passing=3,
+    work_types=(WorkType("ответ", 1), WorkType("контрольная", 3)),
+    rounding_threshold=Decimal("0.6"),
+    min_marks=3,
+    unmarked_grades=(1,),
+)
 
 
 def lesson() -> Lesson:
@@ -98,45 +104,38 @@ def test_only_the_author_or_the_deputy_may_correct() -> None:
 
 
 def _record(*results: tuple[str, bool]) -> tuple[SubjectRecord, list[str]]:
-    record = None
+    record = SubjectRecord.open(uuid4())
     names: list[str] = []
-    stream = uuid4()
     for i, (result, debt) in enumerate(results):
         protocol = Protocol(str(i), date(2025, 5, 15))
         if i == 0:
-            record = SubjectRecord.record(
-                record,
-                stream,
-                SubjectRecord.IntermediateAttestationRecorded,
-                AT,
+            name = record.record_attestation(
                 pupil=PUPIL,
                 subject="hist",
                 year="2024/2025",
                 class_id=uuid4(),
                 form="тест",
                 result=result,
-                debt=debt,
+                policy=POLICY,
+                assessment=Assessment.FIVE_POINT,
                 protocol=protocol,
                 teacher=TEACHER,
+                at=AT,
             )
         else:
-            assert record is not None
-            attempt = record.next_attempt(names[-1], (TEACHER, DEPUTY, uuid4()))
-            record = SubjectRecord.record(
-                record,
-                stream,
-                SubjectRecord.RetakeRecorded,
-                AT,
+            name = record.record_retake(
                 retakes=names[-1],
-                attempt=attempt,
                 result=result,
-                debt=debt,
+                policy=POLICY,
+                assessment=Assessment.FIVE_POINT,
                 protocol=protocol,
-                commission=(),
+                commission=(TEACHER, DEPUTY, uuid4()),
                 by=TEACHER,
+                at=AT,
             )
-        names.append(f"{stream}:{record.version}")
-    assert record is not None
+        assert name == f"{record.id}:{record.version}"
+        assert record.results[-1].debt is debt
+        names.append(name)
     return record, names
 
 
@@ -158,43 +157,48 @@ def test_a_retake_names_the_latest_failed_result() -> None:
     assert not record.has_debt
 
 
+def _issue(book: AttestatBook, n: int, number: str, klass: UUID) -> int:
+    pupil = uuid4()
+    decision = Decision(
+        DecisionKind.ATTESTAT_BASIC,
+        Protocol("2", date(2025, 6, 24)),
+        with_honours=False,
+        medal=None,
+        class_id=klass,
+    )
+    return book.issue_attestat(
+        graduate=Graduate(pupil, decision, GraduateResults()),
+        number=n,
+        blank=Blank("09", number),
+        received_by=Recipient.GRADUATE,
+        class_id=klass,
+        class_name="9А",
+        year="2024/2025",
+        level=Level.BASIC,
+        curriculum=(),
+        issued_on=date(2025, 6, 27),
+        order=Protocol("1", date(2025, 6, 26)),
+        other=AttestatBook.open(uuid4()),
+        at=AT,
+    )
+
+
 def test_the_attestat_book_numbers_through_and_checks_blanks() -> None:
-    book = None
+    book = AttestatBook.open(uuid4())
     klass = uuid4()
     for n, number in enumerate(("0000010", "0000011"), start=1):
-        state = book if book is not None else EmptyBook()
-        assert next_number(state, n) == n
-        book = AttestatBook.record(
-            book,
-            uuid4() if book is None else book.id,
-            AttestatBook.AttestatIssued,
-            AT,
-            number=n,
-            pupil=uuid4(),
-            class_id=klass,
-            class_name="9А",
-            year="2024/2025",
-            level="basic",
-            blank=Blank("09", number),
-            issued_on=date(2025, 6, 27),
-            order=Protocol("1", date(2025, 6, 26)),
-            decision=Protocol("2", date(2025, 6, 24)),
-            final_grades=(),
-            with_honours=False,
-            medal=None,
-            received_by="graduate",
-        )
-    assert book is not None
+        assert book.next_number(n) == n
+        assert _issue(book, n, number, klass) == n
     with pytest.raises(RegistrationNumberError, match="the next number is 3"):
-        next_number(book, 5)
+        book.next_number(5)
     with pytest.raises(BlankError, match="was used already"):
-        check_blank_unused(Blank("09", "0000010"), EmptyBook(), book)
+        AttestatBook.open(uuid4()).check_blank_unused(Blank("09", "0000010"), book)
     with pytest.raises(BlankError, match="ascend within a class"):
-        check_blank_ascending(book, Blank("09", "0000005"), klass, "9А")
-    check_blank_ascending(book, Blank("09", "0000005"), uuid4(), "9Б")
-    assert check_original(book, 2)["blank"] == "09 0000011"
+        book.check_blank_ascending(Blank("09", "0000005"), klass, "9А")
+    book.check_blank_ascending(Blank("09", "0000005"), uuid4(), "9Б")
+    assert book.original_entry(2)["blank"] == "09 0000011"
     with pytest.raises(DuplicateOfUnknownError, match="it has entries 1–2"):
-        check_original(book, 3)
+        book.original_entry(3)
 
 
 def test_a_blank_is_digits_and_letters_only() -> None:

@@ -1,0 +1,555 @@
+"""The typed commands of the record aggregates whose streams any event may open
+(council record, subject record, exam sheet, final grades, attestat book,
+portfolio): their rules and events, with no store and explicit times."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.domain import CanMutateAggregate
+
+from ledger.domain import (
+    attestat,
+    attestation,
+    decisions,
+    journal,
+    people,
+    portfolio,
+)
+from ledger.domain import school as school_module
+from ledger.domain.attestat import AttestatBook, Blank, Graduate, Recipient
+from ledger.domain.attestation import (
+    ExamKind,
+    ExamResult,
+    ExamSheet,
+    FinalGrades,
+    Protocol,
+    SubjectRecord,
+)
+from ledger.domain.base import (
+    ExtendsStream,
+    OpensStream,
+    Record,
+    RecordStream,
+    StartsStream,
+)
+from ledger.domain.decisions import CouncilRecord, Decision, DecisionKind, Medal
+from ledger.domain.errors import (
+    AlreadyRecordedError,
+    AttestatError,
+    BlankError,
+    DecisionError,
+    DuplicateOfUnknownError,
+    ExamAdmissionError,
+    HonoursError,
+    InvalidRecordError,
+    MissingFinalGradesError,
+    NoDecisionError,
+    PortfolioError,
+    ScaleError,
+    UnknownRecordError,
+)
+from ledger.domain.grading import Assessment, GradingPolicy, WorkType
+from ledger.domain.honours import GraduateResults
+from ledger.domain.portfolio import (
+    AchievementKind,
+    AchievementLevel,
+    AchievementResult,
+    Portfolio,
+)
+from ledger.domain.school import Level, School, SchoolClass, Subject
+from ledger.domain.schoolyear import YEAR_PERIOD
+
+AT = datetime(2025, 6, 20, 12, tzinfo=UTC)
+TODAY = date(2025, 6, 20)
+PUPIL, TEACHER, CLASS = uuid4(), uuid4(), uuid4()
+POLICY = GradingPolicy(
+    effective_from=date(2024, 9, 1),
+    marks=(5, 4, 3, 2),
+    passing=3,
+    work_types=(WorkType("ответ", 1), WorkType("контрольная", 3)),
+    rounding_threshold=Decimal("0.6"),
+    min_marks=3,
+    unmarked_grades=(1,),
+)
+FIVE = Assessment.FIVE_POINT
+PROTOCOL = Protocol("7", date(2025, 6, 18))
+
+
+def replayed(aggregate: RecordStream) -> Any:
+    """The aggregate rebuilt from its pending events, as a store would."""
+    rebuilt: Any = None
+    for event in aggregate.collect_events():
+        rebuilt = event.mutate(rebuilt)
+    return rebuilt
+
+
+def school() -> School:
+    made = School.register(
+        code="s1", name="Школа № 1", region="77", timezone="Europe/Moscow", at=AT
+    )
+    made.define_subject(
+        Subject("rus", "Русский язык", (5, 6, 7, 8, 9), FIVE, (Level.BASIC,)), at=AT
+    )
+    made.define_subject(
+        Subject("math", "Математика", (5, 6, 7, 8, 9), FIVE, (Level.BASIC,)), at=AT
+    )
+    made.define_subject(Subject("hist", "История", (5, 6), FIVE, ()), at=AT)
+    made.set_grading_policy(POLICY, at=AT)
+    return made
+
+
+# -- opening a stream -------------------------------------------------------------
+
+
+def test_the_first_command_opens_the_stream_and_the_store_rebuilds_it() -> None:
+    stream = uuid4()
+    record = CouncilRecord.open(stream)
+    assert (record.id, record.version, record.is_open) == (stream, 0, False)
+    first = _decide(record, DecisionKind.ADMITTED_TO_STATE_EXAMS, grade=9)
+    second = _decide(record, DecisionKind.ATTESTAT_BASIC, grade=9)
+    assert (first, second) == (f"{stream}:1", f"{stream}:2")
+    assert record.is_open
+    assert record.created_on == AT
+    events = list(record.pending_events)
+    assert [e.originator_version for e in events] == [1, 2]
+    assert {e.originator_topic for e in events} == {  # type: ignore[attr-defined]
+        "ledger.domain.decisions:CouncilRecord"
+    }
+    assert replayed(record) == record
+
+
+def test_an_event_needs_a_time_with_a_timezone() -> None:
+    with pytest.raises(InvalidRecordError, match="has no timezone"):
+        Portfolio.open(uuid4()).record_achievement(
+            pupil=PUPIL,
+            kind=AchievementKind.OLYMPIAD,
+            title="Олимпиада",
+            level=AchievementLevel.SCHOOL,
+            result=AchievementResult.WINNER,
+            on=TODAY,
+            document="диплом",
+            today=TODAY,
+            by=TEACHER,
+            at=datetime(2025, 6, 20, 12),
+        )
+
+
+# -- council decisions --------------------------------------------------------------
+
+
+def _decide(
+    record: CouncilRecord,
+    kind: DecisionKind,
+    *,
+    grade: int,
+    debts: tuple[str, ...] = (),
+    to_class: str | None = None,
+    with_honours: bool = False,
+    medal: Medal | None = None,
+    results: GraduateResults | None = None,
+) -> str:
+    return record.record_decision(
+        pupil=PUPIL,
+        year="2024/2025",
+        class_id=CLASS,
+        class_name=f"{grade}А",
+        grade=grade,
+        kind=kind,
+        protocol=PROTOCOL,
+        to_class=to_class,
+        debts=debts,
+        with_honours=with_honours,
+        medal=medal,
+        note="",
+        school=school(),
+        results=results or GraduateResults(),
+        at=AT,
+    )
+
+
+def test_a_decision_fits_the_grade_and_is_taken_once_a_year() -> None:
+    record = CouncilRecord.open(uuid4())
+    with pytest.raises(DecisionError, match="is not taken in grade 7"):
+        _decide(record, DecisionKind.ATTESTAT_BASIC, grade=7)
+    with pytest.raises(DecisionError, match="exactly for a conditional promotion"):
+        _decide(record, DecisionKind.PROMOTED, grade=7, to_class="8А", debts=("rus",))
+    with pytest.raises(UnknownRecordError):
+        _decide(
+            record,
+            DecisionKind.PROMOTED_CONDITIONALLY,
+            grade=7,
+            to_class="8А",
+            debts=("chem",),
+        )
+    assert not record.is_open  # nothing of a refused command is kept
+    _decide(record, DecisionKind.PROMOTED, grade=7, to_class="8А")
+    with pytest.raises(AlreadyRecordedError, match="recorded once a year"):
+        _decide(record, DecisionKind.PROMOTED, grade=7, to_class="8Б")
+    assert record.version == 1
+
+
+def test_honours_are_decided_only_when_the_results_meet_the_criteria() -> None:
+    record = CouncilRecord.open(uuid4())
+    fours = GraduateResults({"rus": "4", "math": "5"}, {})
+    with pytest.raises(HonoursError):
+        _decide(
+            record,
+            DecisionKind.ATTESTAT_BASIC,
+            grade=9,
+            with_honours=True,
+            results=fours,
+        )
+    exams = {
+        s: ExamResult(ExamKind.OGE, s, date(2025, 6, 1), 30, None, "5", passed=True)
+        for s in ("rus", "math")
+    }
+    fives = GraduateResults({"rus": "5", "math": "5"}, exams)
+    _decide(
+        record, DecisionKind.ATTESTAT_BASIC, grade=9, with_honours=True, results=fives
+    )
+    decision = record.find(DecisionKind.ATTESTAT_BASIC)
+    assert decision is not None
+    assert decision.with_honours
+
+
+# -- subject records ----------------------------------------------------------------
+
+
+def _period(record: SubjectRecord, period: str, grade: str, **more: Any) -> str:
+    fields: dict[str, Any] = {"marks": (), "periods": ("q1", "q2", "q3", "q4")}
+    fields.update(more)
+    return record.record_period_grade(
+        pupil=PUPIL,
+        subject="hist",
+        year="2024/2025",
+        class_id=CLASS,
+        period=period,
+        grade=grade,
+        policy=POLICY,
+        assessment=FIVE,
+        teacher=TEACHER,
+        at=AT,
+        **fields,
+    )
+
+
+def test_a_period_grade_is_recorded_once_beside_the_suggested_grade() -> None:
+    record = SubjectRecord.open(uuid4())
+    with pytest.raises(ScaleError, match="allowed: 5, 4, 3, 2, н/а"):
+        _period(record, "q1", "6")
+    _period(record, "q1", "4", marks=[("5", 1), ("4", 3), ("5", 1)])
+    event: Any = record.pending_events[-1]
+    assert (event.average, event.suggested, event.marks_counted) == (
+        Decimal("4.40"),
+        "4",
+        3,
+    )
+    with pytest.raises(AlreadyRecordedError, match="recorded once per period"):
+        _period(record, "q1", "5")
+    _period(record, "q2", "5")
+    _period(record, YEAR_PERIOD, "5")
+    year: Any = record.pending_events[-1]
+    assert (year.average, year.suggested, year.marks_counted) == (
+        Decimal("4.50"),
+        "4",
+        2,
+    )
+    assert record.grades == {"q1": "4", "q2": "5", YEAR_PERIOD: "5"}
+
+
+def test_an_attestation_is_recorded_once_and_a_failed_one_leaves_a_debt() -> None:
+    record = SubjectRecord.open(uuid4())
+    fields: dict[str, Any] = {
+        "pupil": PUPIL,
+        "subject": "hist",
+        "year": "2024/2025",
+        "class_id": CLASS,
+        "form": "тест",
+        "policy": POLICY,
+        "assessment": FIVE,
+        "protocol": PROTOCOL,
+        "teacher": TEACHER,
+        "at": AT,
+    }
+    failed = record.record_attestation(result="2", **fields)
+    assert record.has_debt
+    with pytest.raises(AlreadyRecordedError, match="retaken, not recorded again"):
+        record.record_attestation(result="4", **fields)
+    with pytest.raises(ScaleError):
+        record.record_retake(
+            retakes=failed,
+            result="7",
+            policy=POLICY,
+            assessment=FIVE,
+            protocol=PROTOCOL,
+            commission=(),
+            by=TEACHER,
+            at=AT,
+        )
+    record.record_retake(
+        retakes=failed,
+        result="3",
+        policy=POLICY,
+        assessment=FIVE,
+        protocol=PROTOCOL,
+        commission=(),
+        by=TEACHER,
+        at=AT,
+    )
+    assert not record.has_debt
+    assert replayed(record) == record
+
+
+# -- exam sheets and final grades -----------------------------------------------------
+
+
+def test_an_exam_result_is_of_an_admitted_pupil_with_what_its_form_produces() -> None:
+    sheet = ExamSheet.open(uuid4())
+
+    def imported(
+        result: ExamResult, protocol: Protocol = PROTOCOL, *, admitted: bool = True
+    ) -> str:
+        return sheet.import_result(
+            pupil=PUPIL,
+            year="2024/2025",
+            result=result,
+            protocol=protocol,
+            centre="РЦОИ",
+            admitted=admitted,
+            today=TODAY,
+            at=AT,
+        )
+
+    ege = ExamResult(ExamKind.EGE, "rus", date(2025, 6, 1), 40, None, None, True)
+    with pytest.raises(InvalidRecordError, match="needs a primary and a test score"):
+        imported(ege)
+    scored = ExamResult(ExamKind.EGE, "rus", date(2025, 6, 1), 40, 72, None, True)
+    with pytest.raises(ExamAdmissionError, match="not admitted to state exams"):
+        imported(scored, admitted=False)
+    with pytest.raises(InvalidRecordError, match="not after today"):
+        imported(scored, Protocol("9", date(2025, 7, 1)))
+    with pytest.raises(InvalidRecordError, match="dated before the exam"):
+        imported(scored, Protocol("9", date(2025, 5, 30)))
+    imported(scored)
+    retaken = ExamResult(ExamKind.EGE, "rus", date(2025, 6, 10), 50, 80, None, True)
+    imported(retaken)
+    assert sheet.latest() == {"rus": retaken}
+
+
+def test_a_final_grade_is_of_the_curriculum_on_the_scale_and_not_na() -> None:
+    record = FinalGrades.open(uuid4())
+
+    def grade(subject: str, value: str) -> str:
+        return record.record_grade(
+            pupil=PUPIL,
+            level=Level.BASIC,
+            subject=subject,
+            grade=value,
+            school=school(),
+            on=TODAY,
+            year="2024/2025",
+            class_id=CLASS,
+            basis="",
+            at=AT,
+        )
+
+    with pytest.raises(UnknownRecordError, match="it has: math, rus"):
+        grade("hist", "5")
+    with pytest.raises(ScaleError, match="not «н/а»"):
+        grade("rus", "н/а")
+    grade("rus", "4")
+    grade("rus", "5")  # a later grade replaces the earlier one
+    assert record.grades == {"rus": "5"}
+
+
+# -- the attestat book ----------------------------------------------------------------
+
+
+def _graduate(
+    decision_class: UUID | None = CLASS, grades: dict[str, str] | None = None
+) -> Graduate:
+    decision = (
+        None
+        if decision_class is None
+        else Decision(
+            DecisionKind.ATTESTAT_BASIC,
+            PROTOCOL,
+            with_honours=False,
+            medal=None,
+            class_id=decision_class,
+        )
+    )
+    found = {"rus": "4", "math": "5"} if grades is None else grades
+    return Graduate(uuid4(), decision, GraduateResults(found, {}))
+
+
+def _issue(
+    book: AttestatBook, graduate: Graduate, blank: str, other: AttestatBook
+) -> int:
+    return book.issue_attestat(
+        graduate=graduate,
+        number=None,
+        blank=Blank("09", blank),
+        received_by=Recipient.GRADUATE,
+        class_id=CLASS,
+        class_name="9А",
+        year="2024/2025",
+        level=Level.BASIC,
+        curriculum=school().curriculum(Level.BASIC),
+        issued_on=TODAY,
+        order=PROTOCOL,
+        other=other,
+        at=AT,
+    )
+
+
+def test_an_attestat_needs_the_decision_and_every_final_grade() -> None:
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    with pytest.raises(NoDecisionError, match="no teachers' council decision"):
+        _issue(book, _graduate(None), "100", other)
+    with pytest.raises(NoDecisionError):
+        _issue(book, _graduate(uuid4()), "100", other)  # decided in another class
+    with pytest.raises(MissingFinalGradesError, match="no final grade in math"):
+        _issue(book, _graduate(grades={"rus": "5"}), "100", other)
+    graduate = _graduate()
+    assert _issue(book, graduate, "100", other) == 1
+    event: Any = book.pending_events[-1]
+    assert [(g.subject, g.grade) for g in event.final_grades] == [
+        ("rus", "4"),
+        ("math", "5"),
+    ]
+    with pytest.raises(AlreadyRecordedError, match="replaced by a duplicate"):
+        _issue(book, graduate, "101", other)
+    other.spoil_blank(blank=Blank("09", "101"), reason="опечатка", other=book, at=AT)
+    with pytest.raises(BlankError, match="spoiled"):
+        _issue(book, _graduate(), "101", other)
+    assert _issue(book, _graduate(), "102", other) == 2
+
+
+def test_duplicates_corrections_and_spoiled_blanks_follow_the_book() -> None:
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+
+    def duplicate(original: int, blank: str, reason: str = "утерян") -> int:
+        return book.issue_duplicate(
+            original=original,
+            blank=Blank("09", blank),
+            reason=reason,
+            order=PROTOCOL,
+            issued_on=TODAY,
+            received_by=Recipient.GUARDIAN,
+            today=TODAY,
+            other=other,
+            at=AT,
+        )
+
+    with pytest.raises(DuplicateOfUnknownError, match="has no entries yet"):
+        duplicate(1, "200")
+    _issue(book, _graduate(), "100", other)
+    with pytest.raises(InvalidRecordError, match="needs the reason"):
+        duplicate(1, "200", reason=" ")
+    with pytest.raises(BlankError, match="was used already"):
+        duplicate(1, "100")
+    assert duplicate(1, "200") == 2
+    with pytest.raises(DuplicateOfUnknownError, match="not an attestat entry"):
+        duplicate(2, "201")
+    with pytest.raises(AttestatError, match="cannot be corrected"):
+        book.correct_entry(entry=1, field="blank", value="1", reason="x", at=AT)
+    with pytest.raises(AttestatError, match="is not a valid issued_on"):
+        book.correct_entry(entry=1, field="issued_on", value="вчера", reason="x", at=AT)
+    with pytest.raises(InvalidRecordError, match="needs the reason"):
+        book.correct_entry(entry=1, field="order", value="№ 8", reason="", at=AT)
+    book.correct_entry(entry=1, field="order", value="№ 8", reason="описка", at=AT)
+    assert book.entries["1"]["corrected"] == ["order"]
+    with pytest.raises(BlankError, match="entry 2"):
+        other.spoil_blank(blank=Blank("09", "200"), reason="x", other=book, at=AT)
+    rebuilt = replayed(book)
+    assert rebuilt == book
+    assert rebuilt.last_number == 2
+
+
+# -- portfolio --------------------------------------------------------------------
+
+
+def test_an_achievement_is_withdrawn_once_by_name() -> None:
+    record = Portfolio.open(uuid4())
+    with pytest.raises(PortfolioError, match="nothing to withdraw"):
+        record.withdraw(
+            achievement=f"{record.id}:1", reason="ошибка", by=TEACHER, at=AT
+        )
+    name = record.record_achievement(
+        pupil=PUPIL,
+        kind=AchievementKind.CONTEST,
+        title="Конкурс чтецов",
+        level=AchievementLevel.MUNICIPAL,
+        result=AchievementResult.PRIZE,
+        on=TODAY,
+        document="грамота",
+        today=TODAY,
+        by=TEACHER,
+        at=AT,
+    )
+    with pytest.raises(InvalidRecordError, match="needs the reason"):
+        record.withdraw(achievement=name, reason=" ", by=TEACHER, at=AT)
+    record.withdraw(achievement=name, reason="не тот ученик", by=TEACHER, at=AT)
+    with pytest.raises(PortfolioError, match="was withdrawn already"):
+        record.withdraw(achievement=name, reason="ещё раз", by=TEACHER, at=AT)
+    assert replayed(record) == record
+
+
+# -- rules on the class ---------------------------------------------------------------
+
+
+def test_attestats_are_issued_in_grades_9_and_11() -> None:
+    def opened(grade: int) -> SchoolClass:
+        return SchoolClass.open(
+            school=uuid4(),
+            year="2024/2025",
+            grade=grade,
+            letter="А",
+            class_teacher=TEACHER,
+            at=AT,
+        )
+
+    assert opened(9).attestat_level() is Level.BASIC
+    assert opened(11).attestat_level() is Level.SECONDARY
+    with pytest.raises(AttestatError, match="grades 9 and 11, not in 10А"):
+        opened(10).attestat_level()
+
+
+def test_every_event_of_the_domain_is_a_typed_event() -> None:
+    """Each event class derives from a dataclass transform of ``base``, so mypy
+    checks the fields where a command builds it (no ``**fields`` path)."""
+    modules = (
+        attestat,
+        attestation,
+        decisions,
+        journal,
+        people,
+        portfolio,
+        school_module,
+    )
+    aggregates = [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Record)
+        and value.__module__ == module.__name__
+    ]
+    events = {
+        (aggregate.__name__, name): event
+        for aggregate in aggregates
+        for name, event in vars(aggregate).items()
+        if isinstance(event, type)
+        and issubclass(event, CanMutateAggregate)
+        and getattr(event, "TOPIC", None)
+    }
+    assert len(aggregates) == 12  # docs/domain.md, "Aggregates and streams"
+    assert len(events) == 28
+    typed = (StartsStream, ExtendsStream, OpensStream)
+    assert [k for k, e in events.items() if not issubclass(e, typed)] == []
