@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -66,3 +67,17 @@ def rows(store_url: str, admin_url: str, kind: str = "events") -> list[tuple[Any
         return [(str(a), b, t, bytes(s)) for a, b, t, s in connection.execute(sql)]
     finally:
         connection.close()
+
+
+def insert_event(
+    store_url: str, admin_url: str, stream: UUID, seq: int, topic: str, state: bytes
+) -> None:
+    """Insert an event row without the application (its role may insert)."""
+    stored_id: Any = stream if parse_store_url(store_url).is_postgres else stream.hex
+    execute_as_superuser(
+        store_url,
+        admin_url,
+        "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+        "VALUES (?, ?, ?, ?)",
+        (stored_id, seq, topic, state),
+    )
