@@ -42,11 +42,11 @@ from ledger.log.entries import EntryChecker
 from ledger.log.remembered import STATE_FOLDER
 from ledger.storage.postgres import PostgresRoles, prepare_postgres
 from ledger.storage.stores import open_ledger, parse_store_url
+from ledger.storage.tables import SQLITE_LOG_TABLES, postgres_name
 
-UNTIL = "2024-10-31"  # the demo school's first two months: a few thousand events
+UNTIL = "2025-09-30"  # the demo year's first month: a few thousand events
 ROUNDS = 3
 RESULTS = Path(__file__).with_name("results") / "seal.json"
-LOG_TABLES = ("log_leaves", "log_nodes", "log_checkpoints")
 
 
 class _AcceptAll(EntryChecker):
@@ -117,7 +117,7 @@ def _sqlite(school: Path) -> tuple[str, Path, Any]:
         connection = sqlite3.connect(path)
         try:
             with connection:
-                for table in LOG_TABLES:
+                for table in SQLITE_LOG_TABLES:
                     connection.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
                     connection.execute(f"DELETE FROM {table}")
         finally:
@@ -144,8 +144,8 @@ def _postgres_store(
     def unseal() -> None:
         with psycopg.connect(database.admin_url, autocommit=True) as c:
             c.execute("SET session_replication_role = replica")
-            for table in LOG_TABLES:
-                c.execute(f"DELETE FROM letopis.letopis_{table}")
+            for table in SQLITE_LOG_TABLES:
+                c.execute(f"DELETE FROM letopis.{postgres_name(table)}")
 
     return app_url, school / "keys", unseal
 

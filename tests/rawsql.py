@@ -12,8 +12,13 @@ from uuid import UUID
 
 import psycopg
 
-from ledger.storage.init import SQLITE_TABLES, _sqlite_trigger
 from ledger.storage.stores import parse_store_url
+from ledger.storage.tables import (
+    SQLITE_APPEND_ONLY,
+    SQLITE_REFUSED,
+    sqlite_trigger,
+    trigger_name,
+)
 
 
 def table(store_url: str, kind: str = "events") -> str:
@@ -39,13 +44,14 @@ def execute_as_superuser(
     connection = sqlite3.connect(parsed.sqlite_path)
     try:
         with connection:
-            for name in SQLITE_TABLES:
-                for action in ("update", "delete"):
-                    connection.execute(f"DROP TRIGGER IF EXISTS {name}_no_{action}")
+            for name in SQLITE_APPEND_ONLY:
+                for action in SQLITE_REFUSED:
+                    trigger = trigger_name(name, action)
+                    connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             connection.execute(statement, params)
-            for name in SQLITE_TABLES:
-                for action in ("UPDATE", "DELETE"):
-                    connection.execute(_sqlite_trigger(name, action))
+            for name in SQLITE_APPEND_ONLY:
+                for action in SQLITE_REFUSED:
+                    connection.execute(sqlite_trigger(name, action))
     finally:
         connection.close()
 

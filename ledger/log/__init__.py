@@ -10,18 +10,20 @@ from ledger.log.remembered import SealerMemory
 from ledger.log.sealer import AutoSealer, Sealer
 from ledger.log.store import (
     DEFAULT_SEAL_INTERVAL,
-    POSTGRES_LOG_TABLES,
-    SQLITE_LOG_SCHEMA,
-    SQLITE_LOG_TABLES,
     Leaf,
     LogConflictError,
     LogError,
     LogIntegrityError,
     LogStore,
     StoredCheckpoint,
-    postgres_log_schema,
 )
 from ledger.log.tree import StoredTree, border_keys, open_log
+from ledger.storage.tables import (
+    POSTGRES_LOG_TABLES,
+    SQLITE_LOG_SCHEMA,
+    SQLITE_LOG_TABLES,
+    postgres_log_schema,
+)
 
 __all__ = [
     "DEFAULT_SEAL_INTERVAL",

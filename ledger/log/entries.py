@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -180,7 +181,7 @@ class EntryChecker:
     def _key(self, key: str) -> _Key:
         if key in self._anchors:
             return _Key(self._anchors[key])
-        found = self._stream_key(key_stream_id(key))
+        found = self._stream_key(_stream_of(key))
         if found.record.key != key:
             msg = f"key {key} is not the key registered in its stream"
             raise LogIntegrityError(msg)
@@ -251,6 +252,11 @@ def _applied(current: _Key | None, envelope: Envelope) -> _Key:
         return _Key(record, parse_time(envelope.at))
     msg = f"key event {envelope.name} ({envelope.type}) is out of place in its stream"
     raise LogIntegrityError(msg)
+
+
+@lru_cache(maxsize=4096)
+def _stream_of(key: str) -> UUID:
+    return key_stream_id(key)
 
 
 def _name(n: Notification) -> str:
