@@ -21,8 +21,7 @@ The first entry that fails stops the sealer: nothing past it is sealed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -55,15 +54,6 @@ class EntryRefusedError(LogIntegrityError):
         )
 
 
-@dataclass(frozen=True)
-class _Key:
-    """A key as the log knew it at some place: its record and, if it was
-    revoked before that place, when the revocation was recorded."""
-
-    record: KeyRecord
-    revocation_recorded: datetime | None = None
-
-
 class EntryChecker:
     """Checks new entries in log order; one instance follows one sealer.
 
@@ -77,7 +67,7 @@ class EntryChecker:
         self.store = store
         self.origin = app.context.origin
         self._anchors = app.context.registry.anchors
-        self._keys: dict[UUID, _Key] = {}  # by key stream
+        self._keys: dict[UUID, KeyRecord] = {}  # by key stream
         self._heads: dict[UUID, tuple[int, str]] = {}
         self._through: int | None = None  # the last notification id checked
 
@@ -111,7 +101,7 @@ class EntryChecker:
 
     # -- one entry -------------------------------------------------------------
 
-    def _check(self, n: Notification) -> tuple[Envelope, _Key | None]:
+    def _check(self, n: Notification) -> tuple[Envelope, KeyRecord | None]:
         """The entry's envelope, and the key it registers or revokes, if any."""
         envelope = parse(n.state)
         columns = (str(n.originator_id), n.originator_version, n.topic)
@@ -169,31 +159,27 @@ class EntryChecker:
                 msg = f"a signature uses {entry.alg!r}; allowed: ed25519"
                 raise LogIntegrityError(msg)
             key = self._key(entry.key)
-            verify_signature(key.record.public_key, message, entry.raw)
-            moment = written
-            recorded = key.revocation_recorded
-            if recorded is not None and recorded > moment:
-                moment = recorded  # appended after the revocation was recorded
-            key.record.check_valid_at(moment)
+            verify_signature(key.public_key, message, entry.raw)
+            key.check_may_append(written)
 
     # -- keys as the log knew them ---------------------------------------------
 
-    def _key(self, key: str) -> _Key:
+    def _key(self, key: str) -> KeyRecord:
         if key in self._anchors:
-            return _Key(self._anchors[key])
+            return self._anchors[key]
         found = self._stream_key(_stream_of(key))
-        if found.record.key != key:
+        if found.key != key:
             msg = f"key {key} is not the key registered in its stream"
             raise LogIntegrityError(msg)
         return found
 
-    def _stream_key(self, stream: UUID) -> _Key:
+    def _stream_key(self, stream: UUID) -> KeyRecord:
         """The key of a key stream as the log knew it before the entry checked:
         from this batch, or else from the sealed leaves."""
         known = self._keys.get(stream)
         if known is not None:
             return known
-        found: _Key | None = None
+        found: KeyRecord | None = None
         for stored in self.app.recorder.select_events(stream):
             if self.store.leaf_of(str(stream), stored.originator_version) is None:
                 break  # not sealed: it comes after the entry being checked
@@ -222,7 +208,7 @@ class EntryChecker:
                 self._heads[stream] = (seq - 1, content_hash(previous[0].state))
 
 
-def _applied(current: _Key | None, envelope: Envelope) -> _Key:
+def _applied(current: KeyRecord | None, envelope: Envelope) -> KeyRecord:
     """``current`` with the key event in ``envelope`` applied."""
     data = dict(envelope.data)
     if envelope.type == REGISTERED and current is None:
@@ -241,15 +227,15 @@ def _applied(current: _Key | None, envelope: Envelope) -> _Key:
         if key_id(record.public_key) != record.key:
             msg = f"it registers key {record.key} with another key's public key"
             raise LogIntegrityError(msg)
-        return _Key(record)
+        return record
     if envelope.type == REVOKED and current is not None:
         fields = codec.event_fields(SignerKey.Revoked, data)
-        record = replace(
-            current.record,
+        return replace(
+            current,
             revoked_at=fields["revoked_at"],
             compromised_at=fields["compromised_at"],
+            revocation_recorded=parse_time(envelope.at),
         )
-        return _Key(record, parse_time(envelope.at))
     msg = f"key event {envelope.name} ({envelope.type}) is out of place in its stream"
     raise LogIntegrityError(msg)
 

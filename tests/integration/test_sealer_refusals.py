@@ -21,6 +21,7 @@ import pytest
 
 from ledger.application import LedgerApplication, Signing
 from ledger.envelope import Envelope, content_hash, format_time
+from ledger.errors import KeyNotValidError
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer, revoke_signer
 from ledger.log import (
@@ -393,3 +394,25 @@ def test_a_broken_chain_is_refused(store: Store, app: LedgerApplication) -> None
     with pytest.raises(EntryRefusedError, match="the chain is broken"):
         Sealer(app).seal()
     assert _checkpoints(store) == [1, 3]
+
+
+def test_the_writer_judges_a_revoked_key_as_the_sealer_does(
+    store: Store, app: LedgerApplication
+) -> None:
+    """An entry made before a revocation but appended after it is refused by
+    the writer too (nothing written), so the application never appends what
+    the sealer would refuse."""
+    teacher = _key(app, store, "teacher")
+    late = Note.write(uuid4(), "написано до отзыва ключа")
+    revoke_signer(
+        app,
+        store.key_directory.log_key(),
+        teacher.key_id,
+        revoked_at=datetime.now(UTC),
+        reason="уволилась",
+    )
+    before = rawsql.rows(store.url, store.admin_url)
+    with pytest.raises(KeyNotValidError, match=r"valid only in \[.*revoked at"):
+        app.save(late, signed_by=Signing(teacher))
+    assert rawsql.rows(store.url, store.admin_url) == before
+    assert Sealer(app).seal().size == 3
