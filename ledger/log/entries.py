@@ -88,7 +88,7 @@ class EntryChecker:
         for offset, notification in enumerate(notifications):
             try:
                 envelope, key = self._check(notification)
-            except (LedgerError, ValueError) as e:
+            except (LedgerError, ValueError, TypeError, KeyError) as e:
                 if offset:
                     return offset
                 raise EntryRefusedError(_name(notification), size, str(e)) from e
