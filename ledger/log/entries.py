@@ -194,18 +194,18 @@ class EntryChecker:
         return found
 
     def _load_heads(self, notifications: Iterable[Notification]) -> None:
-        """The stream heads before this batch that its entries chain to."""
+        """The stream heads before this batch that its entries chain to (read
+        in one query per few hundred streams)."""
         first: dict[UUID, int] = {}
         for n in notifications:
             first.setdefault(UUID(str(n.originator_id)), n.originator_version)
-        for stream, seq in first.items():
-            if seq == 1 or stream in self._heads:
-                continue
-            previous = self.app.recorder.select_events(
-                stream, gt=seq - 2, lte=seq - 1, limit=1
-            )
-            if previous:
-                self._heads[stream] = (seq - 1, content_hash(previous[0].state))
+        wanted = [
+            (stream, seq - 1)
+            for stream, seq in first.items()
+            if seq > 1 and stream not in self._heads
+        ]
+        for (stream, seq), state in self.store.states(wanted).items():
+            self._heads[stream] = (seq, content_hash(state))
 
 
 def _applied(current: KeyRecord | None, envelope: Envelope) -> KeyRecord:
