@@ -109,7 +109,7 @@ class SigningEventStore(EventStore[UUID]):
     def _authorize(self, envelope: Envelope, records: list[KeyRecord]) -> None:
         moment = parse_time(envelope.at)
         for record in records:
-            record.check_valid_at(moment)
+            record.check_may_append(moment)
         policy = self.mapper.context.policy
         author, *cosigners = records
         policy.check_author(envelope.type, author.key, author.roles)

@@ -25,7 +25,6 @@ for it again on every rebuild would cost more than the projection itself
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,8 +38,14 @@ from ledger.application import LedgerApplication
 from ledger.envelope import Envelope, parse_time
 from ledger.errors import LedgerError
 from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore, Transaction
+from ledger.storage.tables import (
+    PROJECTION_TRACKING,
+    PROJECTION_TRACKING_DDL,
+    index_ddl,
+    views_schema,
+)
 
-TRACKING = "projection_tracking"
+TRACKING = PROJECTION_TRACKING
 DEFAULT_BATCH = 1000
 
 
@@ -247,26 +252,19 @@ class ProjectionRunner:
 
     def _create(self, *, indexes: bool = True) -> None:
         with self.store.transaction() as tx:
-            tx.execute(
-                "CREATE TABLE IF NOT EXISTS {projection_tracking} ("
-                "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
-            )
+            tx.execute(PROJECTION_TRACKING_DDL)
             for view in self.views:
                 view.create(tx)
-            for table, name, columns in self._indexes() if indexes else ():
-                tx.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {{{table}}} ({columns})"
-                )
+            for table, columns in self._indexes() if indexes else ():
+                tx.execute(index_ddl(table, columns))
 
-    def _indexes(self) -> list[tuple[str, str, str]]:
-        """(table, index name, columns) of every index the views declare."""
-        found = []
+    def _indexes(self) -> list[tuple[str, str]]:
+        """(table, columns) of every index the views declare."""
+        found: list[tuple[str, str]] = []
         for view in self.views:
             declared: Mapping[str, Sequence[str]] = getattr(view, "indexes", {})
             for table, column_lists in declared.items():
-                for columns in column_lists:
-                    name = "_".join([table, *re.findall(r"\w+", columns)])
-                    found.append((table, name, columns))
+                found.extend((table, columns) for columns in column_lists)
         return found
 
     def _track(self, tx: Transaction, start: int, end: int) -> None:
@@ -296,4 +294,4 @@ class ProjectionConflictError(LedgerError):
 def _views_schema(app: LedgerApplication) -> str | None:
     datastore: Any = getattr(app.recorder, "datastore", None)
     schema: Any = getattr(datastore, "schema", None)
-    return f"{schema}_views" if schema else None
+    return views_schema(schema) if schema else None

@@ -15,6 +15,7 @@ rows with ``position <= P`` (and ``at`` before a moment) and sees the records
 exactly as they stood then. The columns a report filters on are columns; the
 rest of the event stays in ``data`` (the event's JSON, keys sorted).
 
+The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``.
 ``apply_batch`` inserts each table's rows at once (``COPY`` on PostgreSQL,
 ``executemany`` on SQLite) and
 reads nothing back, so a rebuild costs little more per event than parsing it;
@@ -28,38 +29,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ledger.storage.sql import Transaction
+from ledger.storage.tables import (
+    VIEW_COLUMNS,
+    VIEW_INDEXES,
+    VIEW_TABLES,
+    view_table_ddl,
+)
 from projections.runner import Fact
 
-COLUMNS = (
-    "position",
-    "at",
-    "event",
-    "type",
-    "stream",
-    "class_id",
-    "pupil",
-    "subject",
-    "year",
-    "day",
-    "target",
-    "data",
-)
-TABLES = (
-    "view_school",
-    "view_people",
-    "view_journal",
-    "view_grades",
-    "view_book",
-    "view_portfolio",
-)
-INDEXES = {
-    "view_school": ("type",),
-    "view_people": ("pupil", "class_id"),
-    "view_journal": ("stream", "class_id, subject", "pupil"),
-    "view_grades": ("stream", "pupil", "class_id, year, type"),
-    "view_book": ("stream",),
-    "view_portfolio": ("pupil", "stream"),
-}
+COLUMNS = VIEW_COLUMNS
+TABLES = VIEW_TABLES
+INDEXES = VIEW_INDEXES
 
 Row = tuple[Any, ...]
 Columns = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -156,12 +136,7 @@ class RecordsView:
 
     def create(self, tx: Transaction) -> None:
         for table in TABLES:
-            tx.execute(
-                f"CREATE TABLE IF NOT EXISTS {{{table}}} ("
-                "position BIGINT PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, "
-                "type TEXT NOT NULL, stream TEXT NOT NULL, class_id TEXT, pupil TEXT, "
-                "subject TEXT, year TEXT, day TEXT, target TEXT, data TEXT NOT NULL)"
-            )
+            tx.execute(view_table_ddl(table))
 
     def apply_batch(self, tx: Transaction, facts: Sequence[Fact]) -> None:
         rows: dict[str, list[Row]] = {}

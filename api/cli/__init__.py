@@ -31,7 +31,7 @@ from ledger.keys.services import (
     revoke_signer,
     rotate_signer,
 )
-from ledger.log import Sealer
+from ledger.log import LogIntegrityError, Sealer
 from ledger.storage.init import initialise
 from ledger.storage.stores import open_ledger
 
@@ -68,12 +68,16 @@ R = TypeVar("R")
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a LedgerError into one clear line on stderr and exit code 2."""
+    """Turn a LedgerError into one clear line on stderr and exit code 2; a
+    sealer's refusal (the log is not what it signed) is a finding: exit 1."""
 
     @wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except LogIntegrityError as e:
+            err.print(f"[red]refused:[/red] {e}", highlight=False)
+            raise typer.Exit(1) from e
         except LedgerError as e:
             err.print(f"[red]error:[/red] {e}", highlight=False)
             raise typer.Exit(2) from e

@@ -153,10 +153,11 @@ class ThreadSealer:
         return self._thread.is_alive()
 
     def stop(self) -> None:
-        """Stop the thread and seal once more, so nothing appended is left out."""
+        """Stop the thread and seal once more, so nothing appended is left out
+        (a refusal is reported as every round's is, not raised at shutdown)."""
         self._stop.set()
         self._thread.join()
-        self.sealer.seal()
+        seal_round(self.sealer, self.state)
 
 
 def _seal_forever(
@@ -199,6 +200,7 @@ class ProcessSealer:
         interval: float,
     ) -> None:
         self.sealer = sealer
+        self.state = state
         self._stop_reader, self._stop = _CONTEXT.Pipe(duplex=False)
         self._process = _CONTEXT.Process(
             target=_seal_forever,
@@ -224,7 +226,7 @@ class ProcessSealer:
         self._process.join(timeout=60)
         if self._process.is_alive():  # pragma: no cover - a stuck driver call
             self._process.terminate()
-        self.sealer.seal()
+        seal_round(self.sealer, self.state)
 
 
 def sealing(

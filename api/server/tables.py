@@ -16,8 +16,8 @@ from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
-from ledger.storage.init import SideTable
 from ledger.storage.sql import SqlStore
+from ledger.storage.tables import SideTable
 
 ACCOUNTS = SideTable(
     "api_account_versions",

@@ -64,6 +64,7 @@ class SignerKey(Aggregate):
             aggregate.revoked_at = self.revoked_at
             aggregate.compromised_at = self.compromised_at
             aggregate.revocation_reason = self.reason
+            aggregate.revocation_recorded = self.timestamp
 
     def __init__(
         self,
@@ -87,6 +88,7 @@ class SignerKey(Aggregate):
         self.revoked_at: datetime | None = None
         self.compromised_at: datetime | None = None
         self.revocation_reason: str | None = None
+        self.revocation_recorded: datetime | None = None
 
     @classmethod
     def register(cls, record: KeyRecord, *, replaces: str | None = None) -> SignerKey:
@@ -123,6 +125,7 @@ class SignerKey(Aggregate):
             valid_until=self.valid_until,
             revoked_at=self.revoked_at,
             compromised_at=self.compromised_at,
+            revocation_recorded=self.revocation_recorded,
         )
 
 
@@ -138,11 +141,25 @@ class KeyRecord:
     valid_until: datetime | None = None
     revoked_at: datetime | None = None
     compromised_at: datetime | None = None
+    #: when the revocation was recorded in the log (its entry's ``at``)
+    revocation_recorded: datetime | None = None
 
     @property
     def ends(self) -> datetime | None:
         ends = [t for t in (self.valid_until, self.revoked_at) if t is not None]
         return min(ends) if ends else None
+
+    def check_may_append(self, moment: datetime) -> None:
+        """Raise :class:`KeyNotValidError` unless the key may sign an entry dated
+        ``moment`` that is appended after what this record knows of the key.
+
+        Once a revocation is recorded, an entry appended after it counts as
+        made no earlier than the revocation was recorded: a revoked key cannot
+        sign entries dated back into its window (the writer and the sealer
+        judge an entry by this rule, at its place in the log).
+        """
+        recorded = self.revocation_recorded
+        self.check_valid_at(moment if recorded is None else max(moment, recorded))
 
     def check_valid_at(self, moment: datetime) -> None:
         """Raise :class:`KeyNotValidError` unless the key may sign at ``moment``."""

@@ -1,7 +1,21 @@
 """The sealer: new events become leaves, and a checkpoint signed by the log key
 covers them (C2SP signed notes). It follows the store's notification order
-(DESIGN §3); a restarted sealer resumes after the last sealed notification, and
-it refuses to sign a checkpoint inconsistent with one it signed before.
+(DESIGN §3); a restarted sealer resumes after the last sealed notification.
+
+It signs nothing it cannot stand behind:
+
+- it remembers the latest checkpoint it signed outside the store, beside the
+  log key (``ledger.log.remembered``), and refuses to sign a tree that does
+  not extend it, whatever the store's own leaf, node and checkpoint rows say;
+- it checks each new entry (``ledger.log.entries``): envelope, chain,
+  signatures and key windows as the log knew the keys at the entry's place,
+  and seals nothing from the first entry that fails.
+
+A refusal is a :class:`LogIntegrityError`, and it is remembered beside the
+log key: the sealer refuses every later round too, in every process, and never
+turns green again by itself. A person examines the store (``letopis verify``
+with the remembered checkpoint as ``--trusted-checkpoint``) and removes the
+refusal file.
 """
 
 from __future__ import annotations
@@ -14,6 +28,8 @@ from ledger.application import LedgerApplication
 from ledger.envelope import format_time
 from ledger.errors import LedgerError
 from ledger.keys.directory import SigningKey
+from ledger.log.entries import EntryChecker
+from ledger.log.remembered import Remembered, SealerMemory
 from ledger.log.store import (
     DEFAULT_SEAL_INTERVAL,
     Leaf,
@@ -41,6 +57,9 @@ class Sealer:
         self.app = app
         self.store = LogStore(app.recorder)
         self.tree = StoredTree(self.store)
+        keys = app.context.keys
+        self.memory = SealerMemory(keys.path, self.origin, keys.log_public_key)
+        self.entries = EntryChecker(app, self.store)
         self._log_key = log_key
         self._lock = threading.Lock()
 
@@ -56,14 +75,34 @@ class Sealer:
     def seal(
         self, *, progress: Callable[[int], None] | None = None
     ) -> StoredCheckpoint:
-        """Append every pending event as a leaf; sign a checkpoint if the tree grew."""
+        """Append every pending event as a leaf; sign a checkpoint if the tree grew.
+
+        Raises :class:`LogIntegrityError` (and keeps raising it on every later
+        call) when the log is not what this sealer signed before, or a new
+        entry does not check; the good entries before that one are sealed.
+        """
         with self._lock:
-            latest = self.store.latest_checkpoint()
-            if latest is not None:
-                self._check_extends(latest, self.store.size())
-            while self.append_pending(progress=progress):
-                pass
-            return self._checkpoint()
+            before = self.memory.refusal()
+            if before is not None:
+                msg = (
+                    f"refusing to sign: the sealer refused before ({before}); "
+                    "examine the store with `letopis verify --trusted-checkpoint "
+                    f"{self.memory.path}`, then remove {self.memory.refusal_path} "
+                    "to let sealing go on"
+                )
+                raise LogIntegrityError(msg)
+            try:
+                self._trusted()
+                try:
+                    while self.append_pending(progress=progress):
+                        pass
+                except LogIntegrityError:
+                    self._checkpoint()  # the entries before the refused one
+                    raise
+                return self._checkpoint()
+            except LogIntegrityError as e:
+                self.memory.refuse(str(e), format_time(datetime.now(UTC)))
+                raise
 
     def append_pending(
         self, *, batch: int = 2000, progress: Callable[[int], None] | None = None
@@ -76,9 +115,10 @@ class Sealer:
         )
         if not notifications:
             return 0
+        good = self.entries.check(notifications, after, size)
         border = self._border(size)
         leaves, nodes = [], []
-        for offset, n in enumerate(notifications):
+        for offset, n in enumerate(notifications[:good]):
             index = size + offset
             digest = merkle.leaf_hash(n.state)
             leaves.append(
@@ -98,14 +138,56 @@ class Sealer:
         found = self.store.hashes(keys)
         return [(level, index, found[(level, index)]) for level, index in keys]
 
+    def _trusted(self) -> Remembered | None:
+        """The latest checkpoint this log key signed, checked against the store.
+
+        The remembered one, or the store's latest if that is newer, signed by
+        the log key and consistent with it (a crash between the row's commit
+        and the file's rename; or another sealer of this key directory): then
+        the memory advances. The stored tree must still hold what it signed.
+        """
+        remembered = self.memory.load()
+        latest = self.store.latest_checkpoint()
+        stored = self.memory.verified(latest) if latest is not None else None
+        size = self.store.size()
+        if remembered is None:  # the first seal since the memory began
+            trusted = stored
+        elif stored is None or stored.size < remembered.size:
+            found = "none" if stored is None else f"size {stored.size}"
+            msg = (
+                f"refusing to sign: this log key signed a checkpoint of size "
+                f"{remembered.size} ({self.memory.path}), but the store's latest "
+                f"checkpoint is {found}: checkpoints were removed from the store"
+            )
+            raise LogIntegrityError(msg)
+        elif stored.size == remembered.size:
+            if stored.root != remembered.root:
+                msg = (
+                    f"refusing to sign: the store's checkpoint of size {stored.size} "
+                    f"has another root than the one this log key signed "
+                    f"({self.memory.path}): two checkpoints of one size"
+                )
+                raise LogIntegrityError(msg)
+            trusted = remembered
+        else:
+            self._check_extends(remembered, size)
+            self._check_consistent(remembered, stored.size, stored.root)
+            trusted = stored
+        if trusted is not None:
+            self._check_extends(trusted, size)
+            if remembered is None or trusted.size > remembered.size:
+                self.memory.remember(trusted)
+        return trusted
+
     def _checkpoint(self) -> StoredCheckpoint:
         size = self.store.size()
+        trusted = self._trusted()
         latest = self.store.latest_checkpoint()
-        if latest is not None and latest.size == size:
+        if trusted is not None and latest is not None and trusted.size == size:
             return latest
         root = self.tree.root(size)
-        if latest is not None:
-            self._check_consistent(latest, size, root)
+        if trusted is not None:
+            self._check_consistent(trusted, size, root)
         key = self.log_key()
         note = signed_note(
             checkpoint_body(self.origin, size, root),
@@ -119,12 +201,12 @@ class Sealer:
         except LogConflictError:
             stored = self.store.latest_checkpoint()
             assert stored is not None
+            self.memory.remember(self.memory.verified(stored))
             return stored
+        self.memory.remember(Remembered(size, root, note))
         return checkpoint
 
-    def _check_consistent(
-        self, latest: StoredCheckpoint, size: int, root: bytes
-    ) -> None:
+    def _check_consistent(self, latest: Remembered, size: int, root: bytes) -> None:
         """Refuse to sign unless the new tree extends the one signed before."""
         self._check_extends(latest, size)
         proof = self.tree.consistency_proof(latest.size, size)
@@ -134,7 +216,7 @@ class Sealer:
             msg = f"refusing to sign: size {size} does not extend {latest.size}: {e}"
             raise LogIntegrityError(msg) from e
 
-    def _check_extends(self, latest: StoredCheckpoint, size: int) -> None:
+    def _check_extends(self, latest: Remembered, size: int) -> None:
         """The stored tree still holds, unchanged, what ``latest`` signed."""
         if size < latest.size:
             msg = (

@@ -1,7 +1,8 @@
 """Where the Merkle log lives: leaf, node and checkpoint rows beside the events.
 
 Leaves, nodes and checkpoints live in the event store itself (SQLite tables or
-the PostgreSQL schema), append-only like the events, and are written in one
+the PostgreSQL schema; their names and DDL are in ``ledger.storage.tables``),
+append-only like the events, and are written in one
 transaction per batch (the sealer's), so a crash leaves the log either before
 or after a batch.
 """
@@ -11,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.errors import LedgerError
 from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore
+from ledger.storage.tables import SQLITE_LOG_TABLES
 
 DEFAULT_SEAL_INTERVAL = 2.0
 
@@ -53,49 +56,15 @@ class StoredCheckpoint:
     signed_at: str
 
 
-# -- storage ------------------------------------------------------------------------
-
-SQLITE_LOG_TABLES = ("log_leaves", "log_nodes", "log_checkpoints")
-SQLITE_LOG_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS log_leaves (leaf_index INTEGER PRIMARY KEY, "
-    "notification_id INTEGER NOT NULL UNIQUE, stream TEXT NOT NULL, "
-    "seq INTEGER NOT NULL, leaf_hash BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS log_leaves_event ON log_leaves (stream, seq)",
-    "CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, "
-    "idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) "
-    "WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS log_checkpoints (tree_size INTEGER PRIMARY KEY, "
-    "root BLOB NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
-)
-POSTGRES_LOG_TABLES = (
-    "letopis_log_leaves",
-    "letopis_log_nodes",
-    "letopis_log_checkpoints",
-)
-
-
-def postgres_log_schema(schema: str) -> tuple[str, ...]:
-    """The PostgreSQL DDL of the log tables in ``schema`` (a checked identifier)."""
-    return (
-        f'CREATE TABLE IF NOT EXISTS "{schema}".letopis_log_leaves ('
-        "leaf_index bigint PRIMARY KEY, notification_id bigint NOT NULL UNIQUE, "
-        "stream text NOT NULL, seq bigint NOT NULL, leaf_hash bytea NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS letopis_log_leaves_event ON "
-        f'"{schema}".letopis_log_leaves (stream, seq)',
-        f'CREATE TABLE IF NOT EXISTS "{schema}".letopis_log_nodes ('
-        "level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, "
-        "PRIMARY KEY (level, idx))",
-        f'CREATE TABLE IF NOT EXISTS "{schema}".letopis_log_checkpoints ('
-        "tree_size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL, "
-        "signed_at text NOT NULL)",
-    )
-
-
 class LogStore:
     """The log's tables in the event store's own datastore (SQLite or PostgreSQL)."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
-        self._sql = SqlStore(recorder, ("log_leaves", "log_nodes", "log_checkpoints"))
+        self._sql = SqlStore(recorder, SQLITE_LOG_TABLES)
+        events: str = getattr(recorder, "events_table_name", "")
+        if self._sql.dialect == "postgresql":
+            events = f'"{recorder.datastore.schema}".{events}'  # type: ignore[attr-defined]
+        self._events = events
 
     def _query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._sql.query(_named(text), params)
@@ -161,6 +130,25 @@ class LogStore:
         except DUPLICATE_ERRORS as e:
             msg = "another sealer appended these leaves first"
             raise LogConflictError(msg) from e
+
+    def states(self, keys: Sequence[tuple[UUID, int]]) -> dict[tuple[UUID, int], bytes]:
+        """The stored envelope bytes of events by (stream, seq), where present:
+        one query per few hundred, not one per event (the sealer's chain check)."""
+        found: dict[tuple[UUID, int], bytes] = {}
+        sqlite = self._sql.dialect == "sqlite"
+        for chunk in _chunks(sorted(set(keys)), 250):
+            where = " OR ".join(
+                "(originator_id = ? AND originator_version = ?)" for _ in chunk
+            )
+            params = [x for s, v in chunk for x in ((s.hex if sqlite else s), v)]
+            sql = (
+                "SELECT originator_id AS s, originator_version AS v, state FROM "
+                f"{self._events} WHERE {where}"
+            )
+            for r in self._query(sql, params):
+                stream = r["s"] if isinstance(r["s"], UUID) else UUID(str(r["s"]))
+                found[(stream, int(r["v"]))] = bytes(r["state"])
+        return found
 
     def leaf(self, index: int) -> Leaf | None:
         rows = self._query(

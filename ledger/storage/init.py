@@ -9,13 +9,12 @@ A caller may add **side tables**: records kept beside the events that are not
 rebuildable views (the HTTP API's accounts and access log). `init` creates
 them with the same protection as the events: append-only, and on PostgreSQL
 owned by the owner role, the application role only reading and inserting.
-The caller gives their definitions, so this package never depends on its
-callers.
+The caller gives their definitions (``ledger.storage.tables.SideTable``), so
+this package never depends on its callers.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,43 +22,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.application import LedgerApplication, Signing
-from ledger.errors import LedgerError, TrustError
+from ledger.errors import TrustError
 from ledger.keys.directory import KeyDirectory
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
-from ledger.log import SQLITE_LOG_SCHEMA, SQLITE_LOG_TABLES, Sealer
+from ledger.log import Sealer
 from ledger.storage.stores import StoreURL, open_ledger, parse_store_url
+from ledger.storage.tables import (
+    SQLITE_APPEND_ONLY,
+    SQLITE_LOG_SCHEMA,
+    SQLITE_REFUSED,
+    SideTable,
+    sqlite_trigger,
+)
 
-SQLITE_TABLES = ("stored_events", "stored_snapshots", *SQLITE_LOG_TABLES)
-_SIDE_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
-
-
-@dataclass(frozen=True)
-class SideTable:
-    """An append-only table beside the events, defined by the caller of `init`.
-
-    ``name`` is the SQLite table name; on PostgreSQL the table is
-    ``<schema>.letopis_<name>`` in the events' schema (as ``SqlStore`` names
-    it). ``columns`` is what goes between the parentheses of CREATE TABLE,
-    portable between SQLite and PostgreSQL.
-    """
-
-    name: str
-    columns: str
-
-    def __post_init__(self) -> None:
-        if not _SIDE_NAME.fullmatch(self.name):
-            msg = (
-                f"side table name {self.name!r} is not usable: use a-z, 0-9 and _, "
-                "starting with a letter, at most 41 characters"
-            )
-            raise LedgerError(msg)
-
-    def sqlite_statements(self) -> tuple[str, ...]:
-        """CREATE TABLE (if missing) and the triggers refusing UPDATE, DELETE."""
-        return (
-            f"CREATE TABLE IF NOT EXISTS {self.name} ({self.columns})",
-            *(_sqlite_trigger(self.name, action) for action in ("UPDATE", "DELETE")),
-        )
+__all__ = ["Initialised", "SideTable", "initialise"]
 
 
 @dataclass(frozen=True)
@@ -134,20 +110,11 @@ def _prepare_sqlite(
             for side in side_tables:
                 for statement in side.sqlite_statements():
                     connection.execute(statement)
-            for table in SQLITE_TABLES:
-                for action in ("UPDATE", "DELETE"):
-                    connection.execute(_sqlite_trigger(table, action))
+            for table in SQLITE_APPEND_ONLY:
+                for action in SQLITE_REFUSED:
+                    connection.execute(sqlite_trigger(table, action))
     finally:
         connection.close()
-
-
-def _sqlite_trigger(table: str, action: str) -> str:
-    """The SQLite trigger that refuses ``action`` (UPDATE or DELETE) on ``table``."""
-    return (
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
-        f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "
-        f"'letopis: {table} is append-only; {action} is not allowed'); END"
-    )
 
 
 def _register_seal(app: LedgerApplication, keys: KeyDirectory) -> None:

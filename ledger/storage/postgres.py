@@ -36,16 +36,24 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
-from ledger.log import POSTGRES_LOG_TABLES, postgres_log_schema
-from ledger.storage.init import SideTable
 from ledger.storage.stores import StoreURL
+from ledger.storage.tables import (
+    POSTGRES_LOG_TABLES,
+    POSTGRES_REFUSED,
+    TRIGGER_FUNCTION,
+    TRIGGER_FUNCTION_DDL,
+    SideTable,
+    postgres_log_schema,
+    postgres_trigger_ddl,
+    trigger_name,
+    views_schema,
+)
 
 NAME_RULE = "a lowercase identifier: a-z, 0-9 and _, not starting with a digit"
 NEEDED = (
     "connect as a PostgreSQL superuser, or as a role with CREATEROLE and CREATE "
     "on the database"
 )
-TRIGGER_FUNCTION = "letopis_refuse_change"
 # PostgreSQL 17 added MAINTAIN, which allows LOCK TABLE without any right to
 # change rows; before it, LOCK ... IN EXCLUSIVE MODE needs UPDATE, DELETE or
 # TRUNCATE (see `_lock_privilege`).
@@ -319,11 +327,6 @@ def _create_schema(conn: Connection, schema: str, roles: PostgresRoles) -> None:
     _create_views_schema(conn, views_schema(schema), roles)
 
 
-def views_schema(schema: str) -> str:
-    """The schema of the projections beside ``schema``: ``<schema>_views``."""
-    return f"{schema}_views"
-
-
 def _create_views_schema(conn: Connection, schema: str, roles: PostgresRoles) -> None:
     """Projections are rebuilt by dropping and replaying them, so the application
     role may create (and so drop) tables here; never in the events' schema."""
@@ -385,33 +388,15 @@ def _create_tables(store: StoreURL, owner: str) -> Tables:
 
 def _install_triggers(conn: Connection, schema: str, tables: Sequence[str]) -> None:
     function = sql.Identifier(schema, TRIGGER_FUNCTION)
-    conn.execute(
-        sql.SQL(
-            "CREATE OR REPLACE FUNCTION {}() RETURNS trigger "
-            "LANGUAGE plpgsql SET search_path = pg_catalog AS $$ BEGIN "
-            "RAISE EXCEPTION 'letopis: % is append-only; % is not allowed', "
-            "TG_TABLE_NAME, TG_OP USING HINT = 'a correction is a new event "
-            "that names the event it corrects'; END $$"
-        ).format(function)
-    )
+    conn.execute(sql.SQL(TRIGGER_FUNCTION_DDL).format(function))
     for table in tables:
-        for action, level in (
-            ("UPDATE", "ROW"),
-            ("DELETE", "ROW"),
-            ("TRUNCATE", "STATEMENT"),
-        ):
-            name = sql.Identifier(f"{table}_no_{action.lower()}")
+        for action, level in POSTGRES_REFUSED:
+            name = sql.Identifier(trigger_name(table, action))
             conn.execute(
-                sql.SQL(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE " + action + " ON {} "
-                    "FOR EACH " + level + " EXECUTE FUNCTION {}()"
-                ).format(name, sql.Identifier(schema, table), function)
+                sql.SQL(postgres_trigger_ddl(action, level)).format(
+                    name, sql.Identifier(schema, table), function
+                )
             )
-
-
-def side_table_name(side: SideTable) -> str:
-    """The PostgreSQL name of a side table (as ``ledger.storage.sql`` names it)."""
-    return f"letopis_{side.name}"
 
 
 def _create_side_tables(
@@ -420,13 +405,9 @@ def _create_side_tables(
     """Create, protect and grant the caller's side tables, as the owner."""
     if not extra:
         return
-    names = tuple(side_table_name(side) for side in extra)
+    names = tuple(side.postgres_name for side in extra)
     for side, name in zip(extra, names, strict=True):
-        conn.execute(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {} (" + side.columns + ")").format(
-                sql.Identifier(schema, name)
-            )
-        )
+        conn.execute(sql.SQL(side.postgres_ddl()).format(sql.Identifier(schema, name)))
     _install_triggers(conn, schema, names)
     app = sql.Identifier(app_role)
     listed = sql.SQL(", ").join(sql.Identifier(schema, t) for t in names)

@@ -20,6 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.errors import UniqueViolation
 
 from ledger.errors import LedgerError
+from ledger.storage.tables import postgres_name
 
 #: Errors the datastores raise when a unique or primary key is violated.
 DUPLICATE_ERRORS = (PersistenceIntegrityError, sqlite3.IntegrityError, UniqueViolation)
@@ -87,7 +88,7 @@ class SqlStore:
         if isinstance(recorder, PostgresApplicationRecorder):
             schema = postgres_schema or recorder.datastore.schema
             self.names: Mapping[str, str] = {
-                t: f'"{schema}".letopis_{t}' for t in tables
+                t: f'"{schema}".{postgres_name(t)}' for t in tables
             }
             self.dialect = "postgresql"
         elif isinstance(recorder, SQLiteApplicationRecorder):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ledger.keys.registry import key_stream_id
+from tests.support import rawsql
 from tests.support.cli import letopis
 from verify import merkle
 from verify.note import parse_checkpoint
@@ -108,3 +110,28 @@ def test_bad_proof_requests_exit_2_with_a_clear_message(
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_seal_refuses_a_rewritten_history_with_exit_1(
+    sealed: list[str], tmp_path: Path
+) -> None:
+    """The database owner removes the checkpoint rows and the last leaves (no
+    key needed); `letopis seal` refuses with a sentence and exit 1, signing
+    nothing, because the key directory remembers what was signed."""
+    url = sealed[1]
+    for statement in (
+        "DELETE FROM log_checkpoints",
+        "DELETE FROM log_leaves WHERE leaf_index >= 2",
+        "DELETE FROM log_nodes",
+    ):
+        rawsql.execute_as_superuser(url, url, statement)
+    done = letopis("seal", *sealed)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "refusing to sign" in done.stderr
+    assert "checkpoints were removed" in " ".join(done.stderr.split())
+    connection = sqlite3.connect(tmp_path / "l.db")
+    try:
+        count = connection.execute("SELECT count(*) FROM log_checkpoints")
+        assert count.fetchone() == (0,)
+    finally:
+        connection.close()

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import sqlite3
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
-from ledger.storage.init import SQLITE_TABLES, _sqlite_trigger
 from ledger.storage.stores import parse_store_url
+from ledger.storage.tables import (
+    SQLITE_APPEND_ONLY,
+    SQLITE_REFUSED,
+    sqlite_trigger,
+    trigger_name,
+)
 
 
 def table(store_url: str, kind: str = "events") -> str:
@@ -38,13 +44,14 @@ def execute_as_superuser(
     connection = sqlite3.connect(parsed.sqlite_path)
     try:
         with connection:
-            for name in SQLITE_TABLES:
-                for action in ("update", "delete"):
-                    connection.execute(f"DROP TRIGGER IF EXISTS {name}_no_{action}")
+            for name in SQLITE_APPEND_ONLY:
+                for action in SQLITE_REFUSED:
+                    trigger = trigger_name(name, action)
+                    connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             connection.execute(statement, params)
-            for name in SQLITE_TABLES:
-                for action in ("UPDATE", "DELETE"):
-                    connection.execute(_sqlite_trigger(name, action))
+            for name in SQLITE_APPEND_ONLY:
+                for action in SQLITE_REFUSED:
+                    connection.execute(sqlite_trigger(name, action))
     finally:
         connection.close()
 
@@ -66,3 +73,17 @@ def rows(store_url: str, admin_url: str, kind: str = "events") -> list[tuple[Any
         return [(str(a), b, t, bytes(s)) for a, b, t, s in connection.execute(sql)]
     finally:
         connection.close()
+
+
+def insert_event(
+    store_url: str, admin_url: str, stream: UUID, seq: int, topic: str, state: bytes
+) -> None:
+    """Insert an event row without the application (its role may insert)."""
+    stored_id: Any = stream if parse_store_url(store_url).is_postgres else stream.hex
+    execute_as_superuser(
+        store_url,
+        admin_url,
+        "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+        "VALUES (?, ?, ?, ?)",
+        (stored_id, seq, topic, state),
+    )
