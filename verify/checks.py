@@ -297,6 +297,7 @@ class _ChunkChecker:
         self.ctx = context
         self.start = start
         self.fast = fast
+        self.origin, self.since = context.origin, context.since
         self.live = context.source.live
         self.hex_ids = context.source.hex_stream_ids
         self.unclassified = len(context.retention.classes)
@@ -335,6 +336,8 @@ class _ChunkChecker:
         self.stale_from = _NEVER if stale is None else context.unsealed_from
         self.stale_before = stale or ""
         self.stale: list[int] = []
+        self.quick_sealed = self.quick_unsealed = 0
+        """Entries the fast path accepted with a leaf row, and without (live)."""
 
     # -- per entry ----------------------------------------------------------
 
@@ -369,7 +372,7 @@ class _ChunkChecker:
         if envelope is None or ordinal == 0:
             return False
         log, stream, seq, prev, kind, at, _, sigs = envelope
-        if log != self.ctx.origin or len(sigs) != 1:
+        if log != self.origin or len(sigs) != 1:
             return False
         position: int | None = ordinal
         if self.live:
@@ -399,7 +402,7 @@ class _ChunkChecker:
         cls = self.classes.get(kind)
         if cls is None:
             cls = self.classes[kind] = self.ctx.retention.classify(kind)
-        if ordinal >= self.ctx.since:
+        if ordinal >= self.since:
             cut = state.rfind(b',"sigs":[')
             end = state.find(b'],"stream":"', cut) + 1
             signed = b"".join((sig, EVENT_DOMAIN, state[:cut], state[end:]))
@@ -415,8 +418,10 @@ class _ChunkChecker:
         if ordinal >= self.stale_from and when < self.stale_before:
             self.stale.append(ordinal)
         if self.live:
-            self.counts["columns"] += 1
-            self.counts["leaves" if position is not None else "unsealed"] += 1
+            if position is None:
+                self.quick_unsealed += 1
+            else:
+                self.quick_sealed += 1
         return True
 
     def _may_author(self, info: KeyInfo, kind: str) -> bool:
@@ -724,6 +729,10 @@ class _ChunkChecker:
     def result(self) -> ChunkResult:
         """The chunk's subtree, borders at the cuts, chains, findings and tallies."""
         self._check_pending()
+        sealed, unsealed = self.quick_sealed, self.quick_unsealed
+        self.counts["columns"] += sealed + unsealed
+        self.counts["leaves"] += sealed
+        self.counts["unsealed"] += unsealed
         count = len(self.hashes)
         for order, leaf in sorted(self.leaves.items()):
             index, stream, seq = leaf.leaf_index, leaf.stream, leaf.seq
