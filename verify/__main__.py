@@ -8,6 +8,8 @@ auditor can verify it without installing Letopis::
     cd <archive>/data/verifier && python3 -B -m verify --archive ../..
 
 Exit codes: 0 intact, 1 a problem was found, 2 bad usage or unreadable input.
+With ``--json`` one JSON object is printed in every case: the report, or
+``{"ok": false, "error": "...", "exit_code": 2}``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from pathlib import Path
 from typing import TextIO
 
 from verify.errors import VerificationError
-from verify.inputs import gather, parse_moment
+from verify.inputs import gather, parse_moment, parse_seal_delay
 from verify.state import default_state_path
-from verify.verifier import Progress, Verifier
+from verify.verifier import DEFAULT_SEAL_DELAY, Progress, Verifier
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=int, help="processes (default: all cores)")
     parser.add_argument("--now", help="judge disposal as of this date or time")
+    parser.add_argument(
+        "--seal-delay",
+        type=float,
+        default=DEFAULT_SEAL_DELAY.total_seconds(),
+        metavar="SECONDS",
+        help="how old an entry beyond the latest checkpoint may be (default: "
+        f"{DEFAULT_SEAL_DELAY.total_seconds():g})",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -92,6 +102,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             since_checkpoint=args.since_checkpoint,
             now=None if args.now is None else parse_moment(args.now),
             workers=args.workers,
+            seal_delay=parse_seal_delay(args.seal_delay),
         )
         try:
             report = verifier.audit(inputs.source, progress=_progress())
@@ -99,6 +110,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             inputs.source.close()
     except VerificationError as e:
         print(f"error: {e}", file=sys.stderr)
+        if args.json:
+            failure = {"ok": False, "error": str(e), "exit_code": 2}
+            print(json.dumps(failure, ensure_ascii=False, indent=2), file=out)
         return 2
     code = 0 if report.ok else 1
     try:

@@ -14,9 +14,17 @@ Per entry, in order (DESIGN §2, §3, issue 4):
 2. (live store) the stored columns agree with the envelope, and the Merkle leaf
    row of its notification id names it and holds the hash of its bytes;
 3. every signature: key registered before the entry, inside its window, not
-   compromised, valid; the author's role allowed; co-signatures present;
+   compromised, not appended after the revocation that stopped the key, valid;
+   the author's role allowed; co-signatures present;
 4. the entry belongs to the trusted log; the first entry registers the anchor;
-5. the stream's chain: seq one more than the previous, prev its hash.
+5. the stream's chain: seq one more than the previous, prev its hash;
+6. beyond the latest signed checkpoint, not older than the sealing delay.
+
+Each rule is one function (`columns_agree`, `leaf_agrees`, `known_key`,
+`KeyInfo.problem_at`, `policy_problems`, `chain_problem`): a fast path asks
+them whether an entry is wholly fine and batches its signature; any entry it
+does not accept goes down the careful path, which asks the same rules and
+names each problem.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from verify.crypto import signed_message_check
 from verify.envelope import (
@@ -46,6 +54,8 @@ from verify.registry import (
     Registry,
     check_signers,
     key_stream,
+    known_key,
+    policy_problems,
 )
 from verify.retention import LEFT, RetentionPolicy
 from verify.sources import Chunk, LeafRow, NodeRow, Row, Source
@@ -53,20 +63,76 @@ from verify.sources import Chunk, LeafRow, NodeRow, Row, Source
 __all__ = [
     "ChunkResult",
     "Context",
+    "Head",
+    "Link",
     "RawFinding",
+    "Stale",
     "chain_problem",
     "check_chunk",
+    "check_rows",
+    "columns_agree",
     "init_worker",
+    "leaf_agrees",
     "node_problems",
     "run_chunk",
 ]
 
-RawFinding = tuple[str, str | None, int | None, str, int | None, int]
-"""(kind, event, position, detail, ordinal or None, retention class index)."""
 
-Link = tuple[str, int, str | None, int, int | None, int]
-"""The first event of a stream in a chunk: stream, seq, prev, ordinal, position,
-retention class index."""
+class RawFinding(NamedTuple):
+    """A finding as a worker returns it, with what the retention rows need."""
+
+    kind: str
+    event: str | None
+    position: int | None
+    detail: str
+    ordinal: int | None
+    """The entry's place in log order, or None if it concerns no one entry."""
+    cls: int
+    """The retention class index of the entry."""
+
+
+class Link(NamedTuple):
+    """The first event of a stream in a chunk, joined to the stream's chain
+    across chunks by the verifying process."""
+
+    stream: str
+    seq: int
+    prev: str | None
+    ordinal: int
+    position: int | None
+    cls: int
+
+
+class Head(NamedTuple):
+    """The last event of a stream in a chunk: its seq and envelope hash."""
+
+    stream: str
+    seq: int
+    hash: bytes
+
+
+class Stale(NamedTuple):
+    """Entries beyond the latest signed checkpoint that are older than the
+    sealing delay allows: how many, and the first and last ordinal."""
+
+    entries: int
+    first: int
+    last: int
+
+
+class _Pending(NamedTuple):
+    """A signature the fast path left for the tight loop at the chunk's end."""
+
+    info: KeyInfo
+    signed: bytes
+    envelope: Envelope
+    position: int | None
+    ordinal: int
+    cls: int
+
+
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+_NEVER = 2**63
 
 _LEAF_PREFIX = hashlib.sha256(b"\x00")
 _sha256 = hashlib.sha256
@@ -87,6 +153,11 @@ class Context:
     since: int = 0
     sealed_id: int = 0
     sealed_size: int = 0
+    unsealed_from: int = 0
+    """Entries from this ordinal on lie beyond the latest signed checkpoint."""
+    stale_before: str | None = None
+    """Such an entry claiming a time before this (sortable) is overdue for a
+    seal; None: not judged."""
 
     @property
     def anchor_stream(self) -> str:
@@ -103,7 +174,7 @@ class ChunkResult:
     subtree: bytes | None
     borders: dict[int, tuple[bytes, ...]]
     links: list[Link]
-    heads: list[tuple[str, int, bytes]]
+    heads: list[Head]
     findings: list[RawFinding]
     classes: list[list[Any]]
     personal: dict[tuple[int, str], list[Any]]
@@ -111,6 +182,7 @@ class ChunkResult:
     counts: dict[str, int]
     leaf_span: tuple[int, int] | None
     stored_subtree: bytes | None = None
+    stale: Stale | None = None
 
 
 _CONTEXT: list[Context] = []
@@ -126,19 +198,57 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     return check_chunk(_CONTEXT[0], chunk)
 
 
-def check_chunk(context: Context, chunk: Chunk) -> ChunkResult:
+def check_chunk(context: Context, chunk: Chunk, *, fast: bool = True) -> ChunkResult:
     """Read one chunk from the context's source and check every entry in it."""
     rows, leaf_rows = context.source.read(chunk)
-    checker = _ChunkChecker(context, chunk.start, leaf_rows)
+    return check_rows(context, chunk.start, rows, leaf_rows, fast=fast)
+
+
+def check_rows(
+    context: Context,
+    start: int,
+    rows: list[Row],
+    leaf_rows: list[LeafRow],
+    *,
+    fast: bool = True,
+) -> ChunkResult:
+    """Check consecutive entries, the first at ordinal ``start``, with their
+    leaf rows (live store). ``fast=False`` sends every entry down the careful
+    path: the result must be the same (the property tests hold them to it)."""
+    checker = _ChunkChecker(context, start, leaf_rows, fast=fast)
     for offset, row in enumerate(rows):
-        checker.entry(chunk.start + offset, row)
+        checker.entry(start + offset, row)
     return checker.result()
 
 
+def columns_agree(row: Row, stream: str, seq: int, kind: str) -> bool:
+    """The stored columns say what the envelope says, in their own types.
+
+    ``stream`` as the store keeps it (SQLite: without dashes). The one rule
+    for both paths; `_check_columns` then names each difference.
+    """
+    column, version, topic = row.stream, row.version, row.topic
+    return (
+        column == stream
+        and version == seq
+        and topic == kind
+        and type(column) is str
+        and type(version) is int
+        and type(topic) is str
+    )
+
+
+def leaf_agrees(leaf: LeafRow, leaf_hash: bytes, stream: str, seq: int) -> bool:
+    """The leaf row names this event and holds the hash of its stored bytes."""
+    return leaf.hash == leaf_hash and leaf.stream == stream and leaf.seq == seq
+
+
 def chain_problem(
-    name: str, seq: int, prev: str | None, last: tuple[int, bytes] | None
+    stream: str, seq: int, prev: str | None, last: tuple[int, bytes] | None
 ) -> str | None:
-    """Why an event does not continue its stream (``last``: previous seq, hash)."""
+    """Why an event does not continue its stream (``last``: previous seq, hash).
+
+    The one rule of a stream's chain, for both paths and across chunks."""
     if last is None:
         if seq != 1:
             return f"its stream starts at seq {seq}: the events before it are missing"
@@ -152,7 +262,6 @@ def chain_problem(
         missing = seq - last_seq - 1
         return f"seq {seq} follows seq {last_seq}: {missing} event(s) missing"
     if prev != "sha256:" + last_hash.hex():
-        stream = name.rsplit(":", 1)[0]
         return f"prev is not the hash of {stream}:{last_seq}, the previous envelope"
     return None
 
@@ -168,11 +277,27 @@ class _Tallies:
 
 
 class _ChunkChecker:
-    """Checks entries one by one and keeps what the chunk result needs."""
+    """Checks entries one by one and keeps what the chunk result needs.
 
-    def __init__(self, context: Context, start: int, leaf_rows: list[LeafRow]) -> None:
+    Each rule is written once (`columns_agree`, `leaf_agrees`, `known_key`,
+    `KeyInfo.problem_at`, `policy_problems`, `chain_problem`, the overdue
+    seal): `_quick` asks them only whether all is well, `_careful` asks them
+    and names every problem. `check_rows(fast=False)` runs `_careful` alone;
+    the property tests hold both to the same result.
+    """
+
+    def __init__(
+        self,
+        context: Context,
+        start: int,
+        leaf_rows: list[LeafRow],
+        *,
+        fast: bool = True,
+    ) -> None:
         self.ctx = context
         self.start = start
+        self.fast = fast
+        self.origin, self.since = context.origin, context.since
         self.live = context.source.live
         self.hex_ids = context.source.hex_stream_ids
         self.unclassified = len(context.retention.classes)
@@ -195,32 +320,42 @@ class _ChunkChecker:
             [[0, None, None, 0] for _ in range(self.unclassified + 1)]
         )
         self.leaf_rows = leaf_rows
-        self.leaves = {row[1]: row for row in leaf_rows}
+        self.leaves = {row.notification_id: row for row in leaf_rows}
         self.leaf_span = self._leaf_order(leaf_rows)
         self.keys = context.registry.keys
         self.rejected = context.registry.rejected
         self.authors: dict[tuple[str, str], bool] = {}
-        self.pending: list[tuple[KeyInfo, bytes, Envelope, int | None, int, int]] = []
+        self.pending: list[_Pending] = []
         self.classes: dict[str, int] = {}
         self.leaving = {
             i
             for i in range(self.unclassified)
             if context.retention.clock(i) == "leaving_date"
         }
+        stale = context.stale_before
+        self.stale_from = _NEVER if stale is None else context.unsealed_from
+        self.stale_before = stale or ""
+        self.stale: list[int] = []
+        self.quick_sealed = self.quick_unsealed = 0
+        """Entries the fast path accepted with a leaf row, and without (live)."""
 
     # -- per entry ----------------------------------------------------------
 
     def entry(self, ordinal: int, row: Row) -> None:
         """Check one stored entry at ``ordinal`` (its place in log order)."""
-        state = row[1]
+        state = row.state
         if type(state) is not bytes:
             state = _as_bytes(state)
         digest = _LEAF_PREFIX.copy()
         digest.update(state)
         leaf_hash = digest.digest()
         self.hashes.append(leaf_hash)
-        leaf = self.leaves.pop(row[0], None) if self.live else None
-        if row[1] is not state or not self._quick(ordinal, row, leaf_hash, leaf):
+        leaf = self.leaves.pop(row.order, None) if self.live else None
+        if (
+            not self.fast
+            or row.state is not state
+            or not self._quick(ordinal, row, leaf_hash, leaf)
+        ):
             self._careful(ordinal, row, state, leaf_hash, leaf)
 
     def _quick(
@@ -228,82 +363,79 @@ class _ChunkChecker:
     ) -> bool:
         """All checks for an entry where all is well, with nothing to report.
 
-        False as soon as anything is unusual, before any tally changes: the
-        entry then goes through `_careful`, which checks it again step by step
-        and names every problem. So this path only has to be a sound acceptor.
+        False as soon as any rule objects, before any tally changes: the entry
+        then goes through `_careful`, which asks the same rules again and names
+        every problem. So this path only has to be a sound acceptor.
         """
-        order, state = row[0], row[1]
+        order, state = row.order, row.state
         envelope = parse_fast(state)
         if envelope is None or ordinal == 0:
             return False
         log, stream, seq, prev, kind, at, _, sigs = envelope
-        if log != self.ctx.origin or len(sigs) != 1:
+        if log != self.origin or len(sigs) != 1:
             return False
         position: int | None = ordinal
         if self.live:
             if leaf is None:
-                if order <= self.ctx.sealed_id:
+                if self._leaf_missing(order):
                     return False
                 position = None
-            elif leaf[4] != leaf_hash or leaf[2] != stream or leaf[3] != seq:
+            elif not leaf_agrees(leaf, leaf_hash, stream, seq):
                 return False
             else:
-                position = leaf[0]
+                position = leaf.leaf_index
             column = stream.replace("-", "") if self.hex_ids else stream
-            version = row[3]
-            if row[2] != column or type(version) is not int or version != seq:
-                return False
-            if row[4] != kind:
+            if not columns_agree(row, column, seq, kind):
                 return False
         key, alg, sig = sigs[0]
         info = self.keys.get(key)
-        if info is None or info.registered >= order or alg != ALGORITHM:
+        if not known_key(info, order) or alg != ALGORITHM:
             return False
         when = at[:19] + "." + (at[20:-1] + "000000")[:6]  # sortable_time, inline
-        ends, compromised = info.ends, info.compromised_at
-        if (
-            when < info.valid_from
-            or (ends is not None and when >= ends)
-            or (compromised is not None and when >= compromised)
-            or not self._may_author(info, kind)
-        ):
+        if info.problem_at(when, order) is not None or not self._may_author(info, kind):
             return False
         if self.rejected and f"{stream}:{seq}" in self.rejected:
             return False
         last = self.streams.get(stream)
-        if last is not None and (
-            seq != last[0] + 1 or prev != "sha256:" + last[1].hex()
-        ):
+        if last is not None and chain_problem(stream, seq, prev, last) is not None:
             return False
         cls = self.classes.get(kind)
         if cls is None:
             cls = self.classes[kind] = self.ctx.retention.classify(kind)
-        if ordinal >= self.ctx.since:
+        if ordinal >= self.since:
             cut = state.rfind(b',"sigs":[')
             end = state.find(b'],"stream":"', cut) + 1
             signed = b"".join((sig, EVENT_DOMAIN, state[:cut], state[end:]))
-            self.pending.append((info, signed, envelope, position, ordinal, cls))
+            self.pending.append(
+                _new(_Pending, (info, signed, envelope, position, ordinal, cls))
+            )
         else:
             self.counts["signatures_skipped"] += 1
         if last is None:
-            self.links.append((stream, seq, prev, ordinal, position, cls))
+            self.links.append(_new(Link, (stream, seq, prev, ordinal, position, cls)))
         self.streams[stream] = (seq, _sha256(state).digest())
         self._tally(envelope, cls, when)
+        if ordinal >= self.stale_from and when < self.stale_before:
+            self.stale.append(ordinal)
         if self.live:
-            self.counts["columns"] += 1
-            self.counts["leaves" if position is not None else "unsealed"] += 1
+            if position is None:
+                self.quick_unsealed += 1
+            else:
+                self.quick_sealed += 1
         return True
 
     def _may_author(self, info: KeyInfo, kind: str) -> bool:
-        """The key's roles allow the type alone (no co-signature needed): cached."""
+        """The policy finds nothing wrong with this key signing the type alone
+        (so no co-signature is needed): `policy_problems`, cached per pair."""
         allowed = self.authors.get((info.key, kind))
         if allowed is None:
-            policy = self.ctx.policy
-            allowed = bool(info.roles & policy.roles_for(kind)) and not (
-                policy.cosigners_for(kind)
-            )
+            allowed = not policy_problems(kind, [info], self.ctx.policy)
             self.authors[(info.key, kind)] = allowed
         return allowed
+
+    def _leaf_missing(self, order: int) -> bool:
+        """An entry without a leaf although later entries are sealed."""
+        return order <= self.ctx.sealed_id
 
     def _careful(
         self,
@@ -314,13 +446,16 @@ class _ChunkChecker:
         leaf: LeafRow | None,
     ) -> None:
         """Every check of one entry, step by step, naming each problem."""
-        order, _, column_stream, column_version, _ = row
-        odd = row[1] is not state
-        position = leaf[0] if leaf is not None else (None if self.live else ordinal)
+        order = row.order
+        odd = row.state is not state
+        if leaf is not None:
+            position: int | None = leaf.leaf_index
+        else:
+            position = None if self.live else ordinal
         try:
             envelope = parse_envelope(state)
         except EnvelopeError as e:
-            name = self._column_name(column_stream, column_version)
+            name = self._column_name(row.stream, row.version)
             cls = self.unclassified
             self.tallies.classes[cls][0] += 1
             self._find("envelope", name, position, str(e), ordinal, cls)
@@ -332,7 +467,10 @@ class _ChunkChecker:
             return
         cls = self.ctx.retention.classify(envelope.type)
         name = f"{envelope.stream}:{envelope.seq}"
-        self._tally(envelope, cls, sortable_time(envelope.at))
+        when = sortable_time(envelope.at)
+        self._tally(envelope, cls, when)
+        if ordinal >= self.stale_from and when < self.stale_before:
+            self.stale.append(ordinal)
         if self.live:
             if odd:
                 self._odd_state(row, name, position, ordinal, cls)
@@ -352,14 +490,16 @@ class _ChunkChecker:
         ordinal: int | None,
         cls: int,
     ) -> None:
-        self.findings.append((kind, name, position, detail, ordinal, cls))
+        self.findings.append(
+            _new(RawFinding, (kind, name, position, detail, ordinal, cls))
+        )
 
     def _odd_state(
         self, row: Row, name: str | None, position: int | None, ordinal: int, cls: int
     ) -> None:
         """A state column that is not bytes (a tampered SQLite cell): say so."""
-        shown = type(row[1]).__name__
-        detail = f"the stored state of notification {row[0]} is a {shown}, not bytes"
+        shown = type(row.state).__name__
+        detail = f"the stored state of notification {row.order} is a {shown}, not bytes"
         self._find("column", name, position, detail, ordinal, cls)
 
     def _column_name(self, stream: Any, version: Any) -> str | None:
@@ -383,10 +523,12 @@ class _ChunkChecker:
     ) -> None:
         self.counts["columns"] += 1
         stream = envelope.stream.replace("-", "") if self.hex_ids else envelope.stream
+        if columns_agree(row, stream, envelope.seq, envelope.type):
+            return
         expected = (
-            ("originator_id", row[2], stream),
-            ("originator_version", row[3], envelope.seq),
-            ("topic", row[4], envelope.type),
+            ("originator_id", row.stream, stream),
+            ("originator_version", row.version, envelope.seq),
+            ("topic", row.topic, envelope.type),
         )
         for column, stored, wanted in expected:
             if stored != wanted or type(stored) is not type(wanted):
@@ -410,7 +552,7 @@ class _ChunkChecker:
             return
         cls = self.unclassified if cls is None else cls
         if leaf is None:
-            if order <= self.ctx.sealed_id:
+            if self._leaf_missing(order):
                 detail = (
                     f"notification {order} has no Merkle leaf although later events "
                     f"are sealed (it would be leaf {ordinal}): inserted afterwards, "
@@ -421,31 +563,40 @@ class _ChunkChecker:
                 self.counts["unsealed"] += 1
             return
         self.counts["leaves"] += 1
-        index, _, stream, seq, stored_hash = leaf
-        if bytes(stored_hash) != leaf_hash:
+        if envelope is not None and leaf_agrees(
+            leaf, leaf_hash, envelope.stream, envelope.seq
+        ):
+            return
+        index = leaf.leaf_index
+        if leaf.hash != leaf_hash:
             detail = (
                 f"leaf {index} holds another hash than SHA-256(0x00 ‖ the stored bytes)"
             )
             self._find("leaf", name, index, detail, ordinal, cls)
-        if envelope is not None and (stream, seq) != (envelope.stream, envelope.seq):
-            detail = f"leaf {index} names event {stream}:{seq}, but holds {name}"
+        if envelope is not None and (leaf.stream, leaf.seq) != (
+            envelope.stream,
+            envelope.seq,
+        ):
+            detail = (
+                f"leaf {index} names event {leaf.stream}:{leaf.seq}, but holds {name}"
+            )
             self._find("leaf", name, index, detail, ordinal, cls)
 
     def _leaf_order(self, leaf_rows: list[LeafRow]) -> tuple[int, int] | None:
         """Leaf indexes must follow notification order without a gap."""
         for previous, current in pairwise(leaf_rows):
-            expected = previous[0] + 1
-            if current[0] != expected:
+            expected = previous.leaf_index + 1
+            if current.leaf_index != expected:
                 detail = (
-                    f"leaf {expected} should follow leaf {previous[0]} in notification "
-                    f"order, but leaf {current[0]} does: leaf rows are missing, added "
-                    "or reordered"
+                    f"leaf {expected} should follow leaf {previous.leaf_index} in "
+                    f"notification order, but leaf {current.leaf_index} does: leaf "
+                    "rows are missing, added or reordered"
                 )
-                name = f"{current[2]}:{current[3]}"
+                name = f"{current.stream}:{current.seq}"
                 self._find("leaf", name, expected, detail, None, self.unclassified)
         if not leaf_rows:
             return None
-        return leaf_rows[0][0], leaf_rows[-1][0]
+        return leaf_rows[0].leaf_index, leaf_rows[-1].leaf_index
 
     # -- 3.-4. signatures, keys, roles, the log it belongs to -----------------------
 
@@ -520,10 +671,10 @@ class _ChunkChecker:
         last = self.streams.get(stream)
         if last is None:
             self.links.append(
-                (stream, envelope.seq, envelope.prev, ordinal, position, cls)
+                Link(stream, envelope.seq, envelope.prev, ordinal, position, cls)
             )
         else:
-            problem = chain_problem(name, envelope.seq, envelope.prev, last)
+            problem = chain_problem(stream, envelope.seq, envelope.prev, last)
             if problem is not None:
                 self._find("chain", name, position, problem, ordinal, cls)
         self.streams[stream] = (envelope.seq, _sha256(state).digest())
@@ -578,9 +729,13 @@ class _ChunkChecker:
     def result(self) -> ChunkResult:
         """The chunk's subtree, borders at the cuts, chains, findings and tallies."""
         self._check_pending()
+        sealed, unsealed = self.quick_sealed, self.quick_unsealed
+        self.counts["columns"] += sealed + unsealed
+        self.counts["leaves"] += sealed
+        self.counts["unsealed"] += unsealed
         count = len(self.hashes)
         for order, leaf in sorted(self.leaves.items()):
-            index, _, stream, seq, _ = leaf
+            index, stream, seq = leaf.leaf_index, leaf.stream, leaf.seq
             detail = (
                 f"leaf {index} names notification {order} ({stream}:{seq}), which is "
                 "not in the events table: the event was removed"
@@ -597,7 +752,7 @@ class _ChunkChecker:
             subtree=subtree,
             borders=borders,
             links=self.links,
-            heads=[(s, seq, h) for s, (seq, h) in self.streams.items()],
+            heads=[Head(s, seq, h) for s, (seq, h) in self.streams.items()],
             findings=self.findings,
             classes=self.tallies.classes,
             personal=self.tallies.personal,
@@ -605,7 +760,15 @@ class _ChunkChecker:
             counts=self.counts,
             leaf_span=self.leaf_span,
             stored_subtree=stored_subtree,
+            stale=self._stale(),
         )
+
+    def _stale(self) -> Stale | None:
+        """The entries overdue for a seal, if any (`Context.stale_before`)."""
+        stale = self.stale
+        if not stale:
+            return None
+        return Stale(len(stale), min(stale), max(stale))
 
     def _tree(
         self, levels: list[list[bytes]], count: int
@@ -650,16 +813,16 @@ class _ChunkChecker:
             for i in range(width >> k)
         }
         self.counts["nodes"] += len(expected)
-        for problem in node_problems(expected, node_rows):
-            self._find("tree", None, problem[0], problem[1], None, self.unclassified)
+        for first, detail in node_problems(expected, node_rows):
+            self._find("tree", None, first, detail, None, self.unclassified)
         return tree[-1][0] if width == size else None
 
     def _stored_leaves(self, width: int) -> list[bytes] | None:
         """The stored hashes of leaves ``[start, start + width)``, if all are there:
         usually the leaf rows read with the entries, else read by index."""
         start, rows = self.start, self.leaf_rows[:width]
-        if [r[0] for r in rows] == list(range(start, start + width)):
-            return [bytes(r[4]) for r in rows]
+        if [r.leaf_index for r in rows] == list(range(start, start + width)):
+            return [bytes(r.hash) for r in rows]
         found = self.ctx.source.read_leaf_hashes(start, start + width)
         if len(found) != width or (found and found[-1][0] != start + width - 1):
             return None

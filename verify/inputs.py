@@ -17,7 +17,7 @@ from:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from verify.anchor import LogKey
@@ -26,7 +26,7 @@ from verify.policy import SigningPolicy
 from verify.retention import RetentionPolicy
 from verify.sources import ArchiveSource, Source, open_store
 
-__all__ = ["Inputs", "UsageError", "gather", "parse_moment"]
+__all__ = ["Inputs", "UsageError", "gather", "parse_moment", "parse_seal_delay"]
 
 
 class UsageError(VerificationError):
@@ -168,3 +168,11 @@ def parse_moment(text: str) -> datetime:
         msg = f"--now {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
         raise UsageError(msg) from e
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_seal_delay(seconds: float) -> timedelta:
+    """``--seal-delay``: seconds, 0 or more; UsageError otherwise."""
+    if not 0 <= seconds < float("inf"):
+        msg = f"--seal-delay {seconds:g} must be a number of seconds, 0 or more"
+        raise UsageError(msg)
+    return timedelta(seconds=seconds)

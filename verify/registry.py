@@ -4,8 +4,12 @@ Every signer key (a teacher's, the director's) enters the school's log as a
 ``trust.SignerKeyRegistered`` event signed by the log key, with the holder's
 roles and a validity window ``[valid_from, valid_until)``; a
 ``trust.SignerKeyRevoked`` event ends it at ``revoked_at`` and, for a
-compromise, voids every signature made from ``compromised_at`` on. Each key has
-its own stream, ``uuid5(KEY_NAMESPACE, "letopis/key/<key id>")``.
+compromise, voids every signature made from ``compromised_at`` on. Since an
+entry's ``at`` is whatever its signer chose, a revocation also counts where it
+stands in the log: a key revoked as compromised (or revoked from the moment
+the revocation was recorded) signs nothing that was appended after it, however
+early its ``at`` (issue 11). Each key has its own stream,
+``uuid5(KEY_NAMESPACE, "letopis/key/<key id>")``.
 
 The registry starts from the trust anchor alone and takes in the trust events
 in log order, each only if its signatures hold against the registry so far.
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple, TypeGuard
 from uuid import UUID, uuid5
 
 from verify.anchor import LogKey
@@ -45,6 +49,8 @@ __all__ = [
     "build_registry",
     "check_signers",
     "key_stream",
+    "known_key",
+    "policy_problems",
 ]
 
 KEY_NAMESPACE = UUID("6c3f7e1a-2b0d-5d8e-9a41-6c6574b0a101")
@@ -56,8 +62,12 @@ SEAL_ROLE = "seal"
 ALGORITHM = "ed25519"
 _BEGINNING = "0001-01-01T00:00:00.000000"
 
-TrustRow = tuple[int, bytes]
-"""A candidate trust event: its order in the log, and its stored bytes."""
+
+class TrustRow(NamedTuple):
+    """A candidate trust event: its order in the log, and its stored bytes."""
+
+    order: int
+    state: bytes
 
 
 def key_stream(key: str) -> str:
@@ -71,6 +81,11 @@ class KeyInfo:
 
     ``registered`` is the log order (notification id, or line of an archive) of
     its registration: it may sign only entries after it. -1 for the anchor.
+    ``stopped`` is the log order of the revocation that ended it there and
+    then (a compromise, or a revocation effective when it was recorded): it
+    may sign no entry after that place in the log, whatever time the entry
+    claims. None while the key is not revoked, or revoked only from a later
+    time (a rotation planned ahead), when its window alone decides.
     """
 
     key: str
@@ -83,6 +98,7 @@ class KeyInfo:
     compromised_at: str | None = None
     registered: int = -1
     anchor: bool = False
+    stopped: int | None = None
 
     @cached_property
     def ends(self) -> str | None:
@@ -90,8 +106,21 @@ class KeyInfo:
         ends = [t for t in (self.valid_until, self.revoked_at) if t is not None]
         return min(ends) if ends else None
 
-    def problem_at(self, at: str) -> str | None:
-        """Why this key may not sign at ``at`` (a sortable time), or None."""
+    def problem_at(self, at: str, order: int | None = None) -> str | None:
+        """Why this key may not sign an entry that claims time ``at`` (a sortable
+        time) and stands at log order ``order`` (None: judge the time alone).
+
+        The one rule of a key's window, for the careful and the fast path.
+        """
+        stopped = self.stopped
+        if stopped is not None and order is not None and order > stopped:
+            how = "as compromised " if self.compromised_at is not None else ""
+            return (
+                f"key {self.key} of {self.holder} was revoked {how}by the entry at "
+                f"log order {stopped}; this entry was appended after it (log order "
+                f"{order}), so its signature does not count, whatever time it "
+                f"claims ({_shown(at)})"
+            )
         if self.compromised_at is not None and at >= self.compromised_at:
             return (
                 f"key {self.key} of {self.holder} was compromised at "
@@ -173,7 +202,7 @@ def _apply(registry: Registry, envelope: Envelope, order: int) -> str | None:
     if envelope.type == REGISTERED:
         return _register(registry, envelope, order)
     if envelope.type == REVOKED:
-        return _revoke(registry, envelope)
+        return _revoke(registry, envelope, order)
     return None  # another trust.* event: nothing the registry keeps
 
 
@@ -230,7 +259,7 @@ def _registration_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _revoke(registry: Registry, envelope: Envelope) -> str | None:
+def _revoke(registry: Registry, envelope: Envelope, order: int) -> str | None:
     data = envelope.data
     key = registry.streams.get(envelope.stream)
     if key is None or envelope.seq < 2:
@@ -244,10 +273,14 @@ def _revoke(registry: Registry, envelope: Envelope) -> str | None:
         return None  # the writer keeps its anchor valid; see KeyInfo
     if info.revoked_at is not None:
         return f"key {key} is revoked a second time"
+    revoked_at = sortable_time(data["revoked_at"])
+    compromised_at = _time(data["compromised_at"])
+    now = compromised_at is not None or revoked_at <= sortable_time(envelope.at)
     registry.keys[key] = replace(
         info,
-        revoked_at=sortable_time(data["revoked_at"]),
-        compromised_at=_time(data["compromised_at"]),
+        revoked_at=revoked_at,
+        compromised_at=compromised_at,
+        stopped=order if now else None,
     )
     return None
 
@@ -286,7 +319,9 @@ def check_signers(
 
     1. each signature: the key registered (before this entry), ``ed25519``,
        the signature valid over ``message`` (skipped when ``crypto`` is False),
-       the signing time inside the key's window and before any compromise;
+       the signing time inside the key's window and before any compromise,
+       and the entry not appended after the revocation that stopped the key
+       (``order`` is the entry's place in the log);
     2. the author's roles allow the event type (the signing policy);
     3. every co-signature the policy requires is there.
     """
@@ -298,7 +333,7 @@ def check_signers(
     signers: list[KeyInfo | None] = []
     for entry in envelope.sigs:
         info = keys.get(entry.key)
-        if info is None or info.registered >= order:
+        if not known_key(info, order):
             problems.append(("key", _unknown(entry.key, info)))
         elif any(s is not None and s.key == entry.key for s in signers):
             problems.append(("signature", f"key {entry.key} signs the event twice"))
@@ -309,12 +344,17 @@ def check_signers(
             detail = f"signature by key {entry.key} ({info.holder}) does not verify"
             problems.append(("signature", detail))
         if info is not None:
-            window = info.problem_at(at)
+            window = info.problem_at(at, order)
             if window is not None:
                 problems.append(("window", window))
         signers.append(info)
-    problems.extend(_policy_problems(envelope.type, signers, policy))
+    problems.extend(policy_problems(envelope.type, signers, policy))
     return problems
+
+
+def known_key(info: KeyInfo | None, order: int) -> TypeGuard[KeyInfo]:
+    """The key is registered, and before the entry at log order ``order``."""
+    return info is not None and info.registered < order
 
 
 def _unknown(key: str, info: KeyInfo | None) -> str:
@@ -329,9 +369,12 @@ def _unknown(key: str, info: KeyInfo | None) -> str:
     )
 
 
-def _policy_problems(
+def policy_problems(
     event_type: str, signers: list[KeyInfo | None], policy: SigningPolicy
 ) -> list[tuple[str, str]]:
+    """What the signing policy finds wrong with who signed: the author's roles
+    (``signers[0]``) must allow the type, and every required co-signer must be
+    among the others. The one reading of the policy for both paths."""
     problems = []
     author = signers[0]
     allowed = policy.roles_for(event_type)

@@ -10,7 +10,12 @@
                     "due_for_disposal"}, ...],
      "findings": [{"kind", "event": "<stream>:<seq>" | null,
                    "position": leaf index | null, "detail"}, ...],
-     "findings_omitted": n, "notes": [str, ...]}
+     "findings_by_kind": {kind: n, ...}, "findings_omitted": n,
+     "notes": [str, ...]}
+
+Findings come most severe first (`SEVERITY`: the log's history before single
+entries), in log order within a kind; at most ``max_findings`` of each kind
+are listed, and ``findings_by_kind`` counts every one, listed or not.
 
 Finding kinds: ``envelope`` (not a canonical v1 envelope), ``foreign`` (another
 log's entry), ``key`` (unregistered signer), ``signature``, ``window`` (signed
@@ -23,8 +28,9 @@ wrong or missing), ``checkpoint`` (unreadable, unsigned or malformed), ``root``
 (a checkpoint's root is not the recomputed one), ``truncated``, ``fork`` (two
 checkpoints of one size differ), ``trusted`` (not the history of
 ``--trusted-checkpoint``), ``recorded`` (not the history this verifier recorded
-as verified before),
-``unsealed`` (no checkpoint at all), ``archive`` (the bag is damaged).
+as verified before), ``tables`` (a table of the store's log was dropped),
+``unsealed`` (no checkpoint at all, or entries beyond the latest checkpoint
+older than the sealing delay allows), ``archive`` (the bag is damaged).
 """
 
 from __future__ import annotations
@@ -36,7 +42,48 @@ from typing import Any
 
 from verify.errors import VerificationError
 
-__all__ = ["Finding", "LogIntegrityError", "Report", "RetentionRow"]
+__all__ = [
+    "SEVERITY",
+    "Finding",
+    "LogIntegrityError",
+    "Report",
+    "RetentionRow",
+    "severity",
+]
+
+SEVERITY = (
+    "trusted",
+    "recorded",
+    "fork",
+    "tables",
+    "root",
+    "truncated",
+    "tree",
+    "anchor",
+    "checkpoint",
+    "unsealed",
+    "leaf",
+    "archive",
+    "registry",
+    "foreign",
+    "key",
+    "signature",
+    "window",
+    "role",
+    "cosign",
+    "chain",
+    "column",
+    "envelope",
+)
+"""Finding kinds, most severe first: whether the log is the history its trust
+anchors commit to, then its tree and seals, then single entries."""
+
+_RANK = {kind: rank for rank, kind in enumerate(SEVERITY)}
+
+
+def severity(kind: str) -> int:
+    """The rank of a finding kind in `SEVERITY` (0 most severe; unknown last)."""
+    return _RANK.get(kind, len(SEVERITY))
 
 
 @dataclass(frozen=True, order=True)
@@ -108,6 +155,8 @@ class Report:
     findings: tuple[Finding, ...]
     findings_omitted: int = 0
     notes: tuple[str, ...] = field(default=())
+    findings_by_kind: Mapping[str, int] = field(default_factory=dict)
+    """Every finding counted per kind, listed or not, most severe kind first."""
 
     @property
     def ok(self) -> bool:
@@ -134,9 +183,14 @@ class Report:
             "checked": dict(self.checked),
             "retention": [row.to_json() for row in self.retention],
             "findings": [f.to_json() for f in self.findings],
+            "findings_by_kind": dict(self.findings_by_kind),
             "findings_omitted": self.findings_omitted,
             "notes": list(self.notes),
         }
+
+    def kinds_line(self) -> str:
+        """``kind n, kind n, ...``: every finding counted per kind."""
+        return ", ".join(f"{k} {n}" for k, n in self.findings_by_kind.items())
 
     def verdict(self) -> str:
         """One sentence for a person: intact, or how many problems were found."""
@@ -164,10 +218,15 @@ class Report:
             "",
             *(f"note: {n}" for n in self.notes),
         ]
+        if self.findings_by_kind:
+            lines += ["", f"findings by kind: {self.kinds_line()}"]
         if self.findings:
             lines += ["", "findings:"] + [f"  {f.line()}" for f in self.findings]
         if self.findings_omitted:
-            lines.append(f"  ... and {self.findings_omitted} more findings")
+            lines.append(
+                f"  ... and {self.findings_omitted} more findings (at most "
+                "the first of each kind are listed; the counts above are whole)"
+            )
         lines += ["", self.verdict()]
         return "\n".join(lines) + "\n"
 

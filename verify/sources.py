@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from verify.bag import Bag, BagError
@@ -48,19 +48,42 @@ __all__ = [
     "open_store",
 ]
 
-Row = tuple[int, Any, Any, Any, Any]
-"""One stored entry: (order, state, stream column, version column, topic column).
 
-``order`` is the notification id (a live store) or the line index (an archive);
-the columns are None in an archive. Values are as stored, unchecked.
-"""
+class Row(NamedTuple):
+    """One stored entry, its values as stored, unchecked.
 
-LeafRow = tuple[int, int, str, int, bytes]
-"""One Merkle leaf row: (leaf index, notification id, stream, seq, leaf hash)."""
+    ``order`` is the notification id (a live store) or the line index (an
+    archive); the columns are None in an archive.
+    """
 
-NodeRow = tuple[int, int, bytes]
-"""One stored subtree hash of the log's proof index: (level, index, hash)."""
+    order: int
+    state: Any
+    stream: Any
+    version: Any
+    topic: Any
 
+
+class LeafRow(NamedTuple):
+    """One Merkle leaf row, as stored."""
+
+    leaf_index: int
+    notification_id: int
+    stream: str
+    seq: int
+    hash: bytes
+
+
+class NodeRow(NamedTuple):
+    """One stored subtree hash of the log's proof index."""
+
+    level: int
+    idx: int
+    hash: bytes
+
+
+_new = tuple.__new__  # builds a NamedTuple from a row without its Python __new__
+
+_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 TRUST_MARK = b'"type":"trust.'
 _LOWEST, _HIGHEST = -(2**63), 2**63 - 1
 
@@ -190,35 +213,46 @@ class _LiveStore:
     mark: str
     modulo: str
 
+    missing: frozenset[str] = frozenset()
+    """The store's tables that are not there (set by `survey`)."""
+
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    def _present(self) -> set[str]:
+        """Which of the store's four tables exist."""
+        raise NotImplementedError
+
+    def _has(self, table: str) -> bool:
+        return table not in self.missing
+
     def survey(self, chunk_size: int) -> Survey:
         """Checkpoints first, then leaves, then events: later reads see more."""
-        checkpoints = tuple(
-            StoredCheckpoint(
-                int(size), str(note), f"checkpoint row {size}", bytes(root)
-            )
-            for size, root, note in self._query(
-                f"SELECT tree_size, root, note FROM {self.checkpoints} "
-                "ORDER BY tree_size"
-            )
-        )
-        count, lowest, highest, sealed = self._query(
-            f"SELECT count(*), min(leaf_index), max(leaf_index), "
-            f"max(notification_id) FROM {self.leaves}"
-        )[0]
-        leaves = LeafSummary(int(count), lowest, highest, int(sealed or 0))
-        last_id = self._query(f"SELECT max({self.id_column}) FROM {self.events}")[0][0]
-        last_id = int(last_id or 0)
+        findings = self._check_tables()
+        checkpoints = self._checkpoints()
+        leaves = self._leaf_summary()
+        last_id = 0
+        if self._has(self.events):
+            found = self._query(f"SELECT max({self.id_column}) FROM {self.events}")
+            last_id = int(found[0][0] or 0)
         starts = [int(row[0]) for row in self._boundaries(last_id, chunk_size)]
         column, mark = self.id_column, self.mark
-        entries = int(
-            self._query(
-                f"SELECT count(*) FROM {self.events} WHERE {column} <= {mark}",
-                (last_id,),
-            )[0][0]
-        )
+        entries = 0
+        if self._has(self.events):
+            entries = int(
+                self._query(
+                    f"SELECT count(*) FROM {self.events} WHERE {column} <= {mark}",
+                    (last_id,),
+                )[0][0]
+            )
+        if entries == 0 and self.missing >= {self.leaves, self.checkpoints}:
+            msg = (
+                f"{self.location} is not a Letopis store: it has no "
+                f"{', '.join(sorted(self.missing))} table (create one with "
+                "letopis init)"
+            )
+            raise SourceError(msg)
+        highest = leaves.highest
         return Survey(
             entries=entries,
             chunks=_live_chunks(
@@ -228,9 +262,57 @@ class _LiveStore:
             trust_rows=self._trust_rows(last_id),
             leaves=leaves,
             latest=checkpoints[-1] if checkpoints else None,
+            findings=findings,
         )
 
+    def _check_tables(self) -> tuple[Finding, ...]:
+        """Note which tables are missing; each one missing from a store that has
+        the others is a finding (a dropped table is tampering, not a new store)."""
+        tables = (self.events, self.leaves, self.nodes, self.checkpoints)
+        present = self._present()
+        self.missing = frozenset(t for t in tables if t not in present)
+        if not present:
+            return ()  # no Letopis table at all: `survey` says so
+        others = ", ".join(sorted(present & set(tables)))
+        return tuple(
+            Finding(
+                "tables",
+                None,
+                None,
+                f"the store's table {name} is missing although {others} exist: "
+                "it was dropped. This is damage to the log, not a new store: do "
+                "not run letopis init on it; restore the table from a backup or "
+                "an export",
+            )
+            for name in tables
+            if name in self.missing
+        )
+
+    def _checkpoints(self) -> tuple[StoredCheckpoint, ...]:
+        if not self._has(self.checkpoints):
+            return ()
+        return tuple(
+            StoredCheckpoint(
+                int(size), str(note), f"checkpoint row {size}", bytes(root)
+            )
+            for size, root, note in self._query(
+                f"SELECT tree_size, root, note FROM {self.checkpoints} "
+                "ORDER BY tree_size"
+            )
+        )
+
+    def _leaf_summary(self) -> LeafSummary:
+        if not self._has(self.leaves):
+            return LeafSummary(0, None, None, 0)
+        count, lowest, highest, sealed = self._query(
+            f"SELECT count(*), min(leaf_index), max(leaf_index), "
+            f"max(notification_id) FROM {self.leaves}"
+        )[0]
+        return LeafSummary(int(count), lowest, highest, int(sealed or 0))
+
     def _boundaries(self, last_id: int, chunk_size: int) -> list[tuple[Any, ...]]:
+        if not self._has(self.events):
+            return []
         column, mark = self.id_column, self.mark
         return self._query(
             f"SELECT nid FROM (SELECT {column} AS nid, row_number() OVER "
@@ -240,13 +322,15 @@ class _LiveStore:
         )
 
     def _trust_rows(self, last_id: int) -> tuple[TrustRow, ...]:
+        if not self._has(self.events):
+            return ()
         column, mark = self.id_column, self.mark
         rows = self._query(
             f"SELECT {column}, state FROM {self.events} WHERE {column} <= {mark} AND "
             f"(topic LIKE {mark} OR {self._contains('state', mark)}) ORDER BY {column}",
             (last_id, "trust.%", TRUST_MARK),
         )
-        return tuple((int(order), _as_bytes(state)) for order, state in rows)
+        return tuple(TrustRow(int(order), _as_bytes(state)) for order, state in rows)
 
     def _contains(self, column: str, mark: str) -> str:
         raise NotImplementedError
@@ -254,23 +338,29 @@ class _LiveStore:
     def read(self, chunk: Chunk) -> tuple[list[Row], list[LeafRow]]:
         """The events with notification ids in ``[lo, hi)`` and their leaf rows."""
         column, mark = self.id_column, self.mark
-        rows = self._query(
-            f"SELECT {column}, state, {self.stream_column}, originator_version, topic "
-            f"FROM {self.events} WHERE {column} >= {mark} AND {column} < {mark} "
-            f"ORDER BY {column}",
-            (chunk.lo, chunk.hi),
-        )
-        leaves = self._query(
-            f"SELECT leaf_index, notification_id, stream, seq, leaf_hash "
-            f"FROM {self.leaves} WHERE notification_id >= {mark} AND "
-            f"notification_id < {mark} AND leaf_index < {mark} "
-            "ORDER BY notification_id",
-            (chunk.leaf_lo, chunk.leaf_hi, chunk.leaf_limit),
-        )
-        return rows, leaves
+        rows: list[Any] = []
+        leaves: list[Any] = []
+        if self._has(self.events):
+            rows = self._query(
+                f"SELECT {column}, state, {self.stream_column}, originator_version, "
+                f"topic FROM {self.events} WHERE {column} >= {mark} AND "
+                f"{column} < {mark} ORDER BY {column}",
+                (chunk.lo, chunk.hi),
+            )
+        if self._has(self.leaves):
+            leaves = self._query(
+                f"SELECT leaf_index, notification_id, stream, seq, leaf_hash "
+                f"FROM {self.leaves} WHERE notification_id >= {mark} AND "
+                f"notification_id < {mark} AND leaf_index < {mark} "
+                "ORDER BY notification_id",
+                (chunk.leaf_lo, chunk.leaf_hi, chunk.leaf_limit),
+            )
+        return [_new(Row, r) for r in rows], [_new(LeafRow, r) for r in leaves]
 
     def read_leaf_hashes(self, lo: int, hi: int) -> list[tuple[int, bytes]]:
         """(leaf index, leaf hash) of the stored leaves ``[lo, hi)``, in order."""
+        if not self._has(self.leaves):
+            return []
         mark = self.mark
         rows = self._query(
             f"SELECT leaf_index, leaf_hash FROM {self.leaves} WHERE leaf_index >= "
@@ -282,6 +372,8 @@ class _LiveStore:
     def read_nodes(self, lo: int, hi: int, top: int) -> list[NodeRow] | None:
         """Stored subtree hashes of levels 1 to ``top`` starting in ``[lo, hi)``:
         one range of the (level, idx) primary key per level, in one query."""
+        if not self._has(self.nodes):
+            return None  # the missing table is a finding of its own
         if top < 1:
             return []
         mark = self.mark
@@ -293,16 +385,19 @@ class _LiveStore:
         params = tuple(
             v for k in range(1, top + 1) for v in (k, lo >> k, (hi - 1 >> k) + 1)
         )
-        return [(int(k), int(i), bytes(h)) for k, i, h in self._query(levels, params)]
+        rows = self._query(levels, params)
+        return [NodeRow(int(k), int(i), bytes(h)) for k, i, h in rows]
 
     def upper_nodes(self, above: int) -> list[NodeRow]:
         """The stored subtree hashes of the levels above ``above``, in order."""
+        if not self._has(self.nodes):
+            return []
         rows = self._query(
             f"SELECT level, idx, hash FROM {self.nodes} WHERE level > {self.mark} "
             "ORDER BY level, idx",
             (above,),
         )
-        return [(int(k), int(i), bytes(h)) for k, i, h in rows]
+        return [NodeRow(int(k), int(i), bytes(h)) for k, i, h in rows]
 
 
 def _live_chunks(
@@ -360,22 +455,10 @@ class SQLiteSource(_LiveStore):
             uri = self.path.resolve().as_uri() + "?mode=ro"
             try:
                 self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-                names = {
-                    r[0]
-                    for r in self._db.execute(
-                        "SELECT name FROM sqlite_master WHERE type = 'table'"
-                    )
-                }
+                self._db.execute("SELECT count(*) FROM sqlite_master").fetchall()
             except sqlite3.Error as e:
                 msg = f"cannot read SQLite store {self.path}: {e}"
                 raise SourceError(msg) from e
-            missing = {self.events, self.leaves, self.checkpoints} - names
-            if missing:
-                msg = (
-                    f"{self.path} is not a Letopis store: it has no "
-                    f"{', '.join(sorted(missing))} table (create one with letopis init)"
-                )
-                raise SourceError(msg)
         return self._db
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -384,6 +467,10 @@ class SQLiteSource(_LiveStore):
         except sqlite3.Error as e:
             msg = f"cannot read SQLite store {self.path}: {e}"
             raise SourceError(msg) from e
+
+    def _present(self) -> set[str]:
+        rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {str(name) for (name,) in rows}
 
     def _contains(self, column: str, mark: str) -> str:
         return f"instr({column}, {mark}) > 0"
@@ -419,6 +506,7 @@ class PostgresSource(_LiveStore):
         netloc = parts.netloc.rsplit("@", 1)
         user = netloc[0].split(":", 1)[0] + "@" if len(netloc) == 2 else ""
         self.location = f"postgresql://{user}{netloc[-1]}{parts.path}?schema={schema}"
+        self.schema = schema
         self.events = f'"{schema}".letopis_events'
         self.leaves = f'"{schema}".letopis_log_leaves'
         self.nodes = f'"{schema}".letopis_log_nodes'
@@ -450,6 +538,13 @@ class PostgresSource(_LiveStore):
             cursor = self._conn.execute(sql, params, binary=True)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
             return rows
+
+    def _present(self) -> set[str]:
+        rows = self._query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (self.schema,),
+        )
+        return {f'"{self.schema}".{name}' for (name,) in rows}
 
     def _contains(self, column: str, mark: str) -> str:
         return f"position({mark}::bytea in {column}) > 0"
@@ -524,7 +619,7 @@ class ArchiveSource:
                 for raw in lines:
                     update(raw)
                     if TRUST_MARK in raw:
-                        trust.append((line, raw.removesuffix(b"\n")))
+                        trust.append(TrustRow(line, raw.removesuffix(b"\n")))
                     line += 1
                     offset += len(raw)
                     if line % chunk_size == 0:
@@ -548,7 +643,8 @@ class ArchiveSource:
         found = []
         for path in sorted(folder.iterdir() if folder.is_dir() else ()):
             where = f"data/checkpoints/{path.name}"
-            size = int(path.name) if path.name.isdigit() else None
+            digits = path.name
+            size = int(digits) if _DIGITS.fullmatch(digits) else None
             found.append(_read_checkpoint(path, where, size))
         return tuple(found), latest
 
@@ -576,7 +672,11 @@ class ArchiveSource:
         if data.endswith(b"\n"):
             lines.pop()
         start = chunk.start
-        return [(start + i, s, None, None, None) for i, s in enumerate(lines)], []
+        rows = [
+            _new(Row, (start + n, line, None, None, None))
+            for n, line in enumerate(lines)
+        ]
+        return rows, []
 
     def read_leaf_hashes(self, lo: int, hi: int) -> list[tuple[int, bytes]]:
         """An archive keeps no leaf rows: its leaves are the lines themselves."""

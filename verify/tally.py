@@ -2,8 +2,9 @@
 
 Workers (`verify.checks`) return one `ChunkResult` per chunk; `Tally` joins
 them: the Merkle tree over the chunks' subtree hashes and the roots at every
-checkpoint size, the chains across chunk borders, the findings (up to a cap),
-and the retention tallies from which the per-class rows are made.
+checkpoint size, the chains across chunk borders, the findings (up to a cap per
+kind, every kind counted), the entries overdue for a seal, and the retention
+tallies from which the per-class rows are made.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from verify.checks import ChunkResult, chain_problem
+from verify.checks import ChunkResult, Stale, chain_problem
 from verify.merkle import EMPTY_ROOT, TreeBuilder, node_hash
 from verify.report import Finding, RetentionRow
 from verify.retention import RetentionPolicy
@@ -48,6 +49,10 @@ class Tally:
     roots: dict[int, bytes] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     omitted: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    """Every finding counted per kind, listed or not."""
+    stale: Stale | None = None
+    """The entries overdue for a seal, over all chunks."""
     counts: dict[str, int] = field(default_factory=dict)
     classes: list[list[Any]] = field(default_factory=list)
     bad: list[set[int]] = field(default_factory=list)
@@ -77,10 +82,16 @@ class Tally:
         )
 
     def find(self, finding: Finding, ordinal: int | None = None, cls: int = 0) -> None:
-        """Keep a finding (up to max_findings; count the rest)."""
+        """Keep a finding (up to max_findings of its kind; count the rest).
+
+        The cap is per kind, so that a flood of one kind (key-window findings
+        after a compromise) never pushes out a finding of another.
+        """
         if ordinal is not None:
             self.bad[cls].add(ordinal)
-        if len(self.findings) < self.max_findings:
+        seen = self.by_kind.get(finding.kind, 0)
+        self.by_kind[finding.kind] = seen + 1
+        if seen < self.max_findings:
             self.findings.append(finding)
         else:
             self.omitted += 1
@@ -109,6 +120,7 @@ class Tally:
         self._chains(result)
         for kind, event, position, detail, ordinal, cls in result.findings:
             self.find(Finding(kind, event, position, detail), ordinal, cls)
+        self._stale(result.stale)
         self._leaf_span(result.leaf_span)
         self._retention(result)
         for name, value in result.counts.items():
@@ -117,12 +129,23 @@ class Tally:
     def _chains(self, result: ChunkResult) -> None:
         heads = self.heads
         for stream, seq, prev, ordinal, position, cls in result.links:
-            name = f"{stream}:{seq}"
-            problem = chain_problem(name, seq, prev, heads.get(stream))
+            problem = chain_problem(stream, seq, prev, heads.get(stream))
             if problem is not None:
+                name = f"{stream}:{seq}"
                 self.find(Finding("chain", name, position, problem), ordinal, cls)
         for stream, seq, digest in result.heads:
             heads[stream] = (seq, digest)
+
+    def _stale(self, stale: Stale | None) -> None:
+        if stale is None:
+            return
+        if self.stale is None:
+            self.stale = stale
+            return
+        count, first, last = self.stale
+        self.stale = Stale(
+            count + stale.entries, min(first, stale.first), max(last, stale.last)
+        )
 
     def _leaf_span(self, span: tuple[int, int] | None) -> None:
         if span is None:

@@ -7,8 +7,9 @@ keyword-only trust inputs and checks a live store or an exported archive:
 
 1. every signature: key registered (the registry rebuilt from the log's own
    ``trust.*`` events, each checked against the anchor), signing time inside
-   the key's window and before any compromise, the author's role allowed for
-   the event type, required co-signatures present;
+   the key's window and before any compromise, the entry not appended after
+   the revocation that stopped its key, the author's role allowed for the
+   event type, required co-signatures present;
 2. every stream's chain: ``seq`` contiguous from 1, ``prev`` the hash of the
    previous envelope's exact bytes;
 3. on a live store, the stored columns and the Merkle leaf rows agree with the
@@ -18,7 +19,9 @@ keyword-only trust inputs and checks a live store or an exported archive:
    and every checkpoint is signed by the log key;
 5. the log extends ``trusted_checkpoint`` and the checkpoint this verifier
    recorded as verified before (``state_file``), and still holds both;
-6. no two checkpoints commit to different histories.
+6. no two checkpoints commit to different histories;
+7. no entry beyond the latest signed checkpoint is older than the sealing
+   delay (``seal_delay``) allows.
 
 It then reports per retention class (DESIGN §6). `Verifier.audit` returns the
 `Report` with every finding; `Verifier.verify_log` returns None or raises
@@ -36,7 +39,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +59,29 @@ from verify.merkle import subtree_levels
 from verify.note import Checkpoint, parse_checkpoint
 from verify.policy import SigningPolicy
 from verify.registry import Registry, build_registry
-from verify.report import Finding, LogIntegrityError, Report
+from verify.report import Finding, LogIntegrityError, Report, severity
 from verify.retention import RetentionPolicy
 from verify.sources import Chunk, Source, SourceError, StoredCheckpoint, Survey
 from verify.state import VerifiedState
 from verify.tally import Tally
 
-__all__ = ["DEFAULT_CHUNK", "Progress", "Verifier", "default_workers"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_SEAL_DELAY",
+    "Progress",
+    "Verifier",
+    "default_workers",
+]
 
 DEFAULT_CHUNK = 2048
 """Entries per chunk: a power of two, so a full chunk is a complete subtree."""
+
+DEFAULT_SEAL_DELAY = timedelta(minutes=10)
+"""How old an entry beyond the latest signed checkpoint may be. The server
+counts sealing overdue 36 s after its last round (3 × its 2 s interval + 30 s)
+and accepts an entry's ``at`` up to 300 s off the clock; ten minutes leaves
+room for both and still catches a log whose sealing stopped or whose later
+checkpoints were removed."""
 
 Progress = Callable[[int, int], None]
 """``progress(entries_checked, entries_in_total)``, called after every chunk."""
@@ -104,6 +120,7 @@ class Verifier:
         workers: int | None = None,
         chunk_size: int = DEFAULT_CHUNK,
         max_findings: int = 1000,
+        seal_delay: timedelta = DEFAULT_SEAL_DELAY,
     ) -> None:
         """Keep the trust inputs; a malformed ``trusted_checkpoint`` raises NoteError.
 
@@ -112,7 +129,10 @@ class Verifier:
         ``trusted_checkpoint`` the text of a checkpoint held outside the log;
         ``state_file`` where the last fully verified checkpoint is recorded,
         and read back when ``since_checkpoint``; ``now`` the moment "due for
-        disposal" is judged at.
+        disposal" and overdue seals are judged at; ``max_findings`` how many
+        findings of each kind are listed (all are counted); ``seal_delay``
+        how old an entry beyond the latest signed checkpoint may be before
+        the missing seal is a finding.
         """
         if chunk_size < 1 or chunk_size & (chunk_size - 1):
             msg = f"chunk size {chunk_size} must be a power of two"
@@ -120,13 +140,17 @@ class Verifier:
         self.log_key = log_key
         self.policy = policy
         self.retention = retention or RetentionPolicy((), source="none given")
-        self.trusted = _parse_trusted(trusted_checkpoint)
+        self.trusted, self.input_notes = _parse_trusted(trusted_checkpoint)
         self.state_file = state_file
         self.since_checkpoint = since_checkpoint
         self.now = now or datetime.now(UTC)
         self.workers = workers or default_workers()
         self.chunk_size = chunk_size
         self.max_findings = max_findings
+        if seal_delay < timedelta(0):
+            msg = f"seal delay {seal_delay} must not be negative"
+            raise ValueError(msg)
+        self.seal_delay = seal_delay
 
     def verify_log(self, source: Source, *, progress: Progress | None = None) -> None:
         """Check everything; raise LogIntegrityError naming the findings, if any."""
@@ -160,6 +184,8 @@ class Verifier:
         cuts = {c.size for c in signed} | {
             s.size for s in (trusted, recorded) if s is not None
         }
+        covered = max((c.size for c in (*signed, trusted) if c is not None), default=0)
+        stale_before = (self.now - self.seal_delay).astimezone(UTC)
         context = Context(
             source=source,
             origin=self.log_key.origin,
@@ -172,6 +198,8 @@ class Verifier:
             since=skip if skip <= survey.entries else 0,
             sealed_id=survey.leaves.sealed_id if survey.leaves else 0,
             sealed_size=survey.leaves.count if survey.leaves else 0,
+            unsealed_from=covered,
+            stale_before=stale_before.strftime("%Y-%m-%dT%H:%M:%S.%f"),
         )
         # 4.-5. Every entry: envelope, columns, leaves, signatures, chains.
         for result in self._results(context, survey.chunks):
@@ -181,6 +209,7 @@ class Verifier:
         if tally.entries != survey.entries:
             msg = f"{source.location} changed while it was verified; run again"
             raise SourceError(msg)
+        self._overdue(tally, covered)
         # 6. The recomputed roots against every checkpoint, trusted and recorded.
         latest = max(signed, key=lambda c: c.size, default=None)
         self._roots(tally, signed, survey.entries)
@@ -384,6 +413,24 @@ class Verifier:
             )
             tally.find(Finding("checkpoint", None, None, detail))
 
+    def _overdue(self, tally: Tally, covered: int) -> None:
+        """Entries beyond the latest signed checkpoint, older than the seal delay."""
+        if tally.stale is None:
+            return
+        count, first, last = tally.stale
+        beyond = (
+            f"beyond the latest signed checkpoint (size {covered})"
+            if covered
+            else "and no signed checkpoint covers them"
+        )
+        detail = (
+            f"{count} entries (log order {first} to {last}) are {beyond}, although "
+            f"they are older than the sealing delay allows ({self.seal_delay}): "
+            "sealing stopped, or later checkpoints were removed; nothing anchors "
+            "these entries"
+        )
+        tally.find(Finding("unsealed", None, first, detail))
+
     def _leaves(self, tally: Tally, survey: Survey, latest: _Signed | None) -> None:
         leaves = survey.leaves
         if leaves is None:
@@ -471,6 +518,7 @@ class Verifier:
             counts |= {
                 k: tally.counts[k] for k in ("columns", "leaves", "unsealed", "nodes")
             }
+        notes = [*self.input_notes, *notes]
         return Report(
             source=source.location,
             origin=anchor.origin,
@@ -483,6 +531,9 @@ class Verifier:
             retention=tally.retention_rows(),
             findings=tuple(sorted(tally.findings, key=_finding_order)),
             findings_omitted=tally.omitted,
+            findings_by_kind=dict(
+                sorted(tally.by_kind.items(), key=lambda item: severity(item[0]))
+            ),
             notes=(
                 *notes,
                 f"signing policy: {self.policy.source}",
@@ -513,11 +564,23 @@ class Verifier:
         return Report(**{**report.__dict__, "notes": (*report.notes, note)})
 
 
-def _parse_trusted(text: str | None) -> Checkpoint | None:
+def _parse_trusted(text: str | None) -> tuple[Checkpoint | None, list[str]]:
+    """The trusted checkpoint, and a note if it was read leniently.
+
+    A checkpoint typed by hand from paper often lacks the final newline that
+    C2SP requires; only here is it tolerated, and the report says so.
+    """
     if text is None:
-        return None
+        return None, []
+    notes = []
+    if text and not text.endswith("\n"):
+        text += "\n"
+        notes.append(
+            "the trusted checkpoint lacks its final newline (C2SP requires one); "
+            "read as if it ended in one, as a checkpoint typed by hand may"
+        )
     try:
-        return parse_checkpoint(text)
+        return parse_checkpoint(text), notes
     except NoteError as e:
         msg = f"the trusted checkpoint is not a signed checkpoint: {e}"
         raise NoteError(msg) from e
@@ -558,6 +621,7 @@ def _warm_up_workers() -> threading.Thread | None:
     return thread
 
 
-def _finding_order(finding: Finding) -> tuple[bool, int]:
-    """Findings about a position first, in log order; the others as found."""
-    return finding.position is None, finding.position or 0
+def _finding_order(finding: Finding) -> tuple[int, bool, int]:
+    """Most severe kind first (`verify.report.SEVERITY`); within a kind, the
+    findings about a position in log order, then the others as found."""
+    return severity(finding.kind), finding.position is None, finding.position or 0

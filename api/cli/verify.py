@@ -28,10 +28,10 @@ from rich.table import Table
 
 from api.cli import JsonOpt, app, err, out
 from verify.errors import VerificationError
-from verify.inputs import Inputs, gather, parse_moment
+from verify.inputs import Inputs, gather, parse_moment, parse_seal_delay
 from verify.report import Report
 from verify.state import default_state_path
-from verify.verifier import Verifier
+from verify.verifier import DEFAULT_SEAL_DELAY, Verifier
 
 SIGNING_POLICY_ENV = "LETOPIS_SIGNING_POLICY"
 RETENTION_POLICY_ENV = "LETOPIS_RETENTION_POLICY"
@@ -80,6 +80,10 @@ def verify(
     now: Annotated[
         str | None, typer.Option(help="Judge disposal as of this date or time.")
     ] = None,
+    seal_delay: Annotated[
+        float,
+        typer.Option(help="Seconds an entry may wait beyond the latest checkpoint."),
+    ] = DEFAULT_SEAL_DELAY.total_seconds(),
     as_json: JsonOpt = False,
 ) -> None:
     """Verify signatures, chains, the Merkle tree and checkpoints; report retention."""
@@ -99,10 +103,14 @@ def verify(
             since_checkpoint=since_checkpoint,
             now=None if now is None else parse_moment(now),
             workers=workers,
+            seal_delay=parse_seal_delay(seal_delay),
         )
         report = _run(verifier, inputs, quiet=as_json)
     except VerificationError as e:
         err.print(f"[red]error:[/red] {e}", highlight=False)
+        if as_json:  # still one JSON object on stdout
+            failure = {"ok": False, "error": str(e), "exit_code": 2}
+            sys.stdout.write(json.dumps(failure, ensure_ascii=False, indent=2) + "\n")
         raise typer.Exit(2) from e
     try:
         if as_json:
@@ -222,7 +230,9 @@ def _retention_table(report: Report) -> Table:
 def _findings_table(report: Report) -> Table:
     shown = report.findings[:SHOWN_FINDINGS]
     rest = report.problems - len(shown)
-    title = f"Findings ({report.problems})" + (f", first {len(shown)}" if rest else "")
+    title = f"Findings ({report.problems}: {report.kinds_line()})" + (
+        f", the {len(shown)} most severe" if rest else ""
+    )
     table = Table(title=title, show_lines=False)
     for column in ("kind", "position", "event", "detail"):
         table.add_column(column, overflow="fold")

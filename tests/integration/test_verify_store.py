@@ -9,23 +9,31 @@ the verdict and name the position (leaf index) it concerns.
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ledger
+from ledger.application import Signing
 from ledger.envelope import Envelope, format_time
 from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer, revoke_signer
 from ledger.log import Sealer
-from tests.support.notes import TEST_POLICY
+from ledger.storage.stores import parse_store_url
+from tests.support.notes import TEST_POLICY, Note
 from tests.support.sealed import NOW, School, build_school, signer_key
 from tests.support.stores import Store
 from verify import merkle
+from verify.__main__ import main as verify_main
 from verify.anchor import LogKey
 from verify.note import checkpoint_body, signed_note, verifier_key
 from verify.policy import SigningPolicy
@@ -474,3 +482,230 @@ def test_the_first_entry_must_register_the_trusted_log_key(
     source.close()
     assert "anchor" in kinds(report)
     assert 0 in positions(report)
+
+
+# -- a revocation counts where it stands in the log (issue 11) -------------------------
+
+
+def test_a_backdated_entry_appended_after_a_compromise_revocation_is_named(
+    school: School,
+) -> None:
+    """The attacker holds a stolen key and insert rights on the events table: an
+    entry dated before the compromise but appended after its revocation must
+    not pass, with or without a trusted checkpoint."""
+    stolen = school.teacher
+    before = datetime.now(UTC)
+    revoke_signer(
+        school.ledger,
+        school.store.key_directory.log_key(),
+        stolen.key_id,
+        revoked_at=before,
+        compromised_at=before,
+        reason="ноутбук украден",
+    )
+    Sealer(school.ledger).seal()
+    _, note = _latest_checkpoint(school)
+    assert audit(school, trusted_checkpoint=note).ok  # nothing signed after `before`
+    stream, state = _forge(school, stolen, at=before - timedelta(minutes=5))
+    leaf = _append_forged(school, stream, state)
+    for report in (audit(school), audit(school, trusted_checkpoint=note)):
+        named = [f for f in report.findings if f.event == f"{stream}:1"]
+        assert [(f.kind, f.position) for f in named] == [("window", leaf)]
+        assert "appended after it" in named[0].detail
+
+
+def test_a_key_used_before_its_registration_is_named(school: School) -> None:
+    """An entry inserted before the key's registration, dated inside the window
+    the registration will name, is signed by a key the log did not know yet."""
+    early = SigningKey.generate()
+    stream, state = _forge(school, early, at=NOW)
+    leaf = _append_forged(school, stream, state)
+    register_signer(
+        school.ledger,
+        school.store.key_directory.log_key(),
+        public_key=early.public_bytes,
+        holder="учитель, зарегистрирован позже",
+        roles=("teacher",),
+        valid_from=NOW - timedelta(days=1),
+    )
+    report = audit(school)
+    named = [(f.kind, f.position) for f in report.findings if f.event == f"{stream}:1"]
+    assert named == [("key", leaf)]
+    assert "signs before its registration" in report.findings[0].detail
+
+
+# -- entries no checkpoint covers (issue 11) -------------------------------------------
+
+
+def test_entries_beyond_the_latest_checkpoint_past_the_seal_delay_are_a_finding(
+    school: School,
+) -> None:
+    (first,) = school.query(
+        f"SELECT min(tree_size) FROM {school.table('checkpoints')}"
+    )[0]
+    entries = len(school.events())
+    later = NOW + timedelta(hours=1)
+    assert audit(school, now=later).ok  # everything is covered
+    school.tamper(
+        f"DELETE FROM {school.table('checkpoints')} WHERE tree_size > ?", (first,)
+    )
+    assert audit(school).ok  # young entries may still wait for their seal
+    report = audit(school, now=later)
+    assert [(f.kind, f.position) for f in report.findings] == [("unsealed", first)]
+    detail = report.findings[0].detail
+    assert f"{entries - first} entries (log order {first} to {entries - 1})" in detail
+    assert f"(size {first})" in detail
+    assert audit(school, now=later, seal_delay=timedelta(hours=2)).ok
+
+
+def test_an_entry_the_sealer_never_reached_is_a_finding_once_overdue(
+    school: School,
+) -> None:
+    school.ledger.save(
+        Note.write(uuid4(), "не запечатано"), signed_by=Signing(school.teacher)
+    )
+    entries = len(school.events()) + 1  # the new entry has no leaf yet
+    assert audit(school).ok
+    report = audit(school, now=NOW + timedelta(hours=1))
+    assert [(f.kind, f.position) for f in report.findings] == [
+        ("unsealed", entries - 1)
+    ]
+
+
+# -- findings by severity, capped per kind (issue 11) ----------------------------------
+
+
+def test_the_history_finding_leads_and_is_not_cut_among_a_thousand_window_findings(
+    store: Store,
+) -> None:
+    """A legitimate compromise revocation voids 1,005 signatures (each a
+    finding, as it should be); a trusted checkpoint from another history must
+    still be the first finding, not one of those cut."""
+    app = store.open(policy=TEST_POLICY)
+    log_key = store.key_directory.log_key()
+    teacher = signer_key(app, store, ("teacher",))
+    for batch in range(5):
+        notes = [Note.write(uuid4(), f"заметка {batch}-{i}") for i in range(201)]
+        app.save(*notes, signed_by=Signing(teacher))
+    revoke_signer(
+        app,
+        log_key,
+        teacher.key_id,
+        revoked_at=datetime.now(UTC),
+        compromised_at=NOW - timedelta(hours=1),
+        reason="ключ скомпрометирован",
+    )
+    checkpoint = Sealer(app).seal()
+    assert checkpoint is not None
+    origin = app.context.origin
+    fork = _forged_note(origin, checkpoint.size, bytes(32), log_key)
+    source = open_store(store.url)
+    try:
+        report = Verifier(
+            log_key=LogKey.from_key_directory(store.keys),
+            policy=SigningPolicy.load(TEST_POLICY),
+            trusted_checkpoint=fork,
+            workers=1,
+        ).audit(source)
+    finally:
+        source.close()
+    assert report.findings[0].kind == "trusted"
+    assert report.findings_by_kind == {"trusted": 1, "window": 1005}
+    assert [f.kind for f in report.findings[1:]] == ["window"] * 1000
+    assert report.findings_omitted == 5
+    shown = report.to_json()
+    assert shown["findings"][0]["kind"] == "trusted"
+    assert shown["findings_by_kind"] == {"trusted": 1, "window": 1005}
+    text = report.text()
+    assert "findings by kind: trusted 1, window 1005" in text
+    assert text.index("[trusted]") < text.index("[window]")
+
+
+# -- a dropped log table is tampering, not a new store (issue 11) ----------------------
+
+
+def _drop(school: School, *names: str) -> None:
+    for name in names:
+        if school.sqlite:
+            connection = sqlite3.connect(parse_store_url(school.store.url).sqlite_path)
+            try:
+                connection.execute(f"DROP TABLE {school.table(name)}")
+                connection.commit()
+            finally:
+                connection.close()
+        else:
+            with psycopg.connect(school.store.admin_url, autocommit=True) as c:
+                c.execute(f"DROP TABLE {school.table(name)} CASCADE")
+
+
+def _verify_cli(school: School, *extra: str) -> tuple[int, dict[str, Any]]:
+    out = io.StringIO()
+    code = verify_main(
+        [
+            "--store",
+            school.store.url,
+            "--keys",
+            str(school.store.keys),
+            "--policy",
+            str(TEST_POLICY),
+            "--state",
+            str(school.store.keys.parent / "verify-state.json"),
+            "--workers",
+            "1",
+            "--json",
+            *extra,
+        ],
+        out=out,
+    )
+    return code, json.loads(out.getvalue())
+
+
+def test_dropped_log_tables_are_a_finding_with_exit_1(school: School) -> None:
+    _drop(school, "leaves", "nodes", "checkpoints")
+    code, shown = _verify_cli(school)
+    assert code == 1
+    assert shown["ok"] is False
+    assert {f["kind"] for f in shown["findings"][:3]} == {"tables"}
+    assert shown["findings_by_kind"]["tables"] == 3
+    assert all("letopis init" in f["detail"] for f in shown["findings"][:3])
+
+
+def test_a_store_without_any_letopis_table_is_bad_usage_with_exit_2(
+    school: School,
+) -> None:
+    _drop(school, "events", "leaves", "nodes", "checkpoints")
+    code, shown = _verify_cli(school)
+    assert code == 2
+    assert shown["ok"] is False
+    assert "not a Letopis store" in shown["error"]
+
+
+# -- the trusted checkpoint as typed by hand (issue 11) --------------------------------
+
+
+def test_a_malformed_trusted_checkpoint_still_prints_json_and_exits_2(
+    school: School, tmp_path: Path
+) -> None:
+    _, note = _latest_checkpoint(school)
+    lines = note.split("\n")
+    for size in ("¹", "١٠٩١٣٠", "0" + lines[1]):
+        typed = tmp_path / "typed.txt"
+        typed.write_text("\n".join([lines[0], size, *lines[2:]]), encoding="utf-8")
+        code, shown = _verify_cli(school, "--trusted-checkpoint", str(typed))
+        assert (code, shown["ok"]) == (2, False), size
+        assert "ASCII decimal digits" in shown["error"]
+
+
+def test_a_trusted_checkpoint_without_its_final_newline_is_read_and_said_so(
+    school: School, tmp_path: Path
+) -> None:
+    _, note = _latest_checkpoint(school)
+    typed = tmp_path / "typed.txt"
+    typed.write_text(note.rstrip("\n"), encoding="utf-8")
+    code, shown = _verify_cli(school, "--trusted-checkpoint", str(typed))
+    assert code == 0, shown["findings"]
+    assert any("lacks its final newline" in n for n in shown["notes"])
+    stored = tmp_path / "stored.txt"
+    stored.write_text(note, encoding="utf-8")
+    _, again = _verify_cli(school, "--trusted-checkpoint", str(stored))
+    assert not any("final newline" in n for n in again["notes"])

@@ -113,3 +113,111 @@ def test_other_key_is_reported_as_missing_signature() -> None:
 def test_malformed_checkpoints_are_refused(text: str) -> None:
     with pytest.raises(NoteError):
         parse_checkpoint(text)
+
+
+# -- exactly what C2SP signed-note and tlog-checkpoint allow -------------------------
+
+ROOT = base64.b64encode(bytes(range(32))).decode()
+ORIGIN = "letopis.test/school"
+
+
+def _signed(body: str, key: SigningKey | None = None) -> str:
+    key = key or SigningKey.from_seed(bytes(32))
+    return signed_note(body, ORIGIN, key.public_bytes, key.sign)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        "¹",
+        "١٠٩١٣٠",
+        "٧",
+        "７",
+        "00",
+        "007",
+        "+7",
+        " 7",
+        "7 ",
+        "1_000",
+        "0x10",
+        "",
+        "9" * 20,
+    ],
+    ids=[
+        "superscript-one",
+        "arabic-indic-109130",
+        "arabic-indic-7",
+        "fullwidth-7",
+        "double-zero",
+        "leading-zeros",
+        "plus-sign",
+        "leading-space",
+        "trailing-space",
+        "underscore",
+        "hex",
+        "empty",
+        "beyond-int64",
+    ],
+)
+def test_a_size_is_only_ascii_decimal_without_leading_zeros(size: str) -> None:
+    why = "ASCII decimal digits" if size else "none of them empty"
+    with pytest.raises(NoteError, match=why):
+        parse_checkpoint(_signed(f"{ORIGIN}\n{size}\n{ROOT}\n"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 109130, 2**63 - 1])
+def test_every_ascii_decimal_size_up_to_int64_is_read(size: int) -> None:
+    assert parse_checkpoint(_signed(f"{ORIGIN}\n{size}\n{ROOT}\n")).size == size
+
+
+def test_a_bad_signature_by_the_log_key_rejects_the_note_beside_a_good_one() -> None:
+    key = SigningKey.from_seed(bytes(32))
+    good = _signed(f"{ORIGIN}\n7\n{ROOT}\n", key)
+    body, lines = good.split("\n\n")
+    raw = bytearray(base64.b64decode(lines.split(" ")[2]))
+    raw[10] ^= 1
+    bad = f"— {ORIGIN} {base64.b64encode(bytes(raw)).decode()}\n"
+    for text in (f"{body}\n\n{bad}{lines}", f"{body}\n\n{lines}{bad}"):
+        checkpoint = parse_checkpoint(text)
+        with pytest.raises(NoteError, match="rejected whole"):
+            checkpoint.verify(ORIGIN, key.public_bytes)
+    parse_checkpoint(good).verify(ORIGIN, key.public_bytes)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (f"\n7\n{ROOT}\n", "none of them empty"),
+        (f"{ORIGIN}\n7\n{ROOT}\n\nextension\n", "none of them empty"),
+        (f"{ORIGIN}\t\n7\n{ROOT}\n", "control character"),
+        (f"{ORIGIN}\r\n7\n{ROOT}\n", "control character"),
+        (f"{ORIGIN}\n7\n{ROOT[:-1]}é\n", "not standard base64"),
+    ],
+    ids=["empty-origin", "empty-extension", "tab", "carriage-return", "non-ascii-root"],
+)
+def test_malformed_note_text_is_refused_with_the_reason(body: str, why: str) -> None:
+    with pytest.raises(NoteError, match=why):
+        parse_checkpoint(_signed(body))
+
+
+def test_extension_lines_are_allowed_and_signed() -> None:
+    key = SigningKey.from_seed(bytes(32))
+    checkpoint = parse_checkpoint(_signed(f"{ORIGIN}\n7\n{ROOT}\nextra line\n", key))
+    checkpoint.verify(ORIGIN, key.public_bytes)
+    assert checkpoint.body.endswith("extra line\n")
+
+
+def test_signature_lines_are_bounded_and_well_formed() -> None:
+    text = _signed(f"{ORIGIN}\n7\n{ROOT}\n")
+    line = text.split("\n\n")[1]
+    with pytest.raises(NoteError, match="at most 100"):
+        parse_checkpoint(text + line * 100)
+    parse_checkpoint(text + line * 99)
+    for bad in (
+        "— a+b AAAAAAAA\n",
+        "— a\u00a0b AAAAAAAA\n",
+        "— x AAAA\n",
+        "-- x AAAAAAAA\n",
+    ):
+        with pytest.raises(NoteError):
+            parse_checkpoint(text + bad)
