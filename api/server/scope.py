@@ -20,9 +20,10 @@ from ledger.domain.services.context import RecordsContext
 
 def pupil_ref(school: UUID, text: str) -> UUID:
     """The pupil a request names, parsed once at the edge: an id in any spelling
-    Python's UUID reads (upper case, braces, ``urn:uuid:``, no hyphens) becomes
-    the canonical id (the prefix in any case too); anything else is a personal file number («К-25»), whose
-    id is derived from it. Scope checks and lookups both use the result."""
+    Python's UUID reads (upper case, braces, ``urn:uuid:``, no hyphens; in any
+    case) becomes the canonical id; anything else is a personal file number
+    («К-25»), whose id is derived from it. Scope checks and lookups both use
+    the result."""
     cleaned = text.strip()
     try:
         return UUID(cleaned.lower())
