@@ -99,7 +99,7 @@ TITLES = {
 }
 
 
-def _documented(status: int) -> dict[str, Any]:
+def documented(status: int) -> dict[str, Any]:
     return {
         "model": Problem,
         "description": TITLES[status],
@@ -109,7 +109,7 @@ def _documented(status: int) -> dict[str, Any]:
 
 #: The problem responses every route documents.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: _documented(status) for status in (401, 403, 404, 409, 422, 503)
+    status: documented(status) for status in (401, 403, 404, 409, 422, 503)
 }
 
 

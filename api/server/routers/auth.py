@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.server.deps import BEARER, CurrentAccount, OfficeDep, TokensDep
-from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.problems import PROBLEM_RESPONSES, ProblemError, documented
 from api.server.signin import TooManyAttemptsError
 from api.server.tokens import utcnow
 
@@ -37,7 +37,7 @@ class AccountPublic(BaseModel):
     custodial_key: bool
 
 
-@router.post("/token")
+@router.post("/token", responses={429: documented(429)})
 def sign_in(
     office: OfficeDep,
     tokens: TokensDep,
