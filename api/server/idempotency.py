@@ -141,6 +141,19 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         # close to the request that needs it, so service resumes as soon as the
         # database does (not up to 16 s later).
         datastore.pool.reconnect_timeout = RECONNECT_SECONDS
+        # A new connection gives up as a request does (libpq's own default
+        # waits for ever on an unreachable host), and TCP keepalives notice a
+        # server that vanished mid-statement (a network partition) in seconds,
+        # not the kernel's minutes.
+        kwargs = datastore.pool.kwargs
+        if isinstance(kwargs, dict):
+            kwargs.update(
+                connect_timeout=max(2, int(datastore.pool.timeout)),
+                keepalives=1,
+                keepalives_idle=5,
+                keepalives_interval=2,
+                keepalives_count=3,
+            )
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -194,12 +207,17 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
 
 
 def recorder_env(url: str, db_timeout: int) -> dict[str, str]:
-    """The ledger environment for the server: its recorder, and on PostgreSQL
-    a bounded wait for a connection and a check of each pooled connection
-    before use (a connection broken by a restart is replaced, not failed on)."""
+    """The ledger environment for the server: its recorder, a bounded wait for
+    a lock (SQLite) or a connection (PostgreSQL), and on PostgreSQL a check of
+    each pooled connection before use (a connection broken by a restart is
+    replaced, not failed on)."""
     if url.startswith("sqlite"):
         topic = f"{__name__}:{IdempotentSQLiteRecorder.__name__}"
-        return {"APPLICATION_RECORDER_TOPIC": topic}
+        # a write waits this long for another writer's lock, then 503
+        return {
+            "APPLICATION_RECORDER_TOPIC": topic,
+            "SQLITE_LOCK_TIMEOUT": str(db_timeout),
+        }
     return {
         "APPLICATION_RECORDER_TOPIC": (
             f"{__name__}:{IdempotentPostgresRecorder.__name__}"

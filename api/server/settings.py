@@ -87,8 +87,8 @@ class Settings(BaseSettings):
         default=3,
         ge=1,
         le=60,
-        description="PostgreSQL: how long a request waits for a connection (and "
-        "a connection for the server) before answering 503.",
+        description="How long a request waits for a database connection "
+        "(PostgreSQL) or another writer's lock (SQLite) before answering 503.",
     )
     demo: bool = False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -128,6 +129,18 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
+def sqlite_api_store(tmp_path: Path) -> Iterator[Store]:
+    keys = tmp_path / "keys"
+    url = f"sqlite:///{tmp_path / 'letopis.db'}"
+    done = initialise(
+        url, keys, origin=ORIGIN, passphrase=PASSPHRASE, side_tables=API_TABLES
+    )
+    store = Store("sqlite", done.app_url, keys, url)
+    yield store
+    store.close_all()
+
+
+@pytest.fixture
 def outage_store(cluster: Cluster, tmp_path: Path) -> Iterator[Store]:
     keys = tmp_path / "keys"
     done = initialise(
@@ -198,3 +211,28 @@ def test_an_outage_is_503_and_the_server_recovers_with_the_database(
         assert "idempotent-replayed" not in appended.headers
         lag = _health_becomes(s, 200)
         print(f"/health was 200 again {lag:.2f} s after the restart")
+
+
+def test_a_locked_sqlite_store_is_503_and_the_retry_appends(
+    sqlite_api_store: Store,
+) -> None:
+    """SQLite's outage: another writer holds the lock longer than
+    DB_TIMEOUT_SECONDS. The append is answered 503 with Retry-After, wrote
+    nothing, and its retry with the same key appends once."""
+    with serve(sqlite_api_store, db_timeout_seconds=1) as s:
+        keyed = {"Idempotency-Key": "while-locked", **s.auth("maths")}
+        before = s.events()
+        path = sqlite_api_store.url.removeprefix("sqlite:///")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            _unavailable(
+                s.client.post("/lesson-sheets", json=s.sheet(2), headers=keyed)
+            )
+            assert s.events() == before
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        appended = s.client.post("/lesson-sheets", json=s.sheet(2), headers=keyed)
+        assert appended.status_code == 201, appended.text
+        assert s.events() == before + 3
