@@ -17,12 +17,12 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-def get_office(request: Request) -> Office:
+async def get_office(request: Request) -> Office:
     office: Office = request.app.state.office
     return office
 
 
-def get_tokens(request: Request) -> Tokens:
+async def get_tokens(request: Request) -> Tokens:
     tokens: Tokens = request.app.state.tokens
     return tokens
 

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         description="Password hashes at once (default: the number of cores).",
     )
     sign_in_wait_seconds: float = Field(
-        default=2.0,
+        default=5.0,
         ge=0,
         le=60,
         description="How long a sign-in waits for a free hashing slot before 429.",

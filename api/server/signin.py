@@ -4,7 +4,9 @@ limited per login and per client address.
 An argon2id hash takes ``PASSWORD_MEMORY_KIB`` of memory (64 MiB by default)
 for its whole run, so concurrent sign-ins, right or wrong, multiply it: 40 at
 once took a server to 2.1 GiB. ``HashingGate`` lets at most one hash per core
-run; a sign-in that finds no free slot within a short wait is answered 429.
+run; a sign-in waits for a free slot without holding a worker thread (so
+`/health` and other requests are not starved by waiting sign-ins), and one
+that finds none within ``SIGN_IN_WAIT_SECONDS`` is answered 429.
 ``AttemptLimits`` counts attempts in a sliding window per login and per
 address, before any hashing; a successful sign-in does not count. Both live in
 the server's process (in-process state: several server processes each keep
@@ -17,13 +19,16 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+
+import anyio
 
 from ledger.errors import LedgerError
 
 MAX_TRACKED = 100_000  # logins and addresses kept at once; expired ones go first
+POLL_SECONDS = 0.02  # how often a waiting sign-in looks for a free slot
 
 
 class TooManyAttemptsError(LedgerError):
@@ -35,7 +40,11 @@ class TooManyAttemptsError(LedgerError):
 
 
 class HashingGate:
-    """At most ``slots`` password hashes at once; records the most seen."""
+    """At most ``slots`` password hashes at once; records the most seen.
+
+    A waiting sign-in polls for a slot from the event loop (any loop: the
+    semaphore is a thread one, since the hash itself runs in a worker
+    thread), so waiting costs no thread."""
 
     def __init__(self, slots: int, wait: float) -> None:
         self.slots = slots
@@ -45,15 +54,18 @@ class HashingGate:
         self.running = 0
         self.most_running = 0
 
-    @contextmanager
-    def slot(self) -> Iterator[None]:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
         """Hold one slot while hashing; TooManyAttemptsError after ``wait`` s."""
-        if not self._free.acquire(timeout=self.wait):
-            msg = (
-                f"{self.slots} sign-ins are being checked already; try again in a "
-                "second"
-            )
-            raise TooManyAttemptsError(msg, 1)
+        deadline = time.monotonic() + self.wait
+        while not self._free.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                msg = (
+                    f"{self.slots} sign-ins are being checked already; try again "
+                    "in a second"
+                )
+                raise TooManyAttemptsError(msg, 1)
+            await anyio.sleep(POLL_SECONDS)
         with self._count:
             self.running += 1
             self.most_running = max(self.most_running, self.running)

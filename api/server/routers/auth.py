@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -38,7 +39,7 @@ class AccountPublic(BaseModel):
 
 
 @router.post("/token", responses={429: documented(429)})
-def sign_in(
+async def sign_in(
     office: OfficeDep,
     tokens: TokensDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -53,8 +54,10 @@ def sign_in(
     try:
         attempt = office.attempts.admit(form.username[:100], address)
         if NAME.fullmatch(form.username) and len(form.password) <= 1024:
-            with office.hashing.slot():
-                found = office.accounts.sign_in(form.username, form.password)
+            async with office.hashing.slot():
+                found = await run_in_threadpool(
+                    office.accounts.sign_in, form.username, form.password
+                )
     except TooManyAttemptsError as e:
         raise ProblemError(
             429,
