@@ -50,6 +50,13 @@ class AccessLog:
         self.store = side_store(app, ACCESS_LOG)
         self._lock = threading.Lock()
 
+    def refused(
+        self, who: Account, action: str, subject: str, status: int, at: datetime
+    ) -> Access:
+        """A refused read of a person's records: logged as well, its action
+        starting ``refused <status>:`` (a probe shows in the log)."""
+        return self.record(who, f"refused {status}: {action}", subject, at)
+
     def record(self, who: Account, action: str, subject: str, at: datetime) -> Access:
         with self._lock:
             for _ in range(20):

@@ -13,8 +13,6 @@ the latest version wins; the earlier ones stay as the account's history.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +48,6 @@ MAX_PASSWORD = 256
 COMMON_PASSWORDS = frozenset(
     {"password123", "qwerty12345", "1234567890", "0123456789", "йцукенгшщз"}
 )
-CACHE_SECONDS = 10.0  # how long a server trusts a cached account (deactivation)
 _COLUMNS = (
     "name, version, change, password_hash, roles, staff, pupils, key_label, "
     "display_name, active, changed_by, created_at"
@@ -142,7 +139,12 @@ class AccountVersion:
 
 
 class AccountStore:
-    """Account versions with argon2id hashes; current accounts cached briefly."""
+    """Account versions with argon2id hashes.
+
+    Nothing is cached: every request reads the account's latest version (one
+    primary-key lookup), so a password change or a deactivation, which makes
+    a new version, revokes the tokens issued before it at once (a token
+    carries the version it was issued for)."""
 
     def __init__(
         self, app: LedgerApplication, hasher: PasswordHasher | None = None
@@ -150,8 +152,6 @@ class AccountStore:
         self.app = app
         self.store = side_store(app, ACCOUNTS)
         self.hasher = hasher or PasswordHasher()
-        self._cache: dict[str, tuple[float, Account]] = {}
-        self._lock = threading.Lock()
 
     def add(self, account: Account, password: str, *, by: str = "server") -> Account:
         """A new login (version 1); AccountError if it is taken or not valid."""
@@ -218,23 +218,23 @@ class AccountStore:
         return [_version(r) for r in rows]
 
     def get(self, name: str) -> Account | None:
-        """The active account ``name`` (cached for CACHE_SECONDS), or None."""
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(name)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
+        """The active account ``name``, or None."""
+        found = self.active(name)
+        return None if found is None else found.account
+
+    def active(self, name: str) -> AccountVersion | None:
+        """The latest version of ``name`` if it is active, else None."""
         latest = self.latest(name)
-        if latest is None or not latest.active:
-            with self._lock:
-                self._cache.pop(name, None)
-            return None
-        with self._lock:
-            self._cache[name] = (now, latest.account)
-        return latest.account
+        return latest if latest is not None and latest.active else None
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The account if it is active and ``password`` is its password, else None."""
+        found = self.sign_in(name, password)
+        return None if found is None else found.account
+
+    def sign_in(self, name: str, password: str) -> AccountVersion | None:
+        """The account's latest version if it is active and ``password`` is its
+        password, else None (a token names that version)."""
         row = self._row(name)
         if row is None or not row["active"]:
             self.hasher.hash(password)  # the same time whether or not the name exists
@@ -243,7 +243,7 @@ class AccountStore:
             self.hasher.verify(row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             return None
-        return _version(row).account
+        return _version(row)
 
     def _require(self, name: str) -> tuple[AccountVersion, str]:
         row = self._row(name)
@@ -282,8 +282,6 @@ class AccountStore:
                 "exists); look at it again and retry"
             )
             raise AccountError(msg) from e
-        with self._lock:
-            self._cache.pop(a.name, None)
 
     def _row(self, name: str) -> Any:
         rows = self.store.query(

@@ -17,12 +17,12 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-def get_office(request: Request) -> Office:
+async def get_office(request: Request) -> Office:
     office: Office = request.app.state.office
     return office
 
 
-def get_tokens(request: Request) -> Tokens:
+async def get_tokens(request: Request) -> Tokens:
     tokens: Tokens = request.app.state.tokens
     return tokens
 
@@ -39,16 +39,22 @@ def current_account(
         msg = "sign in first: POST /token, then send 'Authorization: Bearer <token>'"
         raise ProblemError(401, "not-signed-in", msg, headers=BEARER)
     try:
-        name = tokens.subject(token)
+        bearer = tokens.bearer(token)
     except TokenError as e:
         raise ProblemError(
             401, "bad-token", f"{e}; sign in again at /token", headers=BEARER
         ) from e
-    account = office.accounts.get(name)
-    if account is None:
-        msg = f"the token names account {name!r}, which does not exist"
+    current = office.accounts.active(bearer.name)
+    if current is None:
+        msg = f"the token names account {bearer.name!r}, which is not active"
         raise ProblemError(401, "bad-token", msg, headers=BEARER)
-    return account
+    if current.version != bearer.version:
+        msg = (
+            f"the token was issued before account {bearer.name!r} changed (a new "
+            "password); sign in again at /token"
+        )
+        raise ProblemError(401, "token-revoked", msg, headers=BEARER)
+    return current.account
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]

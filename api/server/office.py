@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 
 from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
-from api.server.idempotency import IdempotencyStore
+from api.server.idempotency import IdempotencyStore, recorder_env
 from api.server.presigned import (
     SubmissionError,
     check_common,
@@ -31,6 +31,7 @@ from api.server.presigned import (
 )
 from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
+from api.server.signin import AttemptLimits, HashingGate
 from ledger.application import Signing
 from ledger.domain.ids import school_id
 from ledger.envelope import Envelope
@@ -74,7 +75,10 @@ class Office:
         passphrase = settings.key_passphrase.get_secret_value()
         self.settings = settings
         self.app = open_ledger(
-            settings.store, keys=settings.keys, passphrase=passphrase
+            settings.store,
+            keys=settings.keys,
+            passphrase=passphrase,
+            extra_env=recorder_env(settings.store, settings.db_timeout_seconds),
         )
         try:
             self.directory = KeyDirectory.open(settings.keys, passphrase)
@@ -93,6 +97,14 @@ class Office:
                     time_cost=settings.password_time_cost,
                     memory_cost=settings.password_memory_kib,
                 ),
+            )
+            self.hashing = HashingGate(
+                settings.hashing_slots, settings.sign_in_wait_seconds
+            )
+            self.attempts = AttemptLimits(
+                per_login=settings.sign_in_per_login,
+                per_address=settings.sign_in_per_address,
+                window=settings.sign_in_window_seconds,
             )
             self.access = AccessLog(self.app)
             self.idempotency = IdempotencyStore(self.app)
@@ -129,6 +141,7 @@ class Office:
             keys=settings.keys,
             passphrase=settings.key_passphrase.get_secret_value(),
             interval=settings.seal_interval,
+            env=recorder_env(settings.store, settings.db_timeout_seconds),
         )
 
     def seal_health(self) -> SealHealth:

@@ -9,8 +9,11 @@ ledger knows about HTTP.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -77,6 +80,7 @@ class ProblemError(Exception):
         self.field = field
         self.allowed = allowed
         self.headers = headers
+        self.about: str | None = None  # whom a refused read was about (the log)
 
 
 TITLES = {
@@ -89,11 +93,13 @@ TITLES = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Internal error",
     503: "Service unavailable",
 }
 
 
-def _documented(status: int) -> dict[str, Any]:
+def documented(status: int) -> dict[str, Any]:
     return {
         "model": Problem,
         "description": TITLES[status],
@@ -103,7 +109,7 @@ def _documented(status: int) -> dict[str, Any]:
 
 #: The problem responses every route documents.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: _documented(status) for status in (401, 403, 404, 409, 422)
+    status: documented(status) for status in (401, 403, 404, 409, 422, 503)
 }
 
 
@@ -133,6 +139,29 @@ def problem_response(
         status_code=status,
         media_type=MEDIA_TYPE,
         headers=headers,
+    )
+
+
+#: Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(request: Request) -> JSONResponse:
+    """503 with Retry-After: the database did not answer in time (an outage,
+    a restart). Nothing was written by this request, or, for an append, it
+    was committed just before the connection dropped: retry with the same
+    ``Idempotency-Key`` to get its answer. The driver's message (it may name
+    the database user and host) goes to the server's log only."""
+    msg = (
+        "the records database is not answering; nothing is lost: retry in "
+        f"{RETRY_AFTER_SECONDS} s (appends with the same Idempotency-Key)"
+    )
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        msg,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -216,6 +245,19 @@ def install(app: FastAPI) -> None:
             str(error.detail),
             headers=getattr(error, "headers", None),
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
+    async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+        print(f"letopis serve: database unavailable: {error!r}", file=sys.stderr)
+        return database_unavailable(request)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, error: Exception) -> JSONResponse:
+        msg = "the server failed on this request; its log has the details"
+        return problem_response(request, 500, "internal-error", msg)
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, error: LedgerError) -> JSONResponse:

@@ -12,9 +12,23 @@ from uuid import UUID
 
 from api.server.accounts import AUDITOR, GUARDIAN, OFFICE, PUPIL, Account
 from api.server.problems import ProblemError
+from ledger.domain.ids import personal_file_id
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
+
+
+def pupil_ref(school: UUID, text: str) -> UUID:
+    """The pupil a request names, parsed once at the edge: an id in any spelling
+    Python's UUID reads (upper case, braces, ``urn:uuid:``, no hyphens; in any
+    case) becomes the canonical id; anything else is a personal file number
+    («К-25»), whose id is derived from it. Scope checks and lookups both use
+    the result."""
+    cleaned = text.strip()
+    try:
+        return UUID(cleaned.lower())
+    except ValueError:
+        return personal_file_id(school, cleaned)
 
 
 def reads_everything(account: Account) -> bool:

@@ -33,6 +33,9 @@ from ledger.storage.stores import open_ledger
 _CONTEXT: SpawnContext = multiprocessing.get_context("spawn")
 _TEXT = 1024  # bytes kept of an error message
 _LOCK_SECONDS = 1.0  # a sealer killed while writing its state leaves it locked
+#: After a failed round (a database outage, say) the next comes this soon, so
+#: sealing and /health recover as soon as the database does.
+RETRY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,18 +118,25 @@ class Sealing(Protocol):
     def alive(self) -> bool: ...
 
 
-def seal_round(sealer: Sealer, state: SealState) -> None:
+def seal_round(sealer: Sealer, state: SealState) -> bool:
     """Seal once and record the outcome; a failure is kept, never raised.
 
     Any exception counts (a driver error from a lost connection as much as a
     LedgerError): the loop goes on, and the health endpoint reports it.
+    Whether the round succeeded.
     """
     try:
         checkpoint = sealer.seal()
     except Exception as e:  # reported through SealState
         state.failed(e, time.time())
-    else:
-        state.sealed(checkpoint, time.time())
+        return False
+    state.sealed(checkpoint, time.time())
+    return True
+
+
+def next_wait(interval: float, succeeded: bool) -> float:
+    """Seconds to the next round: the interval, or sooner after a failure."""
+    return interval if succeeded else min(interval, RETRY_SECONDS)
 
 
 class ThreadSealer:
@@ -146,8 +156,9 @@ class ThreadSealer:
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            seal_round(self.sealer, self.state)
+        wait = self.interval
+        while not self._stop.wait(wait):
+            wait = next_wait(self.interval, seal_round(self.sealer, self.state))
 
     def alive(self) -> bool:
         return self._thread.is_alive()
@@ -167,6 +178,7 @@ def _seal_forever(
     interval: float,
     stop: Connection,
     state: SealState,
+    env: dict[str, str],
 ) -> None:
     """The child process: seal every ``interval`` seconds until ``stop`` closes.
 
@@ -174,14 +186,15 @@ def _seal_forever(
     process was waiting on blocks for ever, and so would the server's stop.
     """
     try:
-        app = open_ledger(store, keys=Path(keys), passphrase=passphrase)
+        app = open_ledger(store, keys=Path(keys), passphrase=passphrase, extra_env=env)
     except Exception as e:  # reported through SealState
         state.failed(e, time.time())
         raise
     try:
         sealer = Sealer(app)
-        while not stop.poll(interval):
-            seal_round(sealer, state)
+        wait = interval
+        while not stop.poll(wait):
+            wait = next_wait(interval, seal_round(sealer, state))
     finally:
         app.close()
 
@@ -198,13 +211,22 @@ class ProcessSealer:
         keys: Path,
         passphrase: str,
         interval: float,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.sealer = sealer
         self.state = state
         self._stop_reader, self._stop = _CONTEXT.Pipe(duplex=False)
         self._process = _CONTEXT.Process(
             target=_seal_forever,
-            args=(store, str(keys), passphrase, interval, self._stop_reader, state),
+            args=(
+                store,
+                str(keys),
+                passphrase,
+                interval,
+                self._stop_reader,
+                state,
+                env or {},
+            ),
             name="letopis-sealer",
             daemon=True,
         )
@@ -238,6 +260,7 @@ def sealing(
     keys: Path,
     passphrase: str,
     interval: float,
+    env: dict[str, str] | None = None,
 ) -> Sealing:
     if in_process:
         return ThreadSealer(sealer, state, interval)
@@ -248,6 +271,7 @@ def sealing(
         keys=keys,
         passphrase=passphrase,
         interval=interval,
+        env=env,
     )
 
 

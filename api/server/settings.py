@@ -7,6 +7,7 @@ server refuses to start with an empty or demo secret unless it runs as a demo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -61,7 +62,39 @@ class Settings(BaseSettings):
     password_memory_kib: int = Field(
         default=64 * 1024, ge=1024, le=1024 * 1024, description="argon2id memory"
     )
+    sign_in_slots: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Password hashes at once (default: the number of cores).",
+    )
+    sign_in_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a sign-in waits for a free hashing slot before 429.",
+    )
+    sign_in_per_login: int = Field(
+        default=10, ge=1, description="Failed sign-ins per login in the window."
+    )
+    sign_in_per_address: int = Field(
+        default=30, ge=1, description="Failed sign-ins per client address."
+    )
+    sign_in_window_seconds: float = Field(
+        default=300, gt=0, le=86400, description="The sliding window of those."
+    )
+    db_timeout_seconds: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="How long a request waits for a database connection "
+        "(PostgreSQL) or another writer's lock (SQLite) before answering 503.",
+    )
     demo: bool = False
+
+    @property
+    def hashing_slots(self) -> int:
+        return self.sign_in_slots or os.cpu_count() or 1
 
     @property
     def overdue_after(self) -> float:

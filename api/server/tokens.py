@@ -1,7 +1,10 @@
-"""Short-lived access tokens: JWT, HS256, with the account name and roles."""
+"""Short-lived access tokens: JWT, HS256, with the account name, roles and the
+account version they were issued for (``ver``): a later version of the account
+(a new password, a deactivation) revokes them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -14,6 +17,14 @@ class TokenError(Exception):
     """The token is missing, malformed, expired or not ours."""
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """Whom a valid token names: the account and the version it was issued for."""
+
+    name: str
+    version: int
+
+
 class Tokens:
     """Issues and checks access tokens with one secret."""
 
@@ -21,9 +32,12 @@ class Tokens:
         self._secret = secret
         self.lifetime = lifetime
 
-    def issue(self, name: str, roles: tuple[str, ...], now: datetime) -> str:
+    def issue(
+        self, name: str, roles: tuple[str, ...], now: datetime, *, version: int
+    ) -> str:
         claims = {
             "sub": name,
+            "ver": version,
             "roles": list(roles),
             "aud": AUDIENCE,
             "iat": int(now.timestamp()),
@@ -31,15 +45,15 @@ class Tokens:
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    def subject(self, token: str) -> str:
-        """The account name in a valid, unexpired token."""
+    def bearer(self, token: str) -> Bearer:
+        """The account and its version in a valid, unexpired token."""
         try:
             claims = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                options={"require": ["sub", "exp", "iat", "aud"]},
+                options={"require": ["sub", "ver", "exp", "iat", "aud"]},
                 leeway=timedelta(seconds=5),
             )
         except jwt.PyJWTError as e:
@@ -49,7 +63,11 @@ class Tokens:
         if not isinstance(subject, str) or not subject:
             msg = "the access token names no account"
             raise TokenError(msg)
-        return subject
+        version = claims.get("ver")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            msg = "the access token names no account version"
+            raise TokenError(msg)
+        return Bearer(subject, version)
 
 
 def utcnow() -> datetime:

@@ -5,7 +5,9 @@ print stylesheet inline, so a saved file reads and prints without a server.
 CSV writes each table as its own block: a title line, the header, the rows,
 then a blank line, after the report's header fields; UTF-8 with a BOM so that
 spreadsheet programs read the Cyrillic right. JSON is the model itself.
-Nothing in any format depends on when or where it was rendered.
+Every CSV cell is neutralised against formula injection (OWASP's CSV
+injection rule, :func:`csv_cell`). Nothing in any format depends on when or
+where it was rendered.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -39,9 +43,45 @@ def to_html(report: Report) -> bytes:
     return template.render(report=report, provenance=report.provenance).encode()
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number, negative or not: a spreadsheet reads it as a number
+#: and evaluates nothing (no operator after the sign, no reference, no call).
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe for a spreadsheet: text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading apostrophe, so it is shown
+    as text and never run as a formula (OWASP's CSV injection rule). A plain
+    negative number such as ``-2`` or ``-0,5`` stays as it is: it holds no
+    formula, and an apostrophe would turn the number into text."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+class SafeWriter:
+    """A ``csv.writer`` whose every cell passes :func:`csv_cell` first; the
+    module quotes delimiters, quotes and line breaks inside cells, so no cell
+    text starts another cell. Every CSV the project writes goes through it."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def to_csv(report: Report) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer)
     writer.writerow([report.title])
     for label, value in report.header:
         writer.writerow([label, value])

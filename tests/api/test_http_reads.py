@@ -36,14 +36,16 @@ def test_an_unknown_lesson_is_404(served: Served) -> None:
 def test_every_read_of_records_is_in_the_access_log(served: Served) -> None:
     for account in ("maths", "auditor", "director"):
         assert _get(served, f"/lessons/{served.lesson}", account).status_code == 200
-    _get(served, f"/lessons/{served.lesson}", "cover")  # refused: not a read
+    _get(served, f"/lessons/{served.lesson}", "cover")  # refused, and logged
     page = _get(served, "/access-log?limit=2", "auditor").json()
-    assert page["total"] == 3
+    assert page["total"] == 4
     assert page["next_offset"] == 2
     rest = _get(served, "/access-log?offset=2", "auditor").json()
     rows = page["items"] + rest["items"]
-    assert [r["account"] for r in rows] == ["maths", "auditor", "director"]
+    assert [r["account"] for r in rows] == ["maths", "auditor", "director", "cover"]
     assert all(r["subject"].startswith("class:") for r in rows)
+    assert rows[3]["action"] == f"refused 403: lesson {served.lesson}"
+    assert not any(r["action"].startswith("refused") for r in rows[:3])
     from api.server.access_log import Access
 
     assert chain_intact([Access(**r) for r in rows])
@@ -144,7 +146,12 @@ def test_a_guardian_cannot_read_another_pupil_or_a_class(served: Served) -> None
     assert refused.status_code == 403
     journal = "/reports/journal?class=9А&year=2024/2025&subject=math&period=Q1"
     assert _get(served, journal, "pupil").status_code == 403
-    assert _get(served, "/access-log", "auditor").json()["total"] == 0
+    rows = _get(served, "/access-log", "auditor").json()["items"]
+    assert [(r["account"], r["subject"]) for r in rows] == [
+        ("guardian", f"pupil:{other}"),
+        ("pupil", "class:9А 2024/2025"),
+    ]
+    assert all(r["action"].startswith("refused 403: report ") for r in rows)
 
 
 def test_reports_come_in_every_format(served: Served) -> None:

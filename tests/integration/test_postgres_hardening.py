@@ -23,7 +23,6 @@ from psycopg import sql
 
 from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
-from api.server.idempotency import IdempotencyStore, Stored
 from api.server.tables import API_TABLES, SideTablesMissingError
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
@@ -456,9 +455,15 @@ def ready_api(postgres_database: PostgresDatabase, tmp_path: Path) -> Ready:
         accounts = AccountStore(app, hasher)
         auditor = accounts.add(Account("auditor", ("auditor",)), "a long passphrase")
         AccessLog(app).record(auditor, "read", "class:9A", datetime.now(UTC))
-        IdempotencyStore(app).put("auditor", "k1", Stored("sha256:00", 201, {}))
     finally:
         app.close()
+    with _connect(done.app_url) as conn:  # an answer kept for a key, as an append
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (account, idem_key, body_hash, status, response, "
+                "created_at) VALUES ('auditor', 'k1', 'sha256:00', 201, '{{}}', 'now')"
+            ).format(_table(API["api_idempotency"]))
+        )
     return Ready(db, done, tmp_path / "keys")
 
 

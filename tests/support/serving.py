@@ -103,14 +103,15 @@ def settings_for(store: Store, **values: Any) -> Settings:
 
 
 @contextmanager
-def serve(store: Store) -> Iterator[Served]:
-    """The small school with one lesson (3 marks, 1 absence), served."""
+def serve(store: Store, **settings: Any) -> Iterator[Served]:
+    """The small school with one lesson (3 marks, 1 absence), served (with
+    ``settings`` over the tests' defaults)."""
     school = build(store)
     directory = store.key_directory
     for label in STAFF_ACCOUNTS.values():
         directory.add_signer(label, school.keys[label])
     lesson = _first_lesson(school)
-    app = create_app(settings_for(store), clock=school.clock)
+    app = create_app(settings_for(store, **settings), clock=school.clock)
     office: Office = app.state.office
     _accounts(office, school)
     office.sealer.seal()  # reports read as of the latest checkpoint

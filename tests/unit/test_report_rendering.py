@@ -17,7 +17,7 @@ from projections.reports import (
     report_parameters,
 )
 from projections.reports.model import Provenance, Report, Table
-from projections.reports.render import to_csv, to_html, to_json
+from projections.reports.render import csv_cell, to_csv, to_html, to_json
 
 PROVENANCE = Provenance(
     origin="letopis.test/school-1",
@@ -133,3 +133,38 @@ def test_the_public_names_and_parameters() -> None:
     assert report_parameters("diary") == ("pupil", "year", "period")
     with pytest.raises(ReportError, match="reports: journal, diary"):
         report_parameters("ledger")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+7 999 123-45-67", "'+7 999 123-45-67"),
+        ("-2+3", "'-2+3"),
+        ("-A1", "'-A1"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-2", "-2"),  # a plain negative number stays a number
+        ("-0,5", "-0,5"),
+        ("-12.75", "-12.75"),
+        ("Квадратные уравнения", "Квадратные уравнения"),
+        ("a=b", "a=b"),
+        (5, 5),
+        (None, None),
+    ],
+)
+def test_csv_cells_never_start_a_formula(cell: object, written: object) -> None:
+    assert csv_cell(cell) == written
+
+
+def test_every_csv_cell_of_a_report_is_neutralised() -> None:
+    table = Table("=cmd|' /C calc'!A0", ("@x", "-1", "+1"), (("=1", "-3", "ok"),))
+    report = Report("r", "=Заголовок", (("+поле", "-значение"),), (table,), PROVENANCE)
+    text = to_csv(report).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    cells = [c for row in rows for c in row]
+    for safe in ("'=Заголовок", "'+поле", "'-значение", "'=1", "-3", "'@x"):
+        assert safe in cells
+    assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in cells)

@@ -6,12 +6,14 @@ import re
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.server.deps import BEARER, CurrentAccount, OfficeDep, TokensDep
-from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.problems import PROBLEM_RESPONSES, ProblemError, documented
+from api.server.signin import TooManyAttemptsError
 from api.server.tokens import utcnow
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -36,20 +38,40 @@ class AccountPublic(BaseModel):
     custodial_key: bool
 
 
-@router.post("/token")
-def sign_in(
+@router.post("/token", responses={429: documented(429)})
+async def sign_in(
     office: OfficeDep,
     tokens: TokensDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
 ) -> TokenPublic:
-    """Exchange a name and password for a short-lived access token."""
-    account = None
-    if NAME.fullmatch(form.username) and len(form.password) <= 1024:
-        account = office.accounts.authenticate(form.username, form.password)
-    if account is None:
+    """Exchange a name and password for a short-lived access token.
+
+    Attempts are limited per login and per client address (429 with
+    ``Retry-After``), and only a few passwords are hashed at once."""
+    address = request.client.host if request.client else "unknown"
+    found = None
+    try:
+        attempt = office.attempts.admit(form.username[:100], address)
+        if NAME.fullmatch(form.username) and len(form.password) <= 1024:
+            async with office.hashing.slot():
+                found = await run_in_threadpool(
+                    office.accounts.sign_in, form.username, form.password
+                )
+    except TooManyAttemptsError as e:
+        raise ProblemError(
+            429,
+            "too-many-sign-ins",
+            str(e),
+            headers={"Retry-After": str(e.retry_after)},
+        ) from e
+    if found is not None:
+        office.attempts.succeeded(attempt)
+    if found is None:
         msg = "the name or the password is wrong"
         raise ProblemError(401, "bad-credentials", msg, headers=BEARER)
-    token = tokens.issue(account.name, account.roles, utcnow())
+    account = found.account
+    token = tokens.issue(account.name, account.roles, utcnow(), version=found.version)
     return TokenPublic(
         access_token=token,
         token_type="bearer",  # noqa: S106 - the OAuth2 token type

@@ -19,7 +19,7 @@ from api.server.accounts import Account
 from api.server.deps import OfficeDep, role
 from api.server.presigned import MAX_ENVELOPES, SubmissionError
 from api.server.problems import PROBLEM_RESPONSES, ProblemError
-from api.server.routers._appends import Appended, idempotent
+from api.server.routers._appends import Appended, answer_of, idempotent
 from api.server.routers.journal import CREATED, IdempotencyKey, LessonSheet
 
 router = APIRouter(tags=["journal"], responses=PROBLEM_RESPONSES)
@@ -82,7 +82,7 @@ def append_signed(
         return Appended(events=names)
 
     return idempotent(
-        office, account, idempotency_key, body.model_dump(mode="json"), run
+        office, account, idempotency_key, body.model_dump(mode="json"), run, answer_of()
     )
 
 

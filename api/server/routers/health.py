@@ -1,10 +1,12 @@
 """Is the server up, and does it seal: answered from memory, no database.
 
 ``/health`` stays the trivial endpoint (the load benchmark's baseline): one
-look at the sealer's state in shared memory. ``/health/seal`` says more: the
-latest checkpoint's size and time and the last good round. Both answer 503
-with a problem when sealing failed, stopped, or is overdue: appends are then
-acknowledged but not yet covered by a signed checkpoint.
+look at the sealer's state in shared memory, on the event loop itself, so it
+answers even when every worker thread is busy (sign-ins hashing, say).
+``/health/seal`` says more: the latest checkpoint's size and time and the
+last good round. Both answer 503 with a problem when sealing failed, stopped,
+or is overdue: appends are then acknowledged but not yet covered by a signed
+checkpoint.
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ class SealStatus(BaseModel):
 
 
 @router.get("/health")
-def health(office: OfficeDep) -> Health:
+async def health(office: OfficeDep) -> Health:
     """``{"status": "ok"}`` while the server runs and seals; no sign-in."""
     _raise_if_unwell(office.seal_health())
     return Health(status="ok")
 
 
 @router.get("/health/seal")
-def health_seal(office: OfficeDep) -> SealStatus:
+async def health_seal(office: OfficeDep) -> SealStatus:
     """The sealer's state; 503 (a problem) if sealing failed or is overdue."""
     seal = office.seal_health()
     _raise_if_unwell(seal)

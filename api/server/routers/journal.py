@@ -18,6 +18,7 @@ from api.server.routers._appends import (
     IDEMPOTENCY_HEADER,
     KEY_PATTERN,
     Appended,
+    answer_of,
     idempotent,
 )
 from api.server.scope import check_class_reader
@@ -32,6 +33,7 @@ from ledger.domain.errors import (
     UnknownRecordError,
 )
 from ledger.domain.journal import AbsenceKind, Lesson
+from ledger.records.context import RecordsContext
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 
 router = APIRouter(tags=["journal"], responses=PROBLEM_RESPONSES)
@@ -178,7 +180,12 @@ def record_lesson_sheet(
         )
 
     return idempotent(
-        office, account, idempotency_key, sheet.model_dump(mode="json"), run
+        office,
+        account,
+        idempotency_key,
+        sheet.model_dump(mode="json"),
+        run,
+        answer_of(lesson=True),
     )
 
 
@@ -205,7 +212,7 @@ def correct_mark(
         return Appended(events=[name])
 
     body = {"entry": entry, **correction.model_dump(mode="json")}
-    return idempotent(office, account, idempotency_key, body, run)
+    return idempotent(office, account, idempotency_key, body, run, answer_of())
 
 
 @router.post("/entries/{entry}/void", status_code=201, responses=CREATED)
@@ -226,24 +233,40 @@ def void_entry(
         return Appended(events=[name])
 
     body = {"entry": entry, **void.model_dump(mode="json")}
-    return idempotent(office, account, idempotency_key, body, run)
+    return idempotent(office, account, idempotency_key, body, run, answer_of())
 
 
 Reader = Annotated[Account, Depends(role("teacher", "class_teacher", *OFFICE, AUDITOR))]
 
 
+def _readable_lesson(ctx: RecordsContext, account: Account, lesson: UUID) -> Lesson:
+    """The lesson, if ``account`` may read it; else a problem saying whom the
+    refused read was about."""
+    try:
+        found = ctx.view(Lesson, lesson)
+    except UnknownRecordError:
+        found = None  # the stream holds another kind of record
+    if found is None:
+        msg = f"lesson {lesson} is not recorded"
+        raise ProblemError(404, "not-found", msg, field="path.lesson")
+    try:
+        check_class_reader(ctx, account, found.class_id)
+    except ProblemError as e:
+        e.about = f"class:{found.class_id}"
+        raise
+    return found
+
+
 @router.get("/lessons/{lesson}")
 def read_lesson(lesson: UUID, office: OfficeDep, account: Reader) -> LessonPublic:
     """One lesson with its entries, for its class's teachers, the office, auditors."""
-    with office.reading() as ctx:
-        try:
-            found = ctx.view(Lesson, lesson)
-        except UnknownRecordError:
-            found = None  # the stream holds another kind of record
-        if found is None:
-            msg = f"lesson {lesson} is not recorded"
-            raise ProblemError(404, "not-found", msg, field="path.lesson")
-        check_class_reader(ctx, account, found.class_id)
+    try:
+        with office.reading() as ctx:
+            found = _readable_lesson(ctx, account, lesson)
+    except ProblemError as e:
+        subject = e.about or f"lesson:{lesson}"
+        office.access.refused(account, f"lesson {lesson}", subject, e.status, utcnow())
+        raise
     office.access.record(
         account, f"lesson {lesson}", f"class:{found.class_id}", utcnow()
     )

@@ -15,16 +15,24 @@ from pydantic import BaseModel
 
 from api.server.accounts import AUDITOR, GUARDIAN, OFFICE, PUPIL, Account
 from api.server.deps import CurrentAccount, OfficeDep
+from api.server.office import Office
 from api.server.problems import PROBLEM_RESPONSES, ProblemError
-from api.server.scope import check_pupil_reader, reads_everything, teaches
+from api.server.scope import (
+    check_pupil_reader,
+    pupil_ref,
+    reads_everything,
+    teaches,
+)
 from api.server.tokens import utcnow
-from ledger.domain.ids import class_id, personal_file_id
+from ledger.domain.ids import class_id
 from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,
     AsOf,
+    Rendered,
+    ReportError,
     render,
     report_parameters,
 )
@@ -101,18 +109,49 @@ def get_report(
         "level": level,
     }
     params = {k: v for k, v in given.items() if v is not None}
-    with office.reading() as ctx:
-        subject_of_read = _check_access(ctx, account, name, params)
-    with _rendering:
-        rendered = render(office.app, name, params, format, AsOf(as_of, tree_size))
-    office.access.record(
-        account, f"report {name} {_describe(params)}", subject_of_read, utcnow()
-    )
+    about = _about(name, params)
+    try:
+        with office.reading() as ctx:
+            params = _canonical(ctx, name, params)
+            about = _about(name, params)
+            about = _check_access(ctx, account, name, params)
+        with _rendering:
+            rendered = _render(office, account, name, params, format, as_of, tree_size)
+    except ProblemError as e:
+        office.access.refused(
+            account, f"report {name} {_describe(params)}", about, e.status, utcnow()
+        )
+        raise
+    office.access.record(account, f"report {name} {_describe(params)}", about, utcnow())
     return Response(
         rendered.body,
         media_type=rendered.media_type,
         headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
     )
+
+
+def _render(
+    office: Office,
+    account: Account,
+    name: str,
+    params: dict[str, str],
+    fmt: str,
+    as_of: date | None,
+    tree_size: int | None,
+) -> Rendered:
+    """The report; a reader of part of the school gets a plain 404 when it
+    cannot be built, since the reason may list records they may not read (the
+    other pupils' personal files, say); the office and auditors get it all."""
+    try:
+        return render(office.app, name, params, fmt, AsOf(as_of, tree_size))
+    except ReportError as e:
+        if reads_everything(account):
+            raise ProblemError(422, "bad-report-parameters", str(e)) from e
+        msg = (
+            f"report {name} has nothing for these parameters that account "
+            f"{account.name!r} may read; check them against GET /reports"
+        )
+        raise ProblemError(404, "not-found", msg) from e
 
 
 def _describe(params: dict[str, str]) -> str:
@@ -173,10 +212,22 @@ def _check_teacher(
     return f"class:{klass.id}"
 
 
+def _canonical(
+    ctx: RecordsContext, name: str, params: dict[str, str]
+) -> dict[str, str]:
+    """The parameters with the pupil as its canonical id, parsed once here: the
+    scope check and the report's lookup then see the same pupil."""
+    if "pupil" not in params or "pupil" not in report_parameters(name):
+        return params
+    return {**params, "pupil": str(pupil_ref(ctx.school_id, params["pupil"]))}
+
+
+def _about(name: str, params: dict[str, str]) -> str:
+    """Whom a read is about, before anything is checked (for a refusal)."""
+    if "pupil" in report_parameters(name):
+        return f"pupil:{params.get('pupil', '')}"[:120]
+    return f"class:{params.get('class', '')} {params.get('year', '')}".strip()[:120]
+
+
 def _pupil_id(ctx: RecordsContext, text: str | None) -> UUID | None:
-    if text is None:
-        return None
-    try:
-        return UUID(text)
-    except ValueError:
-        return personal_file_id(ctx.school_id, text.strip())
+    return None if text is None else pupil_ref(ctx.school_id, text)
