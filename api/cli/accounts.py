@@ -22,7 +22,14 @@ import typer
 from argon2 import PasswordHasher
 from rich.table import Table
 
-from api.cli import JsonOpt, KeysOpt, StoreOpt, _passphrase, app, out, reports_errors
+from api.cli.common import (
+    JsonOpt,
+    KeysOpt,
+    StoreOpt,
+    out,
+    passphrase,
+    require_store,
+)
 from api.server.accounts import (
     ROLES,
     STAFF_ROLES,
@@ -39,12 +46,11 @@ from ledger.application import LedgerApplication
 from ledger.keys.directory import KeyDirectory
 from ledger.storage.stores import open_ledger
 
-accounts_app = typer.Typer(
+app = typer.Typer(
+    name="accounts",
     help="Add, list and change the accounts that sign in to the HTTP API.",
     no_args_is_help=True,
 )
-app.add_typer(accounts_app, name="accounts")
-
 STAFF_TOPIC = "people.StaffMemberRegistered"
 PUPIL_TOPIC = "people.StudentEnrolled"
 
@@ -54,8 +60,7 @@ PasswordStdinOpt = Annotated[
 ]
 
 
-@accounts_app.command("add")
-@reports_errors
+@app.command("add")
 def accounts_add(
     login: Annotated[str, typer.Argument(help="The login, e.g. ivanova.mp")],
     store: StoreOpt,
@@ -99,8 +104,7 @@ def accounts_add(
     out.print(_table([version]))
 
 
-@accounts_app.command("list")
-@reports_errors
+@app.command("list")
 def accounts_list(
     store: StoreOpt,
     keys: KeysOpt,
@@ -120,8 +124,7 @@ def accounts_list(
     out.print(_table(versions))
 
 
-@accounts_app.command("passwd")
-@reports_errors
+@app.command("passwd")
 def accounts_passwd(
     login: Annotated[str, typer.Argument(help="The login whose password changes.")],
     store: StoreOpt,
@@ -139,8 +142,7 @@ def accounts_passwd(
     out.print(f"account {login}: new password (version {version.version})")
 
 
-@accounts_app.command("deactivate")
-@reports_errors
+@app.command("deactivate")
 def accounts_deactivate(
     login: Annotated[str, typer.Argument(help="The login to deactivate.")],
     store: StoreOpt,
@@ -157,6 +159,7 @@ def accounts_deactivate(
 
 @contextmanager
 def _accounts(store: str, keys: Any) -> Iterator[AccountStore]:
+    require_store(store)
     ledger = open_ledger(store, keys=keys)
     try:
         yield AccountStore(ledger, _hasher())
@@ -210,7 +213,7 @@ def _require_stream(
 
 
 def _check_key(app: LedgerApplication, account: Account, keys: Any) -> None:
-    directory = KeyDirectory.open(keys, _passphrase())
+    directory = KeyDirectory.open(keys, passphrase())
     label = str(account.key_label)
     if label not in directory.signer_labels():
         known = ", ".join(directory.signer_labels()) or "none"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,19 +12,19 @@ import uvicorn
 from pydantic import ValidationError
 from rich.table import Table
 
-from api.cli import app, out, reports_errors
+from api.cli.common import out, require_store
 from api.server.app import create_app
 from api.server.demo_accounts import DEMO_PASSWORD, DemoAccount, create_demo_accounts
-from api.server.demo_tryout import demo_lesson_sheet
 from api.server.office import Office
 from api.server.settings import Settings, SettingsError
 
 DEMO_STORE = "sqlite:///demo-school/letopis.db"
 DEMO_KEYS = Path("demo-school/keys")
 
+app = typer.Typer()
+
 
 @app.command()
-@reports_errors
 def serve(
     store: Annotated[
         str | None, typer.Option(help="sqlite:///… or postgresql://…; LETOPIS_STORE.")
@@ -41,7 +42,7 @@ def serve(
     given = {k: v for k, v in (("store", store), ("keys", keys)) if v is not None}
     try:
         if demo:
-            settings = Settings.for_demo(store or DEMO_STORE, keys or DEMO_KEYS)
+            settings = Settings.for_demo(*_demo_store(store, keys))
         else:
             settings = Settings(**given)  # type: ignore[arg-type]
     except ValidationError as e:
@@ -50,12 +51,23 @@ def serve(
         )
         msg = f"settings incomplete or invalid: {missing} ({e.errors()[0]['msg']})"
         raise SettingsError(msg) from e
+    require_store(settings.store)
     application = create_app(settings)
     if demo:
         office = application.state.office
         _show_demo(create_demo_accounts(office), host, port)
         _show_try_out(office, f"http://{host}:{port}")
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _demo_store(store: str | None, keys: Path | None) -> tuple[str, Path]:
+    """The demo's store and keys: as given, else LETOPIS_STORE and LETOPIS_KEYS,
+    else where `make demo` puts them."""
+    env_keys = os.environ.get("LETOPIS_KEYS")
+    return (
+        store or os.environ.get("LETOPIS_STORE") or DEMO_STORE,
+        keys or (Path(env_keys) if env_keys else DEMO_KEYS),
+    )
 
 
 def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
@@ -76,6 +88,8 @@ def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
 
 def _show_try_out(office: Office, base: str) -> None:
     """A lesson sheet the demo teacher may post now (inside the demo's year)."""
+    from api.server.demo_tryout import demo_lesson_sheet  # the demo school's
+
     teacher = office.accounts.get("teacher")
     sheet = None
     if teacher is not None and teacher.staff is not None:
