@@ -40,8 +40,6 @@ from api.server.accounts import (
     check_account,
     check_password,
 )
-from api.server.demo_accounts import DEMO_PASSWORD
-from api.server.settings import Settings
 from ledger.application import LedgerApplication
 from ledger.keys.directory import KeyDirectory
 from ledger.storage.stores import open_ledger
@@ -169,6 +167,8 @@ def _accounts(store: str, keys: Any) -> Iterator[AccountStore]:
 
 def _hasher() -> PasswordHasher:
     """argon2id as the server hashes (``LETOPIS_PASSWORD_*`` or its defaults)."""
+    from api.server.settings import Settings  # pydantic-settings, when needed
+
     fields = Settings.model_fields
     time_cost = os.environ.get(
         "LETOPIS_PASSWORD_TIME_COST", fields["password_time_cost"].default
@@ -235,6 +235,8 @@ def _password(login: str, from_stdin: bool) -> str:
         password = typer.prompt(
             f"Password for {login}", hide_input=True, confirmation_prompt=True
         )
+    from api.server.demo_accounts import DEMO_PASSWORD
+
     if password == DEMO_PASSWORD:
         msg = "that is the demo password, printed by `serve --demo`; choose another"
         raise AccountError(msg)

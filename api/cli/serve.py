@@ -1,22 +1,24 @@
-"""`letopis serve`: the HTTP API on the configured store (uvicorn)."""
+"""`letopis serve`: the HTTP API on the configured store (uvicorn).
+
+The server's modules are imported when the command runs, so that the other
+commands start without loading the web stack.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from pydantic import ValidationError
 from rich.table import Table
 
 from api.cli.common import out, require_store
-from api.server.app import create_app
-from api.server.demo_accounts import DEMO_PASSWORD, DemoAccount, create_demo_accounts
-from api.server.office import Office
-from api.server.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from api.server.demo_accounts import DemoAccount
+    from api.server.office import Office
 
 DEMO_STORE = "sqlite:///demo-school/letopis.db"
 DEMO_KEYS = Path("demo-school/keys")
@@ -39,6 +41,13 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from api.server.app import create_app
+    from api.server.demo_accounts import create_demo_accounts
+    from api.server.settings import Settings, SettingsError
+
     given = {k: v for k, v in (("store", store), ("keys", keys)) if v is not None}
     try:
         if demo:
@@ -71,6 +80,8 @@ def _demo_store(store: str | None, keys: Path | None) -> tuple[str, Path]:
 
 
 def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
+    from api.server.demo_accounts import DEMO_PASSWORD
+
     table = Table(
         title=f"Demo accounts (password {DEMO_PASSWORD!r}; never for real use)"
     )
@@ -88,6 +99,7 @@ def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
 
 def _show_try_out(office: Office, base: str) -> None:
     """A lesson sheet the demo teacher may post now (inside the demo's year)."""
+    from api.server.demo_accounts import DEMO_PASSWORD
     from api.server.demo_tryout import demo_lesson_sheet  # the demo school's
 
     teacher = office.accounts.get("teacher")

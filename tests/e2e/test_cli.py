@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 PASSPHRASE = "cli-test-passphrase"
+IVANOVA = "5b1e3a52-7f0c-4d5e-9a61-2c7e8f9a0b14"  # a staff id, registered later
 
 
 def letopis(
-    *args: str, passphrase: str = PASSPHRASE
+    *args: str, passphrase: str = PASSPHRASE, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LETOPIS_KEY_PASSPHRASE": passphrase, "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "LETOPIS_KEY_PASSPHRASE": passphrase,
+        "COLUMNS": "200",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
         capture_output=True,
@@ -48,7 +54,8 @@ def test_init_add_rotate_revoke_list(school: list[str]) -> None:
         "ivanova",
         *school,
         "--holder",
-        "Ivanova",
+        IVANOVA,
+        "--first-staff",
         "--role",
         "teacher",
         "--json",
@@ -77,7 +84,8 @@ def test_init_add_rotate_revoke_list(school: list[str]) -> None:
 
 def test_unknown_role_is_a_clear_error_and_writes_nothing(school: list[str]) -> None:
     before = _keys(school)
-    bad = letopis("keys", "add", "x", *school, "--holder", "X", "--role", "janitor")
+    holder = ["--holder", IVANOVA, "--first-staff"]
+    bad = letopis("keys", "add", "x", *school, *holder, "--role", "janitor")
     assert bad.returncode == 2
     assert "not signing roles; allowed:" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -93,7 +101,8 @@ def test_wrong_passphrase_is_a_clear_error(school: list[str]) -> None:
         "y",
         *school,
         "--holder",
-        "Y",
+        IVANOVA,
+        "--first-staff",
         "--role",
         "teacher",
         passphrase="wrong",
