@@ -38,6 +38,8 @@ from ledger.errors import LedgerError
 #: Show the traceback of an unexpected failure (for a bug report) when set.
 TRACEBACK_ENV = "LETOPIS_TRACEBACK"
 
+# KeysOpt … reports_errors: what simulation.demo imports from here, until the
+# demo command moves to api/cli/demo.py.
 __all__ = ["KeysOpt", "StoreOpt", "app", "err", "main", "out", "reports_errors"]
 
 

@@ -55,6 +55,7 @@ def init(
     if done.kept_events:
         out.print(
             f"the store holds {done.kept_events} events, all sealed: nothing "
-            "recorded; missing tables added"
+            "recorded; missing tables added",
+            soft_wrap=True,
         )
     out.print(f"the application uses: --store {done.app_url}", soft_wrap=True)

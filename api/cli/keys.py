@@ -81,10 +81,10 @@ def keys_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a signer key (a new one kept in the key directory, or a given one)."""
-    directory = KeyDirectory.open(keys, passphrase())
     ledger = open_app(store, keys)
     new_key = None if public_key else SigningKey.generate()
     try:
+        directory = KeyDirectory.open(keys, passphrase())
         if new_key is not None:
             directory.check_new_label(label)
         staff = check_holder(ledger, holder, role, first_staff=first_staff)
@@ -117,9 +117,9 @@ def keys_revoke(
     ] = None,
 ) -> None:
     """Revoke a signer key from now on (and void it from --compromised-at)."""
-    directory = KeyDirectory.open(keys, passphrase())
     ledger = open_app(store, keys)
     try:
+        directory = KeyDirectory.open(keys, passphrase())
         revoke_signer(
             ledger,
             directory.log_key(),
@@ -143,10 +143,10 @@ def keys_rotate(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace a key by a new one: old revoked and successor registered at once."""
-    directory = KeyDirectory.open(keys, passphrase())
     ledger = open_app(store, keys)
     successor = SigningKey.generate()
     try:
+        directory = KeyDirectory.open(keys, passphrase())
         directory.check_new_label(label)
         record = rotate_signer(
             ledger,

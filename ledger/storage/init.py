@@ -126,13 +126,14 @@ def initialise(
         app_url = prepare_postgres(store, roles, extra=side_tables)
     else:
         _prepare_sqlite(store, keys, passphrase, side_tables)
-    app = open_ledger(app_url, keys=keys, passphrase=passphrase)
-    try:
-        _register_seal(app, directory)
-        Sealer(app).seal()  # a new log starts with a signed checkpoint
-    finally:
-        app.close()
     kept = found.events if found is not None else 0
+    if not kept:  # a store with events was checked above: nothing to record
+        app = open_ledger(app_url, keys=keys, passphrase=passphrase)
+        try:
+            _register_seal(app, directory)
+            Sealer(app).seal()  # a new log starts with a signed checkpoint
+        finally:
+            app.close()
     return Initialised(app_url, directory.config["log_key"], origin, created, kept)
 
 
