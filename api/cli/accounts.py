@@ -22,7 +22,14 @@ import typer
 from argon2 import PasswordHasher
 from rich.table import Table
 
-from api.cli import JsonOpt, KeysOpt, StoreOpt, _passphrase, app, out, reports_errors
+from api.cli.common import (
+    JsonOpt,
+    KeysOpt,
+    StoreOpt,
+    out,
+    passphrase,
+    require_store,
+)
 from api.server.accounts import (
     ROLES,
     STAFF_ROLES,
@@ -33,18 +40,15 @@ from api.server.accounts import (
     check_account,
     check_password,
 )
-from api.server.demo_accounts import DEMO_PASSWORD
-from api.server.settings import Settings
 from ledger.application import LedgerApplication
 from ledger.keys.directory import KeyDirectory
 from ledger.storage.stores import open_ledger
 
-accounts_app = typer.Typer(
+app = typer.Typer(
+    name="accounts",
     help="Add, list and change the accounts that sign in to the HTTP API.",
     no_args_is_help=True,
 )
-app.add_typer(accounts_app, name="accounts")
-
 STAFF_TOPIC = "people.StaffMemberRegistered"
 PUPIL_TOPIC = "people.StudentEnrolled"
 
@@ -54,8 +58,7 @@ PasswordStdinOpt = Annotated[
 ]
 
 
-@accounts_app.command("add")
-@reports_errors
+@app.command("add")
 def accounts_add(
     login: Annotated[str, typer.Argument(help="The login, e.g. ivanova.mp")],
     store: StoreOpt,
@@ -99,8 +102,7 @@ def accounts_add(
     out.print(_table([version]))
 
 
-@accounts_app.command("list")
-@reports_errors
+@app.command("list")
 def accounts_list(
     store: StoreOpt,
     keys: KeysOpt,
@@ -120,8 +122,7 @@ def accounts_list(
     out.print(_table(versions))
 
 
-@accounts_app.command("passwd")
-@reports_errors
+@app.command("passwd")
 def accounts_passwd(
     login: Annotated[str, typer.Argument(help="The login whose password changes.")],
     store: StoreOpt,
@@ -139,8 +140,7 @@ def accounts_passwd(
     out.print(f"account {login}: new password (version {version.version})")
 
 
-@accounts_app.command("deactivate")
-@reports_errors
+@app.command("deactivate")
 def accounts_deactivate(
     login: Annotated[str, typer.Argument(help="The login to deactivate.")],
     store: StoreOpt,
@@ -157,6 +157,7 @@ def accounts_deactivate(
 
 @contextmanager
 def _accounts(store: str, keys: Any) -> Iterator[AccountStore]:
+    require_store(store)
     ledger = open_ledger(store, keys=keys)
     try:
         yield AccountStore(ledger, _hasher())
@@ -166,6 +167,8 @@ def _accounts(store: str, keys: Any) -> Iterator[AccountStore]:
 
 def _hasher() -> PasswordHasher:
     """argon2id as the server hashes (``LETOPIS_PASSWORD_*`` or its defaults)."""
+    from api.server.settings import Settings  # pydantic-settings, when needed
+
     fields = Settings.model_fields
     time_cost = os.environ.get(
         "LETOPIS_PASSWORD_TIME_COST", fields["password_time_cost"].default
@@ -210,7 +213,7 @@ def _require_stream(
 
 
 def _check_key(app: LedgerApplication, account: Account, keys: Any) -> None:
-    directory = KeyDirectory.open(keys, _passphrase())
+    directory = KeyDirectory.open(keys, passphrase())
     label = str(account.key_label)
     if label not in directory.signer_labels():
         known = ", ".join(directory.signer_labels()) or "none"
@@ -232,6 +235,8 @@ def _password(login: str, from_stdin: bool) -> str:
         password = typer.prompt(
             f"Password for {login}", hide_input=True, confirmation_prompt=True
         )
+    from api.server.demo_accounts import DEMO_PASSWORD
+
     if password == DEMO_PASSWORD:
         msg = "that is the demo password, printed by `serve --demo`; choose another"
         raise AccountError(msg)

@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 from datetime import date
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Annotated
@@ -18,7 +19,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli import KeysOpt, StoreOpt, err, out, reports_errors
+from api.cli.common import KeysOpt, StoreOpt, err, out, reports_errors
 from api.server.tables import API_TABLES
 from ledger.application import LedgerApplication
 from ledger.domain.errors import InvalidRecordError
@@ -135,14 +136,18 @@ def _report(
         f"built in {seconds:.0f} s ({total / seconds:,.0f} events/s, each signed, "
         "and checked against the rules before it was appended)"
     )
-    out.print(f"store: {url}\nkeys:  {Path(keys).resolve()}")
-    out.print("sealed; the latest checkpoint:\n" + checkpoint.strip())
-    out.print(
+    # verbatim, never wrapped at the terminal's width: a wrapped checkpoint or
+    # command no longer works when copied
+    say = partial(out.print, soft_wrap=True, markup=False, highlight=False)
+    say(f"store: {url}\nkeys:  {Path(keys).resolve()}")
+    say("sealed; the latest checkpoint:")
+    say(checkpoint, end="")
+    say(
         f"look further (with {PASSPHRASE_ENV} set):\n"
-        f"  letopis verify --store {url}\n"
+        f"  letopis verify --store {url} --keys {keys}\n"
         f"  letopis checkpoint --store {url}\n"
         f"  letopis keys list --store {url} --keys {keys}\n"
-        f"  letopis export --store {url} --out demo-export\n"
+        f"  letopis export --store {url} --keys {keys} --out demo-export\n"
         f"  letopis report all --store {url} --keys {keys} --out demo-reports\n"
         f"  letopis serve --demo --store {url} --keys {keys}"
         "   (the HTTP API: /docs)"

@@ -15,8 +15,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from api.cli import KeysOpt, StoreOpt, app, err, open_app, out, reports_errors
+from api.cli.common import KeysOpt, StoreOpt, err, open_app, out
 from ledger.archive.export import export_archive
+
+app = typer.Typer()
 
 OutOpt = Annotated[
     Path,
@@ -28,7 +30,6 @@ OutOpt = Annotated[
 
 
 @app.command()
-@reports_errors
 def export(store: StoreOpt, keys: KeysOpt, out_dir: OutOpt) -> None:
     """Seal, then write the log, checkpoints, keys and policies as a BagIt bag."""
     ledger = open_app(store, keys)

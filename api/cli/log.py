@@ -12,15 +12,18 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli import KeysOpt, StoreOpt, app, open_app, out, proofs, reports_errors
-from ledger.log import Sealer, open_log
+from api import proofs
+from api.cli.common import KeysOpt, StoreOpt, open_app, open_store_log, out
+from ledger.log import Sealer
 
-proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 6962).")
-app.add_typer(proof_app, name="proof")
+app = typer.Typer()
+proof_app = typer.Typer(
+    name="proof", help="Inclusion and consistency proofs (RFC 6962)."
+)
+app.add_typer(proof_app)
 
 
 @app.command()
-@reports_errors
 def seal(store: StoreOpt, keys: KeysOpt) -> None:
     """Append every unsealed event to the Merkle log and sign a checkpoint."""
     ledger = open_app(store, keys)
@@ -39,16 +42,14 @@ def seal(store: StoreOpt, keys: KeysOpt) -> None:
 
 
 @app.command()
-@reports_errors
 def checkpoint(store: StoreOpt) -> None:
     """Print the latest signed checkpoint (a C2SP signed note)."""
-    log, _ = open_log(store)
+    log, _ = open_store_log(store)
     latest = proofs.latest_checkpoint(log)
     typer.echo(latest.note, nl=False)  # verbatim: a note must not be wrapped
 
 
 @proof_app.command("inclusion")
-@reports_errors
 def inclusion(
     store: StoreOpt,
     event: Annotated[str | None, typer.Option(help="The event as STREAM:SEQ.")] = None,
@@ -58,13 +59,12 @@ def inclusion(
     ] = None,
 ) -> None:
     """Prove that one event is in the log at a checkpointed tree size."""
-    log, tree = open_log(store)
+    log, tree = open_store_log(store)
     proof = proofs.inclusion(log, tree, event=event, index=index, tree_size=tree_size)
     out.print_json(json.dumps(proof))
 
 
 @proof_app.command("consistency")
-@reports_errors
 def consistency(
     store: StoreOpt,
     size1: Annotated[int, typer.Option("--from", help="The older tree size.")],
@@ -73,6 +73,6 @@ def consistency(
     ] = None,
 ) -> None:
     """Prove that the log at --to extends the log at --from."""
-    log, tree = open_log(store)
+    log, tree = open_store_log(store)
     proof = proofs.consistency(log, tree, size1=size1, size2=size2)
     out.print_json(json.dumps(proof))

@@ -15,7 +15,6 @@ report names the checkpoint and the `letopis verify` command that proves it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -27,10 +26,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli import KeysOpt, StoreOpt, app, err, out, reports_errors
-from ledger.application import LedgerApplication
-from ledger.keys.directory import PASSPHRASE_ENV
-from ledger.storage.stores import open_ledger
+from api.cli.common import KeysOpt, StoreOpt, err, open_reading, out
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,
@@ -43,7 +39,9 @@ from projections.reports.render import index_html
 from projections.reports.school import Pupil, School
 from projections.reports.source import views_runner
 
+app = typer.Typer()
 report_app = typer.Typer(
+    name="report",
     help=(
         "Reports rebuilt from the log, in the regulation's forms (§7.3): "
         + ", ".join(REPORT_NAMES)
@@ -51,7 +49,7 @@ report_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-app.add_typer(report_app, name="report")
+app.add_typer(report_app)
 
 MANIFEST = "index.json"
 
@@ -100,13 +98,6 @@ LevelOpt = Annotated[
 ]
 
 
-def open_reports_ledger(store: str, keys: Path) -> LedgerApplication:
-    """The ledger for reading reports: no verify-on-read (the verifier's job);
-    the passphrase, when set, opens pupils' names."""
-    passphrase = os.environ.get(PASSPHRASE_ENV) or None
-    return open_ledger(store, keys=keys, passphrase=passphrase, verify_on_read=False)
-
-
 def _as_of(as_of: str | None, as_of_size: int | None) -> AsOf | None:
     if as_of is not None and as_of_size is not None:
         msg = "give --as-of or --as-of-size, not both"
@@ -140,7 +131,7 @@ def _one(
 ) -> None:
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
-    ledger = open_reports_ledger(store, keys)
+    ledger = open_reading(store, keys)
     try:
         given = {k: v for k, v in params.items() if v}
         rendered = Reports(ledger, point).render(name, given, fmt)
@@ -156,7 +147,6 @@ def _one(
 
 
 @report_app.command("journal")
-@reports_errors
 def journal(
     store: StoreOpt,
     keys: KeysOpt,
@@ -176,7 +166,6 @@ def journal(
 
 
 @report_app.command("diary")
-@reports_errors
 def diary(
     store: StoreOpt,
     keys: KeysOpt,
@@ -194,7 +183,6 @@ def diary(
 
 
 @report_app.command("summary")
-@reports_errors
 def summary(
     store: StoreOpt,
     keys: KeysOpt,
@@ -211,7 +199,6 @@ def summary(
 
 
 @report_app.command("attestation-protocol")
-@reports_errors
 def attestation_protocol(
     store: StoreOpt,
     keys: KeysOpt,
@@ -229,7 +216,6 @@ def attestation_protocol(
 
 
 @report_app.command("exam-protocol")
-@reports_errors
 def exam_protocol(
     store: StoreOpt,
     keys: KeysOpt,
@@ -246,7 +232,6 @@ def exam_protocol(
 
 
 @report_app.command("attestat-book")
-@reports_errors
 def attestat_book(
     store: StoreOpt,
     keys: KeysOpt,
@@ -262,7 +247,6 @@ def attestat_book(
 
 
 @report_app.command("personal-file")
-@reports_errors
 def personal_file(
     store: StoreOpt,
     keys: KeysOpt,
@@ -278,7 +262,6 @@ def personal_file(
 
 
 @report_app.command("portfolio")
-@reports_errors
 def portfolio(
     store: StoreOpt,
     keys: KeysOpt,
@@ -295,7 +278,6 @@ def portfolio(
 
 
 @report_app.command("all")
-@reports_errors
 def report_all(
     store: StoreOpt,
     keys: KeysOpt,
@@ -312,7 +294,7 @@ def report_all(
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
     _check_out_dir(out_dir)
-    ledger = open_reports_ledger(store, keys)
+    ledger = open_reading(store, keys)
     try:
         reports = Reports(ledger, point)
         jobs = list(every_report(reports.school))
@@ -426,10 +408,9 @@ def _write_index(
 
 
 @app.command()
-@reports_errors
 def rebuild(store: StoreOpt, keys: KeysOpt) -> None:
     """Drop the report views and replay them from the first event of the log."""
-    ledger = open_reports_ledger(store, keys)
+    ledger = open_reading(store, keys)
     try:
         runner = views_runner(ledger)
         total = ledger.recorder.max_notification_id() or 0

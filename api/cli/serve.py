@@ -1,29 +1,32 @@
-"""`letopis serve`: the HTTP API on the configured store (uvicorn)."""
+"""`letopis serve`: the HTTP API on the configured store (uvicorn).
+
+The server's modules are imported when the command runs, so that the other
+commands start without loading the web stack.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from pydantic import ValidationError
 from rich.table import Table
 
-from api.cli import app, out, reports_errors
-from api.server.app import create_app
-from api.server.demo_accounts import DEMO_PASSWORD, DemoAccount, create_demo_accounts
-from api.server.demo_tryout import demo_lesson_sheet
-from api.server.office import Office
-from api.server.settings import Settings, SettingsError
+from api.cli.common import out, require_store
+
+if TYPE_CHECKING:
+    from api.server.demo_accounts import DemoAccount
+    from api.server.office import Office
 
 DEMO_STORE = "sqlite:///demo-school/letopis.db"
 DEMO_KEYS = Path("demo-school/keys")
 
+app = typer.Typer()
+
 
 @app.command()
-@reports_errors
 def serve(
     store: Annotated[
         str | None, typer.Option(help="sqlite:///… or postgresql://…; LETOPIS_STORE.")
@@ -38,10 +41,17 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from api.server.app import create_app
+    from api.server.demo_accounts import create_demo_accounts
+    from api.server.settings import Settings, SettingsError
+
     given = {k: v for k, v in (("store", store), ("keys", keys)) if v is not None}
     try:
         if demo:
-            settings = Settings.for_demo(store or DEMO_STORE, keys or DEMO_KEYS)
+            settings = Settings.for_demo(*_demo_store(store, keys))
         else:
             settings = Settings(**given)  # type: ignore[arg-type]
     except ValidationError as e:
@@ -50,6 +60,7 @@ def serve(
         )
         msg = f"settings incomplete or invalid: {missing} ({e.errors()[0]['msg']})"
         raise SettingsError(msg) from e
+    require_store(settings.store)
     application = create_app(settings)
     if demo:
         office = application.state.office
@@ -58,7 +69,19 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+def _demo_store(store: str | None, keys: Path | None) -> tuple[str, Path]:
+    """The demo's store and keys: as given, else LETOPIS_STORE and LETOPIS_KEYS,
+    else where `make demo` puts them."""
+    env_keys = os.environ.get("LETOPIS_KEYS")
+    return (
+        store or os.environ.get("LETOPIS_STORE") or DEMO_STORE,
+        keys or (Path(env_keys) if env_keys else DEMO_KEYS),
+    )
+
+
 def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
+    from api.server.demo_accounts import DEMO_PASSWORD
+
     table = Table(
         title=f"Demo accounts (password {DEMO_PASSWORD!r}; never for real use)"
     )
@@ -76,6 +99,9 @@ def _show_demo(accounts: list[DemoAccount], host: str, port: int) -> None:
 
 def _show_try_out(office: Office, base: str) -> None:
     """A lesson sheet the demo teacher may post now (inside the demo's year)."""
+    from api.server.demo_accounts import DEMO_PASSWORD
+    from api.server.demo_tryout import demo_lesson_sheet  # the demo school's
+
     teacher = office.accounts.get("teacher")
     sheet = None
     if teacher is not None and teacher.staff is not None:

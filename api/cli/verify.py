@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli import JsonOpt, app, err, out
+from api.cli.common import JsonOpt, err, out, say_error
 from verify.errors import VerificationError
 from verify.inputs import Inputs, gather, parse_moment, parse_seal_delay
 from verify.report import Report
@@ -38,6 +38,8 @@ RETENTION_POLICY_ENV = "LETOPIS_RETENTION_POLICY"
 SHOWN_FINDINGS = 50
 
 PathOpt = Annotated[Path | None, typer.Option()]
+
+app = typer.Typer()
 
 
 @app.command()
@@ -107,7 +109,7 @@ def verify(
         )
         report = _run(verifier, inputs, quiet=as_json)
     except VerificationError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        say_error(e)
         if as_json:  # still one JSON object on stdout
             failure = {"ok": False, "error": str(e), "exit_code": 2}
             sys.stdout.write(json.dumps(failure, ensure_ascii=False, indent=2) + "\n")

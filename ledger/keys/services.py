@@ -6,15 +6,118 @@ key. Bad input is rejected before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import LedgerApplication, Signing
+from ledger.domain.people import StaffMember
+from ledger.domain.school import School
 from ledger.errors import TrustError, UnknownKeyError
 from ledger.keys.directory import SigningKey
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
+
+#: Roles that only a staff member registered in a named position may hold: the
+#: position (``people.StaffMemberRegistered``, lower case) must start with one of
+#: these («директор», «заместитель директора»). Every other signing role may be
+#: held by any registered staff member; the services check who in that role.
+POSITION_ROLES: Mapping[str, tuple[str, ...]] = {
+    "director": ("директор",),
+    "deputy_director": ("заместитель директора", "заместитель руководителя"),
+}
+
+
+def check_holder(
+    app: LedgerApplication,
+    holder: str,
+    roles: Iterable[str],
+    *,
+    first_staff: bool = False,
+) -> str:
+    """The canonical staff id of ``holder``, a registered staff member of this
+    school whose position allows ``roles``; else :class:`TrustError`.
+
+    ``first_staff`` admits a holder not registered yet, while no staff member is:
+    the staff who set up a new school sign their own registration.
+    """
+    _check_roles(app, tuple(roles))
+    staff = _staff_id(holder)
+    member = _staff_member(app, staff)
+    if member is None:
+        _check_first_staff(app, staff, first_staff)
+        return str(staff)
+    school = _school(app)
+    if school is not None and member.school != school:
+        msg = f"holder {staff} is a staff member of another school, not of {school}"
+        raise TrustError(msg)
+    for role in roles:
+        _check_position(member, role)
+    return str(staff)
+
+
+def _staff_id(holder: str) -> UUID:
+    try:
+        return UUID(holder.strip())
+    except ValueError as e:
+        msg = (
+            f"holder {holder!r} is not a staff id; give the UUID of the staff "
+            "member (their people.StaffMemberRegistered stream)"
+        )
+        raise TrustError(msg) from e
+
+
+def _staff_member(app: LedgerApplication, staff: UUID) -> StaffMember | None:
+    first = app.recorder.select_events(staff, limit=1)
+    if not first or first[0].topic != StaffMember.Registered.TOPIC:
+        return None
+    member: StaffMember = app.repository.get(staff)
+    return member
+
+
+def _check_first_staff(app: LedgerApplication, staff: UUID, first: bool) -> None:
+    registered = app.recorder.select_notifications(
+        start=1, limit=1, topics=[StaffMember.Registered.TOPIC]
+    )
+    if first and not registered:
+        return
+    if first:
+        msg = (
+            f"holder {staff} is not registered, and the first staff are registered "
+            "already; register the staff member first, then their key"
+        )
+        raise TrustError(msg)
+    msg = (
+        f"holder {staff} is not a registered staff member of this school; give "
+        "the id of a registered staff member (people.StaffMemberRegistered)"
+    )
+    if not registered:
+        msg += (
+            ", or, in a new school with no staff registered yet, mark the key of "
+            "one who will register them as the first staff's"
+        )
+    raise TrustError(msg)
+
+
+def _school(app: LedgerApplication) -> UUID | None:
+    found = app.recorder.select_notifications(
+        start=1, limit=1, topics=[School.Registered.TOPIC]
+    )
+    return UUID(str(found[0].originator_id)) if found else None
+
+
+def _check_position(member: StaffMember, role: str) -> None:
+    positions = POSITION_ROLES.get(role)
+    if positions is None or member.position.casefold().startswith(positions):
+        return
+    held = ", ".join(f"{r} «{p[0]}…»" for r, p in POSITION_ROLES.items())
+    msg = (
+        f"staff member {member.id} is registered as «{member.position}», and may "
+        f"not hold the role {role}: {held} are held only in these positions; "
+        "every other signing role is open to any staff member"
+    )
+    raise TrustError(msg)
 
 
 def register_signer(
@@ -107,14 +210,7 @@ def _checked_record(
     valid_from: datetime,
     valid_until: datetime | None,
 ) -> KeyRecord:
-    known = set(app.context.policy.known_roles()) - {SEAL_ROLE}
-    unknown = sorted(set(roles) - known)
-    if not roles or unknown:
-        msg = (
-            f"roles {unknown or '(none)'} are not signing roles; allowed: "
-            f"{', '.join(sorted(known))}"
-        )
-        raise TrustError(msg)
+    _check_roles(app, roles)
     if len(public_key) != 32:
         msg = f"a public key has 32 bytes (Ed25519); this one has {len(public_key)}"
         raise TrustError(msg)
@@ -139,6 +235,17 @@ def _checked_record(
         msg = f"key {record.key} is registered already; a key is registered once"
         raise TrustError(msg)
     return record
+
+
+def _check_roles(app: LedgerApplication, roles: tuple[str, ...]) -> None:
+    known = set(app.context.policy.known_roles()) - {SEAL_ROLE}
+    unknown = sorted(set(roles) - known)
+    if not roles or unknown:
+        msg = (
+            f"roles {unknown or '(none)'} are not signing roles; allowed: "
+            f"{', '.join(sorted(known))}"
+        )
+        raise TrustError(msg)
 
 
 def _check_revocation(

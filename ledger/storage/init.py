@@ -11,6 +11,12 @@ them with the same protection as the events: append-only, and on PostgreSQL
 owned by the owner role, the application role only reading and inserting.
 The caller gives their definitions (``ledger.storage.tables.SideTable``), so
 this package never depends on its callers.
+
+`init` never records anything in a store that holds events already: run again
+on an intact store of the same log (every event sealed, the latest checkpoint
+covering every leaf, this key directory's log key registered) it only adds
+missing tables; any other store with events is refused before anything is
+written, so that a damaged log is never re-sealed over (issue 11, item 12).
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.application import LedgerApplication, Signing
-from ledger.errors import TrustError
+from ledger.errors import LedgerError, TrustError
 from ledger.keys.directory import KeyDirectory
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 from ledger.log import Sealer
+from ledger.storage.existing import Found, probe
 from ledger.storage.stores import StoreURL, open_ledger, parse_store_url
 from ledger.storage.tables import (
     SQLITE_APPEND_ONLY,
@@ -38,6 +45,10 @@ from ledger.storage.tables import (
 __all__ = ["Initialised", "SideTable", "initialise"]
 
 
+class StoreInUseError(LedgerError):
+    """`init` was pointed at a store with events it may not complete."""
+
+
 @dataclass(frozen=True)
 class Initialised:
     """What `init` made: the URL the application uses, and the log key id."""
@@ -46,6 +57,7 @@ class Initialised:
     log_key: str
     origin: str
     created_keys: bool
+    kept_events: int = 0  # events the store held already (nothing recorded then)
 
 
 def initialise(
@@ -62,9 +74,14 @@ def initialise(
     """Create (or complete) a store and its key directory; safe to run twice.
 
     ``side_tables`` are created too (if missing), append-only; running `init`
-    again with more of them adds them to an existing store.
+    again with more of them adds them to an existing store. A store with events
+    that is not an intact store of this key directory's log is refused with
+    :class:`StoreInUseError` before anything is written.
     """
     store = parse_store_url(url)
+    found = probe(url)
+    if found is not None and found.events:
+        _check_completable(url, found, keys, passphrase)
     created = not (Path(keys) / "letopis.json").exists()
     directory = (
         KeyDirectory.create(keys, origin=origin, passphrase=passphrase)
@@ -85,13 +102,42 @@ def initialise(
         app_url = prepare_postgres(store, roles, extra=side_tables)
     else:
         _prepare_sqlite(store, keys, passphrase, side_tables)
-    app = open_ledger(app_url, keys=keys, passphrase=passphrase)
-    try:
-        _register_seal(app, directory)
-        Sealer(app).seal()  # a new log starts with a signed checkpoint
-    finally:
-        app.close()
-    return Initialised(app_url, directory.config["log_key"], origin, created)
+    kept = found.events if found is not None else 0
+    if not kept:  # a store with events was checked above: nothing to record
+        app = open_ledger(app_url, keys=keys, passphrase=passphrase)
+        try:
+            _register_seal(app, directory)
+            Sealer(app).seal()  # a new log starts with a signed checkpoint
+        finally:
+            app.close()
+    return Initialised(app_url, directory.config["log_key"], origin, created, kept)
+
+
+def _check_completable(
+    url: str, found: Found, keys: Path | str, passphrase: str
+) -> None:
+    """A store with events may only be completed: same log, every event sealed."""
+    where = f"store {url!r} holds {found.events} events already"
+    never = "`letopis init` makes new stores and never records into one with events"
+    if not (Path(keys) / "letopis.json").exists():
+        msg = f"{where}, and {keys} is not its key directory; {never}"
+        raise StoreInUseError(msg)
+    log_key = KeyDirectory.open(keys, passphrase).config["log_key"]
+    mine = probe(url, stream=key_stream_id(log_key))
+    if mine is None or not mine.has_stream:
+        msg = (
+            f"{where} of another log: its events do not register the log key "
+            f"{log_key} of {keys}; {never}"
+        )
+        raise StoreInUseError(msg)
+    if not found.intact_log:
+        msg = (
+            f"{where} that its Merkle log does not cover (log tables missing, or "
+            f"leaves or checkpoints gone: {found.leaves} leaves, latest checkpoint "
+            f"{found.checkpoint or 'none'}); {never}, so as not to sign a "
+            "checkpoint over damage: run `letopis verify` on it"
+        )
+        raise StoreInUseError(msg)
 
 
 def _prepare_sqlite(

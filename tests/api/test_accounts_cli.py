@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import api.cli.accounts  # noqa: F401 - registers `letopis accounts`
 from api.cli import app
 from api.server.accounts import AccountStore
 from tests.support.school import SmallSchool, build

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.cli import letopis
 
+IVANOVA = "5b1e3a52-7f0c-4d5e-9a61-2c7e8f9a0b14"  # a staff id, registered later
+
 
 @pytest.fixture
 def school(tmp_path: Path) -> list[str]:
@@ -32,7 +34,8 @@ def test_init_add_rotate_revoke_list(school: list[str]) -> None:
         "ivanova",
         *school,
         "--holder",
-        "Ivanova",
+        IVANOVA,
+        "--first-staff",
         "--role",
         "teacher",
         "--json",
@@ -61,7 +64,8 @@ def test_init_add_rotate_revoke_list(school: list[str]) -> None:
 
 def test_unknown_role_is_a_clear_error_and_writes_nothing(school: list[str]) -> None:
     before = _keys(school)
-    bad = letopis("keys", "add", "x", *school, "--holder", "X", "--role", "janitor")
+    holder = ["--holder", IVANOVA, "--first-staff"]
+    bad = letopis("keys", "add", "x", *school, *holder, "--role", "janitor")
     assert bad.returncode == 2
     assert "not signing roles; allowed:" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -77,7 +81,8 @@ def test_wrong_passphrase_is_a_clear_error(school: list[str]) -> None:
         "y",
         *school,
         "--holder",
-        "Y",
+        IVANOVA,
+        "--first-staff",
         "--role",
         "teacher",
         passphrase="wrong",

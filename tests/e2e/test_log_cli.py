@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
@@ -24,9 +25,8 @@ def sealed(tmp_path: Path) -> list[str]:
     where = ["--store", f"sqlite:///{tmp_path / 'l.db'}", "--keys", str(tmp_path / "k")]
     assert letopis("init", *where, "--origin", "letopis.test/cli").returncode == 0
     for name in ("a", "b", "c"):
-        added = letopis(
-            "keys", "add", name, *where, "--holder", name, "--role", "teacher"
-        )
+        holder = ["--holder", str(uuid5(NAMESPACE_URL, name)), "--first-staff"]
+        added = letopis("keys", "add", name, *where, *holder, "--role", "teacher")
         assert added.returncode == 0, added.stderr
     return where
 

@@ -118,6 +118,25 @@ def test_serve_demo_lists_its_accounts_and_they_sign_in(where: list[str]) -> Non
         assert note.text.startswith("letopis.test/serve\n")
 
 
+def test_serve_demo_takes_the_store_and_keys_from_the_environment(
+    where: list[str], tmp_path: Path
+) -> None:
+    env = {"LETOPIS_STORE": where[1], "LETOPIS_KEYS": where[3]}
+    with _serving(["--demo"], env) as base:
+        token = httpx.post(
+            f"{base}/token", data={"username": "auditor", "password": "letopis-demo"}
+        )
+        assert token.status_code == 200, token.text
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        note = httpx.get(f"{base}/checkpoint", headers=auth)
+        assert note.text.startswith("letopis.test/serve\n")
+    typo = tmp_path / "typo.db"
+    refused = _run(["serve", "--demo"], env={"LETOPIS_STORE": f"sqlite:///{typo}"})
+    assert refused.returncode == 2, refused.stderr
+    assert f"SQLite store {typo} does not exist" in refused.stderr
+    assert not typo.exists()
+
+
 def test_serve_on_postgres_without_the_api_tables_names_the_fix(
     postgres_database: PostgresDatabase, tmp_path: Path
 ) -> None:

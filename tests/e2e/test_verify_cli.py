@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
@@ -54,7 +55,12 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
         letopis("init", *where, "--origin", "letopis.test/verify-cli").returncode == 0
     )
     added = letopis(
-        "keys", "add", "ivanova", *where, "--holder", "Ivanova", "--role", "teacher"
+        "keys",
+        "add",
+        "ivanova",
+        *where,
+        *("--holder", str(uuid5(NAMESPACE_URL, "ivanova")), "--first-staff"),
+        *("--role", "teacher"),
     )
     assert added.returncode == 0, added.stderr
     return folder

@@ -10,9 +10,15 @@ PASSPHRASE = "cli-test-passphrase"
 
 
 def letopis(
-    *args: str, passphrase: str = PASSPHRASE
+    *args: str, passphrase: str = PASSPHRASE, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LETOPIS_KEY_PASSPHRASE": passphrase, "COLUMNS": "200"}
+    """Run ``letopis ARGS`` with the test passphrase; ``env`` adds variables."""
+    env = {
+        **os.environ,
+        "LETOPIS_KEY_PASSPHRASE": passphrase,
+        "COLUMNS": "200",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
         capture_output=True,

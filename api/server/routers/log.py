@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from api.cli import proofs
+from api import proofs
 from api.server.accounts import ROLES, Account
 from api.server.deps import OfficeDep, role
 from api.server.problems import PROBLEM_RESPONSES, ProblemError

@@ -1,0 +1,219 @@
+"""`letopis keys list | add | revoke | rotate`: the school's signer keys (DESIGN §4).
+
+A key's holder is a registered staff member of this school, named by their id
+(``people.StaffMemberRegistered``), and its roles are roles of the signing
+policy that the staff member's registered position allows
+(:func:`ledger.keys.services.check_holder`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli.common import JsonOpt, KeysOpt, StoreOpt, moment, open_app, out, passphrase
+from ledger.errors import LedgerError
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.registry import KeyRecord
+from ledger.keys.services import (
+    check_holder,
+    list_signers,
+    register_signer,
+    revoke_signer,
+    rotate_signer,
+)
+from ledger.log import Sealer
+
+app = typer.Typer(
+    name="keys",
+    help="List, add, rotate and revoke signer keys.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def keys_list(store: StoreOpt, keys: KeysOpt, as_json: JsonOpt = False) -> None:
+    """Every registered key with its holder, roles and validity window."""
+    ledger = open_app(store, keys)
+    try:
+        records = list_signers(ledger)
+    finally:
+        ledger.close()
+    if as_json:
+        out.print_json(json.dumps([_record_json(r) for r in records]))
+        return
+    out.print(_keys_table(records))
+
+
+@app.command("add")
+def keys_add(
+    label: Annotated[
+        str, typer.Argument(help="File label for a new key, e.g. ivanova")
+    ],
+    store: StoreOpt,
+    keys: KeysOpt,
+    holder: Annotated[
+        str, typer.Option(help="The staff member's id (people.StaffMemberRegistered).")
+    ],
+    role: Annotated[list[str], typer.Option(help="A signing role; repeat for more.")],
+    valid_from: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default now.")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default open.")
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="Register this hex public key instead of a new one."),
+    ] = None,
+    first_staff: Annotated[
+        bool,
+        typer.Option(
+            "--first-staff",
+            help="The holder is not registered yet: one of the first staff, who "
+            "register the staff (only while no staff member is registered).",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a signer key (a new one kept in the key directory, or a given one)."""
+    ledger = open_app(store, keys)
+    new_key = None if public_key else SigningKey.generate()
+    try:
+        directory = KeyDirectory.open(keys, passphrase())
+        if new_key is not None:
+            directory.check_new_label(label)
+        staff = check_holder(ledger, holder, role, first_staff=first_staff)
+        record = register_signer(
+            ledger,
+            directory.log_key(),
+            public_key=new_key.public_bytes if new_key else _public_key(public_key),
+            holder=staff,
+            roles=role,
+            valid_from=moment(valid_from, "--valid-from") or datetime.now(UTC),
+            valid_until=moment(valid_until, "--valid-until"),
+        )
+        if new_key is not None:
+            directory.add_signer(label, new_key)
+        Sealer(ledger).seal()
+    finally:
+        ledger.close()
+    _print_record(record, as_json)
+
+
+@app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="Key id to revoke.")],
+    store: StoreOpt,
+    keys: KeysOpt,
+    reason: Annotated[str, typer.Option(help="Why: left school, key lost, ...")],
+    compromised_at: Annotated[
+        str | None,
+        typer.Option(help="When the key was compromised (voids later sigs)."),
+    ] = None,
+) -> None:
+    """Revoke a signer key from now on (and void it from --compromised-at)."""
+    ledger = open_app(store, keys)
+    try:
+        directory = KeyDirectory.open(keys, passphrase())
+        revoke_signer(
+            ledger,
+            directory.log_key(),
+            key,
+            revoked_at=datetime.now(UTC),
+            compromised_at=moment(compromised_at, "--compromised-at"),
+            reason=reason,
+        )
+        Sealer(ledger).seal()
+    finally:
+        ledger.close()
+    out.print(f"key {key} revoked")
+
+
+@app.command("rotate")
+def keys_rotate(
+    key: Annotated[str, typer.Argument(help="Key id to replace.")],
+    label: Annotated[str, typer.Argument(help="File label for the successor key.")],
+    store: StoreOpt,
+    keys: KeysOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace a key by a new one: old revoked and successor registered at once."""
+    ledger = open_app(store, keys)
+    successor = SigningKey.generate()
+    try:
+        directory = KeyDirectory.open(keys, passphrase())
+        directory.check_new_label(label)
+        record = rotate_signer(
+            ledger,
+            directory.log_key(),
+            key,
+            new_public_key=successor.public_bytes,
+            at=datetime.now(UTC),
+        )
+        directory.add_signer(label, successor)
+        Sealer(ledger).seal()
+    finally:
+        ledger.close()
+    _print_record(record, as_json)
+
+
+def _public_key(text: str | None) -> bytes:
+    try:
+        raw = bytes.fromhex(text or "")
+    except ValueError as e:
+        msg = f"--public-key {text!r} is not hex; give the 32-byte Ed25519 key in hex"
+        raise LedgerError(msg) from e
+    return raw
+
+
+def _record_json(record: KeyRecord) -> dict[str, Any]:
+    def when(t: datetime | None) -> str | None:
+        return t.isoformat() if t else None
+
+    return {
+        "key": record.key,
+        "holder": record.holder,
+        "roles": list(record.roles),
+        "valid_from": when(record.valid_from),
+        "valid_until": when(record.valid_until),
+        "revoked_at": when(record.revoked_at),
+        "compromised_at": when(record.compromised_at),
+    }
+
+
+def _print_record(record: KeyRecord, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(_record_json(record)))
+    else:
+        out.print(_keys_table([record]))
+
+
+def _keys_table(records: list[KeyRecord]) -> Table:
+    table = Table(title="Signer keys")
+    for column in (
+        "key id",
+        "holder",
+        "roles",
+        "valid from",
+        "until",
+        "revoked",
+        "compromised",
+    ):
+        table.add_column(column)
+    for r in records:
+        row = _record_json(r)
+        table.add_row(
+            r.key,
+            r.holder,
+            ", ".join(r.roles),
+            *(
+                str(row[k] or "—")[:19]
+                for k in ("valid_from", "valid_until", "revoked_at", "compromised_at")
+            ),
+        )
+    return table
