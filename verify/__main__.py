@@ -84,6 +84,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             log_key=inputs.log_key,
             policy=inputs.policy,
             retention=inputs.retention,
+            default_policy=inputs.default_policy,
+            default_retention=inputs.default_retention,
             trusted_checkpoint=inputs.trusted_checkpoint,
             state_file=args.state
             or default_state_path(

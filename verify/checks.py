@@ -38,7 +38,7 @@ from verify.envelope import (
     sortable_time,
 )
 from verify.merkle import subtree_border, subtree_levels
-from verify.policy import SigningPolicy
+from verify.policy_log import PolicyBook
 from verify.registry import (
     ALGORITHM,
     REGISTERED,
@@ -79,7 +79,7 @@ class Context:
     source: Source
     origin: str
     registry: Registry
-    policy: SigningPolicy
+    policy: PolicyBook
     retention: RetentionPolicy
     today: date
     chunk_size: int
@@ -298,10 +298,7 @@ class _ChunkChecker:
         """The key's roles allow the type alone (no co-signature needed): cached."""
         allowed = self.authors.get((info.key, kind))
         if allowed is None:
-            policy = self.ctx.policy
-            allowed = bool(info.roles & policy.roles_for(kind)) and not (
-                policy.cosigners_for(kind)
-            )
+            allowed = self.ctx.policy.always_allows(info.roles, kind)
             self.authors[(info.key, kind)] = allowed
         return allowed
 

@@ -91,6 +91,8 @@ def verify(
             log_key=inputs.log_key,
             policy=inputs.policy,
             retention=inputs.retention,
+            default_policy=inputs.default_policy,
+            default_retention=inputs.default_retention,
             trusted_checkpoint=inputs.trusted_checkpoint,
             state_file=state
             or default_state_path(

@@ -107,7 +107,8 @@ def _checked_record(
     valid_from: datetime,
     valid_until: datetime | None,
 ) -> KeyRecord:
-    known = set(app.context.policy.known_roles()) - {SEAL_ROLE}
+    policy = app.context.policies.require_signing(fresh=True)
+    known = set(policy.known_roles()) - {SEAL_ROLE}
     unknown = sorted(set(roles) - known)
     if not roles or unknown:
         msg = (

@@ -19,6 +19,8 @@ from ledger.storage.stores import parse_store_url
 from tests.conftest import PASSPHRASE, Store
 from tests.notes import TEST_POLICY, Note
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 
 def _environment(store: Store) -> dict[str, str]:
     env = dict(parse_store_url(store.url).env)

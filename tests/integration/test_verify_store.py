@@ -40,6 +40,8 @@ from verify.retention import RetentionPolicy
 from verify.sources import open_store
 from verify.verifier import Verifier
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 RETENTION = Path(ledger.__file__).parent / "policies" / "retention.toml"
 NOW = datetime.now(UTC)
 
@@ -117,7 +119,7 @@ def _key(
 
 def build_school(store: Store, notes: int = 6) -> School:
     """Keys, notes in two seals, two of them certified with a co-signature."""
-    app = store.open(policy=TEST_POLICY)
+    app = store.open()
     school = School(
         store,
         app,
