@@ -53,11 +53,11 @@ def test_seal_covers_every_event_in_notification_order(store: Store) -> None:
     _write(ledger, _teacher(ledger, store), 12)
     checkpoint = Sealer(ledger).seal()
     states = _states(ledger)
-    assert checkpoint.size == len(states) == 14
+    assert checkpoint.size == len(states) == 16  # 4 from init: seal, policies
     expected = merkle.root_from_leaf_hashes([merkle.leaf_hash(s) for s in states])
     assert checkpoint.root == expected
     note = parse_checkpoint(checkpoint.note)
-    assert (note.origin, note.size, note.root) == (ledger.context.origin, 14, expected)
+    assert (note.origin, note.size, note.root) == (ledger.context.origin, 16, expected)
     note.verify(ledger.context.origin, store.key_directory.log_public_key)
 
 
@@ -89,7 +89,7 @@ def test_successive_checkpoints_are_consistent(store: Store) -> None:
             if old.size < new.size:
                 proof = sealer.tree.consistency_proof(old.size, new.size)
                 merkle.verify_consistency(old.size, new.size, proof, old.root, new.root)
-    assert [c.size for c in sealer.store.checkpoints()] == [1, *sizes]  # 1: init
+    assert [c.size for c in sealer.store.checkpoints()] == [3, *sizes]  # 3: init
 
 
 def test_seal_without_new_events_signs_nothing_new(store: Store) -> None:
@@ -108,8 +108,8 @@ def test_a_restarted_sealer_resumes_where_the_last_batch_ended(store: Store) -> 
     restarted = Sealer(store.open())
     checkpoint = restarted.seal()
     leaves = restarted.store.leaves(0, 100)
-    assert [leaf.index for leaf in leaves] == list(range(32))
-    assert len({leaf.notification_id for leaf in leaves}) == 32
+    assert [leaf.index for leaf in leaves] == list(range(34))
+    assert len({leaf.notification_id for leaf in leaves}) == 34
     states = _states(ledger)
     assert [leaf.hash for leaf in leaves] == [merkle.leaf_hash(s) for s in states]
     assert checkpoint.root == merkle.root_from_leaf_hashes([x.hash for x in leaves])
@@ -124,8 +124,8 @@ def test_two_sealers_racing_seal_each_event_once(store: Store) -> None:
     one.seal()
     two.seal()
     leaves = one.store.leaves(0, 1000)
-    assert [leaf.index for leaf in leaves] == list(range(42))
-    assert len({leaf.notification_id for leaf in leaves}) == 42
+    assert [leaf.index for leaf in leaves] == list(range(44))
+    assert len({leaf.notification_id for leaf in leaves}) == 44
 
 
 def test_leaf_indexes_stay_contiguous_across_notification_gaps(store: Store) -> None:
@@ -174,7 +174,7 @@ def test_sealer_refuses_to_sign_after_the_tree_was_altered(store: Store) -> None
     """
     ledger = store.open()
     teacher = _teacher(ledger, store)
-    _write(ledger, teacher, 5)
+    _write(ledger, teacher, 3)  # 7 entries, with init's 3 and the teacher's key
     Sealer(ledger).seal()
     nodes = "log_nodes" if store.kind == "sqlite" else "letopis.letopis_log_nodes"
     rawsql.execute_as_superuser(
@@ -190,7 +190,7 @@ def test_sealer_refuses_to_sign_after_the_tree_was_altered(store: Store) -> None
 
 def test_sealer_refuses_when_sealed_leaves_were_removed(store: Store) -> None:
     ledger = store.open()
-    _write(ledger, _teacher(ledger, store), 5)
+    _write(ledger, _teacher(ledger, store), 3)  # 7 entries, with init's 3 + key
     Sealer(ledger).seal()
     leaves = "log_leaves" if store.kind == "sqlite" else "letopis.letopis_log_leaves"
     rawsql.execute_as_superuser(

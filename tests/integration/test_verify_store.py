@@ -181,8 +181,9 @@ def test_an_untampered_store_verifies(school: School) -> None:
     assert checkpoint is not None
     assert report.root == checkpoint.root
     rows = {r.name: r for r in report.retention}
-    assert rows["trust"].events == rows["trust"].intact == 4  # the seal and 3 keys
-    assert rows["unclassified"].events == leaves - 4  # test.* is in no class
+    # the seal, the first signing and retention policies, and 3 keys
+    assert rows["trust"].events == rows["trust"].intact == 6
+    assert rows["unclassified"].events == leaves - 6  # test.* is in no class
     assert report.to_json()["ok"] is True
 
 
@@ -539,7 +540,7 @@ def test_since_checkpoint_skips_old_signatures_but_not_the_tree(
     assert again.ok
     assert again.checked["signatures"] == 0
     assert again.checked["signatures_skipped"] == full.checked["signatures"]
-    nid, *_, state_bytes, leaf = school.events()[4]
+    nid, *_, state_bytes, leaf = school.events()[6]
     forged = state_bytes.replace("заметка".encode(), "заметкa".encode())
     school.tamper(
         f"UPDATE {school.table('events')} SET state = ? WHERE {school.nid} = ?",
