@@ -205,9 +205,11 @@ class LoggedPolicies:
         """The policy ``name`` as the log holds it now, or None."""
         stream = policy_stream_id(name)
         cached = self._cache.get(name)
-        if cached is not None and cached[0] is not None:
-            if not fresh or self._newer is None or not self._newer(stream, cached[1]):
-                return cached[0]
+        known = cached[0] if cached is not None else None
+        if known is not None and not (
+            fresh and self._newer is not None and self._newer(stream, known.version)
+        ):
+            return known
         record = self._load(stream) if self._load else None
         self._cache[name] = (record, record.version if record else 0)
         return record
@@ -236,9 +238,7 @@ NO_POLICY = (
 )
 
 
-def first_policy_texts(
-    env: Any, texts: dict[str, str] | None = None
-) -> dict[str, str]:
+def first_policy_texts(env: Any, texts: dict[str, str] | None = None) -> dict[str, str]:
     """The first policies `init` adopts: given, configured in ``env``
     (``LETOPIS_SIGNING_POLICY``, ``LETOPIS_RETENTION_POLICY``), else packaged."""
     chosen = dict(texts or {})

@@ -330,11 +330,13 @@ def main() -> None:
         accounts,
         export,
         log,
+        policy,
         report,
         serve,
         verify,
     )
     from simulation import demo  # noqa: F401 - registers `letopis demo`
 
+    app.add_typer(policy.app, name="policy")
     app(prog_name="letopis")
     sys.exit(0)
