@@ -131,7 +131,7 @@ def test_the_writer_follows_the_policy_the_director_puts_in_force(
     class_teacher = _key(app, store, "class_teacher")
     director = _key(app, store, "director")
     other.save(Note.write(uuid4(), "before"), signed_by=Signing(teacher))
-    with pytest.raises(PolicyError, match="may not sign test.NoteWritten"):
+    with pytest.raises(PolicyError, match=r"may not sign test\.NoteWritten"):
         app.save(Note.write(uuid4(), "not yet"), signed_by=Signing(class_teacher))
 
     set_policy(app, director, SIGNING, WIDER)
@@ -139,7 +139,7 @@ def test_the_writer_follows_the_policy_the_director_puts_in_force(
     set_policy(app, director, SIGNING, NARROWER)
     before = _count(app)
     for writer in (app, other):
-        with pytest.raises(PolicyError, match="may not sign test.NoteWritten"):
+        with pytest.raises(PolicyError, match=r"may not sign test\.NoteWritten"):
             writer.save(Note.write(uuid4(), "no longer"), signed_by=Signing(teacher))
     assert _count(app) == before
     Sealer(app).seal()
