@@ -45,9 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keys", type=Path, help="the school's key directory (log.pub)"
     )
-    parser.add_argument("--policy", type=Path, help="the signing policy (signing.toml)")
     parser.add_argument(
-        "--retention", type=Path, help="the retention policy (retention.toml)"
+        "--policy",
+        type=Path,
+        help="a signing policy (signing.toml) to compare with the one the log holds",
+    )
+    parser.add_argument(
+        "--retention",
+        type=Path,
+        help="a retention policy (retention.toml) to compare with the log's",
     )
     parser.add_argument(
         "--trusted-checkpoint", type=Path, help="a checkpoint held outside the log"

@@ -72,10 +72,12 @@ def verify(
         int | None, typer.Option(help="Processes to use; default: all cores.")
     ] = None,
     policy: Annotated[
-        Path | None, typer.Option(help="The signing policy (signing.toml).")
+        Path | None,
+        typer.Option(help="A signing.toml to compare with the log's own policy."),
     ] = None,
     retention: Annotated[
-        Path | None, typer.Option(help="The retention policy (retention.toml).")
+        Path | None,
+        typer.Option(help="A retention.toml to compare with the log's own."),
     ] = None,
     now: Annotated[
         str | None, typer.Option(help="Judge disposal as of this date or time.")

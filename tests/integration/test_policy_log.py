@@ -4,6 +4,7 @@ verifier read the policy in force from the log, never from a file beside it."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -12,11 +13,13 @@ import bagit
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+import ledger
 from ledger.application import LedgerApplication, Signing
 from ledger.archive.export import export_archive
 from ledger.envelope import Envelope, format_time, parse
 from ledger.errors import PolicyError
-from ledger.keys.directory import SigningKey
+from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.registry import KeyRecord, SignerKey
 from ledger.keys.services import register_signer
 from ledger.log import Sealer
 from ledger.policy_log import (
@@ -27,7 +30,10 @@ from ledger.policy_log import (
     policy_stream_id,
 )
 from ledger.records.policies import set_policy
-from tests.conftest import Store
+from ledger.storage.init import _prepare_sqlite, initialise
+from ledger.storage.postgres import PostgresRoles, prepare_postgres
+from ledger.storage.stores import parse_store_url
+from tests.conftest import ORIGIN, PASSPHRASE, PostgresDatabase, Store
 from tests.notes import TEST_POLICY, Note
 from verify.anchor import LogKey
 from verify.inputs import gather
@@ -222,3 +228,78 @@ def test_a_policy_given_from_outside_is_compared_with_the_logged_one(
     other = _audit(store, policy=SigningPolicy.load(packaged))
     assert _kinds(other) == {"policy"}
     assert "the log's was used" in other.findings[0].detail
+
+
+# -- a log made before policies were logged ------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def old_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Store, dict[str, str]]]:
+    """A store as `init` made it before policies were logged: the log key's
+    registration alone (written here past today's writer), sealed; with the
+    options `init` takes for it."""
+    keys = tmp_path / "keys"
+    directory = KeyDirectory.create(keys, origin=ORIGIN, passphrase=PASSPHRASE)
+    options: dict[str, str] = {}
+    if request.param == "sqlite":
+        admin = url = f"sqlite:///{tmp_path / 'letopis.db'}"
+        _prepare_sqlite(parse_store_url(url), keys, PASSPHRASE)
+    else:
+        db: PostgresDatabase = request.getfixturevalue("postgres_database")
+        admin = db.admin_url
+        roles = PostgresRoles(owner=db.owner_role, app=db.app_role)
+        url = prepare_postgres(parse_store_url(admin), roles)
+        options = {"owner_role": db.owner_role, "app_role": db.app_role}
+    store = Store(request.param, url, keys, admin)
+    app = store.open()
+    log_key = directory.log_key()
+    record = KeyRecord(
+        key=log_key.key_id,
+        public_key=log_key.public_bytes,
+        holder=ORIGIN,
+        roles=("seal",),
+        valid_from=NOW,
+    )
+    (event,) = SignerKey.register(record).collect_events()
+    envelope = app.mapper.envelope_for(event, prev=None).signed_by(log_key)
+    stream = event.originator_id
+    app.recorder.insert_events(
+        [StoredEvent(stream, 1, envelope.type, envelope.to_bytes())]
+    )
+    Sealer(app).seal()
+    yield store, options
+    store.close_all()
+
+
+def test_a_log_without_policies_is_a_finding_until_init_adopts_them(
+    old_store: tuple[Store, dict[str, str]],
+) -> None:
+    store, options = old_store
+    app = store.open()
+    before = _count(app)
+    with pytest.raises(PolicyError, match="holds no signed signing policy"):
+        register_signer(
+            app,
+            store.key_directory.log_key(),
+            public_key=SigningKey.generate().public_bytes,
+            holder="teacher",
+            roles=("teacher",),
+            valid_from=NOW,
+        )
+    assert _count(app) == before
+    packaged = SigningPolicy.load(
+        Path(ledger.__file__).parent / "policies" / "signing.toml"
+    )
+    report = _audit(store, default_policy=packaged)
+    details = [f.detail for f in report.findings if f.kind == "policy"]
+    assert len(details) == 2
+    assert all("holds no signed" in d for d in details)
+
+    initialise(
+        store.admin_url, store.keys, origin=ORIGIN, passphrase=PASSPHRASE, **options
+    )
+    after = _audit(store)
+    assert after.ok, after.findings
+    _key(store.open(), store, "teacher")  # the writer works again
