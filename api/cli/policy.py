@@ -51,7 +51,7 @@ def set_command(
     retention: RetentionOpt = False,
 ) -> None:
     """Put a policy in force from the next entry on (the director signs it)."""
-    if (key_label is None) == log_key:
+    if (key_label is not None) == log_key:
         msg = (
             "name who signs: --key-label LABEL (the director's key) or --log-key "
             "(the log key, for a log's first policy only)"
