@@ -135,8 +135,7 @@ def initialised_store(
     signing policy is the packaged one, or the file a test names with
     ``@pytest.mark.signing_policy(PATH)``."""
     keys = tmp_path / "keys"
-    marker = request.node.get_closest_marker("signing_policy")
-    policy: Path | None = marker.args[0] if marker is not None else None
+    policy = _signing_policy(request)
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'letopis.db'}"
         done = initialise(
@@ -168,8 +167,21 @@ def initialised_store(
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Store:
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An initialised SQLite store (its first signing policy as for `store`)."""
     keys = tmp_path / "keys"
     url = f"sqlite:///{tmp_path / 'letopis.db'}"
-    done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
+    done = initialise(
+        url,
+        keys,
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        signing_policy=_signing_policy(request),
+    )
     return Store("sqlite", done.app_url, keys, url)
+
+
+def _signing_policy(request: pytest.FixtureRequest) -> Path | None:
+    """The file a test names with ``@pytest.mark.signing_policy(PATH)``."""
+    marker = request.node.get_closest_marker("signing_policy")
+    return None if marker is None else Path(marker.args[0])

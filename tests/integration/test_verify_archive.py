@@ -17,8 +17,11 @@ from ledger.archive.export import export_archive
 from ledger.keys.directory import SigningKey
 from tests.conftest import Store
 from tests.integration.test_verify_store import build_school
+from tests.notes import TEST_POLICY
 from verify.__main__ import main
 from verify.note import verifier_key
+
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
 
 
 @dataclass
