@@ -67,12 +67,20 @@ def _key(app: LedgerApplication, store: Store, *roles: str) -> SigningKey:
     return key
 
 
-def _audit(store: Store, **options: object) -> Report:
+def _audit(
+    store: Store,
+    *,
+    policy: SigningPolicy | None = None,
+    default_policy: SigningPolicy | None = None,
+) -> Report:
     source = open_store(store.url)
     try:
         return Verifier(
-            log_key=LogKey.from_key_directory(store.keys), workers=1, **options
-        ).audit(source)  # type: ignore[arg-type]
+            log_key=LogKey.from_key_directory(store.keys),
+            policy=policy,
+            default_policy=default_policy,
+            workers=1,
+        ).audit(source)
     finally:
         source.close()
 
@@ -298,7 +306,12 @@ def test_a_log_without_policies_is_a_finding_until_init_adopts_them(
     assert all("holds no signed" in d for d in details)
 
     initialise(
-        store.admin_url, store.keys, origin=ORIGIN, passphrase=PASSPHRASE, **options
+        store.admin_url,
+        store.keys,
+        origin=ORIGIN,
+        passphrase=PASSPHRASE,
+        owner_role=options.get("owner_role", "letopis_owner"),
+        app_role=options.get("app_role", "letopis_app"),
     )
     after = _audit(store)
     assert after.ok, after.findings
