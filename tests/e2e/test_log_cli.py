@@ -41,7 +41,8 @@ def test_checkpoint_prints_the_signed_note(sealed: list[str]) -> None:
     assert done.returncode == 0, done.stderr
     checkpoint = parse_checkpoint(done.stdout)
     assert checkpoint.origin == "letopis.test/cli"
-    assert checkpoint.size == 4  # the seal's own key and three teachers
+    # the seal's own key, the first two policies and three teachers
+    assert checkpoint.size == 6
 
 
 def test_checkpoint_written_to_a_file_parses_unwrapped(
@@ -58,7 +59,7 @@ def test_checkpoint_written_to_a_file_parses_unwrapped(
             check=False,
         )
     assert done.returncode == 0
-    assert parse_checkpoint(target.read_text()).size == 4
+    assert parse_checkpoint(target.read_text()).size == 6
 
 
 def test_inclusion_proofs_verify_by_index_and_by_event(sealed: list[str]) -> None:
