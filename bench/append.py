@@ -244,13 +244,15 @@ def signed_application(
     admin_url: str, keys: Path, **roles: Unpack[pg.Roles]
 ) -> Iterator[Save]:
     """An initialised ledger with a registered teacher key; yields its save."""
-    done = initialise(admin_url, keys, origin=ORIGIN, passphrase=PASSPHRASE, **roles)
-    app = open_ledger(
-        done.app_url,
-        keys=keys,
+    done = initialise(
+        admin_url,
+        keys,
+        origin=ORIGIN,
         passphrase=PASSPHRASE,
-        extra_env={"LETOPIS_SIGNING_POLICY": str(POLICY)},
+        signing_policy=POLICY,  # the log's first policy: the writer reads it there
+        **roles,
     )
+    app = open_ledger(done.app_url, keys=keys, passphrase=PASSPHRASE)
     try:
         signing = Signing(_register_teacher(app, keys))
         yield lambda sheet: app.save(sheet, signed_by=signing)

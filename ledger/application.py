@@ -2,8 +2,9 @@
 
 ``LedgerApplication.save(*aggregates, signed_by=Signing(author, *cosigners))``
 turns the new events into envelopes chained to their stream, checks the signing
-policy and each key's validity at the event's time, signs, and inserts them in
-one transaction. Nothing is written when any check fails.
+policy in force (read from the log, `ledger.policy_log`) and each key's
+validity at the event's time, signs, and inserts them in one transaction.
+Nothing is written when any check fails.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ from ledger.envelope import Envelope, Signer, content_hash, parse_time
 from ledger.errors import ConcurrencyError, LedgerError, PolicyError
 from ledger.keys.registry import KeyRecord, SignerKey
 from ledger.mapper import EnvelopeMapper, LedgerContext
+from ledger.policy import SigningPolicy
+from ledger.policy_log import (
+    NO_POLICY,
+    POLICY_TYPES,
+    PolicyRecord,
+    check_policy_signers,
+    first_signing_policy,
+    signing_after,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ class SigningEventStore(EventStore[UUID]):
     ) -> list[tuple[Envelope, bytes]]:
         """Each event as a signed envelope with its stored bytes, in order."""
         records = self._signer_records(signing)
+        policy = self.mapper.context.policies.signing(fresh=True)
+        if policy is None:
+            policy = first_signing_policy(events)
         heads: dict[UUID, str] = {}
         envelopes = []
         for event in events:
@@ -89,7 +102,8 @@ class SigningEventStore(EventStore[UUID]):
             if seq > 1:
                 prev = heads.get(stream) or self.mapper.head_of(stream, seq - 1)
             unsigned = self.mapper.envelope_for(event, prev=prev)
-            self._authorize(unsigned, records)
+            self._authorize(unsigned, records, policy)
+            policy = signing_after(event, policy)  # in force after this entry
             envelope = unsigned.signed_by(
                 *signing.signers, message=unsigned.signing_input()
             )
@@ -106,12 +120,22 @@ class SigningEventStore(EventStore[UUID]):
         registry = self.mapper.context.registry
         return [registry.get(k, fresh=True) for k in ids]
 
-    def _authorize(self, envelope: Envelope, records: list[KeyRecord]) -> None:
+    def _authorize(
+        self,
+        envelope: Envelope,
+        records: list[KeyRecord],
+        policy: SigningPolicy | None,
+    ) -> None:
         moment = parse_time(envelope.at)
         for record in records:
             record.check_may_append(moment)
-        policy = self.mapper.context.policy
         author, *cosigners = records
+        if envelope.type in POLICY_TYPES:
+            anchors = list(self.mapper.context.registry.anchors)
+            check_policy_signers(envelope.type, author, len(cosigners), anchors)
+            return
+        if policy is None:
+            raise PolicyError(NO_POLICY)
         policy.check_author(envelope.type, author.key, author.roles)
         policy.check_cosigners(envelope.type, [c.roles for c in cosigners])
 
@@ -162,6 +186,7 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env)
         self.mapper.attach(self._fetch_stored)
         self.context.registry.attach(self._load_signer_key, self._has_newer_events)
+        self.context.policies.attach(self._load_policy, self._has_newer_events)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         environment = super().construct_env(name, env)
@@ -198,6 +223,13 @@ class LedgerApplication(Application[UUID]):
         for event in self.events.get(stream):
             signer = cast(Any, event).mutate(signer)
         return cast(SignerKey | None, signer)
+
+    def _load_policy(self, stream: UUID) -> PolicyRecord | None:
+        """A policy stream replayed from its events, no snapshot."""
+        record: Any = None
+        for event in self.events.get(stream):
+            record = cast(Any, event).mutate(record)
+        return cast(PolicyRecord | None, record)
 
     def _has_newer_events(self, stream: UUID, version: int) -> bool:
         return bool(self.recorder.select_events(stream, gt=version, limit=1))

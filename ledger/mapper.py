@@ -34,12 +34,13 @@ from ledger.envelope import Envelope, content_hash, format_time, parse, parse_ti
 from ledger.errors import EnvelopeError, LedgerError, SignatureError
 from ledger.keys.directory import KeyDirectory, SigningKey, verify_signature
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, KeyRegistry
-from ledger.policy import SigningPolicy
+from ledger.policy_log import SIGNING_POLICY_ENV, LoggedPolicies
 
 SNAPSHOT_TOPIC = "letopis.Snapshot"
 KEYS_ENV = "LETOPIS_KEYS"
 VERIFY_ON_READ_ENV = "LETOPIS_VERIFY_ON_READ"
-POLICY_ENV = "LETOPIS_SIGNING_POLICY"
+POLICY_ENV = SIGNING_POLICY_ENV
+"""Read by `init` only: the policy in force is the one the log holds."""
 
 
 @dataclass
@@ -47,13 +48,14 @@ class LedgerContext:
     """What the mapper and event store need to know, resolved from configuration.
 
     Built from the application's environment (``LETOPIS_KEYS``,
-    ``LETOPIS_KEY_PASSPHRASE``, ``LETOPIS_VERIFY_ON_READ``,
-    ``LETOPIS_SIGNING_POLICY``), so that followers and projection runners that
-    the library constructs from the same environment get the same keys.
+    ``LETOPIS_KEY_PASSPHRASE``, ``LETOPIS_VERIFY_ON_READ``), so that followers
+    and projection runners that the library constructs from the same
+    environment get the same keys. The signing policy is read from the log
+    (``policies``), never from a file.
     """
 
     keys: KeyDirectory
-    policy: SigningPolicy
+    policies: LoggedPolicies
     registry: KeyRegistry
     verify_on_read: bool = False
     _log_key: SigningKey | None = field(default=None, repr=False)
@@ -75,7 +77,7 @@ class LedgerContext:
         )
         return cls(
             keys=keys,
-            policy=SigningPolicy.load(env.get(POLICY_ENV) or None),
+            policies=LoggedPolicies(),
             registry=KeyRegistry({anchor.key: anchor}),
             verify_on_read=strtobool(env.get(VERIFY_ON_READ_ENV) or "no"),
         )

@@ -1,8 +1,13 @@
 """The signing policy: which role may author which event type (DESIGN §4).
 
-The table is data (``ledger/policies/signing.toml``, or the file named by
-``LETOPIS_SIGNING_POLICY``), so a school can adapt it without code changes.
-Context rules (a teacher marks only their own classes) sit in the domain on top.
+The table is data (``signing.toml``), so a school can adapt it without code
+changes; the policy in force is the one the log holds (`ledger.policy_log`),
+adopted at `letopis init` and changed by the director. Context rules (a
+teacher marks only their own classes) sit in the domain on top.
+
+`SigningPolicy.from_toml` is a deliberate twin of the verifier's reader
+(``verify/policy.py``): both refuse the same texts with the same reasons
+(docs/twins.md; ``tests/unit/test_twins.py`` feeds both the same inputs).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ledger.errors import PolicyError
 
@@ -27,16 +33,18 @@ class SigningPolicy:
     )
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> SigningPolicy:
-        if path is None:
-            text = resources.files("ledger").joinpath("policies/signing.toml")
-            raw = tomllib.loads(text.read_text(encoding="utf-8"))
-        else:
-            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    def from_toml(cls, text: str, *, where: str = "signing policy") -> SigningPolicy:
+        """Read a ``signing.toml`` text; PolicyError names what is malformed."""
+        raw = _toml(text, where)
         return cls(
-            roles={r: tuple(types) for r, types in raw.get("roles", {}).items()},
-            cosign={t: tuple(r) for t, r in raw.get("cosign", {}).items()},
+            roles=_string_lists(raw.get("roles", {}), f"{where} [roles]"),
+            cosign=_string_lists(raw.get("cosign", {}), f"{where} [cosign]"),
         )
+
+    @classmethod
+    def load(cls, path: Path | str) -> SigningPolicy:
+        """Read a ``signing.toml`` file."""
+        return cls.from_toml(read_policy_file(path), where=str(path))
 
     def roles_for(self, event_type: str) -> frozenset[str]:
         """Every role allowed to author ``event_type``."""
@@ -49,6 +57,10 @@ class SigningPolicy:
             )
             self._allowed[event_type] = allowed
         return allowed
+
+    def cosigners_for(self, event_type: str) -> tuple[str, ...]:
+        """The roles that must co-sign ``event_type`` besides its author."""
+        return self.cosign.get(event_type, ())
 
     def check_author(self, event_type: str, key: str, roles: Iterable[str]) -> None:
         held = set(roles)
@@ -64,7 +76,7 @@ class SigningPolicy:
         self, event_type: str, cosigner_roles: Iterable[Iterable[str]]
     ) -> None:
         held = [set(r) for r in cosigner_roles]
-        for needed in self.cosign.get(event_type, ()):
+        for needed in self.cosigners_for(event_type):
             if not any(needed in roles for roles in held):
                 msg = (
                     f"{event_type} needs a co-signature by the {needed} "
@@ -76,7 +88,45 @@ class SigningPolicy:
         return sorted(self.roles)
 
 
+def packaged_policy_text(name: str) -> str:
+    """The text of the packaged ``ledger/policies/<name>.toml``."""
+    packaged = resources.files("ledger").joinpath(f"policies/{name}.toml")
+    return packaged.read_text(encoding="utf-8")
+
+
+def read_policy_file(path: Path | str) -> str:
+    """A policy file's text; PolicyError if it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        msg = f"cannot read policy file {path}: {getattr(e, 'strerror', None) or e}"
+        raise PolicyError(msg) from e
+
+
 def _matches(pattern: str, event_type: str) -> bool:
     if pattern.endswith(".*"):
         return event_type.startswith(pattern[:-1])
     return pattern == event_type
+
+
+def _toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = f"{where} is not TOML: {e}"
+        raise PolicyError(msg) from e
+
+
+def _string_lists(table: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """A table of lists of strings; anything else (a string where a list
+    belongs: ``teacher = "journal.*"``) is refused, as the verifier refuses it."""
+    if not isinstance(table, dict):
+        msg = f"{where} must be a table of lists of strings"
+        raise PolicyError(msg)
+    result: dict[str, tuple[str, ...]] = {}
+    for name, items in table.items():
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            msg = f"{where}: {name!r} must be a list of strings, not {items!r}"
+            raise PolicyError(msg)
+        result[name] = tuple(items)
+    return result

@@ -38,5 +38,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Store:
-    return stores.sqlite_store(tmp_path)
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An initialised SQLite store (its first signing policy as for `store`)."""
+    return stores.sqlite_store(tmp_path, stores.signing_policy(request))

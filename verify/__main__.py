@@ -47,9 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keys", type=Path, help="the school's key directory (log.pub)"
     )
-    parser.add_argument("--policy", type=Path, help="the signing policy (signing.toml)")
     parser.add_argument(
-        "--retention", type=Path, help="the retention policy (retention.toml)"
+        "--policy",
+        type=Path,
+        help="a signing policy (signing.toml) to compare with the one the log holds",
+    )
+    parser.add_argument(
+        "--retention",
+        type=Path,
+        help="a retention policy (retention.toml) to compare with the log's",
     )
     parser.add_argument(
         "--trusted-checkpoint", type=Path, help="a checkpoint held outside the log"
@@ -94,6 +100,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             log_key=inputs.log_key,
             policy=inputs.policy,
             retention=inputs.retention,
+            default_policy=inputs.default_policy,
+            default_retention=inputs.default_retention,
             trusted_checkpoint=inputs.trusted_checkpoint,
             state_file=args.state
             or default_state_path(

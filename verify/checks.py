@@ -46,7 +46,7 @@ from verify.envelope import (
     sortable_time,
 )
 from verify.merkle import subtree_border, subtree_levels
-from verify.policy import SigningPolicy
+from verify.policy_log import POLICY_TYPES, PolicyBook
 from verify.registry import (
     ALGORITHM,
     REGISTERED,
@@ -145,7 +145,7 @@ class Context:
     source: Source
     origin: str
     registry: Registry
-    policy: SigningPolicy
+    policy: PolicyBook
     retention: RetentionPolicy
     today: date
     chunk_size: int
@@ -429,7 +429,10 @@ class _ChunkChecker:
         (so no co-signature is needed): `policy_problems`, cached per pair."""
         allowed = self.authors.get((info.key, kind))
         if allowed is None:
-            allowed = not policy_problems(kind, [info], self.ctx.policy)
+            allowed = kind not in POLICY_TYPES and all(
+                not policy_problems(kind, [info], policy)
+                for policy in self.ctx.policy.candidates()
+            )
             self.authors[(info.key, kind)] = allowed
         return allowed
 

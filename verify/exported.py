@@ -3,7 +3,9 @@
 ``data/checkpoint`` must cover every line of ``data/log.jsonl``;
 ``data/log.vkey`` must be the trusted log key (else the archive is another
 log's); ``data/keys.json`` must tell the same key history as the log's own
-``trust.*`` events, which the verifier has already rebuilt and checked.
+``trust.*`` events, which the verifier has already rebuilt and checked;
+``data/policy/*.toml`` are for people to read: the verifier takes the
+policies from the log, and only reports a file that is not the one in force.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from verify.anchor import LogKey, parse_vkey
 from verify.envelope import is_time, sortable_time
 from verify.errors import NoteError
 from verify.note import parse_checkpoint
+from verify.policy_log import text_digest
 from verify.registry import KeyInfo, Registry
 from verify.sources import Survey
 
@@ -45,6 +48,23 @@ def archive_problems(
     else:
         for detail in _key_history_problems(history, registry):
             yield "archive", detail
+    for detail in _policy_file_problems(survey, registry):
+        yield "archive", detail
+
+
+def _policy_file_problems(survey: Survey, registry: Registry) -> Iterator[str]:
+    """data/policy/<name>.toml must be the policy the log holds in force."""
+    for name in ("signing", "retention"):
+        adoption = registry.policies.adoption(name)
+        text = survey.files.get(f"policy/{name}.toml")
+        if adoption is None or text is None:
+            continue  # no logged policy: reported; no file: nothing to mislead
+        if text_digest(text) != adoption.digest:
+            yield (
+                f"data/policy/{name}.toml is not the {name} policy the log holds in "
+                f"force ({adoption.event}, {adoption.digest}): the file was changed "
+                "or is another school's; the log's policy was used"
+            )
 
 
 def _vkey_problems(vkey: str | None, anchor: LogKey) -> Iterator[tuple[str, str]]:

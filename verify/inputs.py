@@ -8,10 +8,12 @@ from:
   directory's ``log.pub`` (``--keys DIR``); for an archive, failing both, its
   own ``data/log.vkey``, reported as not independent. A live store is never
   verified against its own first event: without a key it is bad usage.
-- the signing policy: ``--policy FILE``, else the archive's
-  ``data/policy/signing.toml``, else the default the caller passes;
-- the retention policy: ``--retention FILE``, else the archive's
-  ``data/policy/retention.toml``, else the caller's default (or none).
+- the policies: the verifier reads them from the log itself
+  (`verify.policy_log`). ``--policy FILE`` and ``--retention FILE`` are
+  compared with the log's (a difference is a finding). Only for a log that
+  holds no policy (made before policies were logged) is one taken from
+  outside: the given file, else the archive's ``data/policy/<name>.toml``,
+  else the default the caller passes — and that is a finding too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from verify.anchor import LogKey
 from verify.errors import VerificationError
@@ -39,9 +42,11 @@ class Inputs:
 
     source: Source
     log_key: LogKey
-    policy: SigningPolicy
+    policy: SigningPolicy | None
     retention: RetentionPolicy | None
     trusted_checkpoint: str | None
+    default_policy: SigningPolicy | None = None
+    default_retention: RetentionPolicy | None = None
 
 
 def gather(
@@ -72,17 +77,20 @@ def gather(
             "verifier key); the log's own first entry is never trusted"
         )
         raise UsageError(msg)
-    signing = policy or default_policy
-    if signing is None:
-        msg = "--store needs the signing policy in force: --policy FILE (signing.toml)"
-        raise UsageError(msg)
-    classes = retention or default_retention
     return Inputs(
         source=open_store(store),
         log_key=anchor,
-        policy=SigningPolicy.load(signing),
-        retention=None if classes is None else RetentionPolicy.load(classes),
+        policy=None if policy is None else SigningPolicy.load(policy),
+        retention=None if retention is None else RetentionPolicy.load(retention),
         trusted_checkpoint=trusted,
+        default_policy=(
+            None if default_policy is None else SigningPolicy.load(default_policy)
+        ),
+        default_retention=(
+            None
+            if default_retention is None
+            else RetentionPolicy.load(default_retention)
+        ),
     )
 
 
@@ -113,34 +121,28 @@ def _archive_inputs(
     return Inputs(
         source=source,
         log_key=anchor,
-        policy=_archive_policy(source, policy),
-        retention=_archive_retention(source, retention),
+        policy=None if policy is None else SigningPolicy.load(policy),
+        retention=None if retention is None else RetentionPolicy.load(retention),
         trusted_checkpoint=trusted,
+        default_policy=_archive_file(source, "signing", SigningPolicy),
+        default_retention=_archive_file(source, "retention", RetentionPolicy),
     )
 
 
-def _archive_policy(source: ArchiveSource, path: Path | None) -> SigningPolicy:
-    if path is not None:
-        return SigningPolicy.load(path)
-    text = source.file("policy/signing.toml")
-    if text is None:
-        msg = (
-            f"archive {source.path} has no data/policy/signing.toml; pass the "
-            "signing policy with --policy FILE"
-        )
-        raise UsageError(msg)
-    return SigningPolicy.from_toml(text, where="data/policy/signing.toml")
-
-
-def _archive_retention(
-    source: ArchiveSource, path: Path | None
-) -> RetentionPolicy | None:
-    if path is not None:
-        return RetentionPolicy.load(path)
-    text = source.file("policy/retention.toml")
+def _archive_file(
+    source: ArchiveSource,
+    name: str,
+    kind: type[SigningPolicy] | type[RetentionPolicy],
+) -> Any:
+    """The archive's own policy file, for a log that holds none; a file that
+    does not read is left out (the log's own policy, if any, is what counts)."""
+    text = source.file(f"policy/{name}.toml")
     if text is None:
         return None
-    return RetentionPolicy.from_toml(text, where="data/policy/retention.toml")
+    try:
+        return kind.from_toml(text, where=f"data/policy/{name}.toml (not logged)")
+    except VerificationError:
+        return None
 
 
 def _anchor(keys: Path | None, log_key: Path | None) -> LogKey | None:

@@ -36,6 +36,8 @@ from verify.envelope import (
     sortable_time,
 )
 from verify.policy import SigningPolicy
+from verify.policy_log import POLICY_TYPES, PolicyBook
+from verify.retention import RetentionPolicy
 
 __all__ = [
     "ALGORITHM",
@@ -151,6 +153,7 @@ class Registry:
     keys: dict[str, KeyInfo]
     rejected: dict[str, str] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
+    policies: PolicyBook = field(default_factory=PolicyBook)
 
     @classmethod
     def of_anchor(cls, anchor: LogKey) -> Registry:
@@ -170,17 +173,31 @@ def build_registry(
     rows: Iterable[TrustRow],
     *,
     anchor: LogKey,
-    policy: SigningPolicy,
+    policy: SigningPolicy | None = None,
+    retention: RetentionPolicy | None = None,
     check: SignatureCheck = signature_check,
 ) -> Registry:
-    """Rebuild the registry from candidate trust events, given in log order.
+    """Rebuild the registry and the policies from candidate trust events, given
+    in log order (the policies: `verify.policy_log`).
 
-    Candidates that are not trust events, or whose signatures do not hold, are
-    skipped: the main pass reports them where they stand. A trust event whose
-    signatures hold but whose content is refused (a key id that is not its
-    key's, a second registration) is kept in ``rejected`` with the reason.
+    ``policy`` and ``retention`` are used only if the log holds no policy of
+    their kind. Candidates that are not trust events, or whose signatures do
+    not hold, are skipped: the main pass reports them where they stand. A trust
+    event whose signatures hold but whose content is refused (a key id that is
+    not its key's, a second registration, a policy change by another role than
+    the director) is kept in ``rejected`` with the reason.
     """
     registry = Registry.of_anchor(anchor)
+    rows = list(rows)
+    registry.policies = PolicyBook.from_rows(
+        rows,
+        origin=anchor.origin,
+        anchor_key=anchor.key_id,
+        anchor_public_key=anchor.public_key,
+        fallback=policy,
+        fallback_retention=retention,
+        check=check,
+    )
     for order, stored in rows:
         try:
             envelope = parse_envelope(stored)
@@ -189,7 +206,9 @@ def build_registry(
         if not envelope.type.startswith("trust.") or envelope.log != anchor.origin:
             continue
         message = signing_input(stored)
-        if check_signers(envelope, message, order, registry, policy, check=check):
+        if check_signers(
+            envelope, message, order, registry, registry.policies, check=check
+        ):
             continue
         reason = _apply(registry, envelope, order)
         if reason is not None:
@@ -203,6 +222,9 @@ def _apply(registry: Registry, envelope: Envelope, order: int) -> str | None:
         return _register(registry, envelope, order)
     if envelope.type == REVOKED:
         return _revoke(registry, envelope, order)
+    if envelope.type in POLICY_TYPES:
+        author = registry.keys[envelope.sigs[0].key]
+        return registry.policies.change(envelope, order, author.key, author.roles)
     return None  # another trust.* event: nothing the registry keeps
 
 
@@ -310,7 +332,7 @@ def check_signers(
     message: bytes,
     order: int,
     registry: Registry,
-    policy: SigningPolicy,
+    policy: SigningPolicy | PolicyBook,
     *,
     crypto: bool = True,
     check: SignatureCheck = signature_check,
@@ -322,8 +344,11 @@ def check_signers(
        the signing time inside the key's window and before any compromise,
        and the entry not appended after the revocation that stopped the key
        (``order`` is the entry's place in the log);
-    2. the author's roles allow the event type (the signing policy);
+    2. the author's roles allow the event type (the signing policy in force
+       at ``order``, when ``policy`` is the log's `PolicyBook`);
     3. every co-signature the policy requires is there.
+
+    Policy entries are judged by a fixed rule instead (`PolicyBook.change`).
     """
     if not envelope.sigs:
         return [("signature", f"event {envelope.name} carries no signature")]
@@ -348,6 +373,10 @@ def check_signers(
             if window is not None:
                 problems.append(("window", window))
         signers.append(info)
+    if envelope.type in POLICY_TYPES:
+        return problems
+    if isinstance(policy, PolicyBook):
+        policy = policy.in_force(order)
     problems.extend(policy_problems(envelope.type, signers, policy))
     return problems
 

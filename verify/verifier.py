@@ -58,6 +58,7 @@ from verify.exported import archive_problems
 from verify.merkle import subtree_levels
 from verify.note import Checkpoint, parse_checkpoint
 from verify.policy import SigningPolicy
+from verify.policy_log import policy_notes, policy_problems
 from verify.registry import Registry, build_registry
 from verify.report import Finding, LogIntegrityError, Report, severity
 from verify.retention import RetentionPolicy
@@ -111,8 +112,10 @@ class Verifier:
         self,
         *,
         log_key: LogKey,
-        policy: SigningPolicy,
+        policy: SigningPolicy | None = None,
         retention: RetentionPolicy | None = None,
+        default_policy: SigningPolicy | None = None,
+        default_retention: RetentionPolicy | None = None,
         trusted_checkpoint: str | None = None,
         state_file: Path | None = None,
         since_checkpoint: bool = False,
@@ -124,8 +127,13 @@ class Verifier:
     ) -> None:
         """Keep the trust inputs; a malformed ``trusted_checkpoint`` raises NoteError.
 
-        ``log_key`` is the anchor; ``policy`` the signing policy in force;
-        ``retention`` the retention classes (none: no retention rows);
+        ``log_key`` is the anchor. The signing and retention policies in force
+        are read from the log itself, under the anchor (`verify.policy_log`);
+        ``policy`` and ``retention``, given from outside, are compared with
+        them (a difference is a finding), and are used, with a finding, only
+        for a log that holds no policy; ``default_policy`` and
+        ``default_retention`` only for such a log, never compared (no
+        retention policy at all: no retention rows);
         ``trusted_checkpoint`` the text of a checkpoint held outside the log;
         ``state_file`` where the last fully verified checkpoint is recorded,
         and read back when ``since_checkpoint``; ``now`` the moment "due for
@@ -139,7 +147,9 @@ class Verifier:
             raise ValueError(msg)
         self.log_key = log_key
         self.policy = policy
-        self.retention = retention or RetentionPolicy((), source="none given")
+        self.retention = retention
+        self.default_policy = default_policy
+        self.default_retention = default_retention
         self.trusted, self.input_notes = _parse_trusted(trusted_checkpoint)
         self.state_file = state_file
         self.since_checkpoint = since_checkpoint
@@ -170,17 +180,25 @@ class Verifier:
     def _audit(self, source: Source, progress: Progress | None) -> Report:
         # 1. What is there: checkpoints, candidate trust events, chunks.
         survey = source.survey(self.chunk_size)
-        tally = Tally(self.retention, self.now.date(), self.max_findings)
+        # 2. The key registry and the policies, from the anchor and the log's
+        #    own trust events.
+        registry = build_registry(
+            survey.trust_rows,
+            anchor=self.log_key,
+            policy=self.policy or self.default_policy,
+            retention=self.retention or self.default_retention,
+        )
+        book = registry.policies
+        retention = book.current_retention() or RetentionPolicy((), source="none")
+        tally = Tally(retention, self.now.date(), self.max_findings)
         for finding in survey.findings:
             tally.find(finding)
-        # 2. The key registry, from the anchor and the log's own trust events.
-        registry = build_registry(
-            survey.trust_rows, anchor=self.log_key, policy=self.policy
-        )
+        for detail in policy_problems(book, self.policy, self.retention):
+            tally.find(Finding("policy", None, None, detail))
         # 3. Every checkpoint's signature; the sizes whose roots are needed.
         signed = self._signed_checkpoints(survey, source.live, tally)
         trusted = self._trusted(tally)
-        recorded, skip, notes = self._recorded()
+        recorded, skip, notes = self._recorded(book.digest)
         cuts = {c.size for c in signed} | {
             s.size for s in (trusted, recorded) if s is not None
         }
@@ -190,8 +208,8 @@ class Verifier:
             source=source,
             origin=self.log_key.origin,
             registry=registry,
-            policy=self.policy,
-            retention=self.retention,
+            policy=book,
+            retention=retention,
             today=self.now.date(),
             chunk_size=self.chunk_size,
             cuts=tuple(sorted(c for c in cuts if 0 < c <= survey.entries)),
@@ -223,7 +241,7 @@ class Verifier:
         self._archive(tally, survey, registry, source.live)
         report = self._report(source, survey, registry, tally, latest, notes)
         # 8. Remember a fully verified checkpoint for --since-checkpoint.
-        return self._record(report)
+        return self._record(report, book.digest)
 
     # -- checkpoints ----------------------------------------------------------------
 
@@ -302,12 +320,13 @@ class Verifier:
             return None
         return _Signed(checkpoint.size, checkpoint.root, "the trusted checkpoint")
 
-    def _recorded(self) -> tuple[_Signed | None, int, list[str]]:
+    def _recorded(self, policy: str) -> tuple[_Signed | None, int, list[str]]:
         """The checkpoint this verifier recorded as verified before, if any.
 
         Returns it (to check that the log still extends it), how many leading
         entries may skip their signature checks (only with since_checkpoint and
-        the same signing policy), and notes saying what was done.
+        the same signing policies, digest ``policy``), and notes saying what was
+        done.
         """
         state = None if self.state_file is None else VerifiedState.load(self.state_file)
         anchor = self.log_key
@@ -321,7 +340,7 @@ class Verifier:
         )
         if not self.since_checkpoint:
             return recorded, 0, []
-        if state.policy != self.policy.digest:
+        if state.policy != policy:
             note = (
                 "--since-checkpoint: the signing policy changed since "
                 f"{state.verified_at}; every entry was checked"
@@ -536,19 +555,18 @@ class Verifier:
             ),
             notes=(
                 *notes,
-                f"signing policy: {self.policy.source}",
-                f"retention policy: {self.retention.source}",
+                *policy_notes(registry.policies),
                 f"signatures checked with {BACKEND}",
             ),
         )
 
-    def _record(self, report: Report) -> Report:
+    def _record(self, report: Report, policy: str) -> Report:
         if not report.ok or self.state_file is None or report.root is None:
             return report
         state = VerifiedState(
             origin=self.log_key.origin,
             log_key=self.log_key.key_id,
-            policy=self.policy.digest,
+            policy=policy,
             size=report.tree_size,
             root=report.root,
             verified_at=VerifiedState.now(),

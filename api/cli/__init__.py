@@ -29,6 +29,7 @@ from api.cli import (
     init,
     keys,
     log,
+    policy,
     report,
     serve,
     verify,
@@ -88,7 +89,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=LetopisGroup,
 )
-for commands in (init, keys, log, verify, export, report, accounts, serve):
+for commands in (init, keys, policy, log, verify, export, report, accounts, serve):
     app.add_typer(commands.app)
 
 

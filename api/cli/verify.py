@@ -74,10 +74,12 @@ def verify(
         int | None, typer.Option(help="Processes to use; default: all cores.")
     ] = None,
     policy: Annotated[
-        Path | None, typer.Option(help="The signing policy (signing.toml).")
+        Path | None,
+        typer.Option(help="A signing.toml to compare with the log's own policy."),
     ] = None,
     retention: Annotated[
-        Path | None, typer.Option(help="The retention policy (retention.toml).")
+        Path | None,
+        typer.Option(help="A retention.toml to compare with the log's own."),
     ] = None,
     now: Annotated[
         str | None, typer.Option(help="Judge disposal as of this date or time.")
@@ -97,6 +99,8 @@ def verify(
             log_key=inputs.log_key,
             policy=inputs.policy,
             retention=inputs.retention,
+            default_policy=inputs.default_policy,
+            default_retention=inputs.default_retention,
             trusted_checkpoint=inputs.trusted_checkpoint,
             state_file=state
             or default_state_path(

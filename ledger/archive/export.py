@@ -10,8 +10,9 @@ An auditor verifies the bag offline, years later, without trusting this code
     checkpoints/<size>         every signed note up to that size
     log.vkey                   the log key as a note verifier key
     keys.json                  the public key history (every registered key)
-    policy/signing.toml        the signing policy in force
-    policy/retention.toml      the retention policy in force
+    policy/signing.toml        the signing policy in force (the log holds it
+    policy/retention.toml      signed, and the verifier reads it from there;
+                               these copies are for people to read)
     verifier/verify/*.py       a copy of the independent verifier
     README.txt                 how a person verifies it (Russian, then English)
 
@@ -47,11 +48,10 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.registry import SignerKey, key_stream_id
 from ledger.keys.services import list_signers
 from ledger.log import Leaf, LogStore, Sealer, StoredCheckpoint
-from ledger.mapper import POLICY_ENV
+from ledger.policy_log import NAMES, POLICY_ENVS, load_policy
 from verify import merkle
 from verify.note import verifier_key
 
-RETENTION_POLICY_ENV = "LETOPIS_RETENTION_POLICY"
 BATCH = 5000
 CHECKSUMS = ("sha256", "sha512")
 BAGIT_VERSION = "1.0"  # RFC 8493; bagit-python writes the older 0.97
@@ -283,15 +283,15 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def _copy_policies(app: LedgerApplication, folder: Path) -> None:
-    """The policy files the application used: configured, or the packaged ones."""
+    """The policies in force as the log holds them, for people to read; for a
+    log made before policies were logged, the configured or packaged files."""
     folder.mkdir()
-    for name, variable in (
-        ("signing", POLICY_ENV),
-        ("retention", RETENTION_POLICY_ENV),
-    ):
-        configured = app.env.get(variable)
-        if configured:
-            data = Path(configured).read_bytes()
+    for name in NAMES:
+        record = load_policy(app, name)
+        if record is not None:
+            data = record.toml.encode("utf-8")
+        elif app.env.get(POLICY_ENVS[name]):
+            data = Path(app.env[POLICY_ENVS[name]]).read_bytes()
         else:
             packaged = resources.files("ledger").joinpath(f"policies/{name}.toml")
             data = packaged.read_bytes()

@@ -238,7 +238,8 @@ def _checked_record(
 
 
 def _check_roles(app: LedgerApplication, roles: tuple[str, ...]) -> None:
-    known = set(app.context.policy.known_roles()) - {SEAL_ROLE}
+    policy = app.context.policies.require_signing(fresh=True)
+    known = set(policy.known_roles()) - {SEAL_ROLE}
     unknown = sorted(set(roles) - known)
     if not roles or unknown:
         msg = (

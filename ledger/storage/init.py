@@ -1,7 +1,12 @@
 """`letopis init`: the key directory, the store's tables, and the first event.
 
 The first event of every log registers the school's log key (the seal) in its
-own key stream, self-signed, so the whole public key history is in the log.
+own key stream, self-signed, so the whole public key history is in the log;
+the same save adopts the first signing and retention policies, signed by the
+log key (no director exists yet): ``signing_policy`` / ``retention_policy``,
+else the files named by ``LETOPIS_SIGNING_POLICY`` / ``LETOPIS_RETENTION_POLICY``,
+else the packaged ones. Run again on a log made before policies were logged,
+`init` adopts them there (in force from the log's start, `ledger.policy_log`).
 On SQLite, triggers make the event and snapshot tables append-only; on
 PostgreSQL, ``ledger.storage.postgres`` adds roles and grants on top (DESIGN §4).
 
@@ -27,11 +32,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from eventsourcing.domain import Aggregate
+
 from ledger.application import LedgerApplication, Signing
 from ledger.errors import LedgerError, TrustError
 from ledger.keys.directory import KeyDirectory
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
 from ledger.log import Sealer
+from ledger.policy import read_policy_file
+from ledger.policy_log import RETENTION, SIGNING, checked_text, first_policy_texts
+from ledger.records.policies import first_policies
 from ledger.storage.existing import Found, probe
 from ledger.storage.stores import StoreURL, open_ledger, parse_store_url
 from ledger.storage.tables import (
@@ -70,14 +80,22 @@ def initialise(
     owner_role: str = "letopis_owner",
     app_password: str | None = None,
     side_tables: Sequence[SideTable] = (),
+    signing_policy: Path | str | None = None,
+    retention_policy: Path | str | None = None,
 ) -> Initialised:
     """Create (or complete) a store and its key directory; safe to run twice.
 
     ``side_tables`` are created too (if missing), append-only; running `init`
     again with more of them adds them to an existing store. A store with events
     that is not an intact store of this key directory's log is refused with
-    :class:`StoreInUseError` before anything is written.
+    :class:`StoreInUseError` before anything is written. The policy
+    files are read (and refused if malformed) before anything is created.
     """
+    given = {
+        name: checked_text(name, read_policy_file(path), str(path))
+        for name, path in ((SIGNING, signing_policy), (RETENTION, retention_policy))
+        if path is not None
+    }
     store = parse_store_url(url)
     found = probe(url)
     if found is not None and found.events:
@@ -106,7 +124,7 @@ def initialise(
     if not kept:  # a store with events was checked above: nothing to record
         app = open_ledger(app_url, keys=keys, passphrase=passphrase)
         try:
-            _register_seal(app, directory)
+            _register_seal(app, directory, first_policy_texts(app.env, given))
             Sealer(app).seal()  # a new log starts with a signed checkpoint
         finally:
             app.close()
@@ -163,15 +181,21 @@ def _prepare_sqlite(
         connection.close()
 
 
-def _register_seal(app: LedgerApplication, keys: KeyDirectory) -> None:
+def _register_seal(
+    app: LedgerApplication, keys: KeyDirectory, policies: dict[str, str]
+) -> None:
+    """The log key's registration and the first policies, in one save; on a
+    log that has the registration, only the policies it lacks."""
     log_key = keys.log_key()
-    if app.recorder.select_events(key_stream_id(log_key.key_id), limit=1):
-        return
-    record = KeyRecord(
-        key=log_key.key_id,
-        public_key=log_key.public_bytes,
-        holder=keys.origin,
-        roles=(SEAL_ROLE,),
-        valid_from=datetime.now(UTC),
-    )
-    app.save(SignerKey.register(record), signed_by=Signing(log_key))
+    pending: list[Aggregate] = list(first_policies(app, policies))
+    if not app.recorder.select_events(key_stream_id(log_key.key_id), limit=1):
+        record = KeyRecord(
+            key=log_key.key_id,
+            public_key=log_key.public_bytes,
+            holder=keys.origin,
+            roles=(SEAL_ROLE,),
+            valid_from=datetime.now(UTC),
+        )
+        pending.insert(0, SignerKey.register(record))
+    if pending:
+        app.save(*pending, signed_by=Signing(log_key))

@@ -59,8 +59,8 @@ def test_export_writes_a_valid_bag_and_prints_its_checkpoint(
     note = (bag / "data" / "checkpoint").read_text(encoding="utf-8")
     assert note in done.stdout  # printed whole, its signature line unbroken
     checkpoint = parse_checkpoint(note)
-    assert checkpoint.size == 3
-    assert f"exported 3 entries and 3 checkpoints to {bag}" in done.stdout
+    assert checkpoint.size == 5  # the log key, two policies, two keys
+    assert f"exported 5 entries and 3 checkpoints to {bag}" in done.stdout
     assert f"letopis verify --archive {bag}" in done.stdout
     lines = (bag / "data" / "log.jsonl").read_bytes().splitlines()
     assert merkle.root_from_leaf_hashes(map(merkle.leaf_hash, lines)) == (

@@ -43,7 +43,8 @@ def test_checkpoint_prints_the_signed_note(sealed: list[str]) -> None:
     assert done.returncode == 0, done.stderr
     checkpoint = parse_checkpoint(done.stdout)
     assert checkpoint.origin == "letopis.test/cli"
-    assert checkpoint.size == 4  # the seal's own key and three teachers
+    # the seal's own key, the first two policies and three teachers
+    assert checkpoint.size == 6
 
 
 def test_checkpoint_written_to_a_file_parses_unwrapped(
@@ -60,11 +61,11 @@ def test_checkpoint_written_to_a_file_parses_unwrapped(
             check=False,
         )
     assert done.returncode == 0
-    assert parse_checkpoint(target.read_text()).size == 4
+    assert parse_checkpoint(target.read_text()).size == 6
 
 
 def test_inclusion_proofs_verify_by_index_and_by_event(sealed: list[str]) -> None:
-    for index in range(4):
+    for index in range(6):
         proof = _json("proof", "inclusion", *sealed[:2], "--index", str(index))
         assert proof["leafIdx"] == index
         merkle.verify_inclusion(
@@ -78,7 +79,7 @@ def test_inclusion_proofs_verify_by_index_and_by_event(sealed: list[str]) -> Non
     last_key = json.loads(listed.stdout)[-1]["key"]
     event = f"{key_stream_id(last_key)}:1"
     by_event = _json("proof", "inclusion", *sealed[:2], "--event", event)
-    assert by_event == _json("proof", "inclusion", *sealed[:2], "--index", "3")
+    assert by_event == _json("proof", "inclusion", *sealed[:2], "--index", "5")
 
 
 def test_consistency_proof_verifies(sealed: list[str]) -> None:

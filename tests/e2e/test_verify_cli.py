@@ -99,7 +99,7 @@ def test_json_prints_exactly_one_object(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True
-    assert report["tree_size"] == report["checked"]["entries"] == 2
+    assert report["tree_size"] == report["checked"]["entries"] == 4
     assert {"ok", "tree_size", "root", "checked", "retention", "findings"} <= set(
         report
     )

@@ -19,6 +19,8 @@ from ledger.storage.stores import parse_store_url
 from tests.support.notes import TEST_POLICY, Note
 from tests.support.stores import PASSPHRASE, Store
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 
 def _environment(store: Store) -> dict[str, str]:
     env = dict(parse_store_url(store.url).env)

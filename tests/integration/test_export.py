@@ -30,13 +30,15 @@ from tests.support.stores import ORIGIN, Store
 from verify import merkle
 from verify.note import Checkpoint, key_hash, parse_checkpoint
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 NOW = datetime.now(UTC)
 
 
 @pytest.fixture
 def ledger(store: Store) -> LedgerApplication:
     """A log with keys registered, rotated and revoked, notes, and three seals."""
-    app = store.open(policy=TEST_POLICY)
+    app = store.open()
     seal = store.key_directory.log_key()
     teacher, class_teacher, director = (
         _register(app, store, role) for role in ("teacher", "class_teacher", "director")

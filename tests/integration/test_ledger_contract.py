@@ -27,12 +27,14 @@ from tests.support import rawsql
 from tests.support.notes import TEST_POLICY, Note
 from tests.support.stores import Store
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 NOW = datetime.now(UTC)
 
 
 @pytest.fixture
 def ledger(store: Store) -> LedgerApplication:
-    return store.open(policy=TEST_POLICY)
+    return store.open()
 
 
 def _register(
@@ -64,7 +66,7 @@ def test_a_signed_note_is_stored_as_its_envelope(
     stored = ledger.recorder.select_events(note.id)
     assert [s.topic for s in stored] == ["test.NoteWritten"]
     assert b'"text":"\xd0\xb7\xd0\xb0\xd0\xb1' in stored[0].state
-    again: Note = store.open(policy=TEST_POLICY).repository.get(note.id)
+    again: Note = store.open().repository.get(note.id)
     assert again.text == "забыл тетрадь"
 
 
@@ -160,7 +162,7 @@ def test_tampered_envelope_is_detected_on_read(
         (forged, note.id.hex if store.kind == "sqlite" else note.id),
     )
     with pytest.raises(SignatureError, match="does not verify"):
-        store.open(policy=TEST_POLICY).repository.get(note.id)
+        store.open().repository.get(note.id)
 
 
 def test_concurrent_append_one_wins_nothing_partial(
@@ -174,7 +176,7 @@ def test_concurrent_append_one_wins_nothing_partial(
     note = Note.write(uuid4(), "x")
     bystander = Note.write(uuid4(), "certified in the same save as the loser")
     ledger.save(note, bystander, signed_by=Signing(teacher))
-    other = store.open(policy=TEST_POLICY)
+    other = store.open()
     first: Note = ledger.repository.get(note.id)
     second: Note = other.repository.get(note.id)
     first.certify("first")
@@ -208,7 +210,7 @@ def test_signed_snapshot_round_trip_and_tamper(
     snapshot_rows = rawsql.rows(store.url, store.admin_url, "snapshots")
     assert len(snapshot_rows) == 1
     assert b'"head":"sha256:' in snapshot_rows[0][3]
-    restored: Note = store.open(policy=TEST_POLICY).repository.get(note.id)
+    restored: Note = store.open().repository.get(note.id)
     assert restored.certified
     assert restored.version == 2
     rawsql.execute_as_superuser(
@@ -218,7 +220,7 @@ def test_signed_snapshot_round_trip_and_tamper(
         (snapshot_rows[0][3].replace(b'"certified":true', b'"certified":false'),),
     )
     with pytest.raises(SignatureError):
-        store.open(policy=TEST_POLICY).repository.get(note.id)
+        store.open().repository.get(note.id)
 
 
 def test_column_disagreeing_with_envelope_is_detected(
@@ -234,4 +236,4 @@ def test_column_disagreeing_with_envelope_is_detected(
         ("test.NoteWritten",),
     )
     with pytest.raises(EnvelopeError, match="stored column topic"):
-        store.open(policy=TEST_POLICY).repository.get(note.id)
+        store.open().repository.get(note.id)

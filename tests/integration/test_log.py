@@ -20,6 +20,8 @@ from tests.support.stores import Store
 from verify import merkle
 from verify.note import parse_checkpoint
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 
 def _teacher(ledger: LedgerApplication, store: Store) -> SigningKey:
     key = SigningKey.generate()
@@ -47,20 +49,20 @@ def _states(ledger: LedgerApplication) -> list[bytes]:
 
 
 def test_seal_covers_every_event_in_notification_order(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     _write(ledger, _teacher(ledger, store), 12)
     checkpoint = Sealer(ledger).seal()
     states = _states(ledger)
-    assert checkpoint.size == len(states) == 14
+    assert checkpoint.size == len(states) == 16  # 4 from init: seal, policies
     expected = merkle.root_from_leaf_hashes([merkle.leaf_hash(s) for s in states])
     assert checkpoint.root == expected
     note = parse_checkpoint(checkpoint.note)
-    assert (note.origin, note.size, note.root) == (ledger.context.origin, 14, expected)
+    assert (note.origin, note.size, note.root) == (ledger.context.origin, 16, expected)
     note.verify(ledger.context.origin, store.key_directory.log_public_key)
 
 
 def test_every_inclusion_proof_verifies_against_the_checkpoint(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     _write(ledger, _teacher(ledger, store), 21)
     sealer = Sealer(ledger)
     checkpoint = sealer.seal()
@@ -72,7 +74,7 @@ def test_every_inclusion_proof_verifies_against_the_checkpoint(store: Store) -> 
 
 
 def test_successive_checkpoints_are_consistent(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     teacher = _teacher(ledger, store)
     sealer = Sealer(ledger)
     checkpoints = [sealer.seal()]
@@ -87,11 +89,11 @@ def test_successive_checkpoints_are_consistent(store: Store) -> None:
             if old.size < new.size:
                 proof = sealer.tree.consistency_proof(old.size, new.size)
                 merkle.verify_consistency(old.size, new.size, proof, old.root, new.root)
-    assert [c.size for c in sealer.store.checkpoints()] == [1, *sizes]  # 1: init
+    assert [c.size for c in sealer.store.checkpoints()] == [3, *sizes]  # 3: init
 
 
 def test_seal_without_new_events_signs_nothing_new(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     sealer = Sealer(ledger)
     first = sealer.seal()
     assert sealer.seal() == first
@@ -99,39 +101,39 @@ def test_seal_without_new_events_signs_nothing_new(store: Store) -> None:
 
 
 def test_a_restarted_sealer_resumes_where_the_last_batch_ended(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     _write(ledger, _teacher(ledger, store), 30)
     assert Sealer(ledger).append_pending(batch=7) == 7
     assert Sealer(ledger).append_pending(batch=5) == 5
-    restarted = Sealer(store.open(policy=TEST_POLICY))
+    restarted = Sealer(store.open())
     checkpoint = restarted.seal()
     leaves = restarted.store.leaves(0, 100)
-    assert [leaf.index for leaf in leaves] == list(range(32))
-    assert len({leaf.notification_id for leaf in leaves}) == 32
+    assert [leaf.index for leaf in leaves] == list(range(34))
+    assert len({leaf.notification_id for leaf in leaves}) == 34
     states = _states(ledger)
     assert [leaf.hash for leaf in leaves] == [merkle.leaf_hash(s) for s in states]
     assert checkpoint.root == merkle.root_from_leaf_hashes([x.hash for x in leaves])
 
 
 def test_two_sealers_racing_seal_each_event_once(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     _write(ledger, _teacher(ledger, store), 40)
-    one, two = Sealer(ledger), Sealer(store.open(policy=TEST_POLICY))
+    one, two = Sealer(ledger), Sealer(store.open())
     while one.append_pending(batch=3) + two.append_pending(batch=4):
         pass
     one.seal()
     two.seal()
     leaves = one.store.leaves(0, 1000)
-    assert [leaf.index for leaf in leaves] == list(range(42))
-    assert len({leaf.notification_id for leaf in leaves}) == 42
+    assert [leaf.index for leaf in leaves] == list(range(44))
+    assert len({leaf.notification_id for leaf in leaves}) == 44
 
 
 def test_leaf_indexes_stay_contiguous_across_notification_gaps(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     teacher = _teacher(ledger, store)
     note = Note.write(uuid4(), "x")
     ledger.save(note, signed_by=Signing(teacher))
-    other = store.open(policy=TEST_POLICY)
+    other = store.open()
     mine: Note = ledger.repository.get(note.id)
     theirs: Note = other.repository.get(note.id)
     mine.certify("first")
@@ -171,9 +173,9 @@ def test_sealer_refuses_to_sign_after_the_tree_was_altered(store: Store) -> None
     (An altered leaf row alone leaves the stored subtrees, and so every new
     checkpoint, true; the verifier finds it by rehashing the events.)
     """
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     teacher = _teacher(ledger, store)
-    _write(ledger, teacher, 5)
+    _write(ledger, teacher, 3)  # 7 entries, with init's 3 and the teacher's key
     Sealer(ledger).seal()
     nodes = "log_nodes" if store.kind == "sqlite" else "letopis.letopis_log_nodes"
     rawsql.execute_as_superuser(
@@ -188,8 +190,8 @@ def test_sealer_refuses_to_sign_after_the_tree_was_altered(store: Store) -> None
 
 
 def test_sealer_refuses_when_sealed_leaves_were_removed(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
-    _write(ledger, _teacher(ledger, store), 5)
+    ledger = store.open()
+    _write(ledger, _teacher(ledger, store), 3)  # 7 entries, with init's 3 + key
     Sealer(ledger).seal()
     leaves = "log_leaves" if store.kind == "sqlite" else "letopis.letopis_log_leaves"
     rawsql.execute_as_superuser(
@@ -200,7 +202,7 @@ def test_sealer_refuses_when_sealed_leaves_were_removed(store: Store) -> None:
 
 
 def test_auto_sealer_covers_an_append_within_its_interval(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     teacher = _teacher(ledger, store)
     with AutoSealer(Sealer(ledger), interval=0.05) as auto:
         _write(ledger, teacher, 3)
@@ -217,7 +219,7 @@ def test_auto_sealer_covers_an_append_within_its_interval(store: Store) -> None:
 
 
 def test_read_only_log_needs_no_keys(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     _write(ledger, _teacher(ledger, store), 3)
     checkpoint = Sealer(ledger).seal()
     log, tree = open_log(store.url)

@@ -16,11 +16,13 @@ from ledger.keys.services import register_signer
 from tests.support.notes import TEST_POLICY, Note
 from tests.support.stores import PASSPHRASE, Store
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 IDENTITY = {"full_name": "Иванова Мария Петровна", "birth_date": "2012-03-04"}
 
 
 def test_identity_is_sealed_then_shredded(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     teacher = SigningKey.generate()
     register_signer(
         ledger,
@@ -38,12 +40,12 @@ def test_identity_is_sealed_then_shredded(store: Store) -> None:
     assert "Иванова".encode() not in stored
     assert b'"alg":"aes-256-gcm"' in stored
 
-    read: Note = store.open(policy=TEST_POLICY).repository.get(note.id)
+    read: Note = store.open().repository.get(note.id)
     assert read.enc is not None
     assert data_keys.open(str(pupil), read.enc) == IDENTITY
 
     data_keys.destroy(str(pupil))
-    after: Note = store.open(policy=TEST_POLICY).repository.get(note.id)
+    after: Note = store.open().repository.get(note.id)
     assert after.enc == read.enc  # the envelope still verifies on read
     with pytest.raises(PersonalDataError, match=r"destroyed at .*crypto-shredding"):
         data_keys.open(str(pupil), after.enc)

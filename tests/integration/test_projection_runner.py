@@ -20,6 +20,8 @@ from projections.runner import ProjectionConflictError, ProjectionRunner, Record
 from tests.support.notes import TEST_POLICY, Note
 from tests.support.stores import Store
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 
 class NotesView:
     """Notes and how often each event reached the view (to prove exactly once)."""
@@ -113,7 +115,7 @@ def _events(ledger: LedgerApplication) -> int:
 
 
 def test_runner_applies_every_event_once_in_batches(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     writer = Writer(ledger, store)
     writer.write(25)
     writer.certify(3)
@@ -127,11 +129,11 @@ def test_runner_applies_every_event_once_in_batches(store: Store) -> None:
 
 
 def test_a_restarted_runner_resumes_after_the_last_batch(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     Writer(ledger, store).write(10)
     first = ProjectionRunner(ledger, [NotesView()], batch=4)
     assert first.run_batch() == 4
-    again = ProjectionRunner(store.open(policy=TEST_POLICY), [NotesView()], batch=4)
+    again = ProjectionRunner(store.open(), [NotesView()], batch=4)
     assert again.position() == first.position()
     again.run()
     _, applied = _dump(again)
@@ -141,7 +143,7 @@ def test_a_restarted_runner_resumes_after_the_last_batch(store: Store) -> None:
 
 
 def test_a_crash_mid_batch_applies_nothing_of_that_batch(store: Store) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     Writer(ledger, store).write(10)
     crash_at = 8
     crashing = ProjectionRunner(ledger, [NotesView(fail_at=crash_at)], batch=5)
@@ -163,13 +165,13 @@ def test_a_crash_mid_batch_applies_nothing_of_that_batch(store: Store) -> None:
 def test_a_runner_behind_the_tracked_position_applies_nothing(
     store: Store, stale: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     Writer(ledger, store).write(6)
     ahead = ProjectionRunner(ledger, [NotesView()], batch=3)
     ahead.run_batch()
     ahead.run_batch()
     before = _dump(ahead)
-    behind = ProjectionRunner(store.open(policy=TEST_POLICY), [NotesView()], batch=3)
+    behind = ProjectionRunner(store.open(), [NotesView()], batch=3)
     monkeypatch.setattr(behind, "position", lambda: stale)
     with pytest.raises(ProjectionConflictError):
         behind.run_batch()
@@ -196,7 +198,7 @@ def test_a_runner_behind_the_tracked_position_applies_nothing(
 def test_incremental_runs_equal_a_full_rebuild(
     store: Store, steps: list[tuple[str, int]]
 ) -> None:
-    ledger = store.open(policy=TEST_POLICY)
+    ledger = store.open()
     writer = Writer(ledger, store)
     runner = ProjectionRunner(ledger, [NotesView()], name=f"r{uuid4().hex[:8]}")
     runner.rebuild()

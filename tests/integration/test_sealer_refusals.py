@@ -41,6 +41,8 @@ from verify.note import parse_checkpoint
 
 NOW = datetime.now(UTC)
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 
 # -- the attacker's raw access --------------------------------------------------------
 
@@ -185,7 +187,7 @@ def _remembered_size(app: LedgerApplication) -> int:
 
 @pytest.fixture
 def app(store: Store) -> LedgerApplication:
-    return store.open(policy=TEST_POLICY)
+    return store.open()
 
 
 # -- a rewritten history --------------------------------------------------------------
@@ -221,7 +223,7 @@ def test_the_refusal_stands_until_a_person_removes_it(
     assert memory.refusal() is not None
     _write(app, teacher, 2)
     with pytest.raises(LogIntegrityError, match="the sealer refused before") as again:
-        Sealer(store.open(policy=TEST_POLICY)).seal()
+        Sealer(store.open()).seal()
     assert str(memory.refusal_path) in str(again.value)
     assert _checkpoints(store) == []
 

@@ -15,10 +15,13 @@ import pytest
 
 from ledger.archive.export import export_archive
 from ledger.keys.directory import SigningKey
+from tests.support.notes import TEST_POLICY
 from tests.support.sealed import build_school
 from tests.support.stores import Store
 from verify.__main__ import main
 from verify.note import verifier_key
+
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
 
 
 @dataclass

@@ -42,6 +42,8 @@ from verify.retention import RetentionPolicy
 from verify.sources import open_store
 from verify.verifier import Verifier
 
+pytestmark = pytest.mark.signing_policy(TEST_POLICY)
+
 RETENTION = Path(ledger.__file__).parent / "policies" / "retention.toml"
 
 
@@ -86,8 +88,9 @@ def test_an_untampered_store_verifies(school: School) -> None:
     assert checkpoint is not None
     assert report.root == checkpoint.root
     rows = {r.name: r for r in report.retention}
-    assert rows["trust"].events == rows["trust"].intact == 4  # the seal and 3 keys
-    assert rows["unclassified"].events == leaves - 4  # test.* is in no class
+    # the seal, the first signing and retention policies, and 3 keys
+    assert rows["trust"].events == rows["trust"].intact == 6
+    assert rows["unclassified"].events == leaves - 6  # test.* is in no class
     assert report.to_json()["ok"] is True
 
 
@@ -444,7 +447,7 @@ def test_since_checkpoint_skips_old_signatures_but_not_the_tree(
     assert again.ok
     assert again.checked["signatures"] == 0
     assert again.checked["signatures_skipped"] == full.checked["signatures"]
-    nid, *_, state_bytes, leaf = school.events()[4]
+    nid, *_, state_bytes, leaf = school.events()[6]
     forged = state_bytes.replace("заметка".encode(), "заметкa".encode())
     school.tamper(
         f"UPDATE {school.table('events')} SET state = ? WHERE {school.nid} = ?",
@@ -581,7 +584,7 @@ def test_the_history_finding_leads_and_is_not_cut_among_a_thousand_window_findin
     """A legitimate compromise revocation voids 1,005 signatures (each a
     finding, as it should be); a trusted checkpoint from another history must
     still be the first finding, not one of those cut."""
-    app = store.open(policy=TEST_POLICY)
+    app = store.open()
     log_key = store.key_directory.log_key()
     teacher = signer_key(app, store, ("teacher",))
     for batch in range(5):

@@ -21,7 +21,7 @@ from ledger.keys.services import register_signer
 from ledger.log import Sealer
 from ledger.storage.stores import parse_store_url
 from tests.support import rawsql
-from tests.support.notes import TEST_POLICY, Note
+from tests.support.notes import Note
 from tests.support.stores import Store
 
 NOW = datetime.now(UTC)
@@ -100,8 +100,12 @@ def signer_key(
 
 
 def build_school(store: Store, notes: int = 6) -> School:
-    """Keys, notes in two seals, two of them certified with a co-signature."""
-    app = store.open(policy=TEST_POLICY)
+    """Keys, notes in two seals, two of them certified with a co-signature.
+
+    The store's signing policy must be the test policy: a module using this
+    marks itself ``pytest.mark.signing_policy(TEST_POLICY)``.
+    """
+    app = store.open()
     school = School(
         store,
         app,

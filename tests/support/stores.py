@@ -56,18 +56,16 @@ class Store:
     def key_directory(self) -> KeyDirectory:
         return KeyDirectory.open(self.keys, PASSPHRASE)
 
-    def open(
-        self, *, verify_on_read: bool = True, policy: Path | None = None
-    ) -> LedgerApplication:
+    def open(self, *, verify_on_read: bool = True) -> LedgerApplication:
+        """The ledger on this store; it signs under the policy the log holds
+        (`init` adopted the test's ``signing_policy`` marker, else the packaged)."""
         from ledger.storage.stores import open_ledger
 
-        extra = {"LETOPIS_SIGNING_POLICY": str(policy)} if policy else {}
         app = open_ledger(
             self.url,
             keys=self.keys,
             passphrase=PASSPHRASE,
             verify_on_read=verify_on_read,
-            extra_env=extra,
         )
         self.opened.append(app)
         return app
@@ -79,12 +77,20 @@ def initialised_store(
     side_tables: Sequence[SideTable] = (),
 ) -> Iterator[Store]:
     """A store of kind ``request.param``, made by `initialise` as `init` does
-    (with ``side_tables``, as `letopis init` passes the HTTP API's)."""
+    (with ``side_tables``, as `letopis init` passes the HTTP API's). Its first
+    signing policy is the packaged one, or the file a test names with
+    ``@pytest.mark.signing_policy(PATH)``."""
     keys = tmp_path / "keys"
+    policy = signing_policy(request)
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'letopis.db'}"
         done = initialise(
-            url, keys, origin=ORIGIN, passphrase=PASSPHRASE, side_tables=side_tables
+            url,
+            keys,
+            origin=ORIGIN,
+            passphrase=PASSPHRASE,
+            side_tables=side_tables,
+            signing_policy=policy,
         )
         sqlite = Store("sqlite", done.app_url, keys, url)
         yield sqlite
@@ -99,15 +105,25 @@ def initialised_store(
         owner_role=db.owner_role,
         app_role=db.app_role,
         side_tables=side_tables,
+        signing_policy=policy,
     )
     postgres = Store("postgres", done.app_url, keys, db.admin_url)
     yield postgres
     postgres.close_all()
 
 
-def sqlite_store(tmp_path: Path) -> Store:
-    """An initialised SQLite store in ``tmp_path``."""
+def sqlite_store(tmp_path: Path, policy: Path | None = None) -> Store:
+    """An initialised SQLite store in ``tmp_path`` (first signing policy
+    ``policy``, else the packaged one)."""
     keys = tmp_path / "keys"
     url = f"sqlite:///{tmp_path / 'letopis.db'}"
-    done = initialise(url, keys, origin=ORIGIN, passphrase=PASSPHRASE)
+    done = initialise(
+        url, keys, origin=ORIGIN, passphrase=PASSPHRASE, signing_policy=policy
+    )
     return Store("sqlite", done.app_url, keys, url)
+
+
+def signing_policy(request: pytest.FixtureRequest) -> Path | None:
+    """The file a test names with ``@pytest.mark.signing_policy(PATH)``."""
+    marker = request.node.get_closest_marker("signing_policy")
+    return None if marker is None else Path(marker.args[0])

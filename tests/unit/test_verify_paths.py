@@ -31,6 +31,7 @@ from verify.anchor import LogKey
 from verify.checks import ChunkResult, Context, check_rows
 from verify.envelope import sortable_time
 from verify.policy import SigningPolicy
+from verify.policy_log import PolicyBook
 from verify.registry import REGISTERED, KeyInfo, Registry, key_stream
 from verify.retention import RetentionPolicy
 from verify.sources import ArchiveSource, LeafRow, Row, SQLiteSource
@@ -324,7 +325,7 @@ def _check(log: Log, live: bool, fast: bool) -> ChunkResult:
         source=source,
         origin=ORIGIN,
         registry=registry,
-        policy=POLICY,
+        policy=PolicyBook(fallback=POLICY),
         retention=RETENTION,
         today=date(2026, 1, 1),
         chunk_size=16,

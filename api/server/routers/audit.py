@@ -56,6 +56,8 @@ def verify_store(
             log_key=inputs.log_key,
             policy=inputs.policy,
             retention=inputs.retention,
+            default_policy=inputs.default_policy,
+            default_retention=inputs.default_retention,
             state_file=state,
             since_checkpoint=not full,
             workers=1,
