@@ -17,6 +17,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.application import LedgerApplication, Signing
+from ledger.bootstrap import wire_school
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import class_id, school_id, staff_id
 from ledger.domain.school import Subject
@@ -25,7 +26,7 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.personal import DataKeyStore
 from ledger.keys.services import register_signer
 from ledger.records.context import Clock
-from ledger.records.office import SchoolRecords, register_school
+from ledger.records.office import register_school
 from ledger.records.people import EnrolmentInput, Identity
 from ledger.records.setup import TeachingInput
 
@@ -83,7 +84,7 @@ class SchoolBuilder:
         self.app = app
         self.seal = seal
         self.school = school_id(code)
-        self.records = SchoolRecords(app, self.school, clock=clock, data_keys=data_keys)
+        self.records = wire_school(app, self.school, clock, data_keys).records
 
     def staff_id(self, number: str) -> UUID:
         return staff_id(self.school, number)

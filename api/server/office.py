@@ -33,16 +33,14 @@ from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
 from api.server.signin import AttemptLimits, HashingGate
 from ledger.application import Signing
-from ledger.domain.ids import school_id
+from ledger.bootstrap import open_school
 from ledger.envelope import Envelope
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
-from ledger.keys.personal import DataKeyStore
 from ledger.log import Sealer
 from ledger.records.context import RecordsContext
 from ledger.records.journal import Journal, LessonInput
 from ledger.records.office import SchoolRecords
-from ledger.storage.stores import open_ledger
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -74,23 +72,21 @@ class Office:
     def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
         passphrase = settings.key_passphrase.get_secret_value()
         self.settings = settings
-        self.app = open_ledger(
+        self.clock = CommandClock(clock)
+        school = open_school(
             settings.store,
             keys=settings.keys,
             passphrase=passphrase,
+            school_code=settings.school,
+            clock=self.clock,
             extra_env=recorder_env(settings.store, settings.db_timeout_seconds),
         )
+        self.app = school.app
         try:
             self.directory = KeyDirectory.open(settings.keys, passphrase)
-            self.school = school_id(settings.school)
-            self.clock = CommandClock(clock)
-            data_keys = DataKeyStore.in_key_directory(settings.keys, passphrase)
-            self.records = SchoolRecords(
-                self.app, self.school, clock=self.clock, data_keys=data_keys
-            )
-            self.reads = RecordsContext(
-                self.app, self.school, clock=self.clock, data_keys=data_keys
-            )
+            self.school = school.school
+            self.records = school.records
+            self.reads = school.reads
             self.accounts = AccountStore(
                 self.app,
                 PasswordHasher(

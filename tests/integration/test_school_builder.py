@@ -35,9 +35,15 @@ def test_build_school_registers_the_plan_in_order(store: Store) -> None:
     topics = [
         n.topic for n in builder.app.recorder.select_notifications(start=1, limit=1_000)
     ]
-    # after the log key that `init` registers: the school first (signed by the
-    # seal), then the staff's keys, so that the director may sign the rest
-    assert topics[1:3] == ["school.SchoolRegistered", "trust.SignerKeyRegistered"]
+    # after what `init` records (the log key and the first signing and retention
+    # policies): the school first (signed by the seal), then the staff's keys,
+    # so that the director may sign the rest
+    assert topics[:3] == [
+        "trust.SignerKeyRegistered",
+        "trust.PolicyAdopted",
+        "trust.PolicyAdopted",
+    ]
+    assert topics[3:5] == ["school.SchoolRegistered", "trust.SignerKeyRegistered"]
     assert topics[-4:] == [
         "school.AcademicYearOpened",
         "school.ClassOpened",
@@ -46,6 +52,7 @@ def test_build_school_registers_the_plan_in_order(store: Store) -> None:
     ]
     assert Counter(topics) == {
         "trust.SignerKeyRegistered": 1 + len(STAFF),
+        "trust.PolicyAdopted": 2,
         "school.SchoolRegistered": 1,
         "people.StaffMemberRegistered": len(STAFF),
         "school.SubjectDefined": 4,
