@@ -34,7 +34,7 @@ from eventsourcing.persistence import Notification
 from rich.console import Console
 from rich.table import Table
 
-from bench import _demo_store, _postgres
+from bench import _demo_store
 from ledger.application import LedgerApplication
 from ledger.keys.directory import DEMO_PASSPHRASE
 from ledger.log import Sealer
@@ -43,6 +43,7 @@ from ledger.log.remembered import STATE_FOLDER
 from ledger.storage.postgres import PostgresRoles, prepare_postgres
 from ledger.storage.stores import open_ledger, parse_store_url
 from ledger.storage.tables import SQLITE_LOG_TABLES, postgres_name
+from tests.support import pg
 
 UNTIL = "2025-09-30"  # the demo year's first month: a few thousand events
 ROUNDS = 3
@@ -71,9 +72,9 @@ def run(console: Console) -> None:
         events = _build(school)
         results: dict[str, Any] = {"events": events, "rounds": ROUNDS}
         results["sqlite"] = _measure(*_sqlite(school))
-        reason = _postgres.unreachable_reason()
+        reason = pg.unreachable_reason(pg.BENCH_SERVER)
         if reason is None:
-            with _postgres.throwaway_database() as database:
+            with pg.throwaway_database("letopis_bench", pg.BENCH_SERVER) as database:
                 results["postgres"] = _measure(*_postgres_store(school, database))
         else:
             results["postgres"] = {"skipped": reason}
@@ -127,7 +128,7 @@ def _sqlite(school: Path) -> tuple[str, Path, Any]:
 
 
 def _postgres_store(
-    school: Path, database: _postgres.BenchDatabase
+    school: Path, database: pg.PostgresDatabase
 ) -> tuple[str, Path, Any]:
     store = _demo_store.DemoStore(school, {}, reused=False)
     url = parse_store_url(f"{database.admin_url}?schema=letopis")

@@ -11,19 +11,17 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import nacl.bindings
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
 
 from ledger.envelope import key_id
 from ledger.errors import PassphraseError, SignatureError, TrustError
+from verify.crypto import signature_check
 
 PASSPHRASE_ENV = "LETOPIS_KEY_PASSPHRASE"  # noqa: S105 - a variable name
 DEMO_PASSPHRASE = "letopis-demo-passphrase-not-for-real-schools"  # noqa: S105
@@ -94,18 +92,15 @@ class SigningKey:
         return cls(private)
 
 
-@lru_cache(maxsize=4096)
-def _public_key(raw: bytes) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(raw)
-
-
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> None:
-    """Raise :class:`SignatureError` unless ``signature`` is valid for ``message``."""
-    try:
-        _public_key(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError) as e:
+    """Raise :class:`SignatureError` unless ``signature`` is valid for ``message``.
+
+    The verifier's own check (`verify.crypto`: libsodium where installed), so
+    the writer, the sealer and the verifier accept exactly the same signatures.
+    """
+    if not signature_check(public_key, signature, message):
         msg = f"signature by key {key_id(public_key)} does not verify"
-        raise SignatureError(msg) from e
+        raise SignatureError(msg)
 
 
 @dataclass(frozen=True)
