@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.server.app import create_app
 from api.server.office import Office
-from tests.e2e.test_serve import _free_port
+from tests.support.net import free_port
 from tests.support.serving import Served, settings_for
 
 
@@ -115,7 +115,7 @@ def _request(body: Any, key: str, token: str) -> bytes:
 
 @contextmanager
 def _real_server(s: Served) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

@@ -21,7 +21,7 @@ import pytest
 
 from api.server.tables import API_TABLES
 from ledger.storage.init import initialise
-from tests.e2e.test_serve import _free_port
+from tests.support.net import free_port
 from tests.support.serving import PASSWORD, Served, serve
 from tests.support.stores import ORIGIN, PASSPHRASE, Store
 
@@ -105,7 +105,7 @@ def cluster() -> Iterator[Cluster]:
     if made.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         _missing(f"initdb failed: {made.stderr.strip()}")
-    own = Cluster(folder, _free_port(), as_postgres)
+    own = Cluster(folder, free_port(), as_postgres)
     own.start()
     try:
         yield own

@@ -210,7 +210,7 @@ def test_init_again_on_an_intact_store_records_nothing(
     before = initialised.rows()
     again = letopis(*initialised.init())
     assert again.returncode == 0, again.stderr
-    assert "holds 2 events, all sealed: nothing recorded" in again.stdout
+    assert "holds 4 events, all sealed: nothing recorded" in again.stdout
     assert initialised.rows() == before
 
 
@@ -220,7 +220,7 @@ def test_init_on_a_store_whose_log_is_gone_is_refused_and_writes_nothing(
     initialised.drop_log_leaves()
     before = initialised.rows()
     message = _refused(letopis(*initialised.init()))
-    assert "holds 2 events already that its Merkle log does not cover" in message
+    assert "holds 4 events already that its Merkle log does not cover" in message
     assert "run `letopis verify`" in message
     assert initialised.rows() == before
 
@@ -231,7 +231,7 @@ def test_init_on_a_store_of_another_log_is_refused_and_writes_nothing(
     before = initialised.rows()
     other = tmp_path / "other-keys"
     message = _refused(letopis(*initialised.init(keys=other)))
-    assert "holds 2 events already" in message
+    assert "holds 4 events already" in message
     assert "is not its key directory" in message
     assert not other.exists()
     assert initialised.rows() == before

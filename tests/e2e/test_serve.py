@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from ledger.storage.init import initialise
 from tests.support.cli import letopis
+from tests.support.net import free_port
 from tests.support.pg import PostgresDatabase
 from tests.support.stores import ORIGIN, PASSPHRASE
 
@@ -50,16 +50,9 @@ def _run(
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _serving(args: list[str], env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "api", "serve", *args, "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -188,7 +181,7 @@ def demo_school(tmp_path: Path) -> list[str]:
 def test_serve_demo_suggests_a_lesson_sheet_that_is_accepted(
     demo_school: list[str],
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

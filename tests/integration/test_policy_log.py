@@ -30,7 +30,7 @@ from ledger.policy_log import (
     policy_stream_id,
 )
 from ledger.records.policies import set_policy
-from ledger.storage.init import _prepare_sqlite, initialise
+from ledger.storage.init import _prepare_sqlite
 from ledger.storage.postgres import PostgresRoles, prepare_postgres
 from ledger.storage.stores import parse_store_url
 from tests.support.notes import TEST_POLICY, Note
@@ -282,10 +282,16 @@ def old_store(
     store.close_all()
 
 
-def test_a_log_without_policies_is_a_finding_until_init_adopts_them(
+def packaged_text(name: str) -> str:
+    return (Path(ledger.__file__).parent / "policies" / name).read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_log_without_policies_is_a_finding_until_the_log_key_adopts_them(
     old_store: tuple[Store, dict[str, str]],
 ) -> None:
-    store, options = old_store
+    store, _options = old_store
     app = store.open()
     before = _count(app)
     with pytest.raises(PolicyError, match="holds no signed signing policy"):
@@ -306,14 +312,15 @@ def test_a_log_without_policies_is_a_finding_until_init_adopts_them(
     assert len(details) == 2
     assert all("holds no signed" in d for d in details)
 
-    initialise(
-        store.admin_url,
-        store.keys,
-        origin=ORIGIN,
-        passphrase=PASSPHRASE,
-        owner_role=options.get("owner_role", "letopis_owner"),
-        app_role=options.get("app_role", "letopis_app"),
-    )
+    # `init` never records into a store with events: `letopis policy set
+    # --log-key` adopts the first policies of a log made before them
+    upgrade = store.open()
+    for name, text in (
+        ("signing", packaged_text("signing.toml")),
+        ("retention", packaged_text("retention.toml")),
+    ):
+        set_policy(upgrade, upgrade.context.log_key(), name, text)
+    Sealer(upgrade).seal()
     after = _audit(store)
     assert after.ok, after.findings
     _key(store.open(), store, "teacher")  # the writer works again

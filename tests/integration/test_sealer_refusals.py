@@ -199,15 +199,15 @@ def test_a_rewritten_history_is_refused_and_nothing_is_signed(
     teacher = _key(app, store, "teacher")
     _write(app, teacher, 6)
     signed = Sealer(app).seal()
-    assert _remembered_size(app) == signed.size == 8
-    _rewrite_history(store, keep=5)
+    assert _remembered_size(app) == signed.size == 10
+    _rewrite_history(store, keep=7)
     assert _checkpoints(store) == []
-    assert LogStore(app.recorder).size() == 5  # a consistent tree of what is left
+    assert LogStore(app.recorder).size() == 7  # a consistent tree of what is left
 
-    with pytest.raises(LogIntegrityError, match=r"size 8 .* checkpoints were removed"):
+    with pytest.raises(LogIntegrityError, match=r"size 10 .* checkpoints were removed"):
         Sealer(app).seal()
     assert _checkpoints(store) == []  # nothing signed
-    assert _remembered_size(app) == 8
+    assert _remembered_size(app) == 10
 
 
 def test_the_refusal_stands_until_a_person_removes_it(
@@ -216,7 +216,7 @@ def test_the_refusal_stands_until_a_person_removes_it(
     teacher = _key(app, store, "teacher")
     _write(app, teacher, 3)
     Sealer(app).seal()
-    _rewrite_history(store, keep=3)
+    _rewrite_history(store, keep=5)
     with pytest.raises(LogIntegrityError, match="checkpoints were removed"):
         Sealer(app).seal()
     memory = _memory(app)
@@ -236,7 +236,7 @@ def test_a_rewritten_tree_under_kept_checkpoint_rows_is_refused(
     teacher = _key(app, store, "teacher")
     _write(app, teacher, 4)
     Sealer(app).seal()
-    _rewrite_history(store, keep=4)
+    _rewrite_history(store, keep=6)
     forged = StoredCheckpoint(9, bytes(32), "letopis.test/school-1\n9\nAA==\n", "x")
     LogStore(app.recorder).add_checkpoint(forged)
     with pytest.raises(LogIntegrityError, match="not a checkpoint signed by the log"):
@@ -249,11 +249,11 @@ def test_removed_leaf_rows_alone_are_refused(
 ) -> None:
     _write(app, _key(app, store, "teacher"), 4)
     Sealer(app).seal()
-    _as_owner(store, f"DELETE FROM {_table(store, 'leaves')} WHERE leaf_index >= 3")
-    _as_owner(store, f"DELETE FROM {_table(store, 'checkpoints')} WHERE tree_size > 1")
+    _as_owner(store, f"DELETE FROM {_table(store, 'leaves')} WHERE leaf_index >= 5")
+    _as_owner(store, f"DELETE FROM {_table(store, 'checkpoints')} WHERE tree_size > 3")
     with pytest.raises(LogIntegrityError, match="checkpoints were removed"):
         Sealer(app).seal()
-    assert _checkpoints(store) == [1]
+    assert _checkpoints(store) == [3]
 
 
 # -- the crash window -----------------------------------------------------------------
@@ -273,7 +273,7 @@ def test_a_checkpoint_committed_but_not_remembered_is_taken_up(
     _write(app, teacher, 4)
     newer = Sealer(app).seal()
     memory.path.write_text(before)  # as if the sealer died before the rename
-    assert _remembered_size(app) == 5
+    assert _remembered_size(app) == 7
 
     _write(app, teacher, 2)
     latest = Sealer(app).seal()
@@ -292,7 +292,7 @@ def test_without_memory_the_first_seal_starts_it(
     memory = _memory(app)
     memory.path.unlink()
     checkpoint = Sealer(app).seal()
-    assert _remembered_size(app) == checkpoint.size == 4
+    assert _remembered_size(app) == checkpoint.size == 6
     note = parse_checkpoint(memory.path.read_text())
     note.verify(app.context.origin, app.context.keys.log_public_key)
 
@@ -302,10 +302,10 @@ def test_an_altered_memory_file_is_refused(
 ) -> None:
     _write(app, _key(app, store, "teacher"), 2)
     memory = _memory(app)
-    memory.path.write_text(memory.path.read_text().replace("\n1\n", "\n7\n"))
+    memory.path.write_text(memory.path.read_text().replace("\n3\n", "\n7\n"))
     with pytest.raises(LogIntegrityError, match=r"remembered .* not a checkpoint"):
         Sealer(app).seal()
-    assert _checkpoints(store) == [1]
+    assert _checkpoints(store) == [3]
 
 
 # -- entries that do not check --------------------------------------------------------
@@ -315,7 +315,7 @@ def test_a_forged_signature_is_refused_and_nothing_past_it_is_sealed(
     store: Store, app: LedgerApplication
 ) -> None:
     teacher = _key(app, store, "teacher")
-    _write(app, teacher, 3)  # leaves 2, 3, 4
+    _write(app, teacher, 3)  # leaves 4, 5, 6
     # the teacher's signature of one entry, under another entry's words
     signed = _forged(app, teacher, at=NOW)
     bad = replace(_forged(app, teacher, at=NOW), sigs=signed.sigs)
@@ -323,10 +323,10 @@ def test_a_forged_signature_is_refused_and_nothing_past_it_is_sealed(
     _write(app, teacher, 2)
     with pytest.raises(EntryRefusedError, match="does not verify") as refused:
         Sealer(app).seal()
-    assert f"entry {bad.name} (it would be leaf 5)" in str(refused.value)
-    assert LogStore(app.recorder).size() == 5  # the good entries before it
-    assert _checkpoints(store) == [1, 5]
-    assert _remembered_size(app) == 5
+    assert f"entry {bad.name} (it would be leaf 7)" in str(refused.value)
+    assert LogStore(app.recorder).size() == 7  # the good entries before it
+    assert _checkpoints(store) == [3, 7]
+    assert _remembered_size(app) == 7
 
 
 def test_an_unregistered_key_is_refused(store: Store, app: LedgerApplication) -> None:
@@ -334,7 +334,7 @@ def test_an_unregistered_key_is_refused(store: Store, app: LedgerApplication) ->
     _insert(store, forged)
     with pytest.raises(EntryRefusedError, match="was not registered in the log"):
         Sealer(app).seal()
-    assert _checkpoints(store) == [1]
+    assert _checkpoints(store) == [3]
 
 
 def test_a_revoked_keys_backdated_entry_is_refused(
@@ -358,7 +358,7 @@ def test_a_revoked_keys_backdated_entry_is_refused(
     with pytest.raises(EntryRefusedError, match="was compromised at") as refused:
         Sealer(app).seal()
     assert backdated.name in str(refused.value)
-    assert _checkpoints(store)[-1] == LogStore(app.recorder).size() == 3
+    assert _checkpoints(store)[-1] == LogStore(app.recorder).size() == 5
 
 
 def test_an_entry_appended_before_a_compromise_revocation_is_still_sealed(
@@ -377,7 +377,7 @@ def test_an_entry_appended_before_a_compromise_revocation_is_still_sealed(
         compromised_at=NOW - timedelta(hours=1),
         reason="ключ похищен",
     )
-    assert Sealer(app).seal().size == 5
+    assert Sealer(app).seal().size == 7
 
 
 def test_a_broken_chain_is_refused(store: Store, app: LedgerApplication) -> None:
@@ -395,7 +395,7 @@ def test_a_broken_chain_is_refused(store: Store, app: LedgerApplication) -> None
     _insert(store, wrong)
     with pytest.raises(EntryRefusedError, match="the chain is broken"):
         Sealer(app).seal()
-    assert _checkpoints(store) == [1, 3]
+    assert _checkpoints(store) == [3, 5]
 
 
 def test_the_writer_judges_a_revoked_key_as_the_sealer_does(
@@ -417,4 +417,4 @@ def test_the_writer_judges_a_revoked_key_as_the_sealer_does(
     with pytest.raises(KeyNotValidError, match=r"valid only in \[.*revoked at"):
         app.save(late, signed_by=Signing(teacher))
     assert rawsql.rows(store.url, store.admin_url) == before
-    assert Sealer(app).seal().size == 3
+    assert Sealer(app).seal().size == 5
