@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
-PASSPHRASE = "cli-test-passphrase"
+from tests.support.cli import letopis
 
-
-def letopis(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LETOPIS_KEY_PASSPHRASE": PASSPHRASE, "COLUMNS": "200"}
-    for variable in ("LETOPIS_STORE", "LETOPIS_KEYS", "LETOPIS_SIGNING_POLICY"):
-        env.pop(variable, None)
-    return subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+DIRECTOR = "0b6f4c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b"  # staff ids, registered later
+TEACHER = "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f"
 
 
 def test_the_director_changes_the_policy_and_nobody_else(tmp_path: Path) -> None:
@@ -31,8 +18,15 @@ def test_the_director_changes_the_policy_and_nobody_else(tmp_path: Path) -> None
         resources.files("ledger").joinpath("policies/signing.toml").read_text("utf-8")
     )
     assert letopis("policy", "show", *where).stdout == packaged
-    for label, role in (("dir", "director"), ("t", "teacher")):
-        added = letopis("keys", "add", label, *where, "--holder", label, "--role", role)
+    # no staff member is registered yet: their keys come first (--first-staff)
+    for label, role, holder in (
+        ("dir", "director", DIRECTOR),
+        ("t", "teacher", TEACHER),
+    ):
+        added = letopis(
+            "keys", "add", label, *where, "--holder", holder, "--role", role,
+            "--first-staff",
+        )  # fmt: skip
         assert added.returncode == 0, added.stderr
     narrower = tmp_path / "signing.toml"
     narrower.write_text(packaged.replace('    "journal.MarkVoided",\n', "", 1))
