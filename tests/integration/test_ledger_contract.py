@@ -22,9 +22,10 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.keys.directory import SigningKey
-from ledger.keys.services import register_signer, revoke_signer
+from ledger.keys.services import revoke_signer
 from tests.support import rawsql
 from tests.support.notes import TEST_POLICY, Note
+from tests.support.sealed import signer_key
 from tests.support.stores import Store
 
 pytestmark = pytest.mark.signing_policy(TEST_POLICY)
@@ -37,22 +38,6 @@ def ledger(store: Store) -> LedgerApplication:
     return store.open()
 
 
-def _register(
-    ledger: LedgerApplication, store: Store, roles: tuple[str, ...], **window: datetime
-) -> SigningKey:
-    key = SigningKey.generate()
-    register_signer(
-        ledger,
-        store.key_directory.log_key(),
-        public_key=key.public_bytes,
-        holder=f"{'+'.join(roles)}-{key.key_id[:6]}",
-        roles=roles,
-        valid_from=window.get("valid_from", NOW - timedelta(days=1)),
-        valid_until=window.get("valid_until"),
-    )
-    return key
-
-
 def _rows(store: Store) -> list[tuple[object, ...]]:
     return rawsql.rows(store.url, store.admin_url)
 
@@ -60,7 +45,7 @@ def _rows(store: Store) -> list[tuple[object, ...]]:
 def test_a_signed_note_is_stored_as_its_envelope(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
+    teacher = signer_key(ledger, store, ("teacher",))
     note = Note.write(uuid4(), "забыл тетрадь")
     ledger.save(note, signed_by=Signing(teacher))
     stored = ledger.recorder.select_events(note.id)
@@ -95,7 +80,7 @@ def test_unknown_key_is_rejected_and_nothing_written(
 def test_key_outside_its_window_is_rejected(
     ledger: LedgerApplication, store: Store, window: dict[str, datetime]
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",), **window)
+    teacher = signer_key(ledger, store, ("teacher",), **window)
     before = _rows(store)
     with pytest.raises(KeyNotValidError, match=r"may not sign at .*valid only in \["):
         ledger.save(Note.write(uuid4(), "x"), signed_by=Signing(teacher))
@@ -103,7 +88,7 @@ def test_key_outside_its_window_is_rejected(
 
 
 def test_revoked_key_is_rejected(ledger: LedgerApplication, store: Store) -> None:
-    teacher = _register(ledger, store, ("teacher",))
+    teacher = signer_key(ledger, store, ("teacher",))
     revoke_signer(
         ledger,
         store.key_directory.log_key(),
@@ -120,7 +105,7 @@ def test_revoked_key_is_rejected(ledger: LedgerApplication, store: Store) -> Non
 def test_role_not_allowed_for_the_event_type(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    secretary = _register(ledger, store, ("secretary",))
+    secretary = signer_key(ledger, store, ("secretary",))
     before = _rows(store)
     with pytest.raises(PolicyError, match=r"may not sign test.NoteWritten; allowed"):
         ledger.save(Note.write(uuid4(), "x"), signed_by=Signing(secretary))
@@ -130,9 +115,9 @@ def test_role_not_allowed_for_the_event_type(
 def test_missing_cosignature_is_rejected(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
-    class_teacher = _register(ledger, store, ("class_teacher",))
-    director = _register(ledger, store, ("director",))
+    teacher = signer_key(ledger, store, ("teacher",))
+    class_teacher = signer_key(ledger, store, ("class_teacher",))
+    director = signer_key(ledger, store, ("director",))
     note = Note.write(uuid4(), "x")
     ledger.save(note, signed_by=Signing(teacher))
     before = _rows(store)
@@ -150,7 +135,7 @@ def test_missing_cosignature_is_rejected(
 def test_tampered_envelope_is_detected_on_read(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
+    teacher = signer_key(ledger, store, ("teacher",))
     note = Note.write(uuid4(), "пять")
     ledger.save(note, signed_by=Signing(teacher))
     original = ledger.recorder.select_events(note.id)[0].state
@@ -168,10 +153,10 @@ def test_tampered_envelope_is_detected_on_read(
 def test_concurrent_append_one_wins_nothing_partial(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
+    teacher = signer_key(ledger, store, ("teacher",))
     certifying = Signing(
-        _register(ledger, store, ("class_teacher",)),
-        (_register(ledger, store, ("director",)),),
+        signer_key(ledger, store, ("class_teacher",)),
+        (signer_key(ledger, store, ("director",)),),
     )
     note = Note.write(uuid4(), "x")
     bystander = Note.write(uuid4(), "certified in the same save as the loser")
@@ -199,9 +184,9 @@ def test_unsigned_save_is_refused(ledger: LedgerApplication, store: Store) -> No
 def test_signed_snapshot_round_trip_and_tamper(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
-    class_teacher = _register(ledger, store, ("class_teacher",))
-    director = _register(ledger, store, ("director",))
+    teacher = signer_key(ledger, store, ("teacher",))
+    class_teacher = signer_key(ledger, store, ("class_teacher",))
+    director = signer_key(ledger, store, ("director",))
     note = Note.write(uuid4(), "x")
     ledger.save(note, signed_by=Signing(teacher))
     note.certify("ok")
@@ -226,7 +211,7 @@ def test_signed_snapshot_round_trip_and_tamper(
 def test_column_disagreeing_with_envelope_is_detected(
     ledger: LedgerApplication, store: Store
 ) -> None:
-    teacher = _register(ledger, store, ("teacher",))
+    teacher = signer_key(ledger, store, ("teacher",))
     note = Note.write(uuid4(), "x")
     ledger.save(note, signed_by=Signing(teacher))
     rawsql.execute_as_superuser(
