@@ -25,6 +25,30 @@ from ledger.records.context import RecordsContext
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
 
 
+SNILS_FORM = "«123-456-789 01»: 11 digits, the last two a checksum"
+
+
+def check_snils(snils: str) -> None:
+    """Refuse a СНИЛС not written «XXX-XXX-XXX YY» or whose checksum is wrong.
+
+    The checksum is the sum of the first nine digits each times its place
+    counted from the right (9 … 1), taken modulo 101, with 100 written «00».
+    """
+    digits = snils.replace("-", "").replace(" ", "")
+    shaped = len(snils) == 14 and snils[3] == snils[7] == "-" and snils[11] == " "
+    if not (shaped and digits.isdigit() and len(digits) == 11):
+        msg = f"СНИЛС {snils!r} is not written as {SNILS_FORM}"
+        raise InvalidRecordError(msg)
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits[:9])) % 101
+    if total == 100:
+        total = 0
+    if int(digits[9:]) != total:
+        msg = (
+            f"СНИЛС {snils!r} has a wrong checksum (expected {total:02d}); {SNILS_FORM}"
+        )
+        raise InvalidRecordError(msg)
+
+
 @dataclass(frozen=True)
 class Identity:
     """A pupil's identity fields; they go into ``enc`` only (152-ФЗ)."""
@@ -33,14 +57,30 @@ class Identity:
     name: str
     patronymic: str
     birth_date: date
+    #: «М» or «Ж», as ФИС ФРДО asks; "" when not given at enrolment
+    sex: str = ""
+    #: СНИЛС as «123-456-789 01» (checksum checked); "" when the pupil has none yet
+    snils: str = ""
+    #: citizenship as the ОКСМ country name («Россия»); "" when not given
+    citizenship: str = ""
+
+    def __post_init__(self) -> None:
+        if self.sex not in {"", "М", "Ж"}:
+            msg = f"sex {self.sex!r} is not allowed; allowed: «М» or «Ж» (or empty)"
+            raise InvalidRecordError(msg)
+        if self.snils:
+            check_snils(self.snils)
 
     def sealed_fields(self) -> dict[str, str]:
-        return {
+        fields = {
             "surname": self.surname,
             "name": self.name,
             "patronymic": self.patronymic,
             "birth_date": self.birth_date.isoformat(),
         }
+        extra = {"sex": self.sex, "snils": self.snils, "citizenship": self.citizenship}
+        fields.update({k: v for k, v in extra.items() if v})
+        return fields
 
     @property
     def letter(self) -> str:
