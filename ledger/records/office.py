@@ -46,7 +46,17 @@ class SchoolRecords:
         clock: Clock,
         data_keys: DataKeyStore | None = None,
     ) -> None:
-        self.context = RecordsContext(app, school, clock=clock, data_keys=data_keys)
+        self._wire(RecordsContext(app, school, clock=clock, data_keys=data_keys))
+
+    @classmethod
+    def on(cls, context: RecordsContext) -> SchoolRecords:
+        """The services on an existing context (a dry run's, say)."""
+        records = cls.__new__(cls)
+        records._wire(context)
+        return records
+
+    def _wire(self, context: RecordsContext) -> None:
+        self.context = context
         self.setup = SchoolSetup(self.context)
         self.people = Enrolment(self.context)
         self.journal = Journal(self.context)
