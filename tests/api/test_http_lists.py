@@ -9,8 +9,8 @@ from typing import Any
 
 from ledger.domain.people import LeaveReason, MoveReason
 from ledger.records.people import MoveInput
-from tests.support.serving import DAY, Served
 from tests.support.school import WORK
+from tests.support.serving import DAY, Served
 
 NINE_A = ["Иванов Пётр Сергеевич", "Кузнецов Олег Павлович", "Смирнова Анна Игоревна"]
 
@@ -37,7 +37,7 @@ def _courses(found: dict[str, Any]) -> dict[str, list[tuple[str, str | None]]]:
     }
 
 
-# -- my classes -------------------------------------------------------------------------
+# -- my classes ------------------------------------------------------------------------
 
 
 def test_a_teacher_lists_the_classes_and_courses_they_act_on(served: Served) -> None:
@@ -91,7 +91,7 @@ def test_the_office_lists_every_class_and_pupils_are_refused(served: Served) -> 
     assert unknown.json()["allowed"] == "2024/2025"
 
 
-# -- the roster -------------------------------------------------------------------------
+# -- the roster ------------------------------------------------------------------------
 
 
 def test_the_roster_is_in_russian_alphabetical_order_with_ids(served: Served) -> None:
@@ -168,7 +168,7 @@ def test_roster_reads_and_refusals_are_in_the_access_log(served: Served) -> None
     ]
 
 
-# -- lessons and entries: ids to act with ------------------------------------------------
+# -- lessons and entries: ids to act with ----------------------------------------------
 
 
 def test_the_ids_listed_post_a_lesson_sheet_and_a_correction(served: Served) -> None:
@@ -299,7 +299,7 @@ def test_lesson_entries_are_scoped_and_logged(served: Served) -> None:
     assert rows[0][2] == f"class:{served.school.klass('9А')}"
 
 
-# -- the periods ------------------------------------------------------------------------
+# -- the periods -----------------------------------------------------------------------
 
 
 def test_the_periods_of_the_year_and_their_state(served: Served) -> None:
