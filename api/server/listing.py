@@ -40,6 +40,13 @@ class LiveRecords:
         self.runner: ProjectionRunner = views_runner(app)
         self.position = int(app.recorder.max_notification_id() or 0)
         catch_up(self.runner, self.position)
+        self._facts: SchoolFacts | None = None
+
+    def facts(self) -> SchoolFacts:
+        """The school's reference records, read once for this request."""
+        if self._facts is None:
+            self._facts = school_facts(self)
+        return self._facts
 
     def rows(
         self, table: str, where: str = "", params: tuple[Any, ...] = ()

@@ -30,7 +30,6 @@ from api.server.listing import (
     period_title,
     placed_in,
     pupil_names,
-    school_facts,
     year_periods,
 )
 from api.server.office import Office
@@ -125,7 +124,7 @@ def my_classes(
 ) -> MyClasses:
     """My classes and subjects this year: class ids, subject codes, subgroups."""
     live = LiveRecords(office.app)
-    facts = school_facts(live)
+    facts = live.facts()
     chosen = _year(office, facts, year)
     staff = _staff_names(live)
     everything = reads_everything(account)
@@ -329,7 +328,7 @@ def _readable_class(
 
 
 def _opened_class(live: LiveRecords, class_id: UUID) -> dict[str, Any]:
-    klass = school_facts(live).classes.get(str(class_id))
+    klass = live.facts().classes.get(str(class_id))
     if klass is None:
         msg = f"class {class_id} is not opened in this school"
         raise ProblemError(404, "not-found", msg, field="path.class_id")
@@ -406,7 +405,7 @@ def class_lessons(
     live = LiveRecords(office.app)
     klass = _readable_class(office, account, live, class_id, action)
     try:
-        facts = school_facts(live)
+        facts = live.facts()
         span = _period(facts, klass, period)
         _check_subject(facts, subject)
     except ProblemError as e:
@@ -575,7 +574,7 @@ def lesson_entries(
     klass = _readable_class(office, account, live, class_id, action)
     entries = _entries(live, rows, office)
     office.access.record(account, action, f"class:{class_id}", utcnow())
-    facts_subjects = school_facts(live).subjects
+    facts_subjects = live.facts().subjects
     d = held.data
     return LessonEntries(
         lesson=lesson,
@@ -698,7 +697,7 @@ def periods(
 ) -> YearPeriods:
     """The periods of the academic year by grade, and their state today."""
     live = LiveRecords(office.app)
-    facts = school_facts(live)
+    facts = live.facts()
     chosen = _year(office, facts, year)
     with office.reading() as ctx:
         today = ctx.today()
