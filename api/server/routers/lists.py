@@ -37,6 +37,7 @@ from api.server.problems import PROBLEM_RESPONSES, ProblemError
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
 from ledger.domain.school import course_key
+from projections.reports.source import Record
 
 TAG = "lists"
 TAG_METADATA = {
@@ -566,10 +567,9 @@ def lesson_entries(
     rows = live.rows("view_journal", "stream = ?", (str(lesson),))
     held = next((r for r in rows if r.type == "journal.LessonHeld"), None)
     if held is None:
-        msg = f"lesson {lesson} is not recorded"
-        problem = ProblemError(404, "not-found", msg, field="path.lesson")
         office.access.refused(account, action, f"lesson:{lesson}", 404, utcnow())
-        raise problem
+        msg = f"lesson {lesson} is not recorded"
+        raise ProblemError(404, "not-found", msg, field="path.lesson")
     class_id = UUID(held.data["class_id"])
     klass = _readable_class(office, account, live, class_id, action)
     entries = _entries(live, rows, office)
@@ -593,7 +593,9 @@ def lesson_entries(
     )
 
 
-def _entries(live: LiveRecords, rows: list[Any], office: Office) -> list[EntryListed]:
+def _entries(
+    live: LiveRecords, rows: list[Record], office: Office
+) -> list[EntryListed]:
     pupils = {r.data["pupil"] for r in rows if "pupil" in r.data}
     names = pupil_names(live, pupils, office.reads.data_keys)
     found: dict[str, EntryListed] = {}
@@ -605,7 +607,7 @@ def _entries(live: LiveRecords, rows: list[Any], office: Office) -> list[EntryLi
     return list(found.values())
 
 
-def _entry(r: Any, names: dict[str, str]) -> EntryListed:
+def _entry(r: Record, names: dict[str, str]) -> EntryListed:
     d = r.data
     mark = r.type == "journal.MarkRecorded"
     value = d["mark"] if mark else d["kind"]
@@ -625,7 +627,7 @@ def _entry(r: Any, names: dict[str, str]) -> EntryListed:
     )
 
 
-def _amend(entry: EntryListed, r: Any) -> None:
+def _amend(entry: EntryListed, r: Record) -> None:
     d = r.data
     correction = r.type == "journal.MarkCorrected"
     entry.history.append(
