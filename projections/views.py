@@ -10,7 +10,8 @@ attestation, retakes, state exams, final grades, council decisions),
 Every row is one event and nothing is ever updated: a correction, a void, a
 duplicate or a book correction is its own row naming the event it refers to
 (``target``). Each row carries the event's log position (notification id), its
-``at`` and its name ``<stream>:<seq>``, so a report "as of" a point reads the
+leaf in the Merkle log (``leaf_index``, ``leaf_hash`` as hex: the row names
+the evidence it came from), its ``at`` and its name ``<stream>:<seq>``, so a report "as of" a point reads the
 rows with ``position <= P`` (and ``at`` before a moment) and sees the records
 exactly as they stood then. The columns a report filters on are columns; the
 rest of the event stays in ``data`` (the event's JSON, keys sorted).
@@ -133,6 +134,7 @@ class RecordsView:
     name = "records"
     tables: tuple[str, ...] = TABLES
     indexes: Mapping[str, tuple[str, ...]] = INDEXES
+    append_only = True
 
     def create(self, tx: Transaction) -> None:
         for table in TABLES:
@@ -168,4 +170,6 @@ def row_of(fact: Fact, columns: dict[str, Any]) -> Row:
         columns.get("day"),
         columns.get("target"),
         fact.data_json,
+        fact.leaf_index,
+        fact.leaf_hash,
     )

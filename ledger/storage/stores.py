@@ -18,6 +18,10 @@ from ledger.application import LedgerApplication
 from ledger.errors import StoreURLError
 from ledger.mapper import KEYS_ENV, VERIFY_ON_READ_ENV
 
+#: The store's URL in the application's environment: the report views read the
+#: log through the verifier's own source (``projections.checked``), which needs it.
+STORE_URL_ENV = "LETOPIS_STORE_URL"
+
 ALLOWED = (
     "sqlite:///path/to/file.db or "
     "postgresql://user[:password]@host[:port]/dbname[?schema=name]"
@@ -114,6 +118,7 @@ def open_ledger(
     store = parse_store_url(url)
     env = dict(store.env)
     env[KEYS_ENV] = str(keys)
+    env[STORE_URL_ENV] = url
     env[VERIFY_ON_READ_ENV] = "y" if verify_on_read else "n"
     if passphrase is not None:
         env["LETOPIS_KEY_PASSPHRASE"] = passphrase

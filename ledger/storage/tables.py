@@ -13,12 +13,14 @@ A table has one **logical name**, which is its SQLite name; on PostgreSQL it is
   (the HTTP API's accounts, idempotent responses and access log,
   ``api/server/tables.py``), append-only like the events;
 - **views** (``projections``): rebuildable tables in ``<schema>_views`` on
-  PostgreSQL (the application role may drop them there), beside the events on
-  SQLite.
+  PostgreSQL (the application role may drop them there, to rebuild them),
+  beside the events on SQLite.
 
-Every table but the views is append-only: SQLite triggers refuse UPDATE and
-DELETE; PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
-(``ledger.storage.postgres``, ``docs/postgres.md``).
+Every table is append-only: SQLite triggers refuse UPDATE and DELETE;
+PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
+(``ledger.storage.postgres``, ``docs/postgres.md``). The views' triggers
+are created with the views (``view_protection_ddl``); a rebuild drops and
+replaces the views whole, and ``letopis verify`` compares them with the log.
 """
 
 from __future__ import annotations
@@ -205,6 +207,8 @@ VIEW_COLUMNS = (
     "day",
     "target",
     "data",
+    "leaf_index",
+    "leaf_hash",
 )
 #: Their indexes (column lists), built after a rebuild's replay.
 VIEW_INDEXES: Mapping[str, tuple[str, ...]] = {
@@ -223,7 +227,24 @@ def view_table_ddl(table: str) -> str:
         f"CREATE TABLE IF NOT EXISTS {{{table}}} ("
         "position BIGINT PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, "
         "type TEXT NOT NULL, stream TEXT NOT NULL, class_id TEXT, pupil TEXT, "
-        "subject TEXT, year TEXT, day TEXT, target TEXT, data TEXT NOT NULL)"
+        "subject TEXT, year TEXT, day TEXT, target TEXT, data TEXT NOT NULL, "
+        "leaf_index BIGINT NOT NULL, leaf_hash TEXT NOT NULL)"
+    )
+
+
+def view_protection_ddl(
+    table: str, dialect: str, events_schema: str | None
+) -> tuple[str, ...]:
+    """The triggers refusing UPDATE and DELETE (and TRUNCATE on PostgreSQL) on
+    the view table ``{table}``, calling the events' trigger function there."""
+    if dialect == "sqlite":
+        return tuple(sqlite_trigger(table, action) for action in SQLITE_REFUSED)
+    function = f'"{events_schema}".{TRIGGER_FUNCTION}'
+    return tuple(
+        postgres_trigger_ddl(action, level).format(
+            trigger_name(table, action), f"{{{table}}}", function
+        )
+        for action, level in POSTGRES_REFUSED
     )
 
 
