@@ -40,7 +40,7 @@ from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
 from ledger.mapper import KEYS_ENV
 from ledger.storage.stores import STORE_URL_ENV
-from verify.checks import Context, check_rows, chain_problem
+from verify.checks import Context, chain_problem, check_rows
 from verify.errors import VerificationError
 from verify.inputs import gather
 from verify.merkle import root_from_leaf_hashes
@@ -190,7 +190,9 @@ class CheckedLog:
         state = VerifiedState.load(
             default_state_path(log_key.origin, log_key.key_id, self.source.location)
         )
-        if state is None or not state.fits(origin=log_key.origin, log_key=log_key.key_id):
+        if state is None or not state.fits(
+            origin=log_key.origin, log_key=log_key.key_id
+        ):
             return 0
         if state.policy != policy or state.size > self.survey.entries:
             return 0

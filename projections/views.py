@@ -11,9 +11,9 @@ Every row is one event and nothing is ever updated: a correction, a void, a
 duplicate or a book correction is its own row naming the event it refers to
 (``target``). Each row carries the event's log position (notification id), its
 leaf in the Merkle log (``leaf_index``, ``leaf_hash`` as hex: the row names
-the evidence it came from), its ``at`` and its name ``<stream>:<seq>``, so a report "as of" a point reads the
-rows with ``position <= P`` (and ``at`` before a moment) and sees the records
-exactly as they stood then. The columns a report filters on are columns; the
+the evidence it came from), its ``at`` and its name ``<stream>:<seq>``, so a
+report "as of" a point reads the rows with ``position <= P`` (and ``at``
+before a moment) and sees the records exactly as they stood then. The columns a report filters on are columns; the
 rest of the event stays in ``data`` (the event's JSON, keys sorted).
 
 The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``.
@@ -141,14 +141,20 @@ class RecordsView:
             tx.execute(view_table_ddl(table))
 
     def apply_batch(self, tx: Transaction, facts: Sequence[Fact]) -> None:
-        rows: dict[str, list[Row]] = {}
-        for fact in facts:
-            followed = FOLLOWED.get(fact.type)
-            if followed is not None:
-                table, columns = followed
-                rows.setdefault(table, []).append(row_of(fact, columns(fact.data)))
-        for table, batch in rows.items():
+        for table, batch in rows_of(facts).items():
             tx.copy_rows(table, COLUMNS, batch)
+
+
+def rows_of(facts: Sequence[Fact]) -> dict[str, list[Row]]:
+    """The rows the events add to each table (the projection itself: what a
+    batch writes, and what ``projections.audit`` recomputes to compare)."""
+    rows: dict[str, list[Row]] = {}
+    for fact in facts:
+        followed = FOLLOWED.get(fact.type)
+        if followed is not None:
+            table, columns = followed
+            rows.setdefault(table, []).append(row_of(fact, columns(fact.data)))
+    return rows
 
 
 def row_of(fact: Fact, columns: dict[str, Any]) -> Row:
