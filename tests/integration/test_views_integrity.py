@@ -87,7 +87,8 @@ def test_a_changed_view_row_is_found_and_every_report_refuses(store: Store) -> N
     assert (finding.table, finding.column) == ("view_journal", "data")
     assert '"mark":"5"' in finding.stored
     assert '"mark":"3"' in finding.expected
-    assert "view_journal" in finding.line() and finding.event in finding.line()
+    assert "view_journal" in finding.line()
+    assert finding.event in finding.line()
     with pytest.raises(ViewsDisagreeError, match="column data"):
         Reports(app)
 
@@ -102,7 +103,8 @@ def test_an_added_or_removed_view_row_is_found(store: Store) -> None:
         ("journal.MarkVoided",),
     )
     [missing] = audit_views(app, runner).findings
-    assert missing.column is None and "missing" in missing.line()
+    assert missing.column is None
+    assert "missing" in missing.line()
 
 
 def test_the_application_role_cannot_change_a_view_row(store: Store) -> None:
@@ -131,7 +133,7 @@ def test_the_application_role_cannot_change_a_view_row(store: Store) -> None:
 def test_a_changed_event_stops_a_rebuild_naming_it_and_the_views_stay(
     store: Store,
 ) -> None:
-    app, runner = built(store)
+    _app, runner = built(store)
     before = dump(runner)
     stream, seq, state = next(
         (s, v, st)
@@ -151,5 +153,6 @@ def test_a_changed_event_stops_a_rebuild_naming_it_and_the_views_stay(
         runner.rebuild()
     said = str(refused.value)
     assert f"{UUID(stream)}:{seq}" in said
-    assert "отметка в журнале" in said and "значение «5»" in said
+    assert "отметка в журнале" in said
+    assert "значение «5»" in said
     assert dump(runner) == before
