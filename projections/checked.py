@@ -28,6 +28,7 @@ when it was checked.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -150,7 +151,7 @@ class CheckedLog:
         except VerificationError as e:
             raise EntryRefusedError([f"the log could not be read: {e}"]) from e
         result = check_rows(self.context, chunk.start, rows, leaf_rows)
-        findings = [_said(f, rows, chunk.start) for f in result.findings]
+        findings = [self._said(f, rows, chunk.start) for f in result.findings]
         for link in result.links:
             last = self.heads.get(link.stream) or self._previous(link.stream, link.seq)
             problem = chain_problem(link.stream, link.seq, link.prev, last)
@@ -163,7 +164,7 @@ class CheckedLog:
                     link.ordinal,
                     link.cls,
                 )
-                findings.append(_said(raw, rows, chunk.start))
+                findings.append(self._said(raw, rows, chunk.start))
         if findings:
             raise EntryRefusedError(findings)
         for head in result.heads:
@@ -184,6 +185,27 @@ class CheckedLog:
             return None
         return seq - 1, hashlib.sha256(found[0].state).digest()
 
+    def _said(self, finding: RawFinding, rows: list[Row], start: int) -> str:
+        """A finding as a sentence, with what the entry holds in clear."""
+        where = [f"leaf {finding.position}"] if finding.position is not None else []
+        where += [f"event {finding.event}"] if finding.event is not None else []
+        text = f"[{finding.kind}] {', '.join(where)}: {finding.detail}"
+        if finding.ordinal is not None and 0 <= finding.ordinal - start < len(rows):
+            state = _bytes(rows[finding.ordinal - start])
+            about = describe_entry(state, self._opening)
+            if about is not None:
+                text += f" ({about.line()})"
+        return text
+
+    def _opening(self, stream: str) -> dict[str, Any] | None:
+        """The data of a stream's first event as stored (for findings only)."""
+        try:
+            found = self.app.recorder.select_events(UUID(stream), lte=1, limit=1)
+            data = json.loads(found[0].state)["data"] if found else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def _verified(self, log_key: Any, policy: str) -> int:
         """Leading entries whose signatures the verifier recorded as verified:
         only if the stored leaves still give that checkpoint's root."""
@@ -200,18 +222,6 @@ class CheckedLog:
         if len(hashes) != state.size or root_from_leaf_hashes(hashes) != state.root:
             return 0
         return state.size
-
-
-def _said(finding: RawFinding, rows: list[Row], start: int) -> str:
-    """A finding as a sentence, with what the entry holds in clear."""
-    where = [f"leaf {finding.position}"] if finding.position is not None else []
-    where += [f"event {finding.event}"] if finding.event is not None else []
-    text = f"[{finding.kind}] {', '.join(where)}: {finding.detail}"
-    if finding.ordinal is not None and 0 <= finding.ordinal - start < len(rows):
-        about = describe_entry(_bytes(rows[finding.ordinal - start]))
-        if about is not None:
-            text += f" ({about.line()})"
-    return text
 
 
 def _bytes_of(value: Any) -> bytes:

@@ -13,8 +13,9 @@ duplicate or a book correction is its own row naming the event it refers to
 leaf in the Merkle log (``leaf_index``, ``leaf_hash`` as hex: the row names
 the evidence it came from), its ``at`` and its name ``<stream>:<seq>``, so a
 report "as of" a point reads the rows with ``position <= P`` (and ``at``
-before a moment) and sees the records exactly as they stood then. The columns a report filters on are columns; the
-rest of the event stays in ``data`` (the event's JSON, keys sorted).
+before a moment) and sees the records exactly as they stood then. The columns
+a report filters on are columns; the rest of the event stays in ``data`` (the
+event's JSON, keys sorted).
 
 The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``.
 ``apply_batch`` inserts each table's rows at once (``COPY`` on PostgreSQL,

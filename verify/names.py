@@ -129,12 +129,16 @@ def describe_entry(stored: bytes, lookup: Lookup | None = None) -> About | None:
     pupil: Mapping[str, Any] = {}
     if lookup is not None and isinstance(data.get("pupil"), str):
         pupil = lookup(data["pupil"]) or {}
+    klass: Mapping[str, Any] = {}
+    class_id = _first(("class_id",), data, opening)
+    if lookup is not None and class_id is not None and "class_name" not in data:
+        klass = {"class_name": (lookup(class_id) or {}).get("name")}
     return About(
         type=kind,
         kind=RUSSIAN.get(kind, f"запись неизвестного вида {kind}"),
         at=str(envelope.get("at", "")),
         date=_first(_DATE_FIELDS, data, opening) or str(envelope.get("at", ""))[:10],
-        class_name=_first(("class_name", "class_id"), data, opening, pupil),
+        class_name=_first(("class_name",), data, opening, klass, pupil),
         subject=_first(("subject",), data, opening),
         file_number=_first(("personal_file",), data, pupil),
         value=_first(_VALUE_FIELDS, data),

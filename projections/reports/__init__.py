@@ -27,7 +27,7 @@ whose message names what exists.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.application import LedgerApplication
 from projections.collation import ascii_name
@@ -41,10 +41,10 @@ from projections.reports import (
     summary,
 )
 from projections.reports.common import Inputs
-from projections.reports.errors import ReportError
+from projections.reports.errors import NamesUnavailableError, ReportError
 from projections.reports.model import Report
 from projections.reports.render import MEDIA_TYPES, RENDERERS
-from projections.reports.school import School, data_keys
+from projections.reports.school import ERASED, School, data_keys
 from projections.reports.source import AsOf, open_source
 
 __all__ = [
@@ -123,11 +123,29 @@ def _check_format(fmt: str) -> None:
 
 class Reports:
     """Several reports from one cut of the log (``report all`` builds thousands
-    from one catch-up, one read of the school and one opening of the names)."""
+    from one catch-up, one read of the school and one opening of the names).
 
-    def __init__(self, app: LedgerApplication, as_of: AsOf | None = None) -> None:
+    Reports show pupils by name: without the passphrase that opens the
+    personal data keys (or with a wrong one) they are refused
+    (:class:`NamesUnavailableError`), never printed with every pupil «имя
+    недоступно». ``pseudonymous`` asks for personal file numbers instead, on
+    purpose; every report then says so in its header.
+    """
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        as_of: AsOf | None = None,
+        *,
+        pseudonymous: bool = False,
+    ) -> None:
         source = open_source(app, as_of)
-        self.inputs = Inputs(source, School(source, data_keys(app.env)))
+        keys = None if pseudonymous else data_keys(app.env)
+        school = School(source, keys, pseudonymous=pseudonymous)
+        if not pseudonymous:
+            refuse_without_names(school, keys is not None)
+        self.pseudonymous = pseudonymous
+        self.inputs = Inputs(source, school)
 
     @property
     def school(self) -> School:
@@ -135,11 +153,43 @@ class Reports:
 
     def build(self, name: str, params: Mapping[str, str]) -> Report:
         builder = _builder(name)[0]
-        return builder(self.inputs, {k: v for k, v in params.items() if v})
+        report = builder(self.inputs, {k: v for k, v in params.items() if v})
+        if self.pseudonymous:
+            header = (*report.header, ("Имена", PSEUDONYMOUS_NOTE))
+            report = replace(report, header=header)
+        return report
 
     def render(self, name: str, params: Mapping[str, str], fmt: str) -> Rendered:
         _check_format(fmt)
         return rendered(self.build(name, params), fmt)
+
+
+PSEUDONYMOUS_NOTE = "не показаны: вместо имён номера личных дел (--pseudonymous)"
+
+
+def refuse_without_names(school: School, keys_given: bool) -> None:
+    """Refuse a report with names when pupils' names cannot be opened (pupils
+    whose data were erased on purpose show «данные удалены» and are no reason)."""
+    unreadable = [
+        p
+        for p in school.pupils.values()
+        if p.surname is None and p.placeholder != ERASED
+    ]
+    if not unreadable:
+        return
+    reason = (
+        f"the passphrase does not open the personal data keys of {len(unreadable)} "
+        "pupil(s)"
+        if keys_given
+        else "no passphrase for the personal data keys was given "
+        "(LETOPIS_KEY_PASSPHRASE) or the key directory has no data-keys"
+    )
+    msg = (
+        f"the report needs the pupils' names, and they cannot be opened: {reason}; "
+        "give the right passphrase, or ask for --pseudonymous to show personal "
+        "file numbers instead of names"
+    )
+    raise NamesUnavailableError(msg)
 
 
 def rendered(report: Report, fmt: str) -> Rendered:

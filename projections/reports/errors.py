@@ -13,3 +13,8 @@ class ReportError(LedgerError):
 class ViewsDisagreeError(ReportError):
     """The report views disagree with the log (a row changed, added or
     missing): no report is rendered from them; the message names the rows."""
+
+
+class NamesUnavailableError(ReportError):
+    """A report needs pupils' names and the personal data keys do not open
+    (no passphrase, or a wrong one); ``--pseudonymous`` shows file numbers."""

@@ -87,10 +87,14 @@ class Pupil:
     patronymic: str | None
     placeholder: str = UNAVAILABLE
     placements: list[dict[str, Any]] = field(default_factory=list)
+    pseudonymous: bool = False
 
     @property
     def name(self) -> str:
-        """«Фамилия Имя Отчество», or the placeholder when it cannot be read."""
+        """«Фамилия Имя Отчество», or the placeholder when it cannot be read;
+        «л/д К-25» in a pseudonymous report."""
+        if self.pseudonymous:
+            return f"л/д {self.personal_file}"
         if self.surname is None:
             return f"{self.placeholder} (л/д {self.personal_file})"
         return " ".join(p for p in (self.surname, self.given, self.patronymic) if p)
@@ -112,7 +116,9 @@ class Pupil:
 class School:
     """Subjects, years, classes and pupils of the school, at the source's cut."""
 
-    def __init__(self, source: Source, keys: DataKeyStore | None) -> None:
+    def __init__(
+        self, source: Source, keys: DataKeyStore | None, *, pseudonymous: bool = False
+    ) -> None:
         self.source = source
         rows = source.rows("view_school")
         registered = [r for r in rows if r.type == "school.SchoolRegistered"]
@@ -129,6 +135,8 @@ class School:
         for r in rows:
             self._add(r.type, r.stream, r.data)
         self.pupils = _pupils(source, keys)
+        for pupil in self.pupils.values() if pseudonymous else ():
+            pupil.pseudonymous = True
 
     def _add(self, kind: str, stream: str, d: dict[str, Any]) -> None:
         if kind == "school.SubjectDefined":
