@@ -76,6 +76,11 @@ class About:
     subject: str | None = None
     file_number: str | None = None
     value: str | None = None
+    value_field: str | None = None
+    """Which data field holds ``value`` (``mark``, ``grade``, …)."""
+    signed: str | None = None
+    """For an entry whose signature fails: the value that makes it verify
+    again, i.e. what was signed (``verify.about``); None if none was found."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``about`` member of a finding in the JSON report."""
@@ -88,6 +93,7 @@ class About:
             "subject": self.subject,
             "file_number": self.file_number,
             "value": self.value,
+            "signed_value": self.signed,
         }
 
     def line(self) -> str:
@@ -104,6 +110,8 @@ class About:
             parts.append(f"личное дело № {self.file_number}")
         if self.value is not None:
             parts.append(f"значение «{self.value}»")
+        if self.signed is not None:
+            parts.append(f"подписано «{self.signed}»")
         return ", ".join(parts)
 
 
@@ -142,6 +150,7 @@ def describe_entry(stored: bytes, lookup: Lookup | None = None) -> About | None:
         subject=_first(("subject",), data, opening),
         file_number=_first(("personal_file",), data, pupil),
         value=_first(_VALUE_FIELDS, data),
+        value_field=next((f for f in _VALUE_FIELDS if _first((f,), data)), None),
     )
 
 
