@@ -11,6 +11,12 @@ result with the stored rows, up to the position the views claim to have
 applied (or a report's position): a row changed, added, removed or missing
 is a :class:`ViewFinding` naming the table, the row's event and the column.
 
+Re-projecting costs about as much as a rebuild, so a process remembers the
+digests of the rows it found equal for a cut (in memory only) and, checking
+the same cut again (the server's next report), re-reads and digests the
+stored rows and compares them with those instead; any difference sends it
+down the full comparison, which names the rows.
+
 ``letopis verify`` runs it after the independent verifier (which never reads
 the views: it imports nothing of ours), and every report runs it before
 rendering (``projections.reports.source``).
@@ -18,18 +24,26 @@ rendering (``projections.reports.source``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from ledger.application import LedgerApplication
+from ledger.storage.stores import STORE_URL_ENV
 from projections.checked import CheckedLog
 from projections.runner import Fact, ProjectionRunner
 from projections.views import COLUMNS, TABLES, Row, rows_of
 
 #: entries re-projected at once (bounded memory for the facts)
 BATCH = 5000
+#: (store, position) → digest of each table's rows, as this process found them
+#: equal to the log's projection: a later check of the same cut compares the
+#: stored rows' digests with these instead of re-projecting the log. Kept in
+#: memory only: nothing outside the process can make it say "equal".
+_AGREED: dict[tuple[str, int], dict[str, bytes]] = {}
+_REMEMBERED = 8
 #: columns that identify a row; a difference in any other is named
 _KEY = COLUMNS.index("position")
 _EVENT = COLUMNS.index("event")
@@ -90,15 +104,36 @@ def audit_views(
     (default: the position the views say they applied). EntryRefusedError if
     an entry of the log itself fails the verifier's checks."""
     position = runner.position() if upto is None else upto
+    stored = {table: _stored(runner, table, position) for table in TABLES}
+    rows = sum(len(found) for found in stored.values())
+    key = (str(app.env.get(STORE_URL_ENV)), position)
+    digests = {table: _digest(found) for table, found in stored.items()}
+    if _AGREED.get(key) == digests:
+        return ViewAudit(position, rows, ())
     expected = _projected(app, position)
     findings: list[ViewFinding] = []
-    rows = 0
     for table in TABLES:
-        stored = _stored(runner, table, position)
-        rows += len(stored)
-        findings.extend(_compare(table, stored, expected.get(table, {})))
+        findings.extend(_compare(table, stored[table], expected.get(table, {})))
     findings.sort(key=lambda f: (f.position, f.table))
+    if not findings:
+        _remember(key, digests)
     return ViewAudit(position, rows, tuple(findings))
+
+
+def _digest(rows: dict[int, Row]) -> bytes:
+    """SHA-256 over a table's rows in position order (both dialects return
+    the columns as str, int or None)."""
+    digest = hashlib.sha256()
+    for position in sorted(rows):
+        digest.update(repr(rows[position]).encode())
+    return digest.digest()
+
+
+def _remember(key: tuple[str, int], digests: dict[str, bytes]) -> None:
+    """Keep what this process re-projected and found equal (a few cuts)."""
+    _AGREED[key] = digests
+    while len(_AGREED) > _REMEMBERED:
+        del _AGREED[next(iter(_AGREED))]
 
 
 def _projected(app: LedgerApplication, position: int) -> dict[str, dict[int, Row]]:
@@ -145,7 +180,7 @@ def _compare(
                     table, str(have[_EVENT]), position, None, have[_EVENT], None
                 )
             )
-        elif have is not None and want is not None:
+        elif have is not None and want is not None and have != want:
             findings.extend(_columns(table, position, have, want))
     return findings
 
@@ -154,13 +189,8 @@ def _columns(table: str, position: int, have: Row, want: Row) -> list[ViewFindin
     return [
         ViewFinding(table, str(want[_EVENT]), position, column, h, w)
         for column, h, w in zip(COLUMNS, have, want, strict=True)
-        if _normal(h) != _normal(w)
+        if h != w
     ]
-
-
-def _normal(value: Any) -> Any:
-    """Values as both dialects return them (PostgreSQL bigint, SQLite int)."""
-    return int(value) if isinstance(value, bool | int) else value
 
 
 def _shown(value: Any) -> str:

@@ -129,12 +129,6 @@ class CheckedLog:
         )
         self.heads: dict[str, tuple[int, bytes]] = {}
 
-    @property
-    def last(self) -> int:
-        """The notification id of the last entry this survey covers (0: none)."""
-        chunks = self.survey.chunks
-        return max(chunks[-1].hi - 1, 0) if self.survey.entries else 0
-
     def entries(self, after: int = 0) -> Iterator[CheckedEntry]:
         """Every entry with a notification id above ``after``, in log order;
         EntryRefusedError before the first entry of a chunk that fails."""

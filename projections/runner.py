@@ -209,8 +209,11 @@ class ProjectionRunner:
     def run(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Apply checked batches until the views have caught up; how many
         events. A view never built is built as a rebuild is (one transaction)."""
-        if self.position() == 0:
+        position = self.position()
+        if position == 0:
             return self.rebuild(progress=progress)
+        if position >= int(self.app.recorder.max_notification_id() or 0):
+            return 0  # nothing new: no need to survey the log
         total = 0
         checked = CheckedLog(self.app, chunk_size=self._chunk())
         try:
