@@ -42,7 +42,7 @@ from eventsourcing.persistence import Notification
 from ledger.application import LedgerApplication
 from ledger.envelope import Envelope, parse_time
 from ledger.errors import LedgerError
-from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore, Transaction
+from ledger.storage.sql import DUPLICATE_ERRORS, QUERY_ERRORS, SqlStore, Transaction
 from ledger.storage.tables import (
     PROJECTION_TRACKING,
     PROJECTION_TRACKING_DDL,
@@ -53,6 +53,7 @@ from ledger.storage.tables import (
 from projections.checked import CHUNK, CheckedEntry, CheckedLog
 
 TRACKING = PROJECTION_TRACKING
+
 DEFAULT_BATCH = 1000
 
 
@@ -197,6 +198,7 @@ class ProjectionRunner:
         tables = [TRACKING, *(t for v in views for t in v.tables)]
         self.store = SqlStore(app.recorder, tables, postgres_schema=_views_schema(app))
         self._events_schema = _events_schema(app)
+        self._drop_outdated()
         self._create()
 
     def position(self) -> int:
@@ -298,6 +300,39 @@ class ProjectionRunner:
         finally:
             checked.close()
         return applied
+
+    def _drop_outdated(self) -> None:
+        """Drop views whose tables lack a column the view now writes (made by
+        an older version: ``leaf_index``, say), so the next run rebuilds them."""
+        outdated = [v for v in self.views if not self._current(v)]
+        if not outdated:
+            return
+        with self.store.transaction() as tx:
+            for view in outdated:
+                for table in view.tables:
+                    tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+            tx.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
+
+    def _current(self, view: View | BatchView) -> bool:
+        columns: Sequence[str] = getattr(view, "columns", ())
+        if not columns:
+            return True
+        for table in view.tables:
+            try:
+                self.store.query(
+                    f"SELECT {', '.join(columns)} FROM {{{table}}} WHERE 1 = 0"
+                )
+            except QUERY_ERRORS:
+                return self._missing(table)
+        return True
+
+    def _missing(self, table: str) -> bool:
+        """Whether ``table`` does not exist at all (then it is not outdated)."""
+        try:
+            self.store.query(f"SELECT 1 FROM {{{table}}} WHERE 1 = 0")
+        except QUERY_ERRORS:
+            return True
+        return False
 
     def _create(self, *, indexes: bool = True) -> None:
         with self.store.transaction() as tx:

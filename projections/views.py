@@ -136,6 +136,7 @@ class RecordsView:
     tables: tuple[str, ...] = TABLES
     indexes: Mapping[str, tuple[str, ...]] = INDEXES
     append_only = True
+    columns: tuple[str, ...] = COLUMNS
 
     def create(self, tx: Transaction) -> None:
         for table in TABLES:

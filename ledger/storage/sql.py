@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -24,6 +25,9 @@ from ledger.storage.tables import postgres_name
 
 #: Errors the datastores raise when a unique or primary key is violated.
 DUPLICATE_ERRORS = (PersistenceIntegrityError, sqlite3.IntegrityError, UniqueViolation)
+#: Errors a query raises through the datastores, e.g. of a table or column that
+#: is not there (a view made by an older version).
+QUERY_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
 
 
 class SqlStoreError(LedgerError):

@@ -156,3 +156,20 @@ def test_a_changed_event_stops_a_rebuild_naming_it_and_the_views_stay(
     assert "отметка в журнале" in said
     assert "значение «5»" in said
     assert dump(runner) == before
+
+
+def test_views_made_before_the_leaf_columns_are_rebuilt(store: Store) -> None:
+    app, runner = built(store)
+    before = dump(runner)
+    with runner.store.transaction() as tx:
+        tx.execute("DROP TABLE {view_journal}")
+        tx.execute(
+            "CREATE TABLE {view_journal} (position BIGINT PRIMARY KEY, at TEXT, "
+            "event TEXT, type TEXT, stream TEXT, class_id TEXT, pupil TEXT, "
+            "subject TEXT, year TEXT, day TEXT, target TEXT, data TEXT)"
+        )
+    again = views_runner(app)
+    assert again.position() == 0
+    again.run()
+    assert dump(again) == before
+    assert audit_views(app, again).ok
