@@ -355,10 +355,11 @@ def _findings_table(report: Report) -> Table:
     for column in ("kind", "position", "event", "detail"):
         table.add_column(column, overflow="fold")
     for finding in shown:
+        about = f"\n({finding.about.line()})" if finding.about is not None else ""
         table.add_row(
             finding.kind,
             "—" if finding.position is None else str(finding.position),
             finding.event or "—",
-            finding.detail,
+            finding.detail + about,
         )
     return table

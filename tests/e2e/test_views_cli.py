@@ -76,7 +76,7 @@ def test_a_changed_view_row_is_named_by_verify_and_refuses_reports(
 
 
 def test_a_changed_event_stops_rebuild_naming_it(
-    sqlite_store: Store, where: list[str]
+    sqlite_store: Store, where: list[str], cache: dict[str, str]
 ) -> None:
     assert letopis("rebuild", *where, passphrase=PASSPHRASE).returncode == 0
     before = views(sqlite_store)
@@ -98,6 +98,16 @@ def test_a_changed_event_stops_rebuild_naming_it(
     assert "[leaf]" in done.stderr or "[signature]" in done.stderr
     assert "отметка в журнале от 02.10.2024, класс 9А, math" in done.stderr
     assert views(sqlite_store) == before
+    checked = letopis("verify", *where, "--json", env=cache)
+    assert checked.returncode == 1
+    whole = json.loads(checked.stdout)
+    assert whole["views"]["status"] == "skipped"
+    forged = [f for f in whole["findings"] if f["kind"] == "signature"]
+    assert forged[0]["about"]["kind"] == "отметка в журнале"
+    assert forged[0]["about"]["value"] == "5"
+    assert forged[0]["about"]["signed_value"] == "3"
+    text = letopis("verify", *where, env=cache).stdout
+    assert "подписано «3»" in text
 
 
 def test_a_report_without_the_passphrase_is_refused_or_pseudonymous(
