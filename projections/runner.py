@@ -46,6 +46,8 @@ from ledger.storage.sql import DUPLICATE_ERRORS, QUERY_ERRORS, SqlStore, Transac
 from ledger.storage.tables import (
     PROJECTION_TRACKING,
     PROJECTION_TRACKING_DDL,
+    VIEWS_CREATE,
+    VIEWS_REPLACE,
     index_ddl,
     view_protection_ddl,
     views_schema,
@@ -198,6 +200,8 @@ class ProjectionRunner:
         tables = [TRACKING, *(t for v in views for t in v.tables)]
         self.store = SqlStore(app.recorder, tables, postgres_schema=_views_schema(app))
         self._events_schema = _events_schema(app)
+        self._views_schema = _views_schema(app)
+        self._owner_made: bool | None = None
         self._drop_outdated()
         self._create()
 
@@ -279,9 +283,7 @@ class ProjectionRunner:
         applied = 0
         try:
             with self.store.transaction() as tx:
-                for view in self.views:
-                    for table in view.tables:
-                        tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+                self._drop_in(tx, self.views)
                 tx.execute(
                     "DELETE FROM {projection_tracking} WHERE name = ?", (self.name,)
                 )
@@ -308,9 +310,7 @@ class ProjectionRunner:
         if not outdated:
             return
         with self.store.transaction() as tx:
-            for view in outdated:
-                for table in view.tables:
-                    tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+            self._drop_in(tx, outdated)
             tx.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
 
     def _current(self, view: View | BatchView) -> bool:
@@ -338,10 +338,35 @@ class ProjectionRunner:
         with self.store.transaction() as tx:
             self._create_in(tx, indexes=indexes)
 
+    def _drop_in(self, tx: Transaction, views: Sequence[View | BatchView]) -> None:
+        """Drop the views' tables; those the owner makes, through its function
+        (which makes them anew, empty: the application cannot drop them)."""
+        for view in views:
+            if self._by_owner(view):
+                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_REPLACE}()')
+                continue
+            for table in view.tables:
+                tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+
+    def _by_owner(self, view: View | BatchView) -> bool:
+        """Whether the owner's functions make this view's tables: a view that
+        says so (``owned``), on a PostgreSQL store whose `init` made them."""
+        if not getattr(view, "owned", False) or self._views_schema is None:
+            return False
+        if self._owner_made is None:
+            function = f'"{self._views_schema}".{VIEWS_CREATE}(boolean)'
+            found = self.store.query("SELECT to_regprocedure(?) AS f", (function,))
+            self._owner_made = found[0]["f"] is not None
+        return self._owner_made
+
     def _create_in(self, tx: Transaction, *, indexes: bool = True) -> None:
         """Tracking, the views' tables, their append-only triggers, indexes."""
         tx.execute(PROJECTION_TRACKING_DDL)
         for view in self.views:
+            if self._by_owner(view):
+                made = "true" if indexes else "false"
+                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_CREATE}({made})')
+                continue
             view.create(tx)
             protected = view.tables if getattr(view, "append_only", False) else ()
             for table in protected:
@@ -353,9 +378,12 @@ class ProjectionRunner:
             tx.execute(index_ddl(table, columns))
 
     def _indexes(self) -> list[tuple[str, str]]:
-        """(table, columns) of every index the views declare."""
+        """(table, columns) of every index the views declare (those the owner
+        makes are made by its function)."""
         found: list[tuple[str, str]] = []
         for view in self.views:
+            if self._by_owner(view):
+                continue
             declared: Mapping[str, Sequence[str]] = getattr(view, "indexes", {})
             for table, column_lists in declared.items():
                 found.extend((table, columns) for columns in column_lists)

@@ -136,6 +136,8 @@ class RecordsView:
     tables: tuple[str, ...] = TABLES
     indexes: Mapping[str, tuple[str, ...]] = INDEXES
     append_only = True
+    #: on PostgreSQL the owner role's functions make the tables (`letopis init`)
+    owned = True
     columns: tuple[str, ...] = COLUMNS
 
     def create(self, tx: Transaction) -> None:

@@ -259,3 +259,65 @@ def index_ddl(table: str, columns: str) -> str:
         f"CREATE INDEX IF NOT EXISTS {index_name(table, columns)} "
         f"ON {{{table}}} ({columns})"
     )
+
+
+#: The owner's functions that make the records view's tables on PostgreSQL
+#: (``ledger.storage.postgres``): the application role calls them, in its own
+#: transaction, and so never owns the tables it fills.
+VIEWS_CREATE = "letopis_views_create"
+VIEWS_REPLACE = "letopis_views_replace"
+
+
+def postgres_view_functions(views: str, events: str, app: str) -> tuple[str, ...]:
+    """The owner's ``SECURITY DEFINER`` functions over the records view's tables
+    in schema ``views`` (checked identifiers): ``letopis_views_create(indexes)``
+    makes what is missing, ``letopis_views_replace()`` drops and makes them
+    anew (a rebuild, in the caller's transaction). Each table gets the
+    append-only triggers; the application role ``SELECT`` and ``INSERT``."""
+
+    def named(text: str, table: str) -> str:
+        return text.replace(f"{{{table}}}", f'"{views}".{postgres_name(table)}')
+
+    def qualified(table: str) -> str:
+        return f'"{views}".{postgres_name(table)}'
+
+    make = [named(view_table_ddl(t), t) for t in VIEW_TABLES]
+    make += [
+        named(ddl, t)
+        for t in VIEW_TABLES
+        for ddl in view_protection_ddl(t, "postgresql", events)
+    ]
+    make += [f"REVOKE ALL ON TABLE {qualified(t)} FROM PUBLIC" for t in VIEW_TABLES]
+    make += [
+        f'GRANT SELECT, INSERT ON TABLE {qualified(t)} TO "{app}"' for t in VIEW_TABLES
+    ]
+    indexes = [
+        named(index_ddl(t, columns), t)
+        for t, lists in VIEW_INDEXES.items()
+        for columns in lists
+    ]
+    drop = [f"DROP TABLE IF EXISTS {qualified(t)}" for t in VIEW_TABLES]
+    create = (
+        f'CREATE OR REPLACE FUNCTION "{views}".{VIEWS_CREATE}(indexes boolean) '
+        "RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog "
+        "AS $$ BEGIN "
+        + "; ".join(make)
+        + "; IF indexes THEN "
+        + "; ".join(indexes)
+        + "; END IF; END $$"
+    )
+    replace = (
+        f'CREATE OR REPLACE FUNCTION "{views}".{VIEWS_REPLACE}() RETURNS void '
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
+        + "; ".join(drop + make)
+        + "; END $$"
+    )
+    grants = tuple(
+        statement
+        for name, args in ((VIEWS_CREATE, "boolean"), (VIEWS_REPLACE, ""))
+        for statement in (
+            f'REVOKE ALL ON FUNCTION "{views}".{name}({args}) FROM PUBLIC',
+            f'GRANT EXECUTE ON FUNCTION "{views}".{name}({args}) TO "{app}"',
+        )
+    )
+    return (create, replace, *grants)
