@@ -13,7 +13,8 @@ A table has one **logical name**, which is its SQLite name; on PostgreSQL it is
   (the HTTP API's accounts, idempotent responses and access log,
   ``api/server/tables.py``), append-only like the events;
 - **views** (``projections``): rebuildable tables in ``<schema>_views`` on
-  PostgreSQL (the application role may drop them there, to rebuild them),
+  PostgreSQL (the records view's made by the owner's functions,
+  ``postgres_view_functions``; other projections by the application role),
   beside the events on SQLite.
 
 Every table is append-only: SQLite triggers refuse UPDATE and DELETE;
