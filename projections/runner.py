@@ -49,6 +49,7 @@ from ledger.storage.tables import (
     VIEWS_CREATE,
     VIEWS_REPLACE,
     index_ddl,
+    postgres_name,
     view_protection_ddl,
     views_schema,
 )
@@ -314,6 +315,11 @@ class ProjectionRunner:
             tx.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
 
     def _current(self, view: View | BatchView) -> bool:
+        """Whether the view's tables are as this version makes them: every
+        column there, and (made by the owner's functions) none of them the
+        application role's, as an older version left them."""
+        if self._by_owner(view) and self._app_owns(view):
+            return False
         columns: Sequence[str] = getattr(view, "columns", ())
         if not columns:
             return True
@@ -325,6 +331,16 @@ class ProjectionRunner:
             except QUERY_ERRORS:
                 return self._missing(table)
         return True
+
+    def _app_owns(self, view: View | BatchView) -> bool:
+        names = [postgres_name(t) for t in view.tables]
+        marks = ", ".join("?" * len(names))
+        found = self.store.query(
+            "SELECT count(*) AS n FROM pg_tables WHERE schemaname = ? AND "
+            f"tableowner = current_user AND tablename IN ({marks})",
+            (self._views_schema, *names),
+        )
+        return int(found[0]["n"]) > 0
 
     def _missing(self, table: str) -> bool:
         """Whether ``table`` does not exist at all (then it is not outdated)."""
