@@ -15,7 +15,10 @@ Re-projecting costs about as much as a rebuild, so a process remembers the
 digests of the rows it found equal for a cut (in memory only) and, checking
 the same cut again (the server's next report), re-reads and digests the
 stored rows and compares them with those instead; any difference sends it
-down the full comparison, which names the rows.
+down the full comparison, which names the rows. (An event changed in the
+store after such a check is not re-read for that cut by that process: its
+views still hold what was checked, so nothing forged is printed; `letopis
+verify` names the changed event.)
 
 ``letopis verify`` runs it after the independent verifier (which never reads
 the views: it imports nothing of ours), and every report runs it before
