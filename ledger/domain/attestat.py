@@ -622,7 +622,7 @@ class AttestatBook(RecordStream):
             and int(blank.number) <= last[1]
         ):
             msg = (
-                f"blank number {blank.key} is not above {last[1]}, the last blank "
+                f"blank number {blank.number} is not above {last[1]}, the last blank "
                 f"of {name} in this book; blank numbers ascend within a class "
                 "(§7.3.5)"
             )
