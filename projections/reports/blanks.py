@@ -112,6 +112,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "выданным считается бланк записи или дубликата в книге выдачи.",
         ),
         parameters={"level": levels[0]} if wanted else {},
+        signatures=("Ответственный за учёт бланков", "Директор школы"),
     )
 
 

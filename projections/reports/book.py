@@ -162,6 +162,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         ),
         landscape=True,
         parameters={"level": level},
+        signatures=("Классный руководитель", "Директор школы"),
     )
 
 
