@@ -109,6 +109,8 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "attestat.DuplicateIssued": ("view_book", _record),
     "attestat.BookEntryCorrected": ("view_book", _none),
     "attestat.BlankSpoiled": ("view_book", _none),
+    "attestat.BlanksReceived": ("view_book", _none),
+    "attestat.ClassEntriesCertified": ("view_book", _record),
     "portfolio.AchievementRecorded": ("view_portfolio", _pupil),
     "portfolio.AchievementWithdrawn": ("view_portfolio", _target("withdraws")),
 }

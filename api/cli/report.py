@@ -246,6 +246,21 @@ def attestat_book(
     _one("attestat-book", store, keys, params, fmt, out_file, as_of, as_of_size)
 
 
+@report_app.command("blank-stock")
+def blank_stock(
+    store: StoreOpt,
+    keys: KeysOpt,
+    level: LevelOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Attestat blanks: received, issued, spoiled, on hand (Приказ № 546)."""
+    params = {"level": level}
+    _one("blank-stock", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
 @report_app.command("personal-file")
 def personal_file(
     store: StoreOpt,
@@ -325,6 +340,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
                     yield "diary", {"pupil": pupil.personal_file, "year": year.label}
     for level in ("basic", "secondary"):
         yield "attestat-book", {"level": level}
+    yield "blank-stock", {}
     for pupil in sorted(school.pupils.values(), key=lambda p: p.sort_key):
         yield "personal-file", {"pupil": pupil.personal_file}
         yield "portfolio", {"pupil": pupil.personal_file}

@@ -88,6 +88,14 @@ class BlankError(AttestatError):
     """A blank used before in the school, or not ascending within the class."""
 
 
+class BlankStockError(BlankError):
+    """A blank not received into the school's stock, or received twice."""
+
+
+class AlphabeticalOrderError(AttestatError):
+    """A class's graduates entered out of alphabetical order (§7.3.5)."""
+
+
 class DuplicateOfUnknownError(AttestatError):
     """A duplicate of an entry that the book does not hold."""
 

@@ -16,7 +16,8 @@ it. Parameter values (all strings):
 - ``period``: a code (Q1–Q4, T1–T3, H1, H2, Y for the year) or its name
   («I четверть», «год»); the periods of the class's grade;
 - ``pupil``: a personal file number («К-25») or the pupil's id (UUID);
-- ``level`` (attestat book): ``basic`` or ``secondary``.
+- ``level`` (attestat book, blank stock): ``basic`` or ``secondary``; the
+  blank stock covers both levels when it is not given.
 
 A report concerns the pupil named by ``pupil`` (diary, personal file,
 portfolio) or the pupils of ``class`` (class reports); the attestat book
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from ledger.application import LedgerApplication
 from projections.collation import ascii_name
 from projections.reports import (
+    blanks,
     book,
     diary,
     journal,
@@ -77,6 +79,7 @@ _BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
         protocols.REQUIRED,
     ),
     "attestat-book": (book.build, book.PARAMETERS, book.REQUIRED),
+    "blank-stock": (blanks.build, blanks.PARAMETERS, blanks.REQUIRED),
     "personal-file": (
         personal_file.build,
         personal_file.PARAMETERS,

@@ -114,6 +114,7 @@ class School:
 
     def __init__(self, source: Source, keys: DataKeyStore | None) -> None:
         self.source = source
+        self.keys = keys
         rows = source.rows("view_school")
         registered = [r for r in rows if r.type == "school.SchoolRegistered"]
         if not registered:

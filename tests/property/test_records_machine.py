@@ -35,10 +35,12 @@ from ledger.domain.attestat import AttestatBook, Blank
 from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
+    AlphabeticalOrderError,
     AlreadyRecordedError,
     AttestatError,
     AuthorityError,
     BlankError,
+    BlankStockError,
     CorrectionError,
     DecisionError,
     DuplicateOfUnknownError,
@@ -65,6 +67,7 @@ from tests.support.school import (
     SmallSchool,
     build,
     graduate,
+    stock_blanks,
 )
 from tests.support.stores import Store
 
@@ -419,6 +422,12 @@ class JournalMachine(RecordsMachine):
             assert stored == {k.value for k in kinds}
 
 
+#: blanks 09 0000001 … 09 0000013 are received; 14 and 15 are not
+STOCKED = 13
+#: the small school's pupils in alphabetical order: Иванов, Кузнецов, Смирнова
+ALPHABETICAL = {0: 0, 1: 2, 2: 1}
+
+
 class BookMachine(RecordsMachine):
     """Attestats, duplicates, corrections and spoiled blanks against a model book."""
 
@@ -427,10 +436,12 @@ class BookMachine(RecordsMachine):
         s = self.school
         for pupil in s.pupils:
             graduate(s, pupil)
+        stock_blanks(s, *(f"09 {n:07d}" for n in range(1, STOCKED + 1)))
         self.base = s.app.recorder.max_notification_id() or 0
         self.entries: dict[int, tuple[str, int]] = {}
         self.blanks: set[int] = set()
         self.last_blank: int | None = None
+        self.last_rank: int | None = None  # 9А's last graduate, alphabetically
         self.graduated: set[int] = set()
 
     @rule(
@@ -438,16 +449,24 @@ class BookMachine(RecordsMachine):
         blank=st.integers(1, 12),
         asked=st.none() | st.integers(1, 8),
         author=st.sampled_from(["maths", "russian"]),
+        late=st.booleans(),
     )
-    def issue(self, pupil: int, blank: int, asked: int | None, author: str) -> None:
+    def issue(
+        self, pupil: int, blank: int, asked: int | None, author: str, late: bool
+    ) -> None:
         expected: tuple[type[Exception], str] | None = None
         following = len(self.entries) + 1
+        rank = ALPHABETICAL[pupil]
         if author != "maths":
             expected = (AuthorityError, "made by its class teacher")
+        elif self.last_rank is not None and rank < self.last_rank and not late:
+            expected = (AlphabeticalOrderError, "enter a late attestat")
         elif asked is not None and asked != following:
             expected = (RegistrationNumberError, f"the next number is {following}")
         elif pupil in self.graduated:
             expected = (AlreadyRecordedError, "has an attestat in this book already")
+        elif blank > STOCKED:
+            expected = (BlankStockError, "was not received into this book's stock")
         elif blank in self.blanks:
             expected = (BlankError, "was used already")
         elif self.last_blank is not None and blank <= self.last_blank:
@@ -463,6 +482,7 @@ class BookMachine(RecordsMachine):
                 order=Protocol("45-о", ISSUED_ON),
                 issued_on=ISSUED_ON,
                 signed_by=s.signing(author, "director"),
+                late_reason="ГИА в дополнительные сроки" if late else "",
             )
         )
         if done is not None:
@@ -470,6 +490,7 @@ class BookMachine(RecordsMachine):
             self.entries[following] = ("attestat", blank)
             self.blanks.add(blank)
             self.last_blank = blank
+            self.last_rank = rank
             self.graduated.add(pupil)
             self.events += 1
 
@@ -481,6 +502,8 @@ class BookMachine(RecordsMachine):
                 DuplicateOfUnknownError,
                 f"entry {original} is not an attestat entry",
             )
+        elif blank > STOCKED:
+            expected = (BlankStockError, "was not received into this book's stock")
         elif blank in self.blanks:
             expected = (BlankError, "was used already")
         s = self.school
@@ -503,7 +526,11 @@ class BookMachine(RecordsMachine):
 
     @rule(blank=st.integers(1, 15))
     def spoil(self, blank: int) -> None:
-        expected = (BlankError, "was used already") if blank in self.blanks else None
+        expected: tuple[type[Exception], str] | None = None
+        if blank > STOCKED:
+            expected = (BlankStockError, "was not received into this book's stock")
+        elif blank in self.blanks:
+            expected = (BlankError, "was used already")
         s = self.school
         if Outcome(expected).passes(
             lambda: s.records.attestats.spoil_blank(

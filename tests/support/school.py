@@ -13,6 +13,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.application import LedgerApplication, Signing
+from ledger.domain.attestat import Blank, BlankKind
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
@@ -277,6 +278,24 @@ def decide_attestat(s: SmallSchool, pupil: UUID, *, with_honours: bool = False) 
         Protocol("9", DECIDED_ON),
         [DecisionInput(pupil, DecisionKind.ATTESTAT_BASIC, with_honours=with_honours)],
         signed_by=s.signing("director"),
+    )
+
+
+def stock_blanks(
+    s: SmallSchool,
+    *numbers: str,
+    level: Level = Level.BASIC,
+    kind: BlankKind = BlankKind.TITLE,
+) -> None:
+    """The secretary takes blanks («09 0001001», «10224000012345») into stock
+    by an invoice of 1 June 2025."""
+    s.records.attestats.receive_blanks(
+        level=level,
+        kind=kind,
+        blanks=[Blank.parse(n) for n in numbers],
+        invoice="накладная № 17 от 01.06.2025",
+        received_on=date(2025, 6, 1),
+        signed_by=s.signing("secretary"),
     )
 
 

@@ -125,6 +125,7 @@ def test_the_public_names_and_parameters() -> None:
         "attestation-protocol",
         "exam-protocol",
         "attestat-book",
+        "blank-stock",
         "personal-file",
         "portfolio",
     )
