@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from api.server import problems
 from api.server.office import Clock, Office, system_clock
-from api.server.routers import audit, auth, envelopes, health, journal, log, reports
+from api.server.routers import (
+    audit,
+    auth,
+    envelopes,
+    health,
+    journal,
+    log,
+    records,
+    reports,
+)
 from api.server.settings import Settings
 from api.server.tokens import Tokens
 
@@ -48,6 +57,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=records.openapi_tags(),
     )
     app.state.office = office
     app.state.tokens = Tokens(
@@ -57,4 +67,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     problems.install(app)
     for module in (health, auth, journal, envelopes, log, audit, reports):
         app.include_router(module.router)
+    for router in records.routers():
+        app.include_router(router)
     return app

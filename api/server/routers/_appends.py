@@ -47,7 +47,7 @@ def idempotent(
     account: Account,
     key: str | None,
     request: Any,
-    run: Callable[[], Appended],
+    run: Callable[[], BaseModel],
     answer: Answer,
 ) -> JSONResponse:
     """Run an append once per (account, key, body); replay the stored answer.
