@@ -39,7 +39,7 @@ def _subjects(s: Served, account: str) -> dict[str, Any]:
 
 def _policy(s: Served, account: str) -> dict[str, Any]:
     return {
-        "effective_from": _pick(account, "2024-11-01", "2024-12-01"),
+        "effective_from": _pick(account, "2024-12-01", "2024-11-01"),  # deputy first
         "marks": [5, 4, 3, 2],
         "passing": 3,
         "work_types": [{"name": WORK, "weight": 1}, {"name": TEST, "weight": 3}],
