@@ -21,6 +21,7 @@ from api.server.routers import (
     reports,
 )
 from api.server.settings import Settings
+from api.server.submit import submit
 from api.server.tokens import Tokens
 
 DESCRIPTION = """
@@ -67,6 +68,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     problems.install(app)
     for module in (health, auth, journal, envelopes, log, audit, reports):
         app.include_router(module.router)
-    for router in records.routers():
+    for router in records.routers(submit):
         app.include_router(router)
     return app

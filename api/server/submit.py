@@ -13,12 +13,9 @@ policy's ``[cosign]``) will be held as a pending request instead of appended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from api.commands import Body, Command
 from api.commands.checks import located
@@ -26,29 +23,8 @@ from api.server.accounts import Account
 from api.server.idempotency import capturing
 from api.server.office import Office
 from api.server.problems import ProblemError, ledger_status
-from api.server.routers._appends import idempotent
+from api.server.routers._appends import Recorded, idempotent
 from ledger.domain.errors import DomainError
-
-
-class Recorded(BaseModel):
-    """What a record command appended."""
-
-    events: list[str] = Field(
-        description="События, по порядку / the appended events, «<stream>:<seq>»"
-    )
-    made: list[str] = Field(
-        description=(
-            "Новые записи (id: школа, класс, ученик…) / the streams this append "
-            "opened: the ids it made (a class, a pupil's file…)"
-        )
-    )
-
-    @classmethod
-    def of(cls, events: Sequence[StoredEvent]) -> Recorded:
-        return cls(
-            events=[f"{e.originator_id}:{e.originator_version}" for e in events],
-            made=[str(e.originator_id) for e in events if e.originator_version == 1],
-        )
 
 
 def submit(

@@ -2,25 +2,27 @@
 one router per resource (its OpenAPI tag), one POST per command.
 
 Every route takes the command's body (unknown fields refused, 422), admits the
-command's roles (403 otherwise), and goes through :func:`api.server.submit.submit`.
+command's roles (403 otherwise), and goes through the one submission path the
+application gives (:func:`api.server.submit.submit`; passed in, as the routers
+are what it is a sibling of).
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
-from api.commands import Command
+from api.commands import Body, Command
 from api.commands.catalog import all_commands, all_tags
 from api.server.accounts import Account
 from api.server.deps import OfficeDep, role
 from api.server.office import Office
 from api.server.problems import PROBLEM_RESPONSES
-from api.server.routers._appends import IDEMPOTENCY_HEADER, KEY_PATTERN
-from api.server.submit import Recorded, submit
+from api.server.routers._appends import IDEMPOTENCY_HEADER, KEY_PATTERN, Recorded
 
 IdempotencyKey = Annotated[
     str | None,
@@ -30,12 +32,14 @@ IdempotencyKey = Annotated[
         description="Retries with the same key and body append only once.",
     ),
 ]
+#: how a command is run and answered: ``api.server.submit.submit``
+Submit = Callable[[Office, Command[Any], Body, Account, str | None], JSONResponse]
 CREATED: dict[int | str, dict[str, Any]] = {
     201: {"model": Recorded, "description": "Записано / Appended"}
 }
 
 
-def routers() -> list[APIRouter]:
+def routers(submit: Submit) -> list[APIRouter]:
     """A router per resource, in the order the catalogue lists them."""
     made: dict[str, APIRouter] = {}
     for command in all_commands():
@@ -45,7 +49,7 @@ def routers() -> list[APIRouter]:
             made[command.resource] = router
         router.add_api_route(
             command.path,
-            _endpoint(command),
+            _endpoint(command, submit),
             methods=["POST"],
             status_code=201,
             responses=CREATED,
@@ -72,7 +76,7 @@ def _description(command: Command[Any]) -> str:
     )
 
 
-def _endpoint(command: Command[Any]) -> Any:
+def _endpoint(command: Command[Any], submit: Submit) -> Any:
     """The route function of ``command``, its body typed by the command's model."""
 
     def endpoint(
