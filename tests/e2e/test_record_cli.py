@@ -248,3 +248,53 @@ def test_refusals_name_the_field_exit_2_and_write_nothing(school: School) -> Non
     assert unknown.returncode == 2
     assert "letopis record kinds" in unknown.stderr
     assert school.events() == before
+
+
+def test_substitutions_moves_leaving_and_the_portfolio_from_the_command_line(
+    school: School,
+) -> None:
+    made = _onboard(school)
+    y, klass, (orlov, lebedeva) = made["year"], made["class"], made["pupils"]
+    teacher = made["staff"][3]
+    classes = {
+        "year": f"{y}/{y + 1}",
+        "classes": [{"grade": 5, "letter": "Б", "class_teacher": teacher}],
+    }
+    [other] = school.recorded("classes.open", classes, "director")
+    substitution = {
+        "class_id": klass, "subject": "math", "substitute": made["staff"][0],
+        "starts": f"{y}-09-10", "ends": f"{y}-09-11", "reason": "курсы",
+    }  # fmt: skip
+    school.recorded("classes.record-substitution", substitution, "director")
+    move = {
+        "pupil": orlov,
+        "class_id": other,
+        "on": f"{y}-09-02",
+        "reason": "parallel",
+        "basis": "приказ № 5",
+    }
+    school.recorded("pupils.move", {"moves": [move]}, "secretary")
+    leaving = {
+        "pupil": orlov, "on": f"{y}-09-03", "reason": "transferred", "order": "№ 9-у",
+        "file_handover": {"request_date": f"{y}-09-03", "request_number": "21"},
+    }  # fmt: skip
+    school.recorded("pupils.leave", leaving, "secretary")
+    achievement = {
+        "pupil": lebedeva, "kind": "contest", "title": "Конкурс чтецов",
+        "level": "school", "result": "prize", "on": f"{y}-09-01", "document": "грамота",
+    }  # fmt: skip
+    name = school.recorded("portfolio.record-achievement", achievement, "gromov")
+    withdrawal = {"achievement": name, "reason": "грамота выдана другому ученику"}
+    before = school.events()
+    assert school.recorded("portfolio.withdraw-achievement", withdrawal, "T-1") is None
+    assert school.events() == before + 1
+    again = school.record("portfolio.withdraw-achievement", withdrawal, "T-1")
+    assert again.returncode == 2
+    assert "refused: body.achievement:" in again.stderr
+    assert "withdrawn already" in again.stderr
+    report = letopis(
+        "report", "personal-file", *school.where(), "--pupil", orlov, "--format", "csv"
+    )
+    assert report.returncode == 0, report.stderr
+    assert "по заявлению" in report.stdout
+    assert "№ 21" in report.stdout
