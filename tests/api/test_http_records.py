@@ -4,15 +4,25 @@ that names the field, writing nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.commands import Command
 from api.commands.catalog import all_commands
-from tests.support.bodies import BODIES, pupil_body
-from tests.support.serving import ROLES_OF, Served
+from api.server.accounts import Account
+from api.server.app import create_app
+from api.server.office import Office
+from ledger.domain.ids import school_id, staff_id
+from ledger.keys.directory import SigningKey
+from ledger.keys.services import register_signer
+from tests.support.bodies import BODIES, pupil_body, year_body
+from tests.support.school import SimClock
+from tests.support.serving import PASSWORD, ROLES_OF, Served, settings_for
+from tests.support.stores import Store
 
 ACCOUNT_OF_ROLE = {
     "director": "director",
@@ -271,3 +281,60 @@ def test_the_schema_documents_each_resource_and_field_in_two_languages(
     )
     assert "Личные дела" in tags["pupils"]
     assert "Personal files" in tags["pupils"]
+
+
+def test_a_new_school_registers_itself_and_its_staff_over_http(store: Store) -> None:
+    """From a store `letopis init` made: the director's key (first staff, as
+    `keys add --first-staff` registers it), then the school and its staff."""
+    code, clock = "school-9", SimClock(datetime(2025, 8, 20, 9, tzinfo=UTC))
+    director = staff_id(school_id(code), "D-1")
+    key = SigningKey.generate()
+    app = store.open()
+    try:
+        register_signer(
+            app,
+            store.key_directory.log_key(),
+            public_key=key.public_bytes,
+            holder=str(director),
+            roles=["director"],
+            valid_from=clock.now,
+        )
+    finally:
+        app.close()
+    store.key_directory.add_signer("director", key)
+    web = create_app(settings_for(store, school=code), clock=clock)
+    office: Office = web.state.office
+    office.accounts.add(
+        Account("director", ("director",), director, (), "director"), PASSWORD
+    )
+    try:
+        with TestClient(web) as client:
+            token = client.post(
+                "/token", data={"username": "director", "password": PASSWORD}
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            school = {"code": code, "name": "Школа № 9", "region": "Тверская область"}
+            registered = client.post("/school", json=school, headers=auth)
+            assert registered.status_code == 201, registered.text
+            assert registered.json()["made"] == [str(school_id(code))]
+            staff = {
+                "staff": [
+                    {
+                        "personnel_number": "D-1",
+                        "position": "Директор",
+                        "full_name": "Соколова И. П.",
+                    },
+                    {
+                        "personnel_number": "S-1",
+                        "position": "Секретарь",
+                        "full_name": "Юдина А. С.",
+                    },
+                ]
+            }
+            answer = client.post("/staff", json=staff, headers=auth)
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["made"][0] == str(director)
+            year = client.post("/years", json=year_body(2025), headers=auth)
+            assert year.status_code == 201, year.text
+    finally:
+        office.close()
