@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ledger.bootstrap import OpenSchool
     from ledger.keys.directory import KeyDirectory, SigningKey
 
-LISTS = ("kinds", "--list")
+KINDS = "kinds"
 STAFF_ID = "staff-id"
 SEAL = "seal"
 
@@ -86,7 +86,7 @@ def record(
     ] = False,
 ) -> None:
     """Record one school record (set-up, people, portfolio…) from a JSON body."""
-    if list_kinds or kind in LISTS or kind is None:
+    if list_kinds or kind in (KINDS, None):
         _print_kinds()
         return
     if kind == STAFF_ID:
@@ -124,7 +124,10 @@ def _body(command: Command[Any], source: str | None) -> Body:
 
     if source is None:
         _refuse("body", "no body given", "a JSON file, or - for standard input")
-    text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        _refuse("BODY", f"cannot read {source}: {e}", "a UTF-8 JSON file, or -")
     try:
         body: Body = command.body.model_validate_json(text)
     except ValidationError as e:
