@@ -30,6 +30,7 @@ from api.cli import (
     keys,
     log,
     policy,
+    record,
     report,
     serve,
     verify,
@@ -94,6 +95,7 @@ for commands in (init, keys, policy, log, verify, export, report, accounts, serv
 
 
 app.command()(demo.demo)  # one command, no group of its own
+app.command("record")(record.record)
 
 
 def main() -> None:

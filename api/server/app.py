@@ -18,9 +18,11 @@ from api.server.routers import (
     journal,
     lists,
     log,
+    records,
     reports,
 )
 from api.server.settings import Settings
+from api.server.submit import submit
 from api.server.tokens import Tokens
 
 DESCRIPTION = """
@@ -57,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=records.openapi_tags(),
     )
     app.state.office = office
     app.state.tokens = Tokens(
@@ -67,4 +70,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     for module in (health, auth, journal, envelopes, log, audit, reports, lists):
         app.include_router(module.router)
     app.openapi_tags = [*(app.openapi_tags or []), lists.TAG_METADATA]
+    for router in records.routers(submit):
+        app.include_router(router)
     return app

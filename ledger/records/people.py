@@ -192,6 +192,7 @@ class Enrolment:
         order: str,
         file_handed_to_guardian: bool = False,
         guardian_request: date | None = None,
+        guardian_request_number: str = "",
         signed_by: Signing,
     ) -> None:
         ctx = self.ctx
@@ -203,6 +204,7 @@ class Enrolment:
                 order=order,
                 file_handed_to_guardian=file_handed_to_guardian,
                 guardian_request=guardian_request,
+                guardian_request_number=guardian_request_number,
                 at=ctx.now(),
             )
             cmd.save(file)

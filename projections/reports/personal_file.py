@@ -145,4 +145,6 @@ def _movement(p: Mapping[str, Any]) -> tuple[str, ...]:
             "; личное дело выдано родителям (законным представителям) по заявлению "
             f"от {day(p.get('guardian_request'))}"
         )
+        if p.get("guardian_request_number"):
+            text += f" № {p['guardian_request_number']}"
     return (day(p["on"]), text, DASH, p["order"], p["event"])

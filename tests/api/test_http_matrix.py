@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.serving import ACCOUNTS, Served
+from api.commands.catalog import all_commands
+from tests.support.bodies import BODIES
+from tests.support.serving import ACCOUNTS, ROLES_OF, Served
 
 ANONYMOUS = None
 EVERYONE = {name: 200 for name in ACCOUNTS}
@@ -142,6 +144,24 @@ CALLS: dict[str, Call] = {
     "lesson-entries": Call("GET", "/lessons/{lesson}/entries", expected=CLASS_READERS),
     "periods": Call("GET", "/periods", expected=EVERYONE),
 }
+
+#: the record commands' calls, after the others: every account holding one of
+#: a command's roles records (201), except where the served school forbids it
+RECORDED_ALREADY = {"school.register": {"director": 409}}
+CALLS.update(
+    {
+        command.name: Call(
+            "POST",
+            command.path,
+            BODIES[command.name],
+            {
+                **{n: 201 for n, r in ROLES_OF.items() if set(r) & set(command.roles)},
+                **RECORDED_ALREADY.get(command.name, {}),
+            },
+        )
+        for command in all_commands()
+    }
+)
 
 
 VOIDS = {"maths": 5, "deputy": 4}  # others try entry 3, which is not theirs
