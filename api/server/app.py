@@ -20,6 +20,7 @@ from api.server.routers import (
     log,
     records,
     reports,
+    signed,
 )
 from api.server.settings import Settings
 from api.server.submit import submit
@@ -67,9 +68,23 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         timedelta(minutes=settings.token_minutes),
     )
     problems.install(app)
-    for module in (health, auth, journal, envelopes, log, audit, reports, lists):
+    for module in (
+        health,
+        auth,
+        journal,
+        envelopes,
+        signed,
+        log,
+        audit,
+        reports,
+        lists,
+    ):
         app.include_router(module.router)
-    app.openapi_tags = [*(app.openapi_tags or []), lists.TAG_METADATA]
+    app.openapi_tags = [
+        *(app.openapi_tags or []),
+        lists.TAG_METADATA,
+        signed.TAG_METADATA,
+    ]
     for router in records.routers(submit):
         app.include_router(router)
     return app
