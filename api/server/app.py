@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from api.server import problems
 from api.server.office import Clock, Office, system_clock
-from api.server.routers import audit, auth, envelopes, health, journal, log, reports
+from api.server.routers import (
+    audit,
+    auth,
+    cosignatures,
+    envelopes,
+    health,
+    journal,
+    log,
+    reports,
+)
 from api.server.settings import Settings
 from api.server.tokens import Tokens
 
@@ -57,4 +66,5 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     problems.install(app)
     for module in (health, auth, journal, envelopes, log, audit, reports):
         app.include_router(module.router)
+    app.include_router(cosignatures.router)
     return app

@@ -1,0 +1,290 @@
+"""Co-signature as a workflow, over HTTP, on SQLite and PostgreSQL.
+
+The class teacher of 9А submits attestat entries; they wait, holding nothing in
+the log, visible to the director; the director signs (one envelope per event,
+the class teacher's signature first, the director's second, accepted by the
+verifier) or declines with a reason the submitter reads. Expired, declined,
+signed and superseded requests cannot be signed; the submitter cannot co-sign
+their own request, nor anyone but the director; every refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.commands import Body, Command
+from api.server.cosign import CosignError, NotCosignedError, desk_for
+from ledger.application import Signing
+from ledger.domain.attestat import Blank
+from ledger.domain.errors import AuthorityError
+from ledger.domain.school import Level
+from ledger.records.office import SchoolRecords
+from tests.support.cosign import (
+    ATTESTAT_ISSUE,
+    account,
+    graduates,
+    issue_body,
+    rows,
+    signatures,
+    submit,
+)
+from tests.support.serving import Served
+
+PROBLEM = "application/problem+json"
+
+
+def _log_size(served: Served) -> int:
+    served.office.sealer.seal()
+    return served.office.sealer.store.size()
+
+
+def _written(served: Served) -> tuple[int, int]:
+    return served.events(), rows(served)
+
+
+def _refused(
+    served: Served, path: str, who: str, status: int, body: Any = None
+) -> dict[str, Any]:
+    before = _written(served)
+    answer = served.client.post(path, json=body, headers=served.auth(who))
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    assert _written(served) == before, f"{path} as {who} wrote"
+    problem: dict[str, Any] = answer.json()
+    assert problem["field"], problem
+    assert problem.get("allowed"), problem
+    return problem
+
+
+def _listed(served: Served, who: str, state: str = "pending") -> list[dict[str, Any]]:
+    answer = served.client.get(f"/cosignatures?state={state}", headers=served.auth(who))
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()
+    return found
+
+
+def test_a_submitted_entry_waits_outside_the_log_until_the_director_signs(
+    served: Served,
+) -> None:
+    graduates(served, 0, 1)
+    events, log = served.events(), _log_size(served)
+
+    request = submit(served, 0, 1)
+
+    assert request.state == "pending"
+    assert [n.role for n in request.needs] == ["director"]
+    assert served.events() == events
+    assert _log_size(served) == log
+    [mine] = _listed(served, "maths")
+    assert mine["id"] == str(request.id)
+    assert mine["you_may_sign"] is False
+    [waiting] = _listed(served, "director")
+    assert waiting["you_may_sign"] is True
+    assert "Иванов Пётр Сергеевич" in waiting["summary"]
+    assert "бланк 0925 0000001" in waiting["summary"]
+    for other in ("english", "cover", "deputy", "secretary", "importer"):
+        assert _listed(served, other) == [], other
+        shown = served.client.get(
+            f"/cosignatures/{request.id}", headers=served.auth(other)
+        )
+        assert shown.status_code == 404, other
+    for reader in ("auditor", "pupil", "guardian"):
+        answer = served.client.get("/cosignatures", headers=served.auth(reader))
+        assert answer.status_code == 403, reader
+
+    path = f"/cosignatures/{request.id}/sign"
+    own = _refused(served, path, "maths", 403)
+    assert "submitted" in own["detail"]
+    wrong = _refused(served, path, "deputy", 403)
+    assert wrong["allowed"] == "директор"
+    _refused(served, path, "secretary", 403)
+
+    detail = served.client.get(
+        f"/cosignatures/{request.id}", headers=served.auth("director")
+    ).json()
+    preview = detail["preview"]
+    assert [e["type"] for e in preview["envelopes"]] == ["attestat.AttestatIssued"] * 2
+    assert preview["refused"] is None
+    stale = "sha256:" + "0" * 64
+    _refused(served, path, "director", 409, {"reviewed": stale})
+
+    signed = served.client.post(
+        path, json={"reviewed": preview["digest"]}, headers=served.auth("director")
+    )
+
+    assert signed.status_code == 201, signed.text
+    answer = signed.json()
+    assert answer["state"] == "signed"
+    assert len(answer["events"]) == 2
+    assert served.events() == events + 2
+    keys = served.school.keys
+    for name in answer["events"]:
+        assert signatures(served, name) == [
+            keys["maths"].key_id,
+            keys["director"].key_id,
+        ]
+    assert _log_size(served) == log + 2
+    assert _listed(served, "director") == []
+    closed = _refused(served, path, "director", 409)
+    assert "was signed" in closed["detail"]
+    _refused(
+        served, f"/cosignatures/{request.id}/decline", "director", 409, {"reason": "x"}
+    )
+    report = served.client.post("/verify?full=true", headers=served.auth("auditor"))
+    assert report.status_code == 200, report.text
+    assert report.json()["ok"] is True, report.json()["findings"]
+
+
+def test_a_declined_request_appends_nothing_and_tells_the_submitter_why(
+    served: Served,
+) -> None:
+    graduates(served, 0)
+    request = submit(served, 0)
+    decline = f"/cosignatures/{request.id}/decline"
+    events = served.events()
+
+    no_reason = served.client.post(decline, json={}, headers=served.auth("director"))
+    assert no_reason.status_code == 422
+    assert no_reason.json()["field"] == "body.reason"
+    _refused(served, decline, "maths", 403, {"reason": "передумал"})
+    _refused(served, decline, "deputy", 403, {"reason": "не моё"})
+    declined = served.client.post(
+        decline,
+        json={"reason": "номер бланка не совпадает с бланком в сейфе"},
+        headers=served.auth("director"),
+    )
+
+    assert declined.status_code == 200, declined.text
+    assert served.events() == events
+    assert _listed(served, "director") == []
+    assert _listed(served, "maths") == []
+    [seen] = _listed(served, "maths", "all")
+    assert seen["state"] == "declined"
+    assert seen["decided_by"] == "director"
+    assert seen["reason"] == "номер бланка не совпадает с бланком в сейфе"
+    problem = _refused(served, f"/cosignatures/{request.id}/sign", "director", 409)
+    assert "declined" in problem["detail"]
+    assert "номер бланка" in problem["detail"]
+
+
+def test_an_expired_request_cannot_be_signed(served: Served) -> None:
+    graduates(served, 0)
+    request = submit(served, 0)
+    served.school.clock.advance(days=8)
+
+    problem = _refused(served, f"/cosignatures/{request.id}/sign", "director", 409)
+
+    assert "expired" in problem["detail"]
+    assert _listed(served, "director") == []
+    [seen] = _listed(served, "director", "all")
+    assert seen["state"] == "expired"
+    desk = desk_for(served.office)
+    [written] = desk.expire()
+    assert written.state == "expired"
+    assert desk.expire() == []
+
+
+def test_a_request_the_rules_now_refuse_stays_pending(served: Served) -> None:
+    s = graduates(served, 0)
+    request = submit(served, 0)
+    served.school.records.attestats.spoil_blank(
+        level=Level.BASIC,
+        blank=Blank("0925", "0000001"),
+        reason="испорчен при заполнении",
+        signed_by=served.school.signing("director"),
+    )
+
+    detail = served.client.get(
+        f"/cosignatures/{request.id}", headers=served.auth("director")
+    ).json()
+    assert "0925 0000001" in detail["preview"]["refused"]
+    problem = _refused(served, f"/cosignatures/{request.id}/sign", "director", 422)
+
+    assert "stays pending" in problem["detail"]
+    assert s.show(request.id, account(served, "director")).state == "pending"
+
+
+def test_a_new_submission_supersedes_the_earlier_one(served: Served) -> None:
+    graduates(served, 0)
+    first = submit(served, 0)
+    second = submit(served, 0, first_blank=5)
+
+    problem = _refused(served, f"/cosignatures/{first.id}/sign", "director", 409)
+
+    assert "superseded" in problem["detail"]
+    [waiting] = _listed(served, "director")
+    assert waiting["id"] == str(second.id)
+    signed = served.client.post(
+        f"/cosignatures/{second.id}/sign", headers=served.auth("director")
+    )
+    assert signed.status_code == 201, signed.text
+
+
+def test_a_retried_submission_is_the_same_request(served: Served) -> None:
+    desk = graduates(served, 0)
+    maths = account(served, "maths")
+    body = issue_body(served, 0)
+
+    first = desk.submit(ATTESTAT_ISSUE, body, maths, idempotency_key="k-1")
+    again = desk.submit(ATTESTAT_ISSUE, body, maths, idempotency_key="k-1")
+
+    assert again.id == first.id
+    assert rows(served) == 1
+    other = issue_body(served, 0, first_blank=3)
+    with pytest.raises(CosignError, match="another request body") as refused:
+        desk.submit(ATTESTAT_ISSUE, other, maths, idempotency_key="k-1")
+    assert refused.value.field == "header.Idempotency-Key"
+    assert rows(served) == 1
+
+
+class SpoilBlank(Body):
+    """A blank written off."""
+
+    series: str
+    number: str
+    reason: str
+
+
+def _spoil(records: SchoolRecords, body: SpoilBlank, signing: Signing) -> None:
+    records.attestats.spoil_blank(
+        level=Level.BASIC,
+        blank=Blank(body.series, body.number),
+        reason=body.reason,
+        signed_by=signing,
+    )
+
+
+SPOIL = Command(
+    name="attestats.spoil_blank",
+    resource="attestats",
+    path="/attestats/spoiled-blanks",
+    body=SpoilBlank,
+    roles=("director", "secretary"),
+    run=_spoil,
+    summary_ru="Списание испорченного бланка",
+    summary_en="Write off a spoiled blank",
+)
+
+
+def test_only_what_the_policy_marks_is_held_and_only_from_its_author(
+    served: Served,
+) -> None:
+    desk = graduates(served, 0)
+    director = account(served, "director")
+    spoil = SpoilBlank(series="0925", number="0000009", reason="испорчен")
+    events = served.events()
+
+    assert desk.needs_cosignature(
+        ATTESTAT_ISSUE, issue_body(served, 0), account(served, "maths")
+    ) == ("director",)
+    assert desk.needs_cosignature(SPOIL, spoil, director) == ()
+    with pytest.raises(NotCosignedError):
+        desk.submit(SPOIL, spoil, director)
+    with pytest.raises(AuthorityError, match="class teacher"):
+        desk.submit(ATTESTAT_ISSUE, issue_body(served, 0), director)
+    assert desk.needs_cosignature(SPOIL, spoil, account(served, "secretary")) == ()
+
+    assert served.events() == events
+    assert rows(served) == 0
