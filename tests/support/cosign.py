@@ -9,13 +9,14 @@ one wraps the same service, so the desk is tested on the real rules.
 from __future__ import annotations
 
 import json
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from api.commands import Body, Command
 from api.server.accounts import Account
-from api.server.cosign import CosignDesk, PendingRequest, desk_for
+from api.server.cosign import CosignDesk, Need, PendingRequest, desk_for
 from ledger.application import Signing
 from ledger.domain.attestat import Blank, Recipient
 from ledger.domain.attestation import Protocol
@@ -132,3 +133,25 @@ def signatures(served: Served, name: str) -> list[str]:
 def rows(served: Served) -> int:
     """Rows of the co-signature table (every state change is one)."""
     return desk_for(served.office).requests.count()
+
+
+def waiting_request() -> PendingRequest:
+    """A pending request as the desk writes it (for the table's own tests)."""
+    at = datetime(2025, 6, 25, 9, tzinfo=UTC)
+    return PendingRequest(
+        id=uuid.uuid4(),
+        version=1,
+        state="pending",
+        command=ATTESTAT_ISSUE.name,
+        body={"class_id": str(uuid.uuid4())},
+        body_hash="sha256:" + "0" * 64,
+        submitted_by="maths",
+        submitter_staff=uuid.uuid4(),
+        submitter_key="ed25519:test",
+        submitted_at=at,
+        expires_at=at + timedelta(days=7),
+        needs=(Need("director", None, "директор"),),
+        event_types=("attestat.AttestatIssued",),
+        subject=("attestat.AttestatIssued:pupil",),
+        summary="Запись выпускников в книгу выдачи аттестатов.",
+    )
