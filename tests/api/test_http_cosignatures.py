@@ -10,17 +10,22 @@ their own request, nor anyone but the director; every refusal writes nothing.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from api.commands import Body, Command
+from api.server.accounts import Account
 from api.server.cosign import CosignError, NotCosignedError, desk_for
 from ledger.application import Signing
 from ledger.domain.attestat import Blank
 from ledger.domain.errors import AuthorityError
 from ledger.domain.school import Level
+from ledger.policy import packaged_policy_text
 from ledger.records.office import SchoolRecords
+from ledger.records.policies import set_policy
 from tests.support.cosign import (
     ATTESTAT_ISSUE,
     account,
@@ -30,7 +35,8 @@ from tests.support.cosign import (
     signatures,
     submit,
 )
-from tests.support.serving import Served
+from tests.support.school import ALL_FIVES, admit, pass_exams
+from tests.support.serving import PASSWORD, Served
 
 PROBLEM = "application/problem+json"
 
@@ -288,3 +294,73 @@ def test_only_what_the_policy_marks_is_held_and_only_from_its_author(
 
     assert served.events() == events
     assert rows(served) == 0
+
+
+class FinalGradesIn(Body):
+    """A graduating pupil's final grades."""
+
+    pupil: UUID
+    grades: dict[str, str]
+
+
+def _final_grades(
+    records: SchoolRecords, body: FinalGradesIn, signing: Signing
+) -> None:
+    records.attestation.record_final_grades(
+        pupil=body.pupil, level=Level.BASIC, grades=body.grades, signed_by=signing
+    )
+
+
+FINAL_GRADES = Command(
+    name="final-grades.record",
+    resource="final-grades",
+    path="/final-grades",
+    body=FinalGradesIn,
+    roles=("class_teacher", "deputy_director", "director"),
+    run=_final_grades,
+    summary_ru="Итоговые отметки выпускника",
+    summary_en="A graduate's final grades",
+)
+
+
+def test_where_the_record_names_the_co_signer_only_that_person_signs(
+    served: Served,
+) -> None:
+    s = served.school
+    text = packaged_policy_text("signing").replace(
+        "[cosign]\n", '[cosign]\n"attestation.FinalGradeRecorded" = ["class_teacher"]\n'
+    )
+    set_policy(served.office.app, s.keys["director"], "signing", text)
+    served.store.key_directory.add_signer("russian", s.keys["russian"])
+    russian = Account(
+        "russian", ("teacher", "class_teacher"), s.staff("russian"), (), "russian"
+    )
+    served.office.accounts.add(russian, PASSWORD)
+    admit(s, s.pupils[0])
+    pass_exams(s, s.pupils[0])
+    s.clock.set(date(2025, 6, 18))
+    desk = desk_for(served.office)
+    body = FinalGradesIn(pupil=s.pupils[0], grades=ALL_FIVES)
+
+    request = desk.submit(FINAL_GRADES, body, account(served, "deputy"))
+
+    [need] = request.needs
+    assert (need.role, need.staff, need.who) == (
+        "class_teacher",
+        s.staff("maths"),
+        "классный руководитель 9А",
+    )
+    events, written = served.events(), rows(served)
+    with pytest.raises(CosignError, match="классный руководитель 9А") as wrong:
+        desk.sign(request.id, russian)
+    assert wrong.value.allowed == "классный руководитель 9А"
+    assert (served.events(), rows(served)) == (events, written)
+    signed = served.client.post(
+        f"/cosignatures/{request.id}/sign", headers=served.auth("maths")
+    )
+    assert signed.status_code == 201, signed.text
+    for name in signed.json()["events"]:
+        assert signatures(served, name) == [
+            s.keys["deputy"].key_id,
+            s.keys["maths"].key_id,
+        ]
