@@ -61,7 +61,7 @@ from pydantic import ValidationError
 
 from api.commands import Body, Command
 from api.server.accounts import Account
-from api.server.idempotency import Pending, keeping
+from api.server.idempotency import Answer, Pending, keeping
 from api.server.office import Office
 from api.server.tables import COSIGNATURES, side_store
 from ledger.application import Signing
@@ -744,7 +744,10 @@ class CosignDesk:
             office.custodial(self._approver(a)).author for a in self._ordered(request)
         )
         marker = Pending(
-            MARKER_PREFIX + str(request.id), MARKER_KEY, request.body_hash, _names
+            MARKER_PREFIX + str(request.id),
+            MARKER_KEY,
+            request.body_hash,
+            _answer(request.approvals),
         )
         signing = Signing(author, cosigners)
         try:
@@ -830,28 +833,31 @@ class CosignDesk:
             ) from e
         return body
 
-    def _marker(self, request: PendingRequest) -> tuple[str, ...] | None:
+    def _marker(self, request: PendingRequest) -> dict[str, Any] | None:
+        """The answer kept with the request's append, if it was appended."""
         stored = self.office.idempotency.get(
             MARKER_PREFIX + str(request.id), MARKER_KEY
         )
-        return None if stored is None else tuple(stored.response["events"])
+        return None if stored is None else dict(stored.response)
 
     def _repaired(self, request: PendingRequest, now: datetime) -> PendingRequest:
         """A pending request whose events were appended (its ``signed`` row
-        lost to a crash) is written down as signed."""
-        if request.state != PENDING or not request.approvals:
+        lost to a crash) is written down as signed, from the answer kept
+        with the append (the events and every approval)."""
+        if request.state != PENDING:
             return request
-        events = self._marker(request)
-        if events is None:
+        marker = self._marker(request)
+        if marker is None:
             return request
-        last = request.approvals[-1]
+        approvals = tuple(Approval(**a) for a in marker["approvals"])
         signed = replace(
             request,
             version=request.version + 1,
             state=SIGNED,
-            decided_by=last.account,
-            decided_at=datetime.fromisoformat(last.at),
-            events=events,
+            approvals=approvals,
+            decided_by=approvals[-1].account,
+            decided_at=datetime.fromisoformat(approvals[-1].at),
+            events=tuple(marker["events"]),
         )
         try:
             self.requests.append(signed, now)
@@ -975,8 +981,16 @@ def _subject(envelopes: Sequence[Envelope]) -> tuple[str, ...]:
     )
 
 
-def _names(events: Sequence[StoredEvent]) -> dict[str, Any]:
-    return {"events": [f"{e.originator_id}:{e.originator_version}" for e in events]}
+def _answer(approvals: Sequence[Approval]) -> Answer:
+    """The answer kept with a request's append: its events and approvals."""
+
+    def answer(events: Sequence[StoredEvent]) -> dict[str, Any]:
+        return {
+            "events": [f"{e.originator_id}:{e.originator_version}" for e in events],
+            "approvals": [asdict(a) for a in approvals],
+        }
+
+    return answer
 
 
 def _who(needs: Sequence[Need]) -> str:

@@ -10,7 +10,8 @@ their own request, nor anyone but the director; every refusal writes nothing.
 
 from __future__ import annotations
 
-from datetime import date
+import threading
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +19,12 @@ import pytest
 
 from api.commands import Body, Command
 from api.server.accounts import Account
-from api.server.cosign import CosignError, NotCosignedError, desk_for
+from api.server.cosign import (
+    CosignError,
+    NotCosignedError,
+    PendingRequest,
+    desk_for,
+)
 from ledger.application import Signing
 from ledger.domain.attestat import Blank
 from ledger.domain.errors import AuthorityError
@@ -364,3 +370,58 @@ def test_where_the_record_names_the_co_signer_only_that_person_signs(
             s.keys["deputy"].key_id,
             s.keys["maths"].key_id,
         ]
+
+
+def test_two_directors_signing_at_once_append_once(served: Served) -> None:
+    desk = graduates(served, 0)
+    request = submit(served, 0)
+    director = account(served, "director")
+    events = served.events()
+    outcomes: list[str] = []
+
+    def sign() -> None:
+        try:
+            desk.sign(request.id, director)
+        except CosignError as e:
+            outcomes.append(type(e).__name__)
+        else:
+            outcomes.append("signed")
+
+    threads = [threading.Thread(target=sign) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["RequestClosedError", "signed"]
+    assert served.events() == events + 1
+    assert desk.show(request.id, director).state == "signed"
+
+
+def test_a_signature_whose_row_was_lost_is_repaired_from_the_append(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = graduates(served, 0)
+    request = submit(served, 0)
+    director = account(served, "director")
+    write = desk.requests.append
+
+    def crash_on_signed(r: PendingRequest, now: datetime) -> None:
+        if r.state == "signed":
+            msg = "the server died after the append"
+            raise RuntimeError(msg)
+        write(r, now)
+
+    monkeypatch.setattr(desk.requests, "append", crash_on_signed)
+    with pytest.raises(RuntimeError):
+        desk.sign(request.id, director)
+    monkeypatch.setattr(desk.requests, "append", write)
+    events = served.events()
+
+    seen = desk.show(request.id, account(served, "maths"))
+
+    assert seen.state == "signed"
+    assert len(seen.events) == 1
+    assert served.events() == events
+    with pytest.raises(CosignError, match="was signed"):
+        desk.sign(request.id, director)
