@@ -49,7 +49,7 @@ import hashlib
 import importlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,11 +61,11 @@ from pydantic import ValidationError
 
 from api.commands import Body, Command
 from api.server.accounts import Account
+from api.server.cosign_text import ROLE_RU, summary
 from api.server.idempotency import Answer, Pending, keeping
 from api.server.office import Office
 from api.server.tables import COSIGNATURES, side_store
 from ledger.application import Signing
-from ledger.domain.people import PersonalFile
 from ledger.domain.school import SchoolClass
 from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError
@@ -88,14 +88,6 @@ _COLUMNS = (
     "event_types, subject, summary, approvals, decided_by, decided_at, reason, "
     "events, superseded_by, created_at"
 )
-ROLE_RU = {
-    "director": "директор",
-    "deputy_director": "заместитель директора",
-    "class_teacher": "классный руководитель",
-    "teacher": "учитель",
-    "secretary": "секретарь",
-    "importer": "оператор импорта",
-}
 
 
 # -- errors -------------------------------------------------------------------------
@@ -464,7 +456,7 @@ class CosignDesk:
             needs=needs,
             event_types=tuple(dict.fromkeys(e.type for e in envelopes)),
             subject=_subject(envelopes),
-            summary=self._summary(command, account, envelopes, now),
+            summary=summary(self.office, command, account, envelopes, now),
         )
         self.requests.append(request, now)
         self._supersede(request, now)
@@ -865,57 +857,6 @@ class CosignDesk:
             return self.requests.latest(request.id) or signed
         return signed
 
-    # -- display ----------------------------------------------------------------------
-
-    def _summary(
-        self,
-        command: Command[Any],
-        account: Account,
-        envelopes: Sequence[Envelope],
-        now: datetime,
-    ) -> str:
-        """Russian text of what will be signed, as the co-signer reads it."""
-        who = account.display_name or account.name
-        lines = [f"{command.summary_ru}. Подаёт: {who}, {now:%d.%m.%Y %H:%M} UTC."]
-        lines += [self._line(e) for e in envelopes]
-        return "\n".join(lines)
-
-    def _line(self, envelope: Envelope) -> str:
-        d = envelope.data
-        if envelope.type == "attestat.AttestatIssued":
-            level = "основном" if d.get("level") == "basic" else "среднем"
-            text = (
-                f"Аттестат об {level} общем образовании, запись № {d.get('number')}: "
-                f"{self._pupil(d.get('pupil'))}, {d.get('class_name')}, бланк "
-                f"{_blank(d.get('blank'))}, выдан {_date(d.get('issued_on'))}, "
-                f"приказ {_protocol(d.get('order'))}"
-            )
-            if d.get("with_honours"):
-                text += ", с отличием"
-            return text + "."
-        if envelope.type == "attestat.DuplicateIssued":
-            return (
-                f"Дубликат аттестата, запись № {d.get('number')} к записи № "
-                f"{d.get('original')}: {self._pupil(d.get('pupil'))}, бланк "
-                f"{_blank(d.get('blank'))}, выдан {_date(d.get('issued_on'))}, "
-                f"причина: {d.get('reason')}."
-            )
-        return f"{envelope.type}: запись {envelope.stream}:{envelope.seq}."
-
-    def _pupil(self, pupil: Any) -> str:
-        """The pupil's full name when the identity can be opened, else the id."""
-        try:
-            with self.office.reading() as ctx:
-                file = ctx.view(PersonalFile, UUID(str(pupil)))
-                keys = ctx.data_keys
-                if file is None or keys is None:
-                    return f"обучающийся {pupil}"
-                identity = keys.open(str(pupil), file.enc)
-        except (LedgerError, ValueError):
-            return f"обучающийся {pupil}"
-        parts = (identity.get(k) for k in ("surname", "name", "patronymic"))
-        return " ".join(str(p) for p in parts if p)
-
 
 # -- one desk per office ------------------------------------------------------------
 
@@ -1003,25 +944,6 @@ def _iso(moment: datetime) -> str:
 
 def _moment(moment: datetime | None) -> str:
     return f"{moment:%d.%m.%Y %H:%M} UTC" if moment else "—"
-
-
-def _date(value: Any) -> str:
-    try:
-        return datetime.fromisoformat(str(value)).strftime("%d.%m.%Y")
-    except ValueError:
-        return str(value)
-
-
-def _blank(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return f"{value.get('series')} {value.get('number')}"
-    return str(value)
-
-
-def _protocol(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return f"№ {value.get('number')} от {_date(value.get('on'))}"
-    return str(value)
 
 
 __all__ = [
