@@ -425,3 +425,15 @@ def test_a_signature_whose_row_was_lost_is_repaired_from_the_append(
     assert served.events() == events
     with pytest.raises(CosignError, match="was signed"):
         desk.sign(request.id, director)
+
+
+def test_reading_a_request_is_in_the_access_log(served: Served) -> None:
+    graduates(served, 0)
+    request = submit(served, 0)
+
+    served.client.get(f"/cosignatures/{request.id}", headers=served.auth("director"))
+
+    log = served.client.get("/access-log", headers=served.auth("auditor")).json()
+    [read] = [e for e in log["items"] if e["action"] == f"cosignature {request.id}"]
+    assert read["account"] == "director"
+    assert read["subject"] == f"pupil:{served.school.pupils[0]}"
