@@ -140,7 +140,11 @@ class CosignDesk:
     ) -> tuple[str, ...]:
         """The roles that must co-sign what ``command`` makes of ``body`` when
         ``account`` authors it (empty: append it at once). A dry run: nothing
-        is written; the rules' refusals are raised as they would be."""
+        is written; the rules' refusals are raised as they would be. Without
+        a ``[cosign]`` table in the policy in force, no dry run is needed."""
+        policy = self.office.app.context.policies.require_signing(fresh=True)
+        if not any(policy.cosign.values()):
+            return ()
         key = self._author_key(account)
         envelopes = self._dry_run(command, body, key)
         return tuple(n.role for n in self._needs(envelopes, key))
@@ -609,7 +613,15 @@ def desk_for(office: Office) -> CosignDesk:
 def needs_cosignature(
     office: Office, command: Command[Any], body: Body, account: Account
 ) -> tuple[str, ...]:
-    """For ``submit()``: the roles that must co-sign (empty: append at once)."""
+    """For ``submit()``: the roles that must co-sign (empty: append at once).
+
+    The record endpoint's ``submit()`` holds such a command instead of
+    running it::
+
+        if cosign.needs_cosignature(office, command, body, account):
+            held = cosign.submit(office, command, body, account, idempotency_key=key)
+            return cosignatures.accepted(held)  # 202, Location: /cosignatures/{id}
+    """
     return desk_for(office).needs_cosignature(command, body, account)
 
 

@@ -10,6 +10,7 @@ their own request, nor anyone but the director; every refusal writes nothing.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +25,10 @@ from api.server.cosign import (
     NotCosignedError,
     PendingRequest,
     desk_for,
+    needs_cosignature,
 )
+from api.server.cosign import submit as cosign_submit
+from api.server.routers.cosignatures import accepted
 from ledger.application import Signing
 from ledger.domain.attestat import Blank
 from ledger.domain.errors import AuthorityError
@@ -437,3 +441,24 @@ def test_reading_a_request_is_in_the_access_log(served: Served) -> None:
     [read] = [e for e in log["items"] if e["action"] == f"cosignature {request.id}"]
     assert read["account"] == "director"
     assert read["subject"] == f"pupil:{served.school.pupils[0]}"
+
+
+def test_a_held_record_is_answered_202_with_where_to_look(served: Served) -> None:
+    graduates(served, 0)
+    maths = account(served, "maths")
+    body = issue_body(served, 0)
+    assert needs_cosignature(served.office, ATTESTAT_ISSUE, body, maths) == (
+        "director",
+    )
+
+    answer = accepted(cosign_submit(served.office, ATTESTAT_ISSUE, body, maths))
+
+    assert answer.status_code == 202
+    held = json.loads(answer.body)
+    assert answer.headers["location"] == f"/cosignatures/{held['cosignature']}"
+    assert held["state"] == "pending"
+    assert held["waiting_for"] == [
+        {"role": "director", "staff": None, "who": "директор"}
+    ]
+    shown = served.client.get(held["location"], headers=served.auth("director"))
+    assert shown.status_code == 200
