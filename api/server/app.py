@@ -17,6 +17,7 @@ from api.server.routers import (
     envelopes,
     health,
     journal,
+    lists,
     log,
     reports,
 )
@@ -64,7 +65,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         timedelta(minutes=settings.token_minutes),
     )
     problems.install(app)
-    for module in (health, auth, journal, envelopes, log, audit, reports):
+    for module in (health, auth, journal, envelopes, log, audit, reports, lists):
         app.include_router(module.router)
+    app.openapi_tags = [*(app.openapi_tags or []), lists.TAG_METADATA]
     app.include_router(cosignatures.router)
+    app.openapi_tags = [*app.openapi_tags, cosignatures.TAG_METADATA]
     return app

@@ -134,6 +134,15 @@ CALLS: dict[str, Call] = {
         "/reports/attestat-book?level=basic",
         expected=dict.fromkeys(OFFICE_AND_AUDIT, 200),
     ),
+    "my-classes": Call("GET", "/me/classes", expected={**CLASS_READERS, "cover": 200}),
+    "roster": Call("GET", "/classes/{class9a}/roster", expected=CLASS_READERS),
+    "class-lessons": Call(
+        "GET",
+        "/classes/{class9a}/lessons?subject=math&period=Q1",
+        expected=CLASS_READERS,
+    ),
+    "lesson-entries": Call("GET", "/lessons/{lesson}/entries", expected=CLASS_READERS),
+    "periods": Call("GET", "/periods", expected=EVERYONE),
 }
 
 
@@ -148,6 +157,7 @@ def _path(template: str, s: Served, account: str | None) -> str:
         void=f"{s.lesson}:{void}",
         pupil0=s.school.pupils[0],
         pupil1=s.school.pupils[1],
+        class9a=s.school.klass("9А"),
     )
 
 
