@@ -92,6 +92,7 @@ from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError
 
 MAX_REASON = 500
+CATALOG = "api.commands.catalog"
 #: The pseudo-account of a request's exactly-once append in the idempotency table.
 MARKER_PREFIX = "cosign:"
 MARKER_KEY = "sign"
@@ -102,13 +103,18 @@ _REQUEST_IDS = UUID("6b1c9f5e-3d0a-4c55-9a57-1f0d5c2b8e41")  # uuid5 namespace
 
 
 def catalog_commands() -> tuple[Command[Any], ...]:
-    """The record commands of ``api.commands.catalog`` (its ``COMMANDS``), the
-    table the desk runs requests from; empty until that module exists."""
+    """Every record command of ``api.commands.catalog`` (``all_commands()``):
+    the table the desk runs requests from. Looked up when the desk is made,
+    as the catalog is written beside this module (issue 12); empty until it
+    is there."""
     try:
-        module = importlib.import_module("api.commands.catalog")
-    except ModuleNotFoundError:
+        catalog = importlib.import_module(CATALOG)
+    except ModuleNotFoundError as e:
+        if e.name != CATALOG:
+            raise
         return ()
-    return tuple(getattr(module, "COMMANDS", ()))
+    commands: tuple[Command[Any], ...] = tuple(catalog.all_commands())
+    return commands
 
 
 class CosignDesk:
