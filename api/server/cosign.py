@@ -89,7 +89,7 @@ from api.server.tables import COSIGNATURES, side_store
 from ledger.application import Signing
 from ledger.domain.school import SchoolClass
 from ledger.envelope import Envelope, Signer, canonical
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, PolicyError
 
 MAX_REASON = 500
 CATALOG = "api.commands.catalog"
@@ -616,18 +616,55 @@ def desk_for(office: Office) -> CosignDesk:
     return desk
 
 
+class Held(Exception):
+    """A record command held for co-signing instead of appended: the record
+    endpoint answers 202 with ``request`` (``routers.cosignatures.accepted``)."""
+
+    def __init__(self, request: PendingRequest) -> None:
+        super().__init__(f"held for co-signing as request {request.id}")
+        self.request = request
+
+
+def held(
+    office: Office,
+    command: Command[Any],
+    body: Body,
+    account: Account,
+    refusal: PolicyError,
+    *,
+    idempotency_key: str | None = None,
+) -> Exception:
+    """What a record endpoint raises when the signing policy refused to append
+    its command (``refusal``, nothing written): :class:`Held` with a new
+    pending request when co-signatures are what it lacks, else ``refusal``.
+
+    So only a command the policy refuses pays for the dry run that decides
+    it; every other command is appended at its first run. ``submit()`` does::
+
+        try:
+            office.run(lambda records: command.run(records, body, signing))
+        except PolicyError as e:
+            raise cosign.held(office, command, body, account, e, idempotency_key=key)
+        ...
+        except cosign.Held as h:  # around idempotent(...)
+            return cosignatures.accepted(h.request)  # 202, Location
+    """
+    try:
+        request = desk_for(office).submit(
+            command, body, account, idempotency_key=idempotency_key
+        )
+    except NotCosignedError:
+        return refusal
+    return Held(request)
+
+
 def needs_cosignature(
     office: Office, command: Command[Any], body: Body, account: Account
 ) -> tuple[str, ...]:
-    """For ``submit()``: the roles that must co-sign (empty: append at once).
-
-    The record endpoint's ``submit()`` holds such a command instead of
-    running it::
-
-        if cosign.needs_cosignature(office, command, body, account):
-            held = cosign.submit(office, command, body, account, idempotency_key=key)
-            return cosignatures.accepted(held)  # 202, Location: /cosignatures/{id}
-    """
+    """The roles that must co-sign ``command`` with ``body`` from ``account``
+    (empty: it is appended at once), found by a dry run (nothing written).
+    For a form that says so before it is sent; ``submit()`` uses :func:`held`,
+    which needs no dry run for commands appended at once."""
     return desk_for(office).needs_cosignature(command, body, account)
 
 
@@ -639,7 +676,7 @@ def submit(
     *,
     idempotency_key: str | None = None,
 ) -> PendingRequest:
-    """For ``submit()``: hold the command for co-signing (answer 202)."""
+    """Hold the command for co-signing (NotCosignedError if it needs none)."""
     return desk_for(office).submit(
         command, body, account, idempotency_key=idempotency_key
     )
@@ -711,6 +748,7 @@ __all__ = [
     "CosignDesk",
     "CosignError",
     "CosignStore",
+    "Held",
     "Need",
     "NotCosignedError",
     "OwnRequestError",
@@ -722,6 +760,7 @@ __all__ = [
     "UnknownRequestError",
     "WrongCosignerError",
     "desk_for",
+    "held",
     "needs_cosignature",
     "submit",
 ]

@@ -22,17 +22,19 @@ from api.commands import Body, Command
 from api.server.accounts import Account
 from api.server.cosign import (
     CosignError,
+    Held,
     NotCosignedError,
     PendingRequest,
     desk_for,
+    held,
     needs_cosignature,
 )
-from api.server.cosign import submit as cosign_submit
 from api.server.routers.cosignatures import accepted
 from ledger.application import Signing
 from ledger.domain.attestat import Blank
 from ledger.domain.errors import AuthorityError
 from ledger.domain.school import Level
+from ledger.errors import PolicyError
 from ledger.policy import packaged_policy_text
 from ledger.records.office import SchoolRecords
 from ledger.records.policies import set_policy
@@ -447,18 +449,41 @@ def test_a_held_record_is_answered_202_with_where_to_look(served: Served) -> Non
     graduates(served, 0)
     maths = account(served, "maths")
     body = issue_body(served, 0)
+    signing = served.office.custodial(maths)
+    events = served.events()
+    with pytest.raises(PolicyError, match="co-signature by the director") as refused:
+        served.office.run(lambda records: ATTESTAT_ISSUE.run(records, body, signing))
+
+    outcome = held(served.office, ATTESTAT_ISSUE, body, maths, refused.value)
+
+    assert isinstance(outcome, Held)
+    answer = accepted(outcome.request)
+    assert answer.status_code == 202
+    shown = json.loads(answer.body)
+    assert answer.headers["location"] == f"/cosignatures/{shown['cosignature']}"
+    assert shown["state"] == "pending"
+    assert shown["waiting_for"] == [
+        {"role": "director", "staff": None, "who": "директор"}
+    ]
+    assert served.events() == events
     assert needs_cosignature(served.office, ATTESTAT_ISSUE, body, maths) == (
         "director",
     )
+    read = served.client.get(shown["location"], headers=served.auth("director"))
+    assert read.status_code == 200
 
-    answer = accepted(cosign_submit(served.office, ATTESTAT_ISSUE, body, maths))
 
-    assert answer.status_code == 202
-    held = json.loads(answer.body)
-    assert answer.headers["location"] == f"/cosignatures/{held['cosignature']}"
-    assert held["state"] == "pending"
-    assert held["waiting_for"] == [
-        {"role": "director", "staff": None, "who": "директор"}
-    ]
-    shown = served.client.get(held["location"], headers=served.auth("director"))
-    assert shown.status_code == 200
+def test_a_policy_refusal_co_signing_cannot_cure_stays_a_refusal(
+    served: Served,
+) -> None:
+    graduates(served, 0)
+    maths = account(served, "maths")
+    spoil = SpoilBlank(series="0925", number="0000009", reason="испорчен")
+    signing = served.office.custodial(maths)
+    with pytest.raises(PolicyError, match="may not sign") as refused:
+        served.office.run(lambda records: SPOIL.run(records, spoil, signing))
+
+    outcome = held(served.office, SPOIL, spoil, maths, refused.value)
+
+    assert outcome is refused.value
+    assert rows(served) == 0
