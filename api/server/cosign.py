@@ -3,10 +3,11 @@
 An attestat entry is certified by the class teacher and the director (§7.3.5);
 the signing policy's ``[cosign]`` table names every such event type and the
 roles that must co-sign it. The first signer **submits** the record command;
-a dry run of it (:meth:`Office.prepare_with`, nothing written) says which
-event types it makes, and so whether it needs co-signing and by whom. If it
-does, the command and its body wait here as a **pending request**, which puts
-nothing in the log. The co-signer reviews it (:meth:`CosignDesk.preview`
+when the ledger refuses to append it under the signing policy (nothing is
+written), :func:`held` makes a dry run of it (:meth:`Office.prepare_with`,
+nothing written) to see which event types it makes, and so whether it needs
+co-signing and by whom. If it does, the command and its body wait here as a
+**pending request**, which puts nothing in the log. The co-signer reviews it (:meth:`CosignDesk.preview`
 re-runs the dry run: what would be appended now) and **signs** or
 **declines** with a reason. Only when every required co-signer has signed is
 the command run again, with the rules checked again, and appended as one save
