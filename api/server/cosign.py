@@ -4,15 +4,16 @@ An attestat entry is certified by the class teacher and the director (§7.3.5);
 the signing policy's ``[cosign]`` table names every such event type and the
 roles that must co-sign it. The first signer **submits** the record command;
 when the ledger refuses to append it under the signing policy (nothing is
-written), :func:`held` makes a dry run of it (:meth:`Office.prepare_with`,
-nothing written) to see which event types it makes, and so whether it needs
-co-signing and by whom. If it does, the command and its body wait here as a
-**pending request**, which puts nothing in the log. The co-signer reviews it (:meth:`CosignDesk.preview`
-re-runs the dry run: what would be appended now) and **signs** or
-**declines** with a reason. Only when every required co-signer has signed is
-the command run again, with the rules checked again, and appended as one save
-whose envelopes carry the author's signature first and the co-signers' after
-(``Signing(author, cosigners)``). Nothing half-signed ever enters the log.
+written), :func:`held` makes a dry run of it (as :meth:`Office.prepare_with`
+does, nothing written) to see which event types it makes, and so whether it
+needs co-signing and by whom. If it does, the command and its body wait here
+as a **pending request**, which puts nothing in the log. The co-signer
+reviews it (:meth:`CosignDesk.preview` re-runs the dry run: what would be
+appended now) and **signs** or **declines** with a reason. Only when every
+required co-signer has signed is the command run again, with the rules
+checked again, and appended as one save whose envelopes carry the author's
+signature first and the co-signers' after (``Signing(author, cosigners)``).
+Nothing half-signed ever enters the log.
 
 Who must co-sign: by role, from the policy in force (the director); where
 the record names a person for that role (the class teacher of the entry's
@@ -52,7 +53,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -85,12 +86,13 @@ from api.server.cosign_requests import (
 )
 from api.server.cosign_text import ROLE_RU, summary
 from api.server.idempotency import Answer, Pending, keeping
-from api.server.office import Office
+from api.server.office import DryRun, KeyOnly, Office
 from api.server.tables import COSIGNATURES, side_store
-from ledger.application import Signing
+from ledger.application import LedgerApplication, Signing
 from ledger.domain.school import SchoolClass
 from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError, PolicyError
+from ledger.records.office import SchoolRecords
 
 MAX_REASON = 500
 CATALOG = "api.commands.catalog"
@@ -216,9 +218,17 @@ class CosignDesk:
         return self.office.custodial(account).author.key_id
 
     def _dry_run(self, command: Command[Any], body: Body, key: str) -> list[Envelope]:
-        return self.office.prepare_with(
-            key, (), lambda records, signing: command.run(records, body, signing)
-        )
+        """The unsigned envelopes ``command`` makes of ``body`` now when ``key``
+        authors it; nothing is written (as :meth:`Office.prepare_with`, on a
+        ledger that takes no snapshots: the attestat book's service snapshots
+        the book after a save that a dry run only pretends to make)."""
+        office = self.office
+        ledger = cast(LedgerApplication, _Unsnapshotted(office.app))
+        with office.write_lock:
+            dry = DryRun(ledger, office.school, clock=office.clock)
+            dry.prepared = []
+            command.run(SchoolRecords.on(dry), body, Signing(KeyOnly(key)))
+        return dry.prepared
 
     def _needs(self, envelopes: Sequence[Envelope], key: str) -> tuple[Need, ...]:
         """Who must co-sign ``envelopes``: each role the policy in force names
@@ -602,6 +612,19 @@ class CosignDesk:
         except RequestClosedError:
             return self.requests.latest(request.id) or signed
         return signed
+
+
+class _Unsnapshotted:
+    """The ledger as a dry run sees it: every read, but no snapshot taken."""
+
+    def __init__(self, app: LedgerApplication) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+    def take_snapshot(self, *args: Any, **kwargs: Any) -> None:
+        """A dry run writes nothing."""
 
 
 # -- one desk per office ------------------------------------------------------------

@@ -31,8 +31,9 @@ from api.server.cosign import (
 )
 from api.server.routers.cosignatures import accepted
 from ledger.application import Signing
-from ledger.domain.attestat import Blank
+from ledger.domain.attestat import SNAPSHOT_INTERVAL, Blank
 from ledger.domain.errors import AuthorityError
+from ledger.domain.ids import attestat_book_id
 from ledger.domain.school import Level
 from ledger.errors import PolicyError
 from ledger.policy import packaged_policy_text
@@ -459,7 +460,7 @@ def test_a_held_record_is_answered_202_with_where_to_look(served: Served) -> Non
     assert isinstance(outcome, Held)
     answer = accepted(outcome.request)
     assert answer.status_code == 202
-    shown = json.loads(answer.body)
+    shown = json.loads(bytes(answer.body))
     assert answer.headers["location"] == f"/cosignatures/{shown['cosignature']}"
     assert shown["state"] == "pending"
     assert shown["waiting_for"] == [
@@ -487,3 +488,33 @@ def test_a_policy_refusal_co_signing_cannot_cure_stays_a_refusal(
 
     assert outcome is refused.value
     assert rows(served) == 0
+
+
+def test_a_dry_run_across_a_snapshot_of_the_book_writes_nothing(
+    served: Served,
+) -> None:
+    """The book's service snapshots it every 50 versions, after its save; a
+    dry run that only pretends to save must not take (or fail on) one."""
+    desk = graduates(served, 0)
+    s = served.school
+    for i in range(SNAPSHOT_INTERVAL - 1):
+        s.records.attestats.spoil_blank(
+            level=Level.BASIC,
+            blank=Blank("0925", f"{100 + i:07d}"),
+            reason="испорчен при заполнении",
+            signed_by=s.signing("director"),
+        )
+    snapshots = _snapshots(served)
+
+    request = submit(served, 0)
+    previews = [desk.preview(request) for _ in range(2)]
+
+    assert [p.refused for p in previews] == [None, None]
+    assert _snapshots(served) == snapshots
+    signed = desk.sign(request.id, account(served, "director"))
+    assert signed.state == "signed"
+
+
+def _snapshots(served: Served) -> int:
+    stream = attestat_book_id(served.school.school, "basic")
+    return len(served.office.app.snapshots.recorder.select_events(stream))
