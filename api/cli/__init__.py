@@ -24,6 +24,7 @@ from typer._click.exceptions import ClickException
 
 from api.cli import (
     accounts,
+    cosign,
     demo,
     export,
     init,
@@ -92,6 +93,7 @@ app = typer.Typer(
 )
 for commands in (init, keys, policy, log, verify, export, report, accounts, serve):
     app.add_typer(commands.app)
+app.add_typer(cosign.app)
 
 
 app.command()(demo.demo)  # one command, no group of its own

@@ -13,6 +13,7 @@ from api.server.office import Clock, Office, system_clock
 from api.server.routers import (
     audit,
     auth,
+    cosignatures,
     envelopes,
     health,
     journal,
@@ -80,10 +81,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         lists,
     ):
         app.include_router(module.router)
+    app.include_router(cosignatures.router)
     app.openapi_tags = [
         *(app.openapi_tags or []),
         lists.TAG_METADATA,
         signed.TAG_METADATA,
+        cosignatures.TAG_METADATA,
     ]
     for router in records.routers(submit):
         app.include_router(router)

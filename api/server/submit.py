@@ -7,8 +7,9 @@ the streams the append opened (the ids it made). An ``Idempotency-Key`` makes a
 retry safe (``api.server.routers._appends.idempotent``); a rule's refusal
 becomes a problem naming the body field it is about, and nothing is written.
 
-This is the seam where a command whose events need a co-signer (the signing
-policy's ``[cosign]``) will be held as a pending request instead of appended.
+A command whose events need a co-signer (the signing policy's ``[cosign]``)
+is refused by the ledger with nothing written; it is then held as a pending
+request (``api.server.cosign``) and answered 202 with where to follow it.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from fastapi.responses import JSONResponse
 
 from api.commands import Body, Command
 from api.commands.checks import located
+from api.server import cosign
 from api.server.accounts import Account
 from api.server.idempotency import capturing
 from api.server.office import Office
 from api.server.problems import ProblemError, ledger_status
+from api.server.routers import cosignatures
 from api.server.routers._appends import Recorded, idempotent
 from ledger.domain.errors import DomainError
+from ledger.errors import PolicyError
 
 
 def submit(
@@ -44,17 +48,24 @@ def submit(
                 office.run(lambda records: command.run(records, body, signing))
             except DomainError as e:
                 raise refusal(command, e) from e
+            except PolicyError as e:  # a co-signature missing: held, not refused
+                raise cosign.held(
+                    office, command, body, account, e, idempotency_key=idempotency_key
+                ) from e
         return Recorded.of(inserted)
 
     request = {"command": command.name, "body": body.model_dump(mode="json")}
-    return idempotent(
-        office,
-        account,
-        idempotency_key,
-        request,
-        run,
-        lambda events: Recorded.of(events).model_dump(mode="json"),
-    )
+    try:
+        return idempotent(
+            office,
+            account,
+            idempotency_key,
+            request,
+            run,
+            lambda events: Recorded.of(events).model_dump(mode="json"),
+        )
+    except cosign.Held as held:
+        return cosignatures.accepted(held.request)
 
 
 def refusal(command: Command[Any], error: DomainError) -> ProblemError:
