@@ -50,10 +50,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -86,13 +86,12 @@ from api.server.cosign_requests import (
 )
 from api.server.cosign_text import ROLE_RU, summary
 from api.server.idempotency import Answer, Pending, keeping
-from api.server.office import DryRun, KeyOnly, Office
+from api.server.office import Office
 from api.server.tables import COSIGNATURES, side_store
-from ledger.application import LedgerApplication, Signing
+from ledger.application import Signing
 from ledger.domain.school import SchoolClass
 from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError, PolicyError
-from ledger.records.office import SchoolRecords
 
 MAX_REASON = 500
 CATALOG = "api.commands.catalog"
@@ -219,16 +218,10 @@ class CosignDesk:
 
     def _dry_run(self, command: Command[Any], body: Body, key: str) -> list[Envelope]:
         """The unsigned envelopes ``command`` makes of ``body`` now when ``key``
-        authors it; nothing is written (as :meth:`Office.prepare_with`, on a
-        ledger that takes no snapshots: the attestat book's service snapshots
-        the book after a save that a dry run only pretends to make)."""
-        office = self.office
-        ledger = cast(LedgerApplication, _Unsnapshotted(office.app))
-        with office.write_lock:
-            dry = DryRun(ledger, office.school, clock=office.clock)
-            dry.prepared = []
-            command.run(SchoolRecords.on(dry), body, Signing(KeyOnly(key)))
-        return dry.prepared
+        authors it; nothing is written (:meth:`Office.prepare_with`)."""
+        return self.office.prepare_with(
+            key, (), lambda records, signing: command.run(records, body, signing)
+        )
 
     def _needs(self, envelopes: Sequence[Envelope], key: str) -> tuple[Need, ...]:
         """Who must co-sign ``envelopes``: each role the policy in force names
@@ -332,7 +325,18 @@ class CosignDesk:
             {"type": e.type, "stream": e.stream, "seq": e.seq, "data": dict(e.data)}
             for e in envelopes
         )
-        digest = "sha256:" + hashlib.sha256(canonical(list(shown))).hexdigest()
+        # sealed fields (``enc``) are encrypted afresh on every run, under a new
+        # nonce: the digest covers what they seal by name, not their ciphertext
+        stable = [
+            {
+                "type": e.type,
+                "stream": e.stream,
+                "seq": e.seq,
+                "data": _unsealed(e.data),
+            }
+            for e in envelopes
+        ]
+        digest = "sha256:" + hashlib.sha256(canonical(stable)).hexdigest()
         return Preview(shown, digest)
 
     def history(self, request_id: UUID) -> list[PendingRequest]:
@@ -614,19 +618,6 @@ class CosignDesk:
         return signed
 
 
-class _Unsnapshotted:
-    """The ledger as a dry run sees it: every read, but no snapshot taken."""
-
-    def __init__(self, app: LedgerApplication) -> None:
-        self._app = app
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app, name)
-
-    def take_snapshot(self, *args: Any, **kwargs: Any) -> None:
-        """A dry run writes nothing."""
-
-
 # -- one desk per office ------------------------------------------------------------
 
 _desks: WeakKeyDictionary[Office, CosignDesk] = WeakKeyDictionary()
@@ -713,6 +704,14 @@ def _request_id(account: Account, idempotency_key: str | None) -> UUID:
     if idempotency_key is None:
         return uuid.uuid4()
     return uuid.uuid5(_REQUEST_IDS, f"{account.name}\n{idempotency_key}")
+
+
+def _unsealed(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with each sealed field (``enc``) reduced to the names it seals."""
+    sealed = data.get("enc")
+    if not isinstance(sealed, dict):
+        return dict(data)
+    return {**data, "enc": sorted(sealed)}
 
 
 def _replayed(earlier: PendingRequest, digest: str, key: str | None) -> PendingRequest:

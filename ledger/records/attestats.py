@@ -358,7 +358,7 @@ class AttestatOffice:
         """Snapshot the book just saved when its new entries (from version
         ``before`` on) crossed a multiple of SNAPSHOT_INTERVAL versions."""
         if book.version // SNAPSHOT_INTERVAL > before // SNAPSHOT_INTERVAL:
-            self.ctx.app.take_snapshot(book.id, version=book.version)
+            self.ctx.snapshot(book.id, book.version)
 
 
 def _person(opened: dict[str, Any]) -> Person:

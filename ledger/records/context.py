@@ -308,6 +308,10 @@ class RecordsContext:
         for aggregate in pending:
             self._views.put(aggregate.id, aggregate, self._seen)
 
+    def snapshot(self, stream: UUID, version: int) -> None:
+        """Snapshot ``stream`` as saved at ``version`` (a long stream, the book)."""
+        self.app.take_snapshot(stream, version=version)
+
     def identities(self) -> DataKeyStore:
         """The data key store that seals identity fields (``enc``)."""
         if self.data_keys is None:

@@ -18,12 +18,13 @@ from api.commands import Body, Command
 from api.server.accounts import Account
 from api.server.cosign import CosignDesk, Need, PendingRequest, desk_for
 from ledger.application import Signing
-from ledger.domain.attestat import Blank, Recipient
+from ledger.domain.attestat import Blank, BlankKind, Recipient
 from ledger.domain.attestation import Protocol
 from ledger.domain.errors import AttestatError, AuthorityError, UnknownRecordError
+from ledger.domain.school import Level
 from ledger.records.attestats import AttestatRequest
 from ledger.records.office import SchoolRecords
-from tests.support.school import ISSUED_ON, graduate
+from tests.support.school import ISSUED_ON, graduate, stock_blanks
 from tests.support.serving import Served
 
 
@@ -103,6 +104,10 @@ def graduates(served: Served, *pupils: int) -> CosignDesk:
     the issue day; the office's desk serving the attestat command."""
     for i in pupils:
         graduate(served.school, served.school.pupils[i])
+    served.school.clock.set(ISSUED_ON)
+    if not served.school.records.attestats.blanks_on_hand(Level.BASIC, BlankKind.TITLE):
+        numbers = [f"0925 {n:07d}" for n in range(1, 201)]
+        stock_blanks(served.school, *numbers)
     desk = desk_for(served.office)
     desk.serve(ATTESTAT_ISSUE)
     return desk
