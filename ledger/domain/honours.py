@@ -16,7 +16,12 @@ What is implemented (federal rules, the same for every school, hence code):
   mathematics. Source: order of the Ministry of Education of 29.09.2023 № 730
   (as published), the seed regulation's «с отличием, награжден медалью»
   (§7.3.6).
-- Secondary attestat with honours: with the I-degree medal only.
+- Secondary attestat with honours: with the medal of either degree, and every
+  medal with it (since the II-degree medal returned in 2023/2024 the attestat
+  with honours has a red cover with the I-degree medal and a blue one with the
+  II-degree medal; issue 13 checked the former "I degree only" rule and dropped
+  it). Sources: order 730 and the 2023 amendments to order 546, as reported by
+  Interfax (29.11.2023, «Золотые медалисты будут получать красные аттестаты»).
 """
 
 from __future__ import annotations
@@ -82,10 +87,12 @@ def check_honours(
             )
             _check_exams_passed(level, exams, "a basic attestat with honours")
         return
-    if with_honours and medal is not Medal.FIRST:
+    if with_honours != (medal is not None):
         msg = (
-            "a secondary attestat with honours goes with the I-degree medal "
-            "«За особые успехи в учении»; record the medal with it"
+            "a secondary attestat with honours goes with the medal «За особые "
+            "успехи в учении» of either degree, and the medal with it (red cover "
+            "with the I degree, blue with the II: orders 546 and 730 as amended "
+            "in 2023); record both or neither"
         )
         raise HonoursError(msg)
     if medal is not None:

@@ -4,7 +4,9 @@ Rules checked before anything is saved:
 
 - an attestat only after a council decision to issue one (of that level, for
   that class), with a final grade for every subject of the curriculum, honours
-  and a medal only as decided and only when the criteria hold;
+  and a medal only as decided and only when the criteria hold; only for a pupil
+  admitted to the state exams who passed those the level requires
+  (:func:`check_graduate_exams`); no book at all in a primary school;
 - entries by the class teacher of the class, co-signed by the director (the
   co-signature is the signing policy's ``[cosign]`` rule);
 - registration numbers through the book without gaps; blank numbers used once
@@ -35,6 +37,7 @@ from ledger.domain.errors import AuthorityError, InvalidRecordError
 from ledger.domain.ids import attestat_book_id, council_record_id
 from ledger.domain.school import Level
 from ledger.records.context import RecordsContext
+from ledger.records.standing import Standing
 
 _KIND = {
     Level.BASIC: DecisionKind.ATTESTAT_BASIC,
@@ -73,6 +76,7 @@ class AttestatOffice:
         with ctx.command(signed_by) as cmd:
             klass = ctx.school_class(class_id)
             level = klass.attestat_level()
+            self._check_keeps(level)
             if cmd.author.staff != klass.class_teacher:
                 msg = (
                     f"attestat entries of {klass.name} are made by its class "
@@ -107,6 +111,8 @@ class AttestatOffice:
                 )
                 for req in requests
             ]
+            for req in requests:
+                check_graduate_exams(ctx, req.pupil, level, klass.year)
             cmd.save(book)
         self._snapshot(book, before)
         return numbers
@@ -126,6 +132,7 @@ class AttestatOffice:
         """A duplicate of entry ``original``, as its own entry; its number."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             number = book.issue_duplicate(
@@ -156,6 +163,7 @@ class AttestatOffice:
         """The director's correction of a book entry, naming its number."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             book.correct_entry(
@@ -170,6 +178,7 @@ class AttestatOffice:
         """Write off a blank spoiled while being filled in."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             book.spoil_blank(
@@ -190,6 +199,11 @@ class AttestatOffice:
             self.ctx.graduate_results(pupil, level, year),
         )
 
+    def _check_keeps(self, level: Level) -> None:
+        """:class:`SchoolTypeError` when the school's type keeps no book of
+        ``level`` (a primary school keeps none)."""
+        self.ctx.school().school_type.check_level(level, "the attestat book")
+
     def _book(self, level: Level) -> AttestatBook:
         """A private copy of the school's book of ``level`` (opened, empty, before
         its first entry)."""
@@ -205,3 +219,13 @@ class AttestatOffice:
         ``before`` on) crossed a multiple of SNAPSHOT_INTERVAL versions."""
         if book.version // SNAPSHOT_INTERVAL > before // SNAPSHOT_INTERVAL:
             self.ctx.app.take_snapshot(book.id, version=book.version)
+
+
+def check_graduate_exams(
+    ctx: RecordsContext, pupil: UUID, level: Level, year: str
+) -> None:
+    """An attestat entry only for a pupil the council admitted to the state
+    exams of ``year`` and who passed those ``level`` requires (issue 13):
+    :class:`~ledger.domain.errors.StateExamsError` otherwise. A check of its
+    own, beside the book's rules, called by :meth:`AttestatOffice.issue`."""
+    Standing(ctx).check_state_exams(pupil, level, year)

@@ -31,10 +31,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ledger.domain.admission import MAX_ATTEMPTS, AdmissionTestKind, AdmissionTests
 from ledger.domain.attestat import AttestatBook, Blank
 from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
+    AdmissionTestError,
     AlreadyRecordedError,
     AttestatError,
     AuthorityError,
@@ -45,11 +47,18 @@ from ledger.domain.errors import (
     InvalidRecordError,
     NotAssignedError,
     NotEnrolledError,
+    OpenDebtError,
     RegistrationNumberError,
     RetakeError,
     ScaleError,
 )
-from ledger.domain.ids import attestat_book_id, council_record_id, subject_record_id
+from ledger.domain.grading import FAILED, PASSED
+from ledger.domain.ids import (
+    admission_tests_id,
+    attestat_book_id,
+    council_record_id,
+    subject_record_id,
+)
 from ledger.domain.journal import Lesson
 from ledger.domain.school import Level
 from ledger.domain.schoolyear import is_school_day
@@ -170,6 +179,7 @@ class JournalMachine(RecordsMachine):
         self.outcomes: dict[str, ResultModel] = {}
         self.latest: dict[int, str] = {}
         self.decisions: set[tuple[int, DecisionKind]] = set()
+        self.interviews: dict[int, list[tuple[date, bool]]] = {}
 
     def pupil(self, index: int) -> UUID:
         s = self.school
@@ -383,6 +393,8 @@ class JournalMachine(RecordsMachine):
             expected = (DecisionError, "is not taken in grade 9")
         elif (pupil, kind) in self.decisions:
             expected = (AlreadyRecordedError, "is recorded already")
+        elif kind is DecisionKind.ADMITTED_TO_STATE_EXAMS:
+            expected = self.admission_refusal(pupil)
         s = self.school
         to = "10А" if kind is DecisionKind.PROMOTED else None
         if Outcome(expected).passes(
@@ -394,6 +406,54 @@ class JournalMachine(RecordsMachine):
         ):
             self.decisions.add((pupil, kind))
             self.events += 1
+
+    # -- cross-record rules: the final interview and admission (issue 13) ------
+
+    def admission_refusal(self, pupil: int) -> tuple[type[Exception], str] | None:
+        """Why the model expects «допущен к ГИА» refused: an open debt in
+        history (the latest result failed), or no «зачёт» for the interview."""
+        name = self.latest.get(pupil)
+        if name is not None and self.outcomes[name].failed:
+            return (OpenDebtError, "not admitted to the state exams")
+        if not any(passed for _, passed in self.interviews.get(pupil, [])):
+            return (AdmissionTestError, "needs «зачёт» for the итоговое собеседование")
+        return None
+
+    @rule(pupil=st.integers(0, 3), passed=st.booleans())
+    def sit_interview(self, pupil: int, passed: bool) -> None:
+        sittings = self.interviews.setdefault(pupil, [])
+        expected: tuple[type[Exception], str] | None = None
+        if any(p for _, p in sittings):
+            expected = (AdmissionTestError, "was passed already")
+        elif len(sittings) >= MAX_ATTEMPTS:
+            expected = (AdmissionTestError, f"at most {MAX_ATTEMPTS}")
+        elif sittings and sittings[-1][0] >= self.day:
+            expected = (AdmissionTestError, "comes after the last one")
+        s = self.school
+        if Outcome(expected).passes(
+            lambda: s.records.attestation.record_admission_tests(
+                class_id=s.klass("9А" if pupil < 3 else "9Б"),
+                kind=AdmissionTestKind.INTERVIEW,
+                held_on=self.day,
+                protocol=Protocol("ИС", self.day),
+                results={self.pupil(pupil): PASSED if passed else FAILED},
+                signed_by=s.signing("deputy"),
+            )
+        ):
+            sittings.append((self.day, passed))
+            self.events += 1
+
+    @invariant()
+    def stored_interviews_match_the_model(self) -> None:
+        repository = self.fresh()
+        for pupil, sittings in self.interviews.items():
+            if not sittings:
+                continue
+            stream = admission_tests_id(self.pupil(pupil), "2024/2025")
+            record: AdmissionTests = repository.get(stream)
+            assert [(a.held_on, a.result == PASSED) for a in record.attempts] == (
+                sittings
+            )
 
     @invariant()
     def stored_marks_match_the_model(self) -> None:
