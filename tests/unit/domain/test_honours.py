@@ -97,7 +97,7 @@ def test_secondary_honours_go_with_a_medal_of_either_degree() -> None:
     exams = _eleven(rus=90, phys=90, math_prof=90)
     for medal in Medal:
         check_honours(Level.SECONDARY, FIVES, exams, with_honours=True, medal=medal)
-    with pytest.raises(HonoursError, match="with the medal .* of either degree"):
+    with pytest.raises(HonoursError, match=r"with the medal .* of either degree"):
         check_honours(Level.SECONDARY, FIVES, exams, with_honours=True, medal=None)
     with pytest.raises(HonoursError, match="record both or neither"):
         check_honours(
