@@ -104,6 +104,7 @@ class SchoolState:
         }
         self.commands = 0
         self.achievements: list[str] = []
+        self.admission_failed: dict[str, list[UUID]] = {}  # test → owing a sitting
 
     @property
     def director(self) -> Staffer:

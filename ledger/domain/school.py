@@ -33,6 +33,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import academic_year_id, class_id, school_id
+from ledger.domain.portfolio import ACHIEVEMENTS_FOLDER, AchievementKind
 from ledger.domain.schoolyear import (
     YEAR_PERIOD,
     Holiday,
@@ -79,6 +80,25 @@ class SchoolType(StrEnum):
     def levels(self) -> tuple[Level, ...]:
         """The attestats the school issues (none in a primary school)."""
         return tuple(level for level in Level if level.final_grade in self.grades)
+
+    @property
+    def portfolio_kinds(self) -> tuple[AchievementKind, ...]:
+        """The achievement kinds its pupils' portfolios hold: a primary school's
+        «Папка достижений» (creative works, projects, метапредметные results);
+        every kind elsewhere."""
+        if self is SchoolType.PRIMARY:
+            return ACHIEVEMENTS_FOLDER
+        return tuple(AchievementKind)
+
+    def check_achievement(self, kind: AchievementKind) -> None:
+        """:class:`SchoolTypeError` unless its portfolios hold ``kind``."""
+        if kind not in self.portfolio_kinds:
+            allowed = ", ".join(k.value for k in self.portfolio_kinds)
+            msg = (
+                f"achievement kind {kind.value!r} is not kept in a {self.value} "
+                f"school's portfolio; allowed: {allowed}"
+            )
+            raise SchoolTypeError(msg)
 
     def check_grade(self, grade: int, what: str) -> None:
         """:class:`SchoolTypeError` unless the school teaches ``grade``."""

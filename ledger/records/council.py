@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.admission import Debt
 from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal
 from ledger.domain.errors import NotEnrolledError, UnknownRecordError
@@ -89,6 +90,13 @@ class Council:
                 self._check_standing(d, klass)
                 records[stream] = record
                 cmd.save(record)
+
+    def open_debts(self, pupil: UUID, year: str) -> list[Debt]:
+        """The academic debts the ledger holds open for ``pupil`` in ``year``
+        and earlier years the pupil was promoted from conditionally: what a
+        conditional promotion lists and what bars admission to state exams."""
+        self.ctx.begin()
+        return Standing(self.ctx).open_debts(pupil, year)
 
     def _check_standing(self, d: DecisionInput, klass: SchoolClass) -> None:
         """The cross-record rules of a decision (issue 13): admission needs no
