@@ -369,8 +369,10 @@ class AcademicYear(Record):
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
         at: datetime,
+        grades: range = GRADES,
     ) -> Self:
-        check_calendar(year, starts, ends, schemes, holidays)
+        """Open ``year``; its period schemes cover ``grades`` (the school's)."""
+        check_calendar(year, starts, ends, schemes, holidays, grades)
         if days_per_week not in (5, 6):
             msg = f"a school week has 5 or 6 days, not {days_per_week}"
             raise InvalidRecordError(msg)

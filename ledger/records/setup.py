@@ -123,6 +123,7 @@ class SchoolSetup:
                 holidays=holidays,
                 schemes=schemes,
                 at=ctx.now(),
+                grades=ctx.school().grades,
             )
             cmd.save(opened)
         return stream
