@@ -4,7 +4,9 @@ What is implemented (federal rules, the same for every school, hence code):
 
 - Basic attestat with honours (grade 9): every final grade «5» (pass/fail
   subjects «зачёт») and the state exams passed: the compulsory Russian and
-  mathematics taken, and the latest result of every exam taken passed. Source:
+  mathematics taken, and the latest result of every exam taken passed, none
+  only at a re-sit (for medals too: «без учета результатов, полученных при
+  прохождении повторной ГИА», order 315 of 2018, kept by order 546). Source:
   issue 3; «Порядок заполнения, учета и выдачи аттестатов» (order of the
   Ministry of Education of 05.10.2020 № 546).
 - Medal «За особые успехи в учении», I degree (grade 11): every final grade
@@ -51,13 +53,19 @@ class GraduateResults:
 
     final_grades: Mapping[str, str] = field(default_factory=dict)
     exams: Mapping[str, ExamResult] = field(default_factory=dict)
+    resat: frozenset[str] = frozenset()  # subjects passed only at a re-sit
 
     def check_honours(
         self, level: Level, *, with_honours: bool, medal: Medal | None
     ) -> None:
         """:func:`check_honours` on these results."""
         check_honours(
-            level, self.final_grades, self.exams, with_honours=with_honours, medal=medal
+            level,
+            self.final_grades,
+            self.exams,
+            with_honours=with_honours,
+            medal=medal,
+            resat=self.resat,
         )
 
 
@@ -78,8 +86,17 @@ def check_honours(
     *,
     with_honours: bool,
     medal: Medal | None,
+    resat: frozenset[str] = frozenset(),
 ) -> None:
-    """Raise :class:`HonoursError` unless the honours and medal asked for hold."""
+    """Raise :class:`HonoursError` unless the honours and medal asked for hold;
+    exams passed only at a re-sit (``resat``) do not count for them."""
+    if (with_honours or medal is not None) and resat:
+        msg = (
+            "honours and medals count the state exams passed without re-sits "
+            "(«без учета результатов, полученных при прохождении повторной ГИА», "
+            f"order 546); re-sat: {sorted(resat)}"
+        )
+        raise HonoursError(msg)
     if level is Level.BASIC:
         if with_honours:
             _check_excellent(

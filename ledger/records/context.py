@@ -355,5 +355,9 @@ class RecordsContext:
         grades = self.view(FinalGrades, final_grades_id(pupil, level.value))
         exams = self.view(ExamSheet, exam_sheet_id(pupil, year))
         return GraduateResults(
-            grades.grades if grades else {}, exams.latest() if exams else {}
+            grades.grades if grades else {},
+            exams.latest() if exams else {},
+            frozenset(r.subject for r in exams.results if not r.passed)
+            if exams
+            else frozenset(),
         )

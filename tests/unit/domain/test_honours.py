@@ -122,3 +122,25 @@ def test_state_final_exam_route_needs_fives_in_russian_and_mathematics() -> None
     gve["rus"] = ExamResult(ExamKind.GVE, "rus", DAY, 20, None, "4", True)
     with pytest.raises(HonoursError, match="by ГВЭ"):
         check_honours(Level.SECONDARY, FIVES, gve, with_honours=True, medal=Medal.FIRST)
+
+
+def test_exams_passed_only_at_a_re_sit_rule_out_honours_and_medals() -> None:
+    exams = {"rus": oge("rus", "5"), "math": oge("math", "4")}
+    check_honours(Level.BASIC, FIVES, exams, with_honours=False, medal=None)
+    with pytest.raises(HonoursError, match=r"without re-sits .*re-sat: \['math'\]"):
+        check_honours(
+            Level.BASIC,
+            FIVES,
+            exams,
+            with_honours=True,
+            medal=None,
+            resat=frozenset({"math"}),
+        )
+    check_honours(
+        Level.BASIC,
+        {"rus": "3"},
+        exams,
+        with_honours=False,
+        medal=None,
+        resat=frozenset({"math"}),
+    )
