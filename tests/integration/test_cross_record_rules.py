@@ -22,6 +22,7 @@ from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
     AdmissionTestError,
     FinalGradeError,
+    HonoursError,
     OpenDebtError,
     PromotionError,
     SchoolTypeError,
@@ -235,6 +236,32 @@ def test_an_attestat_decision_needs_admission_and_the_exams(
     exam(s, pupil, "eng", "3", date(2025, 6, 17))  # the reserve day
     finalise(s, pupil, {"rus": "4", "math": "4", "hist": "4"})
     _decide(s, pupil)
+
+
+def test_honours_do_not_count_an_exam_passed_at_a_re_sit(school: SmallSchool) -> None:
+    s, pupil = school, school.pupils[0]
+    admit(s, pupil)
+    for subject, day in (("rus", 27), ("hist", 30), ("eng", 31)):
+        exam(s, pupil, subject, "5", date(2025, 5, day))
+    exam(s, pupil, "math", "2", date(2025, 6, 3))
+    exam(s, pupil, "math", "5", date(2025, 6, 17))  # the reserve day
+    finalise(s, pupil, {"rus": "5", "math": "5", "hist": "5"})
+    s.clock.set(DECIDED_ON)
+
+    def decide(honours: bool) -> None:
+        s.records.council.record_decisions(
+            Protocol("9", DECIDED_ON),
+            [DecisionInput(pupil, DecisionKind.ATTESTAT_BASIC, with_honours=honours)],
+            signed_by=s.signing("director"),
+        )
+
+    rejected(
+        s,
+        HonoursError,
+        r"count the state exams passed without re-sits .*re-sat: \['math'\]",
+        lambda: decide(True),
+    )
+    decide(False)
 
 
 def test_an_attestat_entry_needs_the_exams_passed_when_entered(
