@@ -2,9 +2,11 @@
 
 :class:`JournalMachine` records lessons with marks (by assigned, substituting and
 unassigned teachers, for pupils of the class and of another), corrects and
-voids entries, records intermediate attestation results and retakes, and
-council decisions. :class:`BookMachine` issues attestats, duplicates, book
-corrections and spoiled blanks. After every step the ledger (read back by a
+voids entries, records intermediate attestation results and retakes, the
+final interview, and council decisions (admission refused with an open debt or
+without the interview's «зачёт»). :class:`BookMachine` issues attestats,
+duplicates, book corrections and spoiled blanks, and no entry while a later
+exam sitting failed. After every step the ledger (read back by a
 fresh application) and the model must agree, every rejection must be the one
 the model predicts, and the store must hold exactly the events the model
 counted: a rejected command writes nothing.
@@ -33,7 +35,7 @@ from hypothesis.stateful import (
 
 from ledger.domain.admission import MAX_ATTEMPTS, AdmissionTestKind, AdmissionTests
 from ledger.domain.attestat import AttestatBook, Blank
-from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.attestation import ExamKind, ExamResult, Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
     AdmissionTestError,
@@ -51,6 +53,7 @@ from ledger.domain.errors import (
     RegistrationNumberError,
     RetakeError,
     ScaleError,
+    StateExamsError,
 )
 from ledger.domain.grading import FAILED, PASSED
 from ledger.domain.ids import (
@@ -63,6 +66,7 @@ from ledger.domain.journal import Lesson
 from ledger.domain.school import Level
 from ledger.domain.schoolyear import is_school_day
 from ledger.errors import LedgerError
+from ledger.records.attestation import ExamImport
 from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
@@ -532,6 +536,58 @@ class BookMachine(RecordsMachine):
             self.last_blank = blank
             self.graduated.add(pupil)
             self.events += 1
+
+    # -- cross-record rules: the exams an entry needs (issue 13) ----------------
+
+    def sit_maths(self, pupil: int, mark: str) -> None:
+        """A later ОГЭ mathematics sitting of ``pupil`` (it counts, as the latest)."""
+        s = self.school
+        s.records.attestation.import_exam_results(
+            [
+                ExamImport(
+                    s.pupils[pupil],
+                    "2024/2025",
+                    ExamResult(
+                        ExamKind.OGE,
+                        "math",
+                        date(2025, 6, 24),
+                        20,
+                        None,
+                        mark,
+                        mark != "2",
+                    ),
+                    Protocol("РЦОИ-math-2", ISSUED_ON),
+                    "РЦОИ",
+                )
+            ],
+            signed_by=s.signing("importer"),
+        )
+        self.events += 1
+
+    @rule(pupil=st.integers(0, 2))
+    def no_entry_after_a_failed_sitting(self, pupil: int) -> None:
+        """A failed later sitting bars the entry (unless the pupil has one);
+        passing again lifts the bar."""
+        self.sit_maths(pupil, "2")
+        expected: tuple[type[Exception], str] = (
+            (AlreadyRecordedError, "has an attestat in this book already")
+            if pupil in self.graduated
+            else (StateExamsError, "missing or failed: math")
+        )
+        s = self.school
+        unused = max([*self.blanks, self.last_blank or 0, 15]) + 1
+        Outcome(expected).run(
+            lambda: s.records.attestats.issue(
+                class_id=s.klass("9А"),
+                requests=[
+                    AttestatRequest(s.pupils[pupil], Blank("09", f"{unused:07d}"))
+                ],
+                order=Protocol("45-о", ISSUED_ON),
+                issued_on=ISSUED_ON,
+                signed_by=s.signing("maths", "director"),
+            )
+        )
+        self.sit_maths(pupil, "4")
 
     @rule(original=st.integers(1, 4), blank=st.integers(6, 15))
     def duplicate(self, original: int, blank: int) -> None:
