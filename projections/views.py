@@ -103,6 +103,7 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "attestation.IntermediateAttestationRecorded": ("view_grades", _record),
     "attestation.RetakeRecorded": ("view_grades", _target("retakes")),
     "attestation.ExamResultImported": ("view_grades", _record),
+    "attestation.AdmissionTestRecorded": ("view_grades", _record),
     "attestation.FinalGradeRecorded": ("view_grades", _record),
     "decisions.CouncilDecisionRecorded": ("view_grades", _record),
     "attestat.AttestatIssued": ("view_book", _record),

@@ -69,7 +69,7 @@ def _honours(sim: SchoolState, pupil: Pupil, level: Level) -> tuple[bool, Medal 
     options: list[tuple[bool, Medal | None]] = (
         [(True, None)]
         if level is Level.BASIC
-        else [(True, Medal.FIRST), (False, Medal.SECOND)]
+        else [(True, Medal.FIRST), (True, Medal.SECOND)]
     )
     for honours, medal in options:
         try:

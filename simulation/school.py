@@ -12,6 +12,8 @@ signed by the staff member who makes it, at simulated times:
 - quarter/half and year grades (``simulation.grades``), the intermediate
   attestation with protocols, retakes of academic debts, the second before a
   commission (``simulation.year_end``);
+- the final essay (December) and interview (February) that admit to the state
+  exams, with an additional date for a «незачёт» (``simulation.exams``);
 - council decisions in May and June, state exams (ОГЭ, ЕГЭ) from the regional
   centre, final grades (``simulation.exams``), attestats for grades 9 and 11
   with honours and medals where the criteria hold, a spoiled blank, a book
@@ -33,6 +35,7 @@ from datetime import date, timedelta
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.portfolio import AchievementLevel
 from ledger.domain.schoolyear import YEAR_PERIOD, year_label
 from simulation import (
@@ -109,7 +112,11 @@ class SchoolSimulation(SchoolState):
             (date(y, 12, 10), self._olympiad(AchievementLevel.MUNICIPAL, 0.04)),
             (date(y + 1, 1, 13), lambda d: movements.arrivals(self, d)),
             (date(y + 1, 2, 3), lambda d: movements.parallel_move(self, d)),
+            (date(y, 12, 3), self._admission(AdmissionTestKind.ESSAY)),
+            (date(y + 1, 2, 4), self._admission(AdmissionTestKind.ESSAY)),
+            (date(y + 1, 2, 11), self._admission(AdmissionTestKind.INTERVIEW)),
             (date(y + 1, 2, 12), self._olympiad(AchievementLevel.REGIONAL, 0.01)),
+            (date(y + 1, 3, 11), self._admission(AdmissionTestKind.INTERVIEW)),
             (date(y + 1, 4, 20), self._olympiad(AchievementLevel.SCHOOL, 0.05)),
             (date(y + 1, 5, 12), lambda d: achievements.withdraw_one(self, d)),
         ]
@@ -119,6 +126,10 @@ class SchoolSimulation(SchoolState):
             if day is not None:
                 plan[day].append(action)
         return plan
+
+    def _admission(self, kind: AdmissionTestKind) -> Action:
+        """The final essay or interview on its main or additional date."""
+        return lambda d: exams.admission_test(self, d, kind)
 
     def _olympiad(self, level: AchievementLevel, share: float) -> Action:
         return lambda d: achievements.olympiad(self, d, level, share)

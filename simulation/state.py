@@ -112,6 +112,7 @@ class SchoolState:
         self.received = dict(self.blanks)
         self.commands = 0
         self.achievements: list[str] = []
+        self.admission_failed: dict[str, list[UUID]] = {}  # test → owing a sitting
 
     @property
     def director(self) -> Staffer:

@@ -106,3 +106,41 @@ class HonoursError(DomainError):
 
 class PortfolioError(DomainError):
     """An achievement record that cannot be made or withdrawn."""
+
+
+# -- cross-record rules (issue 13): where records of several streams must agree --
+
+
+class AdmissionError(DecisionError):
+    """Admission to the state exams («допущен к ГИА») that the ГИА procedures
+    (orders 232/551 and 233/552 of 04.04.2023) do not allow."""
+
+
+class OpenDebtError(AdmissionError):
+    """Admission to the state exams with an academic debt not yet retaken, or a
+    year grade below «3» (273-ФЗ art. 58, 59 p. 6)."""
+
+
+class AdmissionTestError(AdmissionError):
+    """Admission without the «зачёт» for the final interview (grade 9) or the
+    final essay (grade 11); or such a result that cannot be recorded."""
+
+
+class StateExamsError(DomainError):
+    """An attestat (a council decision or a book entry) for a pupil who was not
+    admitted to the state exams or did not pass those the level requires."""
+
+
+class FinalGradeError(DomainError):
+    """A final grade that differs from the one Приказ 546 derives, without a
+    reason or the director's co-signature."""
+
+
+class PromotionError(DomainError):
+    """A promotion or class move that does not follow the council's decisions
+    and the academic debts the ledger holds (273-ФЗ art. 58 p. 8–9)."""
+
+
+class SchoolTypeError(DomainError):
+    """A record the school's type does not keep (a primary school has no
+    attestat book and no state exams; grades beyond its last one)."""

@@ -28,10 +28,12 @@ from ledger.domain.errors import (
     NotAssignedError,
     NotEnrolledError,
     PeriodNotClosedError,
+    SchoolTypeError,
     UnknownRecordError,
 )
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import academic_year_id, class_id, school_id
+from ledger.domain.portfolio import ACHIEVEMENTS_FOLDER, AchievementKind
 from ledger.domain.schoolyear import (
     YEAR_PERIOD,
     Holiday,
@@ -44,7 +46,7 @@ from ledger.domain.schoolyear import (
 )
 from ledger.events import register_event_types
 
-GRADES = range(1, 12)
+GRADES = range(1, 12)  # every grade of general education; a school's: SchoolType
 
 
 class Level(StrEnum):
@@ -56,6 +58,67 @@ class Level(StrEnum):
     @property
     def final_grade(self) -> int:
         return 9 if self is Level.BASIC else 11
+
+
+class SchoolType(StrEnum):
+    """What a school teaches, so which records it keeps (issue 13): a primary
+    school («начальная школа», a progymnasium) grades 1–4, with no attestat book
+    and no state exams; a basic school grades 1–9 and the basic attestat; a
+    secondary school grades 1–11 and both attestats."""
+
+    PRIMARY = "primary"
+    BASIC = "basic"
+    SECONDARY = "secondary"
+
+    @property
+    def grades(self) -> range:
+        """The grades the school teaches."""
+        last = {"primary": 4, "basic": 9, "secondary": 11}[self.value]
+        return range(1, last + 1)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The attestats the school issues (none in a primary school)."""
+        return tuple(level for level in Level if level.final_grade in self.grades)
+
+    @property
+    def portfolio_kinds(self) -> tuple[AchievementKind, ...]:
+        """The achievement kinds its pupils' portfolios hold: a primary school's
+        «Папка достижений» (creative works, projects, метапредметные results);
+        every kind elsewhere."""
+        if self is SchoolType.PRIMARY:
+            return ACHIEVEMENTS_FOLDER
+        return tuple(AchievementKind)
+
+    def check_achievement(self, kind: AchievementKind) -> None:
+        """:class:`SchoolTypeError` unless its portfolios hold ``kind``."""
+        if kind not in self.portfolio_kinds:
+            allowed = ", ".join(k.value for k in self.portfolio_kinds)
+            msg = (
+                f"achievement kind {kind.value!r} is not kept in a {self.value} "
+                f"school's portfolio; allowed: {allowed}"
+            )
+            raise SchoolTypeError(msg)
+
+    def check_grade(self, grade: int, what: str) -> None:
+        """:class:`SchoolTypeError` unless the school teaches ``grade``."""
+        if grade not in self.grades:
+            msg = (
+                f"{what}: grade {grade} is not taught in a {self.value} school; "
+                f"its grades are {self.grades.start}–{self.grades.stop - 1}"
+            )
+            raise SchoolTypeError(msg)
+
+    def check_level(self, level: Level, what: str) -> None:
+        """:class:`SchoolTypeError` unless the school issues ``level``'s attestat
+        (and so keeps its book and holds its state exams)."""
+        if level not in self.levels:
+            offered = ", ".join(v.value for v in self.levels) or "none"
+            msg = (
+                f"{what}: a {self.value} school issues no {level.value} attestat "
+                f"and keeps no book or state exams for it; its attestats: {offered}"
+            )
+            raise SchoolTypeError(msg)
 
 
 @dataclass(frozen=True)
@@ -92,6 +155,7 @@ class School(Record):
         name: str
         region: str
         timezone: str
+        school_type: SchoolType = SchoolType.SECONDARY  # absent before issue 13
 
     class SubjectDefined(ExtendsStream):
         """school.SubjectDefined: a subject of the curriculum («учебный план»),
@@ -125,17 +189,32 @@ class School(Record):
         def apply(self, aggregate: Any) -> None:
             aggregate.policies.append(_policy_of(self))
 
-    def __init__(self, code: str, name: str, region: str, timezone: str) -> None:
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        region: str,
+        timezone: str,
+        school_type: SchoolType = SchoolType.SECONDARY,
+    ) -> None:
         self.code = code
         self.name = name
         self.region = region
         self.timezone = timezone
+        self.school_type = school_type
         self.subjects: dict[str, Subject] = {}
         self.policies: list[GradingPolicy] = []
 
     @classmethod
     def register(
-        cls, *, code: str, name: str, region: str, timezone: str, at: datetime
+        cls,
+        *,
+        code: str,
+        name: str,
+        region: str,
+        timezone: str,
+        at: datetime,
+        school_type: SchoolType = SchoolType.SECONDARY,
     ) -> Self:
         if not code.strip() or not name.strip():
             msg = "a school needs a code and a name"
@@ -147,8 +226,14 @@ class School(Record):
                 name=name,
                 region=region,
                 timezone=timezone,
+                school_type=school_type,
             )
         )
+
+    @property
+    def grades(self) -> range:
+        """The grades this school teaches (its type's)."""
+        return self.school_type.grades
 
     def define_subject(self, subject: Subject, *, at: datetime) -> None:
         if not subject.code.strip() or not subject.name.strip():
@@ -157,6 +242,10 @@ class School(Record):
         if not subject.grades or any(g not in GRADES for g in subject.grades):
             msg = f"subject {subject.code}: grades {subject.grades} must be within 1–11"
             raise InvalidRecordError(msg)
+        for grade in subject.grades:
+            self.school_type.check_grade(grade, f"subject {subject.code}")
+        for level in subject.attestat:
+            self.school_type.check_level(level, f"subject {subject.code}")
         for level in subject.attestat:
             if not any(_level_grade(level, g) for g in subject.grades):
                 msg = (
@@ -280,8 +369,10 @@ class AcademicYear(Record):
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
         at: datetime,
+        grades: range = GRADES,
     ) -> Self:
-        check_calendar(year, starts, ends, schemes, holidays)
+        """Open ``year``; its period schemes cover ``grades`` (the school's)."""
+        check_calendar(year, starts, ends, schemes, holidays, grades)
         if days_per_week not in (5, 6):
             msg = f"a school week has 5 or 6 days, not {days_per_week}"
             raise InvalidRecordError(msg)
@@ -490,7 +581,16 @@ class SchoolClass(Record):
         letter: str,
         class_teacher: UUID,
         at: datetime,
+        grades: range = GRADES,
     ) -> Self:
+        """Open class ``grade``+``letter`` of ``year``; ``grades`` are the
+        school's (its type's, :attr:`School.grades`)."""
+        if grade in GRADES and grade not in grades:
+            msg = (
+                f"class {grade}{letter}: the school teaches grades "
+                f"{grades.start}–{grades.stop - 1} only (its type)"
+            )
+            raise SchoolTypeError(msg)
         if grade not in GRADES or not letter.strip() or len(letter) > 3:
             msg = f"a class is a grade 1–11 and a letter («7А»); got {grade}{letter!r}"
             raise InvalidRecordError(msg)

@@ -8,7 +8,7 @@ grades.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -79,8 +79,10 @@ def check_calendar(
     ends: date,
     schemes: tuple[PeriodScheme, ...],
     holidays: tuple[Holiday, ...],
+    grades: Sequence[int] = range(1, 12),
 ) -> None:
-    """Raise :class:`InvalidRecordError` unless the year's calendar is coherent."""
+    """Raise :class:`InvalidRecordError` unless the year's calendar is coherent;
+    its period schemes cover the school's ``grades`` (its type's) once each."""
     if label != year_label(starts):
         msg = (
             f"year {label!r} does not start on {starts}; expected {year_label(starts)}"
@@ -90,8 +92,9 @@ def check_calendar(
         msg = f"the year must end after it starts and by 31 August: {starts}–{ends}"
         raise InvalidRecordError(msg)
     covered = [g for s in schemes for g in s.grades]
-    if sorted(covered) != list(range(1, 12)):
-        msg = f"period schemes must cover grades 1–11 once each; they cover {covered}"
+    if sorted(covered) != list(grades):
+        span = f"{min(grades)}–{max(grades)}"
+        msg = f"period schemes must cover grades {span} once each; they cover {covered}"
         raise InvalidRecordError(msg)
     for scheme in schemes:
         _check_scheme(scheme, starts, ends)

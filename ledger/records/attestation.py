@@ -11,7 +11,12 @@ Rules checked before anything is saved:
   commission (273-ФЗ art. 58);
 - a state exam result only for a pupil the council admitted to state exams;
 - a final grade only for a subject of the attestat's curriculum, by the class
-  teacher of the graduating class (or the deputy director or director).
+  teacher of the graduating class (or the deputy director or director); one
+  that differs from the grade Приказ 546 derives needs a reason (its basis)
+  and the director's signature;
+- the final interview (grade 9) or essay (grade 11): the grade's own test,
+  «зачёт»/«незачёт», retaken only after a «незачёт», at most three sittings;
+- a primary school records no state exams and no final grades.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.admission import AdmissionTestKind, AdmissionTests
 from ledger.domain.attestation import (
     ExamResult,
     ExamSheet,
@@ -39,7 +45,9 @@ from ledger.domain.errors import (
     RetakeError,
     UnknownRecordError,
 )
+from ledger.domain.graduation import Derivation, check_final_grade
 from ledger.domain.ids import (
+    admission_tests_id,
     council_record_id,
     exam_sheet_id,
     final_grades_id,
@@ -50,6 +58,7 @@ from ledger.domain.school import Level, SchoolClass
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
 from ledger.records.journal import Journal
+from ledger.records.standing import Standing
 
 
 @dataclass(frozen=True)
@@ -256,6 +265,7 @@ class Attestation:
         """Import state exam results from a regional centre's protocol (§7.3.2)."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            ctx.school().school_type.check_level(Level.BASIC, "state exam results")
             today, now = ctx.today(), ctx.now()
             sheets: dict[UUID, ExamSheet] = {}
             for line in results:
@@ -286,6 +296,7 @@ class Attestation:
         """Final grades of a graduating pupil for the attestat of ``level``."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            ctx.school().school_type.check_level(level, "final grades")
             klass = self._graduating_class(pupil, level)
             author = cmd.author
             if not (
@@ -314,9 +325,83 @@ class Attestation:
                     basis=(basis or {}).get(code, ""),
                     at=now,
                 )
+            self._check_derived(
+                pupil, level, klass.year, grades, basis or {}, signed_by
+            )
             cmd.save(record)
 
+    def derived_final_grades(self, pupil: UUID, level: Level) -> dict[str, Derivation]:
+        """The final grades Приказ 546 derives for ``pupil``, a graduate of
+        ``level`` today, from what the ledger holds (subject → derivation)."""
+        self.ctx.begin()
+        klass = self._graduating_class(pupil, level)
+        return Standing(self.ctx).derived_final_grades(pupil, level, klass.year)
+
+    def record_admission_tests(
+        self,
+        *,
+        class_id: UUID,
+        kind: AdmissionTestKind,
+        held_on: date,
+        protocol: Protocol,
+        results: Mapping[UUID, str],
+        signed_by: Signing,
+    ) -> list[str]:
+        """A class's results («зачёт»/«незачёт») of the final interview (grade 9)
+        or essay (grade 11) sat on ``held_on``, with the protocol; event names."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            klass = ctx.school_class(class_id)
+            ctx.year_of(klass).check_within(held_on, klass.name)
+            today, now, names = ctx.today(), ctx.now(), []
+            for pupil, result in results.items():
+                ctx.pupil_in_class(pupil, klass, held_on)
+                stream = admission_tests_id(pupil, klass.year)
+                record = ctx.record(AdmissionTests, stream)
+                name = record.record_test(
+                    pupil=pupil,
+                    year=klass.year,
+                    class_id=klass.id,
+                    grade=klass.grade,
+                    kind=kind,
+                    held_on=held_on,
+                    result=result,
+                    protocol=protocol,
+                    today=today,
+                    by=cmd.author.staff,
+                    at=now,
+                )
+                names.append(name)
+                cmd.save(record)
+        return names
+
     # -- checks ----------------------------------------------------------------------
+
+    def _check_derived(
+        self,
+        pupil: UUID,
+        level: Level,
+        year: str,
+        grades: Mapping[str, str],
+        basis: Mapping[str, str],
+        signing: Signing,
+    ) -> None:
+        """Each final grade is the one Приказ 546 derives, or has its reason
+        (``basis``) and the director's signature: a rule of this service, not of
+        the signing policy, whose ``[cosign]`` table is per event type while
+        only a differing grade needs the director."""
+        standing = Standing(self.ctx)
+        derived = standing.derived_final_grades(pupil, level, year)
+        cosigned = standing.director_signs(signing)
+        for code, grade in grades.items():
+            if code in derived:
+                check_final_grade(
+                    code,
+                    grade,
+                    derived[code],
+                    reason=basis.get(code, ""),
+                    cosigned=cosigned,
+                )
 
     def _check_examiner(
         self, author: Author, class_id: UUID, subject: str, commission: tuple[UUID, ...]

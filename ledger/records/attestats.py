@@ -4,7 +4,9 @@ Rules checked before anything is saved:
 
 - an attestat only after a council decision to issue one (of that level, for
   that class), with a final grade for every subject of the curriculum, honours
-  and a medal only as decided and only when the criteria hold;
+  and a medal only as decided and only when the criteria hold; only for a pupil
+  admitted to the state exams who passed those the level requires
+  (:func:`check_graduate_exams`); no book at all in a primary school;
 - entries by the class teacher of the class, co-signed by the director (the
   co-signature is the signing policy's ``[cosign]`` rule); the class's
   graduates of one save in alphabetical order, after the class's entries
@@ -55,6 +57,7 @@ from ledger.domain.ids import attestat_book_id, council_record_id, final_grades_
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import Level, SchoolClass
 from ledger.records.context import Author, RecordsContext
+from ledger.records.standing import Standing
 
 _KIND = {
     Level.BASIC: DecisionKind.ATTESTAT_BASIC,
@@ -102,6 +105,7 @@ class AttestatOffice:
         with ctx.command(signed_by) as cmd:
             klass = ctx.school_class(class_id)
             level = klass.attestat_level()
+            self._check_keeps(level)
             _check_class_teacher(cmd.author, klass, "attestat entries")
             check_issue_dates(order, issued_on, ctx.today())
             if not requests:
@@ -142,6 +146,8 @@ class AttestatOffice:
                 )
                 for req, graduate in zip(requests, graduates, strict=True)
             ]
+            for req in requests:
+                check_graduate_exams(ctx, req.pupil, level, klass.year)
             cmd.save(book)
         self._snapshot(book, before)
         return numbers
@@ -194,6 +200,7 @@ class AttestatOffice:
         an original in error it carries the pupil's current final grades."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             pupil = UUID(book.original_entry(original)["pupil"])
@@ -233,6 +240,7 @@ class AttestatOffice:
         """The director's correction of a book entry, naming its number."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             book.correct_entry(
@@ -253,6 +261,7 @@ class AttestatOffice:
         """Write off a blank of the stock spoiled while being filled in."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             book.spoil_blank(
@@ -279,6 +288,7 @@ class AttestatOffice:
         by the invoice or act; by the secretary or the director (policy)."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            self._check_keeps(level)
             book = self._book(level)
             before = book.version
             book.receive_blanks(
@@ -344,6 +354,11 @@ class AttestatOffice:
         )
         raise AuthorityError(msg)
 
+    def _check_keeps(self, level: Level) -> None:
+        """:class:`SchoolTypeError` when the school's type keeps no book of
+        ``level`` (a primary school keeps none)."""
+        self.ctx.school().school_type.check_level(level, "the attestat book")
+
     def _book(self, level: Level) -> AttestatBook:
         """A private copy of the school's book of ``level`` (opened, empty, before
         its first entry)."""
@@ -384,3 +399,13 @@ def _check_class_teacher(author: Author, klass: SchoolClass, what: str) -> None:
             f"({klass.class_teacher}) and co-signed by the director (§7.3.5)"
         )
         raise AuthorityError(msg)
+
+
+def check_graduate_exams(
+    ctx: RecordsContext, pupil: UUID, level: Level, year: str
+) -> None:
+    """An attestat entry only for a pupil the council admitted to the state
+    exams of ``year`` and who passed those ``level`` requires (issue 13):
+    :class:`~ledger.domain.errors.StateExamsError` otherwise. A check of its
+    own, beside the book's rules, called by :meth:`AttestatOffice.issue`."""
+    Standing(ctx).check_state_exams(pupil, level, year)

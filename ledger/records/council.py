@@ -4,7 +4,10 @@ Rules checked before anything is saved: the protocol has a number and is not
 dated in the future; the pupil was in a class on the protocol's date and the
 decision fits that class's grade; debts are subjects of the curriculum; a
 decision is recorded once a year; honours and medals only when the criteria of
-:mod:`ledger.domain.honours` hold on the final grades and exam results.
+:mod:`ledger.domain.honours` hold on the final grades and exam results. Then the
+cross-record rules (:class:`~ledger.records.standing.Standing`): admission to
+state exams with no open debt and the interview or essay passed; a promotion
+matching the year's debts; an attestat after admission and the exams passed.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.admission import Debt
 from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal
 from ledger.domain.errors import NotEnrolledError, UnknownRecordError
 from ledger.domain.honours import GraduateResults
 from ledger.domain.ids import council_record_id
 from ledger.domain.people import PersonalFile
+from ledger.domain.promotion import check_promotion
 from ledger.domain.school import Level, SchoolClass
 from ledger.records.context import RecordsContext
+from ledger.records.standing import Standing, YearInSchool
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,30 @@ class Council:
                     results=results,
                     at=now,
                 )
+                self._check_standing(d, klass)
                 records[stream] = record
                 cmd.save(record)
+
+    def open_debts(self, pupil: UUID, year: str) -> list[Debt]:
+        """The academic debts the ledger holds open for ``pupil`` in ``year``
+        and earlier years the pupil was promoted from conditionally: what a
+        conditional promotion lists and what bars admission to state exams."""
+        self.ctx.begin()
+        return Standing(self.ctx).open_debts(pupil, year)
+
+    def _check_standing(self, d: DecisionInput, klass: SchoolClass) -> None:
+        """The cross-record rules of a decision (issue 13): admission needs no
+        open debt and the interview or essay passed; a promotion the debts the
+        ledger holds; an attestat the admission and the state exams passed."""
+        standing = Standing(self.ctx)
+        if d.kind is DecisionKind.ADMITTED_TO_STATE_EXAMS:
+            standing.check_admission(d.pupil, klass)
+        elif d.kind in (DecisionKind.PROMOTED, DecisionKind.PROMOTED_CONDITIONALLY):
+            held = standing.debts_of_year(d.pupil, YearInSchool(klass.year, klass))
+            check_promotion(d.kind, d.debts, held)
+        elif d.kind.level is not None:
+            self.ctx.school().school_type.check_level(d.kind.level, "the decision")
+            standing.check_state_exams(d.pupil, d.kind.level, klass.year)
 
     def check_honours(
         self,

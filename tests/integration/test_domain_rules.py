@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import Blank
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.decisions import DecisionKind, Medal
@@ -34,6 +35,7 @@ from ledger.domain.errors import (
     RetakeError,
     ScaleError,
 )
+from ledger.domain.grading import PASSED
 from ledger.domain.journal import Lesson
 from ledger.domain.people import LeaveReason
 from ledger.domain.school import Level
@@ -646,6 +648,15 @@ def test_a_medal_needs_the_unified_exam_thresholds(school: SmallSchool) -> None:
         ],
         signed_by=school.signing("secretary"),
     )
+    school.clock.set(date(2024, 12, 20))
+    school.records.attestation.record_admission_tests(
+        class_id=eleventh,
+        kind=AdmissionTestKind.ESSAY,
+        held_on=date(2024, 12, 4),
+        protocol=Protocol("ИС-11", date(2024, 12, 18)),
+        results={pupil: PASSED},
+        signed_by=school.signing("importer"),
+    )
     school.clock.set(date(2025, 5, 20))
     admitted = DecisionInput(pupil, DecisionKind.ADMITTED_TO_STATE_EXAMS)
     school.records.council.record_decisions(
@@ -680,7 +691,9 @@ def test_a_medal_needs_the_unified_exam_thresholds(school: SmallSchool) -> None:
             Protocol("9", DECIDED_ON), [medal], signed_by=director
         ),
     )
-    second = DecisionInput(pupil, DecisionKind.ATTESTAT_SECONDARY, medal=Medal.SECOND)
+    second = DecisionInput(
+        pupil, DecisionKind.ATTESTAT_SECONDARY, with_honours=True, medal=Medal.SECOND
+    )
     school.records.council.record_decisions(
         Protocol("9", DECIDED_ON), [second], signed_by=director
     )

@@ -268,7 +268,9 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
     )
     assert [(e[0], e[1], e[2], e[6]) for e in exams] == [
         (IVANOV, "ОГЭ", "Русский язык", "5"),
+        (IVANOV, "ОГЭ", "История", "5"),
         (IVANOV, "ОГЭ", "Математика", "5"),
+        (IVANOV, "ОГЭ", "Английский язык", "5"),
     ]
     personal = report(s.app, "personal-file", pupil="И-1")
     assert table(personal, "Итоговые отметки (аттестат)")[0] == [

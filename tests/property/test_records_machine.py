@@ -2,9 +2,11 @@
 
 :class:`JournalMachine` records lessons with marks (by assigned, substituting and
 unassigned teachers, for pupils of the class and of another), corrects and
-voids entries, records intermediate attestation results and retakes, and
-council decisions. :class:`BookMachine` issues attestats, duplicates, book
-corrections and spoiled blanks. After every step the ledger (read back by a
+voids entries, records intermediate attestation results and retakes, the
+final interview, and council decisions (admission refused with an open debt or
+without the interview's «зачёт»). :class:`BookMachine` issues attestats,
+duplicates, book corrections and spoiled blanks, and no entry while a later
+exam sitting failed. After every step the ledger (read back by a
 fresh application) and the model must agree, every rejection must be the one
 the model predicts, and the store must hold exactly the events the model
 counted: a rejected command writes nothing.
@@ -31,10 +33,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ledger.domain.admission import MAX_ATTEMPTS, AdmissionTestKind, AdmissionTests
 from ledger.domain.attestat import AttestatBook, Blank
-from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.attestation import ExamKind, ExamResult, Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
+    AdmissionTestError,
     AlphabeticalOrderError,
     AlreadyRecordedError,
     AttestatError,
@@ -47,15 +51,24 @@ from ledger.domain.errors import (
     InvalidRecordError,
     NotAssignedError,
     NotEnrolledError,
+    OpenDebtError,
     RegistrationNumberError,
     RetakeError,
     ScaleError,
+    StateExamsError,
 )
-from ledger.domain.ids import attestat_book_id, council_record_id, subject_record_id
+from ledger.domain.grading import FAILED, PASSED
+from ledger.domain.ids import (
+    admission_tests_id,
+    attestat_book_id,
+    council_record_id,
+    subject_record_id,
+)
 from ledger.domain.journal import Lesson
 from ledger.domain.school import Level
 from ledger.domain.schoolyear import is_school_day
 from ledger.errors import LedgerError
+from ledger.records.attestation import ExamImport
 from ledger.records.attestats import AttestatRequest
 from ledger.records.council import DecisionInput
 from ledger.records.journal import LessonInput, MarkInput
@@ -173,6 +186,7 @@ class JournalMachine(RecordsMachine):
         self.outcomes: dict[str, ResultModel] = {}
         self.latest: dict[int, str] = {}
         self.decisions: set[tuple[int, DecisionKind]] = set()
+        self.interviews: dict[int, list[tuple[date, bool]]] = {}
 
     def pupil(self, index: int) -> UUID:
         s = self.school
@@ -386,6 +400,8 @@ class JournalMachine(RecordsMachine):
             expected = (DecisionError, "is not taken in grade 9")
         elif (pupil, kind) in self.decisions:
             expected = (AlreadyRecordedError, "is recorded already")
+        elif kind is DecisionKind.ADMITTED_TO_STATE_EXAMS:
+            expected = self.admission_refusal(pupil)
         s = self.school
         to = "10А" if kind is DecisionKind.PROMOTED else None
         if Outcome(expected).passes(
@@ -397,6 +413,54 @@ class JournalMachine(RecordsMachine):
         ):
             self.decisions.add((pupil, kind))
             self.events += 1
+
+    # -- cross-record rules: the final interview and admission (issue 13) ------
+
+    def admission_refusal(self, pupil: int) -> tuple[type[Exception], str] | None:
+        """Why the model expects «допущен к ГИА» refused: an open debt in
+        history (the latest result failed), or no «зачёт» for the interview."""
+        name = self.latest.get(pupil)
+        if name is not None and self.outcomes[name].failed:
+            return (OpenDebtError, "not admitted to the state exams")
+        if not any(passed for _, passed in self.interviews.get(pupil, [])):
+            return (AdmissionTestError, "needs «зачёт» for the итоговое собеседование")
+        return None
+
+    @rule(pupil=st.integers(0, 3), passed=st.booleans())
+    def sit_interview(self, pupil: int, passed: bool) -> None:
+        sittings = self.interviews.setdefault(pupil, [])
+        expected: tuple[type[Exception], str] | None = None
+        if any(p for _, p in sittings):
+            expected = (AdmissionTestError, "was passed already")
+        elif len(sittings) >= MAX_ATTEMPTS:
+            expected = (AdmissionTestError, f"at most {MAX_ATTEMPTS}")
+        elif sittings and sittings[-1][0] >= self.day:
+            expected = (AdmissionTestError, "comes after the last one")
+        s = self.school
+        if Outcome(expected).passes(
+            lambda: s.records.attestation.record_admission_tests(
+                class_id=s.klass("9А" if pupil < 3 else "9Б"),
+                kind=AdmissionTestKind.INTERVIEW,
+                held_on=self.day,
+                protocol=Protocol("ИС", self.day),
+                results={self.pupil(pupil): PASSED if passed else FAILED},
+                signed_by=s.signing("deputy"),
+            )
+        ):
+            sittings.append((self.day, passed))
+            self.events += 1
+
+    @invariant()
+    def stored_interviews_match_the_model(self) -> None:
+        repository = self.fresh()
+        for pupil, sittings in self.interviews.items():
+            if not sittings:
+                continue
+            stream = admission_tests_id(self.pupil(pupil), "2024/2025")
+            record: AdmissionTests = repository.get(stream)
+            assert [(a.held_on, a.result == PASSED) for a in record.attempts] == (
+                sittings
+            )
 
     @invariant()
     def stored_marks_match_the_model(self) -> None:
@@ -493,6 +557,58 @@ class BookMachine(RecordsMachine):
             self.last_rank = rank
             self.graduated.add(pupil)
             self.events += 1
+
+    # -- cross-record rules: the exams an entry needs (issue 13) ----------------
+
+    def sit_maths(self, pupil: int, mark: str) -> None:
+        """A later ОГЭ mathematics sitting of ``pupil`` (it counts, as the latest)."""
+        s = self.school
+        s.records.attestation.import_exam_results(
+            [
+                ExamImport(
+                    s.pupils[pupil],
+                    "2024/2025",
+                    ExamResult(
+                        ExamKind.OGE,
+                        "math",
+                        date(2025, 6, 24),
+                        20,
+                        None,
+                        mark,
+                        mark != "2",
+                    ),
+                    Protocol("РЦОИ-math-2", ISSUED_ON),
+                    "РЦОИ",
+                )
+            ],
+            signed_by=s.signing("importer"),
+        )
+        self.events += 1
+
+    @rule(pupil=st.integers(0, 2))
+    def no_entry_after_a_failed_sitting(self, pupil: int) -> None:
+        """A failed later sitting bars the entry (unless the pupil has one);
+        passing again lifts the bar."""
+        self.sit_maths(pupil, "2")
+        expected: tuple[type[Exception], str] = (
+            (AlreadyRecordedError, "has an attestat in this book already")
+            if pupil in self.graduated
+            else (StateExamsError, "missing or failed: math")
+        )
+        s = self.school
+        unused = max([*self.blanks, self.last_blank or 0, 15]) + 1
+        Outcome(expected).run(
+            lambda: s.records.attestats.issue(
+                class_id=s.klass("9А"),
+                requests=[
+                    AttestatRequest(s.pupils[pupil], Blank("09", f"{unused:07d}"))
+                ],
+                order=Protocol("45-о", ISSUED_ON),
+                issued_on=ISSUED_ON,
+                signed_by=s.signing("maths", "director"),
+            )
+        )
+        self.sit_maths(pupil, "4")
 
     @rule(original=st.integers(1, 4), blank=st.integers(6, 15))
     def duplicate(self, original: int, blank: int) -> None:
