@@ -66,6 +66,7 @@ from tests.support.school import (
     interview,
     pass_exams,
     plan,
+    stock_blanks,
 )
 from tests.support.stores import PASSPHRASE, Store
 
@@ -271,6 +272,7 @@ def test_an_attestat_entry_needs_the_exams_passed_when_entered(
     graduate(s, pupil)
     exam(s, pupil, "math", "2", date(2025, 6, 21))  # a later sitting, failed
     s.clock.set(ISSUED_ON)
+    stock_blanks(s, "09 0001001")
 
     def issue() -> None:
         s.records.attestats.issue(
