@@ -82,7 +82,7 @@ class Closed:
     period: str
     class_id: str | None
     subject: str | None
-    at: str
+    position: int
     event: str
 
 
@@ -192,7 +192,7 @@ class ChangeLog:
                 r.data.get("period", "Y"),
                 r.data.get("class_id"),
                 r.data.get("subject"),
-                r.at,
+                r.position,
                 r.event,
             )
             for r in source.rows(
@@ -319,7 +319,7 @@ class ChangeLog:
         for r, before in amendments:
             entry = entries[r.target or ""].record
             lesson = self.lessons[entry.stream]
-            closing = self._closing_of_day(lesson.subject, lesson.day or "", r.at)
+            closing = self._closing_of_day(lesson.subject, lesson.day or "", r.position)
             if closing is not None:
                 after = r.data.get("mark", "аннулирована")
                 what = f"{_entry_text(entry)}, урок {day(lesson.day)}"
@@ -331,7 +331,9 @@ class ChangeLog:
                 r = c.record
                 if r.type != "attestation.PeriodGradeCorrected":
                     continue
-                closing = self._closing_of_period(r.subject, r.data["period"], r.at)
+                closing = self._closing_of_period(
+                    r.subject, r.data["period"], r.position
+                )
                 if closing is not None:
                     original = originals[r.target or ""]
                     what = _grade_text(original)
@@ -342,30 +344,32 @@ class ChangeLog:
         return found
 
     def _closing_of_day(
-        self, subject: str | None, lesson_day: str, at: str
+        self, subject: str | None, lesson_day: str, position: int
     ) -> Closed | None:
         periods = {p.code: p for p in self.year.periods(self.klass.grade)}
-        for c in self._closings_before(subject, at):
+        for c in self._closings_before(subject, position):
             span = periods.get(c.period)
             if span is not None and span.starts <= lesson_day <= span.ends:
                 return c
         return None
 
     def _closing_of_period(
-        self, subject: str | None, period: str, at: str
+        self, subject: str | None, period: str, position: int
     ) -> Closed | None:
-        for c in self._closings_before(subject, at):
+        for c in self._closings_before(subject, position):
             if c.period in (period, "Y"):
                 return c
         return None
 
-    def _closings_before(self, subject: str | None, at: str) -> list[Closed]:
+    def _closings_before(self, subject: str | None, position: int) -> list[Closed]:
+        """The closings of this class and subject made before the log position
+        ``position`` (the log orders them; times may be equal)."""
         return [
             c
             for c in self.closings
             if c.class_id in (None, self.klass.id)
             and c.subject in (None, subject)
-            and c.at < at
+            and c.position < position
         ]
 
     # -- helpers -------------------------------------------------------------------
