@@ -222,18 +222,22 @@ def test_after_closing_marks_and_grades_change_only_with_an_order(
             [late_lesson], signed_by=s.signing("maths")
         ),
     )
+
+    def correct_mark(signer: str, order: Protocol | None) -> str:
+        return s.records.journal.correct_mark(
+            second_lesson_mark(s),
+            mark="4",
+            reason="пересмотр",
+            order=order,
+            signed_by=s.signing(signer),
+        )
+
     for signer, order in (("maths", ORDER), ("deputy", None)):
         rejected(
             s,
             PeriodClosedError,
             r"citing an order",
-            lambda signer=signer, order=order: s.records.journal.correct_mark(  # type: ignore[misc]
-                second_lesson_mark(s),
-                mark="4",
-                reason="пересмотр",
-                order=order,
-                signed_by=s.signing(signer),
-            ),
+            lambda: correct_mark(signer, order),  # noqa: B023 (called at once)
         )
     rejected(
         s,
