@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ledger.domain.schoolyear import PERIOD_NAMES
 from ledger.envelope import parse_time
 from projections.reports.amendments import (
     CORRECTION_TYPES,
@@ -399,7 +400,7 @@ def _entry_text(r: Record) -> str:
 
 GRADE_KINDS: dict[str, Callable[[Record], str]] = {
     "attestation.PeriodGradeRecorded": lambda r: (
-        f"отметка за период {r.data['period']}"
+        f"отметка: {PERIOD_NAMES.get(r.data['period'], r.data['period'])}"
     ),
     "attestation.IntermediateAttestationRecorded": lambda r: "промежуточная аттестация",
     "attestation.RetakeRecorded": lambda r: f"пересдача {r.data['attempt']}",
