@@ -18,6 +18,7 @@ from ledger.application import Signing
 from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.errors import (
     AuthorityError,
+    InvalidRecordError,
     PeriodClosedError,
     UnknownRecordError,
 )
@@ -59,6 +60,12 @@ class Closing:
             grade = None
             if class_id is not None:
                 klass = ctx.school_class(class_id)
+                if klass.year != year:
+                    msg = (
+                        f"class {klass.name} is a class of {klass.year}, not of "
+                        f"{year}; a period is closed for the classes of its year"
+                    )
+                    raise InvalidRecordError(msg)
                 grade = klass.grade
             if subject is not None:
                 ctx.school().subject(subject)
