@@ -8,7 +8,11 @@ signed by the staff member who makes it, at simulated times:
 
 - lessons on every school day, with marks, absences (illnesses, truancy, late
   arrivals), next-day corrections and voids, a teacher's sick week covered by a
-  substitute (``simulation.lessons``);
+  substitute, now and then a day's lessons entered the next day
+  (``simulation.lessons``);
+- a few period grades corrected, every period and the year closed by the
+  deputy director, one grade corrected after closing by order
+  (``simulation.closing``);
 - quarter/half and year grades (``simulation.grades``), the intermediate
   attestation with protocols, retakes of academic debts, the second before a
   commission (``simulation.year_end``);
@@ -41,6 +45,7 @@ from ledger.domain.schoolyear import YEAR_PERIOD, year_label
 from simulation import (
     achievements,
     attestats,
+    closing,
     exams,
     grades,
     lessons,
@@ -85,20 +90,34 @@ class SchoolSimulation(SchoolState):
         )
         marks: list[str] = []
         absences: list[tuple[str, Staffer]] = []
+        # no lessons entered late from a period's last day: they would be
+        # corrected the day after, when the period is closed
+        last_days = {
+            max(d for d in days if d in p)
+            for s in cal.schemes
+            for p in s.periods
+            if any(d in p for d in days)
+        }
         sick_day = _sick_day(cal)
         for day in days:
+            graded = []
             while pending and pending[0][0] < day:
                 ends, code = pending.pop(0)
                 self.clock.at(ends + timedelta(days=1), 10)
                 grades.period_grades(self, code, grades_with(cal, code))
+                graded.append(code)
             for action in plan.get(day, []):
                 action(day)
             if day == sick_day:
                 lessons.substitution(self, day, days, sick)
             self.today_marks, self.today_absences = [], []
-            lessons.school_day(self, day, sick)
+            lessons.record_late(self, day)
+            lessons.school_day(self, day, sick, may_defer=day not in last_days)
             lessons.corrections(self, day, marks, absences)
             marks, absences = self.today_marks, self.today_absences
+            for code in graded:
+                closing.correct_grades(self, code, day)
+                closing.close_period(self, code, day)
             progress(f"{day:%d.%m.%Y}")
         if until is None or until > cal.ends:
             self.end_year(y, progress)
@@ -165,6 +184,7 @@ class SchoolSimulation(SchoolState):
             attestats.duplicate(self, date(y + 1, 8, 20), self.issued_basic[0])
         still = year_end.retakes(self, date(y + 1, 8, 25), attempt=2)
         year_end.retain(self, date(y + 1, 8, 27), still)
+        closing.close_year(self, date(y + 1, 8, 28))
         progress("пересдачи")
 
 

@@ -14,6 +14,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from ledger.application import LedgerApplication
@@ -113,6 +114,13 @@ class SchoolState:
         self.commands = 0
         self.achievements: list[str] = []
         self.admission_failed: dict[str, list[UUID]] = {}  # test → owing a sitting
+        # issue 13: the period grades as recorded (event, pupil, subject, grade,
+        # teacher) by "year/period", and teachers' lessons entered a day late
+        self.period_grade_events: dict[str, list[tuple[str, UUID, str, str, str]]] = (
+            defaultdict(list)
+        )
+        self.late_batches: list[tuple[str, list[Any], list[Any]]] = []
+        self.orders = 0
 
     @property
     def director(self) -> Staffer:

@@ -96,6 +96,10 @@ PupilOpt = Annotated[
 LevelOpt = Annotated[
     str | None, typer.Option(help="Attestat book level: basic or secondary.")
 ]
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(help="Month, e.g. 2025-10, 10.2025 or 10 (default: every month)."),
+]
 
 
 def _as_of(as_of: str | None, as_of_size: int | None) -> AsOf | None:
@@ -292,6 +296,24 @@ def portfolio(
     _one("portfolio", store, keys, params, fmt, out_file, as_of, as_of_size)
 
 
+@report_app.command("changes")
+def changes(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    month: MonthOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Change log («Журнал изменений») of a class for the deputy director: late
+    entries, corrections and changes after closing, by month (§7.3.6, §8.1)."""
+    params = {"class": klass, "year": year, "month": month}
+    _one("changes", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
 @report_app.command("all")
 def report_all(
     store: StoreOpt,
@@ -326,6 +348,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
         for klass in school.classes_of(year):
             params = {"class": klass.name, "year": year.label}
             yield "summary", params
+            yield "changes", params
             yield "attestation-protocol", params
             if klass.grade in (9, 11):
                 yield "exam-protocol", params

@@ -30,6 +30,17 @@ class LessonDateError(DomainError):
     """A lesson date outside the academic year or in the future (§7.3.6)."""
 
 
+class NotSchoolDayError(LessonDateError):
+    """A lesson on a day without lessons: a weekend day, a public holiday or a
+    vacation day of the year's calendar."""
+
+
+class PeriodClosedError(DomainError):
+    """A record inside a period the deputy director closed: after closing, the
+    period's marks and grades change only as corrections by the deputy or the
+    director citing an order («приказ»)."""
+
+
 class PeriodNotClosedError(DomainError):
     """A period grade for a period that has not ended yet."""
 
@@ -52,7 +63,8 @@ class NotAssignedError(AuthorityError):
 
 
 class CorrectionError(DomainError):
-    """A correction or void of an entry that does not exist or was voided."""
+    """A correction or void of an entry that does not exist or was voided, or a
+    correction that names no record of its kind or changes nothing."""
 
 
 class RetakeError(DomainError):

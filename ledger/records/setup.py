@@ -106,6 +106,8 @@ class SchoolSetup:
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
         days_per_week: int = 5,
+        working_days: tuple[date, ...] = (),
+        late_after_days: int = 0,
         signed_by: Signing,
     ) -> UUID:
         ctx = self.ctx
@@ -122,6 +124,8 @@ class SchoolSetup:
                 days_per_week=days_per_week,
                 holidays=holidays,
                 schemes=schemes,
+                working_days=working_days,
+                late_after_days=late_after_days,
                 at=ctx.now(),
                 grades=ctx.school().grades,
             )

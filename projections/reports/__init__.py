@@ -18,6 +18,8 @@ it. Parameter values (all strings):
 - ``pupil``: a personal file number («К-25») or the pupil's id (UUID);
 - ``level`` (attestat book, blank stock): ``basic`` or ``secondary``; the
   blank stock covers both levels when it is not given.
+- ``level`` (attestat book): ``basic`` or ``secondary``;
+- ``month`` (the change log): «2024-10», «10.2024» or «10».
 
 A report concerns the pupil named by ``pupil`` (diary, personal file,
 portfolio) or the pupils of ``class`` (class reports); the attestat book
@@ -35,6 +37,7 @@ from projections.collation import ascii_name
 from projections.reports import (
     blanks,
     book,
+    changes,
     diary,
     journal,
     personal_file,
@@ -86,6 +89,7 @@ _BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
         personal_file.REQUIRED,
     ),
     "portfolio": (portfolio.build, portfolio.PARAMETERS, portfolio.REQUIRED),
+    "changes": (changes.build, changes.PARAMETERS, changes.REQUIRED),
 }
 
 REPORT_NAMES: tuple[str, ...] = tuple(_BUILDERS)
@@ -172,7 +176,7 @@ def file_name(report: Report) -> str:
     """A stable ASCII name: the report's name and its resolved parameters,
     e.g. ``journal-2025-2026-9a-math-Q1`` (see :mod:`projections.collation`)."""
     parts = [report.name]
-    for key in ("year", "class", "subject", "period", "level", "pupil"):
+    for key in ("year", "class", "subject", "period", "level", "pupil", "month"):
         value = report.parameters.get(key)
         if value:
             parts.append(ascii_name(value) if key != "period" else value)

@@ -4,9 +4,12 @@
 unassigned teachers, for pupils of the class and of another), corrects and
 voids entries, records intermediate attestation results and retakes, the
 final interview, and council decisions (admission refused with an open debt or
-without the interview's «зачёт»). :class:`BookMachine` issues attestats,
-duplicates, book corrections and spoiled blanks, and no entry while a later
-exam sitting failed. After every step the ledger (read back by a
+without the interview's «зачёт»); it also closes the first quarter, records
+and corrects its grades and corrects attestation results (issue 13: after
+closing, only the deputy citing an order changes the quarter's marks and
+grades). :class:`BookMachine` issues attestats, duplicates, book corrections
+and spoiled blanks, and no entry while a later exam sitting failed. After
+every step the ledger (read back by a
 fresh application) and the model must agree, every rejection must be the one
 the model predicts, and the store must hold exactly the events the model
 counted: a rejected command writes nothing.
@@ -52,6 +55,8 @@ from ledger.domain.errors import (
     NotAssignedError,
     NotEnrolledError,
     OpenDebtError,
+    PeriodClosedError,
+    PeriodNotClosedError,
     RegistrationNumberError,
     RetakeError,
     ScaleError,
@@ -85,6 +90,7 @@ from tests.support.school import (
 from tests.support.stores import Store
 
 SCALE = ("5", "4", "3", "2")
+Q1_ENDS = date(2024, 10, 25)
 MARKS = (*SCALE, "6", "зачёт")
 _codes = itertools.count()
 
@@ -97,6 +103,7 @@ class EntryModel:
     author: str
     value: str
     voided: bool = False
+    day: date | None = None
 
 
 @dataclass
@@ -106,6 +113,7 @@ class ResultModel:
     pupil: int
     attempt: int
     failed: bool
+    value: str = ""
 
 
 class Outcome:
@@ -187,6 +195,8 @@ class JournalMachine(RecordsMachine):
         self.latest: dict[int, str] = {}
         self.decisions: set[tuple[int, DecisionKind]] = set()
         self.interviews: dict[int, list[tuple[date, bool]]] = {}
+        self.q1_closed = False
+        self.q1_grades: dict[int, tuple[str, str]] = {}  # pupil -> (event, grade)
 
     def pupil(self, index: int) -> UUID:
         s = self.school
@@ -254,7 +264,7 @@ class JournalMachine(RecordsMachine):
         self.lessons_today += 1
         self.events += 2
         name = f"{made[0]}:2"
-        self.model[name] = EntryModel(made[0], teacher, mark)
+        self.model[name] = EntryModel(made[0], teacher, mark, day=self.day)
         return name
 
     @rule(
@@ -269,6 +279,8 @@ class JournalMachine(RecordsMachine):
             expected = (CorrectionError, "was voided")
         elif by not in (known.author, "deputy"):
             expected = (AuthorityError, "only its author or the deputy director")
+        elif self.closed_for(known):
+            expected = (PeriodClosedError, "is in a closed period")
         elif mark not in SCALE:
             expected = (ScaleError, "is not on the school's scale")
         elif mark == known.value:
@@ -294,6 +306,8 @@ class JournalMachine(RecordsMachine):
             expected = (CorrectionError, "was voided")
         elif by not in (known.author, "deputy"):
             expected = (AuthorityError, "only its author or the deputy director")
+        elif self.closed_for(known):
+            expected = (PeriodClosedError, "is in a closed period")
         s = self.school
         if Outcome(expected).run(
             lambda: (
@@ -337,7 +351,7 @@ class JournalMachine(RecordsMachine):
             return multiple()
         self.attested.add(pupil)
         self.events += 1
-        self.outcomes[names[0]] = ResultModel(pupil, 0, result in ("2", "н/а"))
+        self.outcomes[names[0]] = ResultModel(pupil, 0, result in ("2", "н/а"), result)
         self.latest[pupil] = names[0]
         return names[0]
 
@@ -379,7 +393,9 @@ class JournalMachine(RecordsMachine):
         if name is None:
             return multiple()
         self.events += 1
-        self.outcomes[name] = ResultModel(known.pupil, known.attempt + 1, result == "2")
+        self.outcomes[name] = ResultModel(
+            known.pupil, known.attempt + 1, result == "2", result
+        )
         self.latest[known.pupil] = name
         return name
 
@@ -461,6 +477,162 @@ class JournalMachine(RecordsMachine):
             assert [(a.held_on, a.result == PASSED) for a in record.attempts] == (
                 sittings
             )
+
+    # -- issue 13: closing the quarter, its grades, corrections ----------------------
+
+    def closed_for(self, known: EntryModel) -> bool:
+        """Whether the entry's lesson is in the closed first quarter."""
+        return self.q1_closed and known.day is not None and known.day <= Q1_ENDS
+
+    @precondition(lambda self: self.day <= Q1_ENDS)
+    @rule()
+    def after_the_quarter(self) -> None:
+        """Jump to the first school day after the first quarter (and the
+        autumn holidays), where its grades are given and it is closed."""
+        self.day = Q1_ENDS
+        self.next_school_day()
+
+    @rule(by=st.sampled_from(["deputy", "deputy", "maths"]))
+    def close_q1(self, by: str) -> None:
+        expected: tuple[type[Exception], str] | None = None
+        if by != "deputy":
+            expected = (AuthorityError, "closed by the deputy director")
+        elif self.day <= Q1_ENDS:
+            expected = (PeriodNotClosedError, "it is closed after its last day")
+        elif self.q1_closed:
+            expected = (AlreadyRecordedError, "is closed already for this scope")
+        s = self.school
+        if Outcome(expected).passes(
+            lambda: s.records.closing.close_period(
+                year="2024/2025",
+                period="Q1",
+                class_id=s.klass("9А"),
+                subject="math",
+                signed_by=s.signing(by),
+            )
+        ):
+            self.q1_closed = True
+            self.events += 1
+
+    @rule(entry=entries, mark=st.sampled_from(SCALE))
+    def correct_with_an_order(self, entry: str, mark: str) -> None:
+        known = self.model[entry]
+        expected: tuple[type[Exception], str] | None = None
+        if known.voided:
+            expected = (CorrectionError, "was voided")
+        elif mark == known.value:
+            expected = (InvalidRecordError, "a correction must change the mark")
+        s = self.school
+        order = Protocol("45-о", self.day)
+        if Outcome(expected).passes(
+            lambda: s.records.journal.correct_mark(
+                entry,
+                mark=mark,
+                reason="по приказу",
+                order=order,
+                signed_by=s.signing("deputy"),
+            )
+        ):
+            known.value = mark
+            self.events += 1
+
+    @rule(pupil=st.integers(0, 2), grade=st.sampled_from(["5", "4", "3"]))
+    def grade_q1(self, pupil: int, grade: str) -> None:
+        expected: tuple[type[Exception], str] | None = None
+        if self.day <= Q1_ENDS:
+            expected = (PeriodNotClosedError, "is not closed yet")
+        elif self.q1_closed:
+            expected = (PeriodClosedError, "is in a closed period")
+        elif pupil in self.q1_grades:
+            expected = (AlreadyRecordedError, "is recorded already")
+        s = self.school
+        names = Outcome(expected).run(
+            lambda: s.records.attestation.record_period_grades(
+                class_id=s.klass("9А"),
+                subject="math",
+                period="Q1",
+                grades={self.pupil(pupil): grade},
+                signed_by=s.signing("maths"),
+            )
+        )
+        if names is not None:
+            self.q1_grades[pupil] = (names[0], grade)
+            self.events += 1
+
+    @rule(
+        pupil=st.integers(0, 2),
+        grade=st.sampled_from(["5", "4", "3", "6"]),
+        by=st.sampled_from(["maths", "deputy", "deputy", "history"]),
+        with_order=st.sampled_from([True, True, False]),
+    )
+    def correct_q1_grade(
+        self, pupil: int, grade: str, by: str, with_order: bool
+    ) -> None:
+        s = self.school
+        recorded = self.q1_grades.get(pupil)
+        stream = subject_record_id(self.pupil(pupil), "math", "2024/2025")
+        name = recorded[0] if recorded else f"{stream}:1"
+        expected: tuple[type[Exception], str] | None = None
+        if recorded is None:
+            expected = (CorrectionError, "has no math record")
+        elif self.q1_closed and not (by == "deputy" and with_order):
+            expected = (PeriodClosedError, "is in a closed period")
+        elif by == "history":
+            expected = (AuthorityError, "is corrected by the subject's teacher")
+        elif grade == "6":
+            expected = (ScaleError, "is not on the school's scale")
+        elif grade == recorded[1]:
+            expected = (CorrectionError, "must change the value")
+        order = Protocol("46-о", self.day) if with_order else None
+        if Outcome(expected).passes(
+            lambda: s.records.attestation.correct_period_grade(
+                pupil=self.pupil(pupil),
+                subject="math",
+                year="2024/2025",
+                corrects=name,
+                grade=grade,
+                reason="пересчет",
+                order=order,
+                signed_by=s.signing(by),
+            )
+        ):
+            self.q1_grades[pupil] = (name, grade)
+            self.events += 1
+
+    @rule(result=results, value=st.sampled_from(["2", "3", "5", "6"]))
+    def correct_result(self, result: str, value: str) -> None:
+        known = self.outcomes[result]
+        expected: tuple[type[Exception], str] | None = None
+        if self.latest[known.pupil] != result:
+            expected = (CorrectionError, "only the latest result")
+        elif value == "6":
+            expected = (ScaleError, "is not on the school's scale")
+        elif value == known.value:
+            expected = (CorrectionError, "must change the value")
+        s = self.school
+        if Outcome(expected).passes(
+            lambda: s.records.attestation.correct_attestation_result(
+                pupil=self.pupil(known.pupil),
+                subject="hist",
+                year="2024/2025",
+                corrects=result,
+                result=value,
+                reason="ошибка в протоколе",
+                protocol=Protocol("1-и", self.day),
+                signed_by=s.signing("history", "director"),
+            )
+        ):
+            known.failed, known.value = value == "2", value
+            self.events += 1
+
+    @invariant()
+    def stored_q1_grades_match_the_model(self) -> None:
+        repository = self.fresh()
+        for pupil, (_, grade) in self.q1_grades.items():
+            record: SubjectRecord = repository.get(
+                subject_record_id(self.pupil(pupil), "math", "2024/2025")
+            )
+            assert record.grades["Q1"] == grade
 
     @invariant()
     def stored_marks_match_the_model(self) -> None:
