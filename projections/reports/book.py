@@ -296,7 +296,7 @@ def blank_text(blank: Mapping[str, str] | None) -> str:
 
 
 def _kind(d: Mapping[str, Any]) -> str:
-    cause = CAUSES.get(d.get("cause", ""), "")
+    cause = CAUSES.get(d.get("cause", "lost"), "")  # the codec leaves out defaults
     why = f"{cause}: {d['reason']}" if cause else d["reason"]
     return f"дубликат записи № {d['original']} ({why})"
 

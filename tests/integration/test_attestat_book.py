@@ -20,7 +20,7 @@ from ledger.domain.attestat import (
     DuplicateCause,
     Recipient,
 )
-from ledger.domain.attestation import Protocol
+from ledger.domain.attestation import FinalGrades, Protocol
 from ledger.domain.errors import (
     AlphabeticalOrderError,
     AttestatError,
@@ -30,7 +30,7 @@ from ledger.domain.errors import (
     InvalidRecordError,
     MissingFinalGradesError,
 )
-from ledger.domain.ids import attestat_book_id
+from ledger.domain.ids import attestat_book_id, final_grades_id
 from ledger.domain.school import Level
 from ledger.errors import PolicyError
 from ledger.log import Sealer
@@ -298,11 +298,15 @@ def test_duplicates_carry_the_originals_or_the_corrected_grades(
     stock_blanks(school, *TITLE)
     _issue(school, AttestatRequest(ivanov, Blank.parse(TITLE[0])))
     school.clock.set(date(2025, 7, 1))
-    school.records.attestation.record_final_grades(
+    grades = school.records.context.view(FinalGrades, final_grades_id(ivanov, "basic"))
+    assert grades is not None
+    school.records.attestation.correct_final_grade(
         pupil=ivanov,
         level=Level.BASIC,
-        grades={"rus": "5"},
-        signed_by=school.signing("maths"),
+        corrects=f"{grades.id}:{grades.recorded['rus']}",
+        grade="5",
+        reason="ошибка в итоговой отметке",
+        signed_by=school.signing("maths", "director"),
     )
 
     def duplicate(blank: str, cause: DuplicateCause, reason: str) -> int:
