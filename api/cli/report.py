@@ -15,10 +15,12 @@ report names the checkpoint and the `letopis verify` command that proves it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +29,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from api.cli.common import KeysOpt, StoreOpt, err, open_reading, out
+from ledger.application import LedgerApplication
+from ledger.archive.restore import restore_archive
+from ledger.keys.directory import PASSPHRASE_ENV
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,
@@ -132,13 +137,15 @@ def _one(
     out_file: Path | None,
     as_of: str | None,
     as_of_size: int | None,
+    *,
+    bound: bool = False,
 ) -> None:
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
     ledger = open_reading(store, keys)
     try:
         given = {k: v for k, v in params.items() if v}
-        rendered = Reports(ledger, point).render(name, given, fmt)
+        rendered = Reports(ledger, point).render(name, given, fmt, bound=bound)
     finally:
         ledger.close()
     if out_file is None:
@@ -196,10 +203,19 @@ def summary(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    bound: Annotated[
+        bool,
+        typer.Option(
+            "--bound",
+            help="With --format pdf: the class's file for the archive, sheets "
+            "numbered, ending in a certification sheet naming the sheet count "
+            "for the director's signature and the seal (§7.3.3).",
+        ),
+    ] = False,
 ) -> None:
     """Summary statement («сводная ведомость», §7.3.3) of a class and year."""
     params = {"class": klass, "year": year}
-    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size, bound=bound)
 
 
 @report_app.command("attestation-protocol")
@@ -420,8 +436,8 @@ def _render_all(
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("reports", total=len(jobs))
         for name, params in jobs:
-            report = reports.build(name, params)
-            done = rendered(report, fmt)
+            report = reports.build(name, params, leaves=fmt == "pdf")
+            done = rendered(report, fmt, bound=fmt == "pdf" and name == "summary")
             path = folder / name / done.filename
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(done.body)
@@ -444,6 +460,73 @@ def _write_index(
     (folder / "index.html").write_bytes(
         index_html(reports.school.name, index, provenance)
     )
+
+
+@report_app.command("check")
+def check(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A report file: .json, .csv, .html or .pdf.", exists=True),
+    ],
+    keys: KeysOpt,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Re-derive the report from this store."),
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option("--archive", help="Re-derive it from this exported archive."),
+    ] = None,
+) -> None:
+    """Re-derive a report file from the log at the checkpoint it names and say
+    whether it matches, naming every cell that differs. Exit 0: it matches;
+    1: it differs; 2: it cannot be checked (not a report, or its checkpoint is
+    not in this log)."""
+    from projections.reports.check import check as check_report
+    from projections.reports.check import read_claim
+
+    if (store is None) == (archive is None):
+        msg = "give --store URL or --archive DIR (one of them)"
+        raise ReportError(msg)
+    claim = read_claim(file.read_bytes(), str(file))
+    with _log_of(store, archive, keys) as ledger:
+        outcome = check_report(ledger, claim)
+    where = f"store {store}" if store else f"archive {archive}"
+    evidence = claim.evidence
+    said = (
+        f"{file}: {claim.report} ({claim.format}), checkpoint {evidence.origin} "
+        f"size {evidence.tree_size}, against the {where}"
+    )
+    if outcome.matches:
+        out.print(f"{said}: совпадает с журналом ({outcome.expected_digest})")
+        return
+    out.print(f"{said}: НЕ СОВПАДАЕТ, расхождений {len(outcome.differences)}:")
+    for difference in outcome.differences:
+        out.print(f"  - {difference}", markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _log_of(
+    store: str | None, archive: Path | None, keys: Path
+) -> Iterator[LedgerApplication]:
+    """The ledger to re-derive from: the store, or the archive restored into a
+    temporary SQLite store (:mod:`ledger.archive.restore`), removed after."""
+    if store is not None:
+        ledger = open_reading(store, keys)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+        return
+    assert archive is not None
+    with tempfile.TemporaryDirectory(prefix="letopis-check-") as folder:
+        given = os.environ.get(PASSPHRASE_ENV) or None
+        ledger = restore_archive(archive, keys, given, Path(folder))
+        try:
+            yield ledger
+        finally:
+            ledger.close()
 
 
 @app.command()
