@@ -498,11 +498,16 @@ def check(
         f"size {evidence.tree_size}, against the {where}"
     )
     if outcome.matches:
-        out.print(f"{said}: совпадает с журналом ({outcome.expected_digest})")
+        out.print(
+            f"{said}: совпадает с журналом ({outcome.expected_digest})", soft_wrap=True
+        )
         return
-    out.print(f"{said}: НЕ СОВПАДАЕТ, расхождений {len(outcome.differences)}:")
+    out.print(
+        f"{said}: НЕ СОВПАДАЕТ, расхождений {len(outcome.differences)}:",
+        soft_wrap=True,
+    )
     for difference in outcome.differences:
-        out.print(f"  - {difference}", markup=False, highlight=False)
+        out.print(f"  - {difference}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

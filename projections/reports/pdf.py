@@ -25,10 +25,11 @@ fontconfig): it has Cyrillic, and nothing is fetched at run time.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from projections.reports.errors import ReportError
-from projections.reports.model import Report
+from projections.reports.model import Report, Table
 from projections.reports.render import html_text, to_json
 
 VARIANT = "pdf/a-3b"
@@ -46,7 +47,7 @@ PRINT_CSS = f"""
     }}
     body {{ font-family: "{FONT}"; font-size: 8.5pt; margin: 0; }}
     pre, code {{ font-family: "DejaVu Sans Mono"; font-size: 7pt; }}
-    th, td {{ overflow-wrap: anywhere; }}
+    th, td {{ overflow-wrap: break-word; }}
     .certification {{ page-break-before: always; font-size: 11pt; }}
     .certification h1 {{ text-align: center; margin-bottom: 2em; }}
     .certification p.sign {{ margin-top: 2.5em; }}
@@ -56,13 +57,18 @@ PRINT_CSS = f"""
 def to_pdf(report: Report, *, bound: bool = False) -> bytes:
     """``report`` as PDF/A-3b with its evidence attached (see the module)."""
     attachments = _attachments(report)
+    tables = print_tables(report)
     if not bound:
-        return _write(html_text(report), attachments)
-    body_sheets = len(_layout(html_text(report, bound_sheets=1)).pages) - 1
-    sheets = body_sheets + 1
+        return _write(html_text(report, tables=tables), attachments)
+    first = html_text(report, tables=tables, bound_sheets=1)
+    sheets = len(_layout(first).pages)  # the certification sheet included
     words, noun = sheets_in_words(sheets)
     text = html_text(
-        report, bound_sheets=sheets, bound_sheets_words=words, bound_sheets_noun=noun
+        report,
+        tables=tables,
+        bound_sheets=sheets,
+        bound_sheets_words=words,
+        bound_sheets_noun=noun,
     )
     document = _layout(text)
     if len(document.pages) != sheets:  # the count itself moved a line
@@ -72,6 +78,64 @@ def to_pdf(report: Report, *, bound: bool = False) -> bytes:
         )
         raise ReportError(msg)
     return _finish(document, attachments)
+
+
+#: characters of 8.5 pt text a sheet holds across, inside its margins
+LINE_CHARS = {True: 150, False: 100}  # landscape, portrait
+#: what a cell costs across beyond its text (padding, borders), in characters
+CELL_CHARS = 2
+_BREAKS = re.compile(r"[\s-]+")
+
+
+def print_tables(report: Report) -> tuple[Table, ...]:
+    """The tables as printed: a table wider than a sheet is cut into parts of
+    whole columns, each part repeating the leading key columns (№ and the
+    pupil) and titled with the columns it holds, the way paper forms go on
+    «на обороте». The report itself (its JSON, its digest) is not changed."""
+    budget = LINE_CHARS[report.landscape]
+    printed: list[Table] = []
+    for table in report.tables:
+        widths = [_width(table, i) for i in range(len(table.columns))]
+        if sum(widths) <= budget or len(table.columns) < 2:
+            printed.append(table)
+            continue
+        keys = _key_columns(table)
+        room = budget - sum(widths[:keys])
+        parts: list[list[int]] = [[]]
+        used = 0
+        for index in range(keys, len(table.columns)):
+            if parts[-1] and used + widths[index] > room:
+                parts.append([])
+                used = 0
+            parts[-1].append(index)
+            used += widths[index]
+        total = len(table.columns)
+        for part in parts:
+            columns = [*range(keys), *part]
+            title = f"{table.title} (столбцы {part[0] + 1}–{part[-1] + 1} из {total})"
+            printed.append(
+                Table(
+                    title,
+                    tuple(table.columns[i] for i in columns),
+                    tuple(tuple(row[i] for i in columns) for row in table.rows),
+                )
+            )
+    return tuple(printed)
+
+
+def _key_columns(table: Table) -> int:
+    """How many leading columns name a row: up to the first that is not «№»."""
+    for index, column in enumerate(table.columns):
+        if column.strip() != "№":
+            return index + 1
+    return 1
+
+
+def _width(table: Table, index: int) -> int:
+    """A column's width in characters: its longest unbreakable piece of text."""
+    texts = [table.columns[index], *(row[index] for row in table.rows)]
+    longest = max((len(w) for t in texts for w in _BREAKS.split(t)), default=1)
+    return max(longest, 1) + CELL_CHARS
 
 
 def _layout(text: str) -> Any:
