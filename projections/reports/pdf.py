@@ -81,7 +81,7 @@ def to_pdf(report: Report, *, bound: bool = False) -> bytes:
 
 
 #: characters of 8.5 pt text a sheet holds across, inside its margins
-LINE_CHARS = {True: 150, False: 100}  # landscape, portrait
+LINE_CHARS = {True: 125, False: 85}  # landscape, portrait
 #: what a cell costs across beyond its text (padding, borders), in characters
 CELL_CHARS = 2
 _BREAKS = re.compile(r"[\s-]+")
@@ -100,10 +100,10 @@ def print_tables(report: Report) -> tuple[Table, ...]:
             printed.append(table)
             continue
         keys = _key_columns(table)
-        room = budget - sum(widths[:keys])
+        room = budget - sum(widths[i] for i in keys)
         parts: list[list[int]] = [[]]
         used = 0
-        for index in range(keys, len(table.columns)):
+        for index in (i for i in range(len(table.columns)) if i not in keys):
             if parts[-1] and used + widths[index] > room:
                 parts.append([])
                 used = 0
@@ -111,7 +111,7 @@ def print_tables(report: Report) -> tuple[Table, ...]:
             used += widths[index]
         total = len(table.columns)
         for part in parts:
-            columns = [*range(keys), *part]
+            columns = [*keys, *part]
             title = f"{table.title} (столбцы {part[0] + 1}–{part[-1] + 1} из {total})"
             printed.append(
                 Table(
@@ -123,19 +123,32 @@ def print_tables(report: Report) -> tuple[Table, ...]:
     return tuple(printed)
 
 
-def _key_columns(table: Table) -> int:
-    """How many leading columns name a row: up to the first that is not «№»."""
-    for index, column in enumerate(table.columns):
-        if column.strip() != "№":
-            return index + 1
-    return 1
+#: how the column naming a row's person begins (journal, statement, book)
+NAME_COLUMNS = ("Обучающийся", "Фамилия", "Ф. И. О.", "ФИО")
+
+
+def _key_columns(table: Table) -> list[int]:
+    """The columns that name a row, repeated in every part: the leading «№…»
+    column and the person's name when the table has one early on, else the
+    leading columns up to the first that is not «№»."""
+    columns = [c.strip() for c in table.columns]
+    numbered = [0] if columns[0].startswith("№") else []
+    for index, column in enumerate(columns[:6]):
+        if column.startswith(NAME_COLUMNS):
+            return [*numbered, index] if index else [index]
+    for index, column in enumerate(columns):
+        if column != "№":
+            return list(range(index + 1))
+    return [0]
 
 
 def _width(table: Table, index: int) -> int:
-    """A column's width in characters: its longest unbreakable piece of text."""
-    texts = [table.columns[index], *(row[index] for row in table.rows)]
-    longest = max((len(w) for t in texts for w in _BREAKS.split(t)), default=1)
-    return max(longest, 1) + CELL_CHARS
+    """A column's width in characters: its longest unbreakable piece of text
+    (a header's counts a fifth more: headers are bold)."""
+    header = max((len(w) for w in _BREAKS.split(table.columns[index])), default=1)
+    cells = (row[index] for row in table.rows)
+    longest = max((len(w) for t in cells for w in _BREAKS.split(t)), default=1)
+    return max(round(header * 1.2), longest, 1) + CELL_CHARS
 
 
 def _layout(text: str) -> Any:

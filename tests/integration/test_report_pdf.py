@@ -76,7 +76,10 @@ def pdfa_problems(reader: PdfReader) -> list[str]:
         fonts = page["/Resources"].get_object().get("/Font", {})
         for name, ref in fonts.items():
             font = ref.get_object()
-            described = [font, *[f.get_object() for f in font.get("/DescendantFonts", [])]]
+            described = [
+                font,
+                *[f.get_object() for f in font.get("/DescendantFonts", [])],
+            ]
             embedded = any(
                 key in d["/FontDescriptor"].get_object()
                 for d in described
