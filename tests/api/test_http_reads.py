@@ -160,6 +160,7 @@ def test_reports_come_in_every_format(served: Served) -> None:
         ("json", "application/json"),
         ("csv", "text/csv"),
         ("html", "text/html"),
+        ("pdf", "application/pdf"),
     ):
         answer = _get(served, f"{journal}&format={fmt}", "maths")
         assert answer.status_code == 200, answer.text

@@ -130,7 +130,7 @@ def test_the_public_names_and_parameters() -> None:
         "portfolio",
         "changes",
     )
-    assert FORMATS == ("html", "csv", "json")
+    assert FORMATS == ("html", "csv", "json", "pdf")
     assert report_parameters("journal") == ("class", "subject", "period", "year")
     assert report_parameters("diary") == ("pupil", "year", "period")
     assert report_parameters("changes") == ("class", "year", "month")
