@@ -484,13 +484,21 @@ def check(
     not in this log)."""
     from projections.reports.check import check as check_report
     from projections.reports.check import read_claim
+    from projections.reports.pdfa import pdfa_problems
 
     if (store is None) == (archive is None):
         msg = "give --store URL or --archive DIR (one of them)"
         raise ReportError(msg)
-    claim = read_claim(file.read_bytes(), str(file))
+    data = file.read_bytes()
+    claim = read_claim(data, str(file))
     with _log_of(store, archive, keys) as ledger:
         outcome = check_report(ledger, claim)
+    if claim.format == "pdf":
+        problems = pdfa_problems(data)
+        said = "; ".join(problems) or (
+            "XMP PDF/A-3B, output intent, fonts embedded, attachments associated"
+        )
+        out.print(f"PDF/A: {said}", soft_wrap=True, markup=False)
     where = f"store {store}" if store else f"archive {archive}"
     evidence = claim.evidence
     said = (

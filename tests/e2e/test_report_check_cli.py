@@ -74,6 +74,7 @@ def test_check_of_a_pdf_against_an_exported_archive(
     )
     assert code == 0, err
     assert "against the archive" in out
+    assert "PDF/A: XMP PDF/A-3B, output intent, fonts embedded" in out
     assert "совпадает с журналом" in out
 
 
