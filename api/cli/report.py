@@ -15,12 +15,10 @@ report names the checkpoint and the `letopis verify` command that proves it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -28,10 +26,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api.cli import report_check
 from api.cli.common import KeysOpt, StoreOpt, err, open_reading, out
-from ledger.application import LedgerApplication
-from ledger.archive.restore import restore_archive
-from ledger.keys.directory import PASSPHRASE_ENV
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,
@@ -55,6 +51,7 @@ report_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(report_app)
+report_app.command("check")(report_check.check)
 
 MANIFEST = "index.json"
 
@@ -460,86 +457,6 @@ def _write_index(
     (folder / "index.html").write_bytes(
         index_html(reports.school.name, index, provenance)
     )
-
-
-@report_app.command("check")
-def check(
-    file: Annotated[
-        Path,
-        typer.Argument(help="A report file: .json, .csv, .html or .pdf.", exists=True),
-    ],
-    keys: KeysOpt,
-    store: Annotated[
-        str | None,
-        typer.Option("--store", help="Re-derive the report from this store."),
-    ] = None,
-    archive: Annotated[
-        Path | None,
-        typer.Option("--archive", help="Re-derive it from this exported archive."),
-    ] = None,
-) -> None:
-    """Re-derive a report file from the log at the checkpoint it names and say
-    whether it matches, naming every cell that differs. Exit 0: it matches;
-    1: it differs; 2: it cannot be checked (not a report, or its checkpoint is
-    not in this log)."""
-    from projections.reports.check import check as check_report
-    from projections.reports.check import read_claim
-    from projections.reports.pdfa import pdfa_problems
-
-    if (store is None) == (archive is None):
-        msg = "give --store URL or --archive DIR (one of them)"
-        raise ReportError(msg)
-    data = file.read_bytes()
-    claim = read_claim(data, str(file))
-    with _log_of(store, archive, keys) as ledger:
-        outcome = check_report(ledger, claim)
-    if claim.format == "pdf":
-        problems = pdfa_problems(data)
-        said = "; ".join(problems) or (
-            "XMP PDF/A-3B, output intent, fonts embedded, attachments associated"
-        )
-        out.print(f"PDF/A: {said}", soft_wrap=True, markup=False)
-    where = f"store {store}" if store else f"archive {archive}"
-    evidence = claim.evidence
-    said = (
-        f"{file}: {claim.report} ({claim.format}), checkpoint {evidence.origin} "
-        f"size {evidence.tree_size}, against the {where}"
-    )
-    if outcome.matches:
-        out.print(
-            f"{said}: совпадает с журналом ({outcome.expected_digest})", soft_wrap=True
-        )
-        return
-    out.print(
-        f"{said}: НЕ СОВПАДАЕТ, расхождений {len(outcome.differences)}:",
-        soft_wrap=True,
-    )
-    for difference in outcome.differences:
-        out.print(f"  - {difference}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _log_of(
-    store: str | None, archive: Path | None, keys: Path
-) -> Iterator[LedgerApplication]:
-    """The ledger to re-derive from: the store, or the archive restored into a
-    temporary SQLite store (:mod:`ledger.archive.restore`), removed after."""
-    if store is not None:
-        ledger = open_reading(store, keys)
-        try:
-            yield ledger
-        finally:
-            ledger.close()
-        return
-    assert archive is not None
-    with tempfile.TemporaryDirectory(prefix="letopis-check-") as folder:
-        given = os.environ.get(PASSPHRASE_ENV) or None
-        ledger = restore_archive(archive, keys, given, Path(folder))
-        try:
-            yield ledger
-        finally:
-            ledger.close()
 
 
 @app.command()

@@ -407,21 +407,28 @@ def _table_differences(
                 f"{label}: столбцы в файле {list(mine['columns'])}, "
                 f"по журналу {columns}"
             )
-        rows, want = mine["rows"], theirs["rows"]
-        if len(rows) != len(want):
-            yield f"{label}: в файле строк {len(rows)}, по журналу {len(want)}"
-        for number, (row, good) in enumerate(zip(rows, want, strict=False), 1):
-            for index in range(max(len(row), len(good))):
-                have = row[index] if index < len(row) else "(нет)"
-                should = good[index] if index < len(good) else "(нет)"
-                if have != should:
-                    column = (
-                        columns[index] if index < len(columns) else f"№ {index + 1}"
-                    )
-                    yield (
-                        f"{label}, строка {_row_name(columns, good, number)}, "
-                        f"столбец {column}: в файле {have}, по журналу {should}"
-                    )
+        yield from _row_differences(label, columns, mine["rows"], theirs["rows"])
+
+
+def _row_differences(
+    label: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    want: Sequence[Sequence[str]],
+) -> Iterator[str]:
+    """Each cell of ``rows`` that is not as in ``want``, named by row and column."""
+    if len(rows) != len(want):
+        yield f"{label}: в файле строк {len(rows)}, по журналу {len(want)}"
+    for number, (row, good) in enumerate(zip(rows, want, strict=False), 1):
+        for index in range(max(len(row), len(good))):
+            have = row[index] if index < len(row) else "(нет)"
+            should = good[index] if index < len(good) else "(нет)"
+            if have != should:
+                column = columns[index] if index < len(columns) else f"№ {index + 1}"
+                yield (
+                    f"{label}, строка {_row_name(columns, good, number)}, "
+                    f"столбец {column}: в файле {have}, по журналу {should}"
+                )
 
 
 def _row_name(columns: Sequence[str], row: Sequence[str], number: int) -> str:

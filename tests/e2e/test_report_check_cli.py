@@ -73,8 +73,8 @@ def test_check_of_a_pdf_against_an_exported_archive(
         "report", "check", str(target), "--archive", str(bag), "--keys", keys
     )
     assert code == 0, err
-    assert "against the archive" in out
-    assert "PDF/A: XMP PDF/A-3B, output intent, fonts embedded" in out
+    assert f"сверка с архивом {bag}" in out
+    assert "PDF/A: XMP PDF/A-3B, output intent, шрифты встроены" in out
     assert "совпадает с журналом" in out
 
 

@@ -27,7 +27,8 @@ from projections.reports import Reports, render
 from projections.reports.check import UncheckableError, check, read_claim
 from projections.reports.evidence import DIGEST, digest_of
 from projections.reports.model import Report, Table
-from projections.reports.pdf import sheets_in_words, to_pdf
+from projections.reports.paper import sheets_in_words
+from projections.reports.pdf import to_pdf
 from projections.reports.pdfa import pdfa_problems
 from tests.support.marked import IVANOV, Marked, marked_school
 from tests.support.stores import Store
