@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from pdfminer.layout import LTChar
 from pypdf import PdfReader
 
 from ledger.log import LogStore, Sealer
-from projections.reports import Reports, render
+from projections.reports import AsOf, Reports, render
 from projections.reports.check import UncheckableError, check, read_claim
 from projections.reports.evidence import DIGEST, digest_of
 from projections.reports.model import Report, Table
@@ -215,6 +216,22 @@ def test_a_changed_cell_is_named(marked: Marked, fmt: str) -> None:
     )
     assert any(cell in d for d in outcome.differences), outcome.differences
     assert all("Кузнецов" not in d and "Смирнова" not in d for d in outcome.differences)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_report_as_of_a_day_is_checked_as_of_that_day(
+    marked: Marked, fmt: str
+) -> None:
+    app = marked.s.app
+    day = AsOf(date=date(2024, 10, 2))
+    body = render(app, "journal", JOURNAL, fmt, day).body
+    claim = read_claim(body)
+    assert claim.as_of_date == date(2024, 10, 2)
+    outcome = check(app, claim)
+    assert outcome.matches, outcome.differences
+    # the same page today shows the mark of 3 October too: not what the file says
+    whole = json.loads(render(app, "journal", JOURNAL, "json").body)
+    assert whole[DIGEST] != outcome.expected_digest
 
 
 @pytest.mark.parametrize(
