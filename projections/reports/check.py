@@ -24,6 +24,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,7 +39,7 @@ from ledger.application import LedgerApplication
 from projections.reports import Reports
 from projections.reports.errors import ReportError
 from projections.reports.evidence import DIGEST, Evidence, digest_of
-from projections.reports.pdf import REPORT_JSON
+from projections.reports.pdf import CERTIFICATION, REPORT_JSON, to_pdf
 from projections.reports.render import (
     CSV_DIGEST,
     CSV_PARAMETERS,
@@ -73,6 +75,9 @@ class Claim:
     as_of_date: date | None
     evidence: Evidence
     shown: tuple[Shown, ...]
+    #: a PDF's text, sheet by sheet, as printed (compared with the re-derived
+    #: report laid out again: what a person reads, not only the attachment)
+    sheets: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -95,7 +100,8 @@ def read_claim(data: bytes, name: str = "file") -> Claim:
     """The claim of a report file's bytes, its format told by its content."""
     head = data.lstrip()[:64].lower()
     if data.startswith(b"%PDF"):
-        return _json_claim("pdf", _pdf_json(data, name), name)
+        claim = _json_claim("pdf", _pdf_json(data, name), name)
+        return replace(claim, sheets=sheet_texts(data))
     if head.startswith((b"<!doctype html", b"<html")):
         return _html_claim(data, name)
     if head.startswith(b"{"):
@@ -113,6 +119,11 @@ def _parse_json(data: bytes, name: str) -> dict[str, Any]:
         msg = f"{name} is not a report: its JSON is not an object"
         raise UncheckableError(msg)
     return value
+
+
+def sheet_texts(data: bytes) -> tuple[str, ...]:
+    """The text of each sheet of a PDF, as ``pypdf`` extracts it."""
+    return tuple(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def _pdf_json(data: bytes, name: str) -> dict[str, Any]:
@@ -354,7 +365,43 @@ def check(app: LedgerApplication, claim: Claim) -> Outcome:
     expected = document(report)
     outcome = Outcome(claim, expected[DIGEST])
     outcome.differences.extend(compare(claim, expected, report.title))
+    if claim.sheets is not None:
+        printed = sheet_texts(to_pdf(report, bound=_bound(claim.sheets)))
+        outcome.differences.extend(
+            sheet_differences(claim.sheets, printed, report.title)
+        )
     return outcome
+
+
+def _bound(sheets: Sequence[str]) -> bool:
+    return bool(sheets) and CERTIFICATION in sheets[-1]
+
+
+def sheet_differences(
+    shown: Sequence[str], expected: Sequence[str], context: str
+) -> Iterator[str]:
+    """The words printed on the file's sheets that the re-derived report, laid
+    out again, does not print, and the other way round. Words, not lines: a
+    later WeasyPrint may break lines and sheets elsewhere, and the sheet
+    numbers are left out; a changed cell still shows as a word too many and a
+    word missing, with the sheets where the file prints it."""
+    have, want = _words(shown), _words(expected)
+    for word, count in sorted((have - want).items()):
+        sheets = sorted({n for n, text in enumerate(shown, 1) if word in text.split()})
+        where = ", ".join(map(str, sheets))
+        yield (
+            f"{context}: напечатано в файле, но не по журналу: «{word}» "
+            f"({count} раз; лист {where})"
+        )
+    for word, count in sorted((want - have).items()):
+        yield f"{context}: по журналу, но не напечатано в файле: «{word}» ({count} раз)"
+
+
+_SHEET_NUMBER = re.compile(r"Лист \d+ из \d+")
+
+
+def _words(sheets: Sequence[str]) -> Counter[str]:
+    return Counter(w for text in sheets for w in _SHEET_NUMBER.sub(" ", text).split())
 
 
 # -- comparing ------------------------------------------------------------------

@@ -36,6 +36,8 @@ VARIANT = "pdf/a-3b"
 REPORT_JSON = "report.json"
 CHECKPOINT = "checkpoint.txt"
 LEAVES = "leaves.json"
+#: the heading of a bound file's last sheet (templates/certification.html.j2)
+CERTIFICATION = "Заверительный лист"
 FONT = "DejaVu Serif"
 
 PRINT_CSS = f"""

@@ -218,6 +218,26 @@ def test_a_changed_cell_is_named(marked: Marked, fmt: str) -> None:
     assert all("Кузнецов" not in d and "Смирнова" not in d for d in outcome.differences)
 
 
+def test_a_pdf_whose_printed_text_differs_from_its_attachment_is_named(
+    sealed: Marked,
+) -> None:
+    app = sealed.s.app
+    claim = read_claim(rendered(app, "pdf"))
+    assert claim.sheets is not None
+    first = claim.sheets[0]
+    row = next(line for line in first.splitlines() if line.startswith(f"1 {IVANOV}"))
+    assert row.split()[-5:] == ["5", "3→5", "4", "4,50", "5"]
+    forged = row.replace("3→5 4 4,50", "3→5 5 4,50")
+    sheets = (first.replace(row, forged), *claim.sheets[1:])
+    outcome = check(app, replace(claim, sheets=sheets))
+    assert outcome.differences == [
+        "Классный журнал: 9А, Математика, I четверть: напечатано в файле, но не по "
+        "журналу: «5» (1 раз; лист 1)",
+        "Классный журнал: 9А, Математика, I четверть: по журналу, но не напечатано "
+        "в файле: «4» (1 раз)",
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_a_report_as_of_a_day_is_checked_as_of_that_day(
     marked: Marked, fmt: str
