@@ -24,12 +24,14 @@ from typer._click.exceptions import ClickException
 
 from api.cli import (
     accounts,
+    cosign,
     demo,
     export,
     init,
     keys,
     log,
     policy,
+    record,
     report,
     serve,
     verify,
@@ -91,9 +93,11 @@ app = typer.Typer(
 )
 for commands in (init, keys, policy, log, verify, export, report, accounts, serve):
     app.add_typer(commands.app)
+app.add_typer(cosign.app)
 
 
 app.command()(demo.demo)  # one command, no group of its own
+app.command("record")(record.record)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api.cli import report_check
 from api.cli.common import KeysOpt, StoreOpt, err, open_reading, out
 from projections.reports import (
     FORMATS,
@@ -50,6 +51,7 @@ report_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(report_app)
+report_app.command("check")(report_check.check)
 
 MANIFEST = "index.json"
 
@@ -105,6 +107,10 @@ PseudonymousOpt = Annotated[
 LevelOpt = Annotated[
     str | None, typer.Option(help="Attestat book level: basic or secondary.")
 ]
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(help="Month, e.g. 2025-10, 10.2025 or 10 (default: every month)."),
+]
 
 
 def _as_of(as_of: str | None, as_of_size: int | None) -> AsOf | None:
@@ -138,6 +144,8 @@ def _one(
     as_of: str | None,
     as_of_size: int | None,
     pseudonymous: bool = False,
+    *,
+    bound: bool = False,
 ) -> None:
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
@@ -145,7 +153,7 @@ def _one(
     try:
         given = {k: v for k, v in params.items() if v}
         reports = Reports(ledger, point, pseudonymous=pseudonymous)
-        rendered = reports.render(name, given, fmt)
+        rendered = reports.render(name, given, fmt, bound=bound)
     finally:
         ledger.close()
     if out_file is None:
@@ -206,10 +214,30 @@ def summary(
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
     pseudonymous: PseudonymousOpt = False,
+    bound: Annotated[
+        bool,
+        typer.Option(
+            "--bound",
+            help="With --format pdf: the class's file for the archive, sheets "
+            "numbered, ending in a certification sheet naming the sheet count "
+            "for the director's signature and the seal (§7.3.3).",
+        ),
+    ] = False,
 ) -> None:
     """Summary statement («сводная ведомость», §7.3.3) of a class and year."""
     params = {"class": klass, "year": year}
-    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous)
+    _one(
+        "summary",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+        bound=bound,
+    )
 
 
 @report_app.command("attestation-protocol")
@@ -293,6 +321,32 @@ def attestat_book(
     )
 
 
+@report_app.command("blank-stock")
+def blank_stock(
+    store: StoreOpt,
+    keys: KeysOpt,
+    level: LevelOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
+) -> None:
+    """Attestat blanks: received, issued, spoiled, on hand (Приказ № 546)."""
+    params = {"level": level}
+    _one(
+        "blank-stock",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
+
+
 @report_app.command("personal-file")
 def personal_file(
     store: StoreOpt,
@@ -338,6 +392,25 @@ def portfolio(
     )
 
 
+@report_app.command("changes")
+def changes(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    month: MonthOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
+) -> None:
+    """Change log («Журнал изменений») of a class for the deputy director: late
+    entries, corrections and changes after closing, by month (§7.3.6, §8.1)."""
+    params = {"class": klass, "year": year, "month": month}
+    _one("changes", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous)
+
+
 @report_app.command("all")
 def report_all(
     store: StoreOpt,
@@ -373,6 +446,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
         for klass in school.classes_of(year):
             params = {"class": klass.name, "year": year.label}
             yield "summary", params
+            yield "changes", params
             yield "attestation-protocol", params
             if klass.grade in (9, 11):
                 yield "exam-protocol", params
@@ -387,6 +461,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
                     yield "diary", {"pupil": pupil.personal_file, "year": year.label}
     for level in ("basic", "secondary"):
         yield "attestat-book", {"level": level}
+    yield "blank-stock", {}
     for pupil in sorted(school.pupils.values(), key=lambda p: p.sort_key):
         yield "personal-file", {"pupil": pupil.personal_file}
         yield "portfolio", {"pupil": pupil.personal_file}
@@ -443,8 +518,8 @@ def _render_all(
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("reports", total=len(jobs))
         for name, params in jobs:
-            report = reports.build(name, params)
-            done = rendered(report, fmt)
+            report = reports.build(name, params, leaves=fmt == "pdf")
+            done = rendered(report, fmt, bound=fmt == "pdf" and name == "summary")
             path = folder / name / done.filename
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(done.body)

@@ -88,6 +88,7 @@ class Office:
             self.school = school.school
             self.records = school.records
             self.reads = school.reads
+            self.data_keys = school.data_keys
             self.accounts = AccountStore(
                 self.app,
                 PasswordHasher(
@@ -265,7 +266,9 @@ class Office:
         (and ``cosigners`` co-sign); nothing is written (see :meth:`prepare`)."""
         signing = Signing(KeyOnly(key), tuple(KeyOnly(k) for k in cosigners))
         with self.write_lock:
-            dry = DryRun(self.app, self.school, clock=self.clock)
+            dry = DryRun(
+                self.app, self.school, clock=self.clock, data_keys=self.data_keys
+            )
             dry.prepared = []
             command(SchoolRecords.on(dry), signing)
         return dry.prepared
@@ -290,6 +293,9 @@ class DryRun(RecordsContext):
     """A records context whose save makes the unsigned envelopes and keeps them."""
 
     prepared: list[Envelope]
+
+    def snapshot(self, stream: UUID, version: int) -> None:
+        """Nothing was saved, so nothing is snapshotted."""
 
     def save(self, aggregates: Any, signing: Signing) -> None:
         mapper = self.app.mapper

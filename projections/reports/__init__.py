@@ -16,7 +16,10 @@ it. Parameter values (all strings):
 - ``period``: a code (Q1–Q4, T1–T3, H1, H2, Y for the year) or its name
   («I четверть», «год»); the periods of the class's grade;
 - ``pupil``: a personal file number («К-25») or the pupil's id (UUID);
-- ``level`` (attestat book): ``basic`` or ``secondary``.
+- ``level`` (attestat book, blank stock): ``basic`` or ``secondary``; the
+  blank stock covers both levels when it is not given.
+- ``level`` (attestat book): ``basic`` or ``secondary``;
+- ``month`` (the change log): «2024-10», «10.2024» or «10».
 
 A report concerns the pupil named by ``pupil`` (diary, personal file,
 portfolio) or the pupils of ``class`` (class reports); the attestat book
@@ -32,7 +35,9 @@ from dataclasses import dataclass, replace
 from ledger.application import LedgerApplication
 from projections.collation import ascii_name
 from projections.reports import (
+    blanks,
     book,
+    changes,
     diary,
     journal,
     personal_file,
@@ -43,9 +48,11 @@ from projections.reports import (
 from projections.reports.common import Inputs
 from projections.reports.errors import NamesUnavailableError, ReportError
 from projections.reports.model import Report
-from projections.reports.render import MEDIA_TYPES, RENDERERS
+from projections.reports.pdf import to_pdf
+from projections.reports.render import MEDIA_TYPES
+from projections.reports.render import RENDERERS as TEXT_RENDERERS
 from projections.reports.school import ERASED, School, data_keys
-from projections.reports.source import AsOf, open_source
+from projections.reports.source import AsOf, Source, open_source
 
 __all__ = [
     "FORMATS",
@@ -77,16 +84,19 @@ _BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
         protocols.REQUIRED,
     ),
     "attestat-book": (book.build, book.PARAMETERS, book.REQUIRED),
+    "blank-stock": (blanks.build, blanks.PARAMETERS, blanks.REQUIRED),
     "personal-file": (
         personal_file.build,
         personal_file.PARAMETERS,
         personal_file.REQUIRED,
     ),
     "portfolio": (portfolio.build, portfolio.PARAMETERS, portfolio.REQUIRED),
+    "changes": (changes.build, changes.PARAMETERS, changes.REQUIRED),
 }
 
 REPORT_NAMES: tuple[str, ...] = tuple(_BUILDERS)
-FORMATS = ("html", "csv", "json")
+FORMATS = ("html", "csv", "json", "pdf")
+RENDERERS: dict[str, Callable[[Report], bytes]] = {**TEXT_RENDERERS, "pdf": to_pdf}
 
 
 @dataclass(frozen=True)
@@ -137,9 +147,13 @@ class Reports:
         app: LedgerApplication,
         as_of: AsOf | None = None,
         *,
+        source: Source | None = None,
         pseudonymous: bool = False,
     ) -> None:
-        source = open_source(app, as_of)
+        """``source``: a cut made already (``report check`` cuts at the
+        checkpoint a file names), else the cut ``as_of`` says."""
+        if source is None:
+            source = open_source(app, as_of)
         keys = None if pseudonymous else data_keys(app.env)
         school = School(source, keys, pseudonymous=pseudonymous)
         if not pseudonymous:
@@ -151,17 +165,36 @@ class Reports:
     def school(self) -> School:
         return self.inputs.school
 
-    def build(self, name: str, params: Mapping[str, str]) -> Report:
+    def build(
+        self, name: str, params: Mapping[str, str], *, leaves: bool = False
+    ) -> Report:
+        """Report ``name``; with ``leaves``, naming the leaf indexes of the
+        events it read (what its PDF attaches)."""
         builder = _builder(name)[0]
-        report = builder(self.inputs, {k: v for k, v in params.items() if v})
-        if self.pseudonymous:
-            header = (*report.header, ("Имена", PSEUDONYMOUS_NOTE))
-            report = replace(report, header=header)
-        return report
+        given = {k: v for k, v in params.items() if v}
+        if not leaves:
+            return self._named(builder(self.inputs, given))
+        source = self.inputs.source
+        source.read = set()
+        try:
+            report = builder(self.inputs, given)
+            read = source.read
+        finally:
+            source.read = None
+        return self._named(replace(report, leaves=source.leaf_indexes(read)))
 
-    def render(self, name: str, params: Mapping[str, str], fmt: str) -> Rendered:
+    def _named(self, report: Report) -> Report:
+        """A pseudonymous report says so in its header."""
+        if not self.pseudonymous:
+            return report
+        return replace(report, header=(*report.header, ("Имена", PSEUDONYMOUS_NOTE)))
+
+    def render(
+        self, name: str, params: Mapping[str, str], fmt: str, *, bound: bool = False
+    ) -> Rendered:
         _check_format(fmt)
-        return rendered(self.build(name, params), fmt)
+        report = self.build(name, params, leaves=fmt == "pdf")
+        return rendered(report, fmt, bound=bound)
 
 
 PSEUDONYMOUS_NOTE = "не показаны: вместо имён номера личных дел (--pseudonymous)"
@@ -192,11 +225,16 @@ def refuse_without_names(school: School, keys_given: bool) -> None:
     raise NamesUnavailableError(msg)
 
 
-def rendered(report: Report, fmt: str) -> Rendered:
-    """``report`` in format ``fmt``, with its media type and file name."""
+def rendered(report: Report, fmt: str, *, bound: bool = False) -> Rendered:
+    """``report`` in format ``fmt``, with its media type and file name;
+    ``bound``: as a bound PDF file with its certification sheet (§7.3.3)."""
     _check_format(fmt)
+    if bound and fmt != "pdf":
+        msg = f"a bound file is a PDF: give --format pdf, not {fmt}"
+        raise ReportError(msg)
+    body = to_pdf(report, bound=True) if bound else RENDERERS[fmt](report)
     return Rendered(
-        body=RENDERERS[fmt](report),
+        body=body,
         media_type=MEDIA_TYPES[fmt],
         filename=f"{file_name(report)}.{fmt}",
     )
@@ -219,7 +257,7 @@ def file_name(report: Report) -> str:
     """A stable ASCII name: the report's name and its resolved parameters,
     e.g. ``journal-2025-2026-9a-math-Q1`` (see :mod:`projections.collation`)."""
     parts = [report.name]
-    for key in ("year", "class", "subject", "period", "level", "pupil"):
+    for key in ("year", "class", "subject", "period", "level", "pupil", "month"):
         value = report.parameters.get(key)
         if value:
             parts.append(ascii_name(value) if key != "period" else value)

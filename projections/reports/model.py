@@ -103,3 +103,9 @@ class Report:
     notes: tuple[str, ...] = ()
     landscape: bool = False
     parameters: dict[str, str] = field(default_factory=dict)
+    #: who signs the printed form (a line and «М. П.» each); one unnamed
+    #: signature line when empty
+    signatures: tuple[str, ...] = ()
+    #: leaf indexes of the events the report read (its PDF attaches them);
+    #: filled by ``Reports.build(..., leaves=True)``, not part of its JSON form
+    leaves: tuple[int, ...] = ()

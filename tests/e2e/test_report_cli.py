@@ -61,7 +61,8 @@ def test_a_report_goes_to_stdout_or_a_file(where: list[str], tmp_path: Path) -> 
         "--out", str(target),
     )  # fmt: skip
     assert code == 0, err
-    assert target.read_bytes().startswith("\ufeffКнига выдачи аттестатов".encode())
+    title = "\ufeffКнига для учёта и записи выданных аттестатов"
+    assert target.read_bytes().startswith(title.encode())
 
 
 def test_report_all_twice_with_a_rebuild_between_writes_identical_folders(
@@ -101,7 +102,8 @@ BAD_INPUT = [
     (["diary", "--pupil", "Ж-1"], "personal files: И-1, К-1"),
     (["summary", "--class", "9А", "--as-of-size", "100000"], "allowed: 1 to"),
     (["summary", "--class", "9А", "--as-of", "2031-01-01"], "ends on 2024-10-28"),
-    (["summary", "--class", "9А", "--format", "pdf"], "formats: html, csv, json"),
+    (["summary", "--class", "9А", "--format", "docx"], "formats: html, csv, json, pdf"),
+    (["summary", "--class", "9А", "--bound"], "a bound file is a PDF"),
 ]
 
 

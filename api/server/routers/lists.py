@@ -34,6 +34,7 @@ from api.server.listing import (
 )
 from api.server.office import Office
 from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.routers.journal import NUMBER_DOC
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
 from ledger.domain.school import course_key
@@ -64,11 +65,6 @@ YearParam = Annotated[
         description="Учебный год, 2024/2025; by default the year today falls in.",
     ),
 ]
-NUMBER_DOC = (
-    "The n-th lesson of this subject (and subgroup) in this class that day, "
-    "1–8 («второй урок алгебры за день»), not the timetable period: two "
-    "lessons of algebra on one day are 1 and 2 whatever periods they took."
-)
 
 
 # -- my classes ------------------------------------------------------------------------
