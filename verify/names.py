@@ -47,7 +47,7 @@ RUSSIAN: Mapping[str, str] = {
     "attestation.RetakeRecorded": "пересдача",
     "attestation.ExamResultImported": "результат экзамена",
     "attestation.ExamResultCorrected": "исправление результата экзамена (апелляция)",
-    "attestation.AdmissionTestRecorded": "допуск к ГИА: итоговое собеседование или сочинение",
+    "attestation.AdmissionTestRecorded": "итоговое собеседование или сочинение",
     "attestation.FinalGradeRecorded": "итоговая отметка",
     "attestation.FinalGradeCorrected": "исправление итоговой отметки",
     "decisions.CouncilDecisionRecorded": "решение педагогического совета",
