@@ -26,6 +26,7 @@ from api.cli import (
     accounts,
     demo,
     export,
+    imports,
     init,
     keys,
     log,
@@ -89,7 +90,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=LetopisGroup,
 )
-for commands in (init, keys, policy, log, verify, export, report, accounts, serve):
+for commands in (
+    init,
+    keys,
+    policy,
+    log,
+    verify,
+    export,
+    imports,
+    report,
+    accounts,
+    serve,
+):
     app.add_typer(commands.app)
 
 

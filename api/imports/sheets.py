@@ -1,0 +1,236 @@
+"""Reading a spreadsheet row by row: XLSX, ODS or CSV, one sheet, streamed.
+
+Every reader gives the same thing, a :class:`Table`: the sheet's name, and its
+rows as ``(row number, cells)``, each cell with its value and whether a formula
+or a merged area covers it (an import refuses both: a value must be typed in,
+one per cell). Row numbers are the spreadsheet's own (1 = the header row).
+
+- XLSX: ``openpyxl`` in read-only mode without ``data_only``, so a formula
+  cell reads as its formula (data type ``f``) and rows stream from the sheet's
+  XML; read-only worksheets do not expose merged areas, so the sheet's
+  ``<mergeCell>`` elements are read first in one streamed pass of its XML.
+- ODS: ``python-calamine`` for the values; calamine reports neither formulas
+  nor merged areas in ODS, so ``content.xml`` is streamed once for cells with
+  ``table:formula`` and spanned or covered cells.
+- CSV: the standard ``csv`` module; UTF-8 with or without a BOM, ``;`` or ``,``
+  between fields (Russian Excel writes ``;``), chosen by the header line. A
+  value starting with ``=`` is a formula as a spreadsheet would read it.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from defusedxml.ElementTree import iterparse
+from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
+from python_calamine import CalamineWorkbook
+
+from ledger.errors import LedgerError
+
+Value = str | int | float | bool | date | datetime | time | timedelta | None
+FORMATS = {".xlsx": "XLSX", ".xlsm": "XLSX", ".ods": "ODS", ".csv": "CSV"}
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+class UnreadableFileError(LedgerError):
+    """The file is not a spreadsheet this import reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell as read: its value, and whether a formula or merge covers it."""
+
+    value: Value
+    formula: bool = False
+    merged: bool = False
+
+
+Row = tuple[int, tuple[Cell, ...]]
+
+
+@dataclass
+class Table:
+    """One sheet: its name and its rows (numbered as in the spreadsheet)."""
+
+    sheet: str
+    rows: Iterator[Row]
+
+
+class Areas:
+    """Merged areas (``(min_row, min_col, max_row, max_col)``, 1-based) and
+    single formula cells found by a pre-scan of the sheet."""
+
+    def __init__(self) -> None:
+        self.merged: list[tuple[int, int, int, int]] = []
+        self.formulas: set[tuple[int, int]] = set()
+
+    def is_merged(self, row: int, col: int) -> bool:
+        return any(
+            r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in self.merged
+        )
+
+
+def file_format(path: Path) -> str:
+    """``XLSX``, ``ODS`` or ``CSV`` by the file's suffix; refused otherwise."""
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        msg = (
+            f"file {path.name!r} is not a spreadsheet this import reads; allowed: "
+            ".xlsx, .ods, .csv"
+        )
+        raise UnreadableFileError(msg)
+    return found
+
+
+@contextmanager
+def open_table(path: Path) -> Iterator[Table]:
+    """The first sheet of the spreadsheet at ``path``, streamed row by row."""
+    kind = file_format(path)
+    try:
+        if kind == "CSV":
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                yield Table(path.stem, _csv_rows(f))
+        elif kind == "XLSX":
+            with _xlsx(path) as table:
+                yield table
+        else:
+            yield _ods(path)
+    except UnicodeDecodeError as e:
+        msg = f"file {path.name!r} is not UTF-8 text; save the CSV as UTF-8"
+        raise UnreadableFileError(msg) from e
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        if isinstance(e, LedgerError):
+            raise
+        msg = f"file {path.name!r} cannot be read as {kind}: {e}"
+        raise UnreadableFileError(msg) from e
+
+
+# -- CSV ----------------------------------------------------------------------------
+
+
+def _csv_rows(f: IO[str]) -> Iterator[Row]:
+    first = f.readline()
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    f.seek(0)  # the utf-8-sig decoder starts again, dropping a BOM again
+    reader = csv.reader(f, delimiter=delimiter)
+    for fields in reader:
+        cells = tuple(
+            Cell(v.strip() or None, formula=v.lstrip().startswith("=")) for v in fields
+        )
+        yield reader.line_num, cells
+
+
+# -- XLSX ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _xlsx(path: Path) -> Iterator[Table]:
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheet: Any = book.worksheets[0]
+        areas = Areas()
+        # Read-only sheets keep their XML path privately; the merges are read
+        # from it before the rows (they follow sheetData in the file).
+        with zipfile.ZipFile(path) as z, z.open(sheet._worksheet_path) as xml:
+            for _, element in iterparse(xml):
+                if element.tag == f"{_MAIN}mergeCell":
+                    c1, r1, c2, r2 = range_boundaries(element.get("ref", ""))
+                    areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
+                if element.tag in (f"{_MAIN}row", f"{_MAIN}mergeCell"):
+                    element.clear()
+        sheet.reset_dimensions()  # trust the rows, not a stale dimension
+        yield Table(sheet.title, _xlsx_rows(sheet, areas))
+    finally:
+        book.close()
+
+
+def _xlsx_rows(sheet: Any, areas: Areas) -> Iterator[Row]:
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        merged = bool(areas.merged)
+        yield (
+            number,
+            tuple(
+                Cell(
+                    c.value,
+                    formula=getattr(c, "data_type", None) == "f",
+                    merged=merged and areas.is_merged(number, col),
+                )
+                for col, c in enumerate(cells, start=1)
+            ),
+        )
+
+
+# -- ODS ----------------------------------------------------------------------------
+
+
+def _ods(path: Path) -> Table:
+    areas = _ods_areas(path)
+    book = CalamineWorkbook.from_path(str(path))
+    sheet = book.get_sheet_by_index(0)
+    return Table(sheet.name, _ods_rows(book, sheet, areas))
+
+
+def _ods_rows(book: CalamineWorkbook, sheet: Any, areas: Areas) -> Iterator[Row]:
+    top, left = sheet.start or (0, 0)
+    try:
+        for i, values in enumerate(sheet.iter_rows()):
+            number = top + i + 1
+            yield (
+                number,
+                tuple(
+                    Cell(
+                        None if v == "" else v,
+                        formula=(number, left + j + 1) in areas.formulas,
+                        merged=areas.is_merged(number, left + j + 1),
+                    )
+                    for j, v in enumerate(values)
+                ),
+            )
+    finally:
+        book.close()
+
+
+def _ods_areas(path: Path) -> Areas:
+    """Formula cells and merged areas of the first table of ``content.xml``."""
+    areas = Areas()
+    row = col = 0
+    row_repeat = 1
+    with zipfile.ZipFile(path) as z, z.open("content.xml") as xml:
+        for event, element in iterparse(xml, events=("start", "end")):
+            tag = element.tag
+            if event == "start" and tag == f"{_TABLE}table-row":
+                row_repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                col = 0
+            elif event == "start" and tag in (
+                f"{_TABLE}table-cell",
+                f"{_TABLE}covered-table-cell",
+            ):
+                col = _ods_cell(element, row + 1, col, areas)
+            elif event == "end" and tag == f"{_TABLE}table-row":
+                row += row_repeat
+                element.clear()
+            elif event == "end" and tag == f"{_TABLE}table":
+                break
+    return areas
+
+
+def _ods_cell(element: Any, row: int, col: int, areas: Areas) -> int:
+    """Note a formula or merge at ``(row, col + 1)``; the next column."""
+    repeat = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+    here = col + 1
+    if element.get(f"{_TABLE}formula") is not None:
+        areas.formulas.update((row, here + k) for k in range(min(repeat, 1024)))
+    across = int(element.get(f"{_TABLE}number-columns-spanned", "1"))
+    down = int(element.get(f"{_TABLE}number-rows-spanned", "1"))
+    if across > 1 or down > 1:
+        areas.merged.append((row, here, row + down - 1, here + across - 1))
+    return col + repeat
