@@ -24,6 +24,7 @@ from uuid import UUID
 
 from api.imports.columns import DATE_FORM, Column
 from api.imports.kind import Importer, ParsedRows, Progress, domain_problem
+from api.imports.lookups import class_name
 from api.imports.problems import Problems
 from ledger.domain.ids import lesson_id
 from ledger.domain.journal import MAX_LESSONS_A_DAY, AbsenceKind, ImportSource
@@ -107,13 +108,7 @@ class MarksImport(Importer):
 
     def check(self, row: int, values: dict[str, Any], problems: Problems) -> None:
         self.rows += 1
-        key: LessonKey = (
-            values["klass"],
-            values["subject"],
-            values.get("subgroup"),
-            values["day"],
-            values.get("number") or 1,
-        )
+        key = self._key(values)
         lesson = self.current
         if lesson is None or lesson.key != key:
             lesson = self._begin(row, key, values, problems)
@@ -121,12 +116,24 @@ class MarksImport(Importer):
             problems.add(
                 row,
                 self.column("topic"),
-                f"тема «{values['topic']}» не та, что у урока "
-                f"(строка {lesson.row})",
+                f"тема «{values['topic']}» не та, что у урока (строка {lesson.row})",
                 "одна тема у всех строк урока",
             )
         if lesson.ok:
             self._entry(row, lesson, values, problems)
+
+    def _key(self, values: dict[str, Any]) -> LessonKey:
+        """The lesson a row belongs to, however its class and subject are
+        written («5 а», «Математика» or «math»)."""
+        parsed = class_name(values["klass"])
+        subject = self.look.subject(values["subject"])
+        return (
+            f"{parsed[0]}{parsed[1]}" if parsed else values["klass"],
+            subject.code if subject else values["subject"],
+            values.get("subgroup"),
+            values["day"],
+            values.get("number") or 1,
+        )
 
     def _begin(
         self, row: int, key: LessonKey, values: dict[str, Any], problems: Problems
@@ -389,13 +396,7 @@ class MarksImport(Importer):
         absences: list[AbsenceInput] = []
         count = 0
         for _, values in rows:
-            here: LessonKey = (
-                values["klass"],
-                values["subject"],
-                values.get("subgroup"),
-                values["day"],
-                values.get("number") or 1,
-            )
+            here = self._key(values)
             if here != key and first is not None:
                 yield self._lesson(first, marks, absences, imported), count
                 marks, absences, count = [], [], 0

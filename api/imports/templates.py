@@ -57,9 +57,6 @@ def _header(sheet: object, i: int, column: Column) -> None:
     cell.comment = Comment(column.hint, "Летопись", width=300, height=80)
     letter = get_column_letter(i)
     sheet.column_dimensions[letter].width = max(14, min(40, len(column.header) + 4))  # type: ignore[attr-defined]
-    if column.type == "date":
-        for row in range(2, 202):
-            sheet.cell(row=row, column=i).number_format = "DD.MM.YYYY"  # type: ignore[attr-defined]
 
 
 def _validation(sheet: object, i: int, column: Column) -> None:
