@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from api.server import problems
 from api.server.office import Clock, Office, system_clock
-from api.server.routers import audit, auth, envelopes, health, journal, log, reports
+from api.server.routers import (
+    audit,
+    auth,
+    envelopes,
+    health,
+    imports,
+    journal,
+    log,
+    reports,
+)
 from api.server.settings import Settings
 from api.server.tokens import Tokens
 
@@ -55,6 +64,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         timedelta(minutes=settings.token_minutes),
     )
     problems.install(app)
-    for module in (health, auth, journal, envelopes, log, audit, reports):
+    for module in (health, auth, journal, envelopes, log, audit, reports, imports):
         app.include_router(module.router)
     return app
