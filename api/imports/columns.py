@@ -101,7 +101,7 @@ def is_blank(cells: Sequence[Cell]) -> bool:
 
 def _cell_problem(column: Column, cell: Cell) -> str | None:
     if cell.merged:
-        return "объединённая ячейка"
+        return "объединённые ячейки"
     if cell.formula:
         return f"формула {str(cell.value)[:40]!r} вместо значения"
     if cell.value in (None, "") and column.required:

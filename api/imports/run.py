@@ -103,6 +103,7 @@ def run_import(
             rows += 1
             if rows % 1000 == 0:
                 checked(1000)
+        merged_problems(table, cls.columns, problems)
         importer.finish(problems)
     if rows == 0 and not problems:
         problems.add(2, "", "в файле нет строк с данными", "хотя бы одна строка")
@@ -115,6 +116,19 @@ def run_import(
     else:
         written = importer.append(None, progress)
     return Imported(kind, rows, written, source.sha256)
+
+
+def merged_problems(
+    table: Table, columns: Sequence[Column], problems: Problems
+) -> None:
+    """A problem for each merged area the reader found after the rows (XLSX):
+    noted at its first cell, naming the area."""
+    for r1, c1, r2, c2 in table.areas.merged if table.areas else ():
+        header = columns[c1 - 1].header if c1 <= len(columns) else f"столбец {c1}"
+        span = f"строки {r1}–{r2}, столбцы {c1}–{c2}"
+        problems.add(
+            r1, header, f"объединённые ячейки ({span})", "одно значение в ячейке"
+        )
 
 
 def parsed_rows(

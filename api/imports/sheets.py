@@ -5,13 +5,14 @@ rows as ``(row number, cells)``, each cell with its value and whether a formula
 or a merged area covers it (an import refuses both: a value must be typed in,
 one per cell). Row numbers are the spreadsheet's own (1 = the header row).
 
-- XLSX: ``openpyxl`` in read-only mode without ``data_only``, so a formula
-  cell reads as its formula (data type ``f``) and rows stream from the sheet's
-  XML; read-only worksheets do not expose merged areas, so the sheet's
-  ``<mergeCell>`` elements are read first in one streamed pass of its XML.
+- XLSX: ``openpyxl`` in read-only mode reads the workbook's parts (which
+  sheet is first, its shared strings, which styles are dates); the sheet's
+  XML is then streamed row by row here, so a formula (``<f>``) is seen as one.
+  Merged areas (``<mergeCell>``) follow the rows in the file: they are in
+  :attr:`Table.areas` once the rows are read, for the import to refuse.
 - ODS: ``python-calamine`` for the values; calamine reports neither formulas
   nor merged areas in ODS, so ``content.xml`` is streamed once for cells with
-  ``table:formula`` and spanned or covered cells.
+  ``table:formula`` and spanned cells, which are marked on the rows.
 - CSV: the standard ``csv`` module; UTF-8 with or without a BOM, ``;`` or ``,``
   between fields (Russian Excel writes ``;``), chosen by the header line. A
   value starting with ``=`` is a formula as a spreadsheet would read it.
@@ -27,10 +28,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import iterparse
 
-from defusedxml.ElementTree import iterparse
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import from_excel, from_ISO8601
 from python_calamine import CalamineWorkbook
 
 from ledger.errors import LedgerError
@@ -59,10 +61,12 @@ Row = tuple[int, tuple[Cell, ...]]
 
 @dataclass
 class Table:
-    """One sheet: its name and its rows (numbered as in the spreadsheet)."""
+    """One sheet: its name, its rows (numbered as in the spreadsheet) and, once
+    the rows are read, its merged areas (XLSX lists them after the rows)."""
 
     sheet: str
     rows: Iterator[Row]
+    areas: Areas | None = None
 
 
 class Areas:
@@ -134,39 +138,101 @@ def _csv_rows(f: IO[str]) -> Iterator[Row]:
 
 @contextmanager
 def _xlsx(path: Path) -> Iterator[Table]:
+    """The first sheet: openpyxl (read-only) reads the workbook's parts, the
+    shared strings and which styles are dates; the sheet's own XML is streamed
+    here with the C ElementTree parser, one row at a time (openpyxl's own row
+    reader takes several times as long per cell)."""
     book = load_workbook(path, read_only=True, data_only=False)
     try:
         sheet: Any = book.worksheets[0]
+        # Read-only sheets keep these privately; they are what openpyxl's own
+        # row reader uses (openpyxl/worksheet/_read_only.py).
+        dates: set[int] = getattr(book, "_date_formats")  # noqa: B009 - private
+        cells = _XlsxCells(sheet._shared_strings, dates, book.epoch)
         areas = Areas()
-        # Read-only sheets keep their XML path privately; the merges are read
-        # from it before the rows (they follow sheetData in the file).
         with zipfile.ZipFile(path) as z, z.open(sheet._worksheet_path) as xml:
-            for _, element in iterparse(xml):
-                if element.tag == f"{_MAIN}mergeCell":
-                    c1, r1, c2, r2 = range_boundaries(element.get("ref", ""))
-                    areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
-                if element.tag in (f"{_MAIN}row", f"{_MAIN}mergeCell"):
-                    element.clear()
-        sheet.reset_dimensions()  # trust the rows, not a stale dimension
-        yield Table(sheet.title, _xlsx_rows(sheet, areas))
+            yield Table(sheet.title, cells.rows(xml, areas), areas)
     finally:
         book.close()
 
 
-def _xlsx_rows(sheet: Any, areas: Areas) -> Iterator[Row]:
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
-        merged = bool(areas.merged)
-        yield (
-            number,
-            tuple(
-                Cell(
-                    c.value,
-                    formula=getattr(c, "data_type", None) == "f",
-                    merged=merged and areas.is_merged(number, col),
-                )
-                for col, c in enumerate(cells, start=1)
-            ),
+class _XlsxCells:
+    """Rows of a worksheet's XML (``<row r><c r t s><f/><v/></c></row>``),
+    streamed; merged areas (``<mergeCell ref>``, after the rows) noted."""
+
+    def __init__(
+        self, strings: list[str], date_styles: set[int], epoch: datetime
+    ) -> None:
+        self.strings = strings
+        self.date_styles = date_styles
+        self.epoch = epoch
+
+    def rows(self, xml: IO[bytes], areas: Areas) -> Iterator[Row]:
+        parent: Any = None
+        # The sheet is a part of the upload: expat (2.4+) refuses entity
+        # amplification, and ElementTree resolves no external entities.
+        for event, element in iterparse(xml, events=("start", "end")):  # noqa: S314
+            tag = element.tag
+            if event == "start":
+                if tag == f"{_MAIN}sheetData":
+                    parent = element
+                continue
+            if tag == f"{_MAIN}row":
+                yield int(element.get("r")), self._row(element)
+                parent.remove(element)  # the only child left: memory stays flat
+            elif tag == f"{_MAIN}mergeCell":
+                c1, r1, c2, r2 = range_boundaries(element.get("ref", ""))
+                areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
+
+    def _row(self, row: Any) -> tuple[Cell, ...]:
+        found: list[Cell] = []
+        for c in row:
+            ref = c.get("r")
+            col = _column(ref) if ref else len(found) + 1
+            while len(found) < col - 1:
+                found.append(Cell(None))
+            found.append(self._cell(c))
+        return tuple(found)
+
+    def _cell(self, c: Any) -> Cell:
+        formula = c.find(f"{_MAIN}f")
+        if formula is not None:
+            return Cell(f"={formula.text or ''}", formula=True)
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            return Cell("".join(t.text or "" for t in c.iter(f"{_MAIN}t")) or None)
+        text = c.findtext(f"{_MAIN}v")
+        if text is None:
+            return Cell(None)
+        if kind == "s":
+            return Cell(self.strings[int(text)])
+        if kind == "b":
+            return Cell(text == "1")
+        if kind == "n":
+            return Cell(self._number(text, int(c.get("s", 0))))
+        if kind == "d":
+            moment: Value = from_ISO8601(text)  # type: ignore[no-untyped-call]
+            return Cell(moment)
+        return Cell(text)  # str, e (an error such as #N/A)
+
+    def _number(self, text: str, style: int) -> Value:
+        number: int | float = (
+            float(text) if any(ch in text for ch in ".eE") else int(text)
         )
+        if style in self.date_styles:
+            moment: Value = from_excel(number, self.epoch)
+            return moment
+        return number
+
+
+def _column(ref: str) -> int:
+    """The column number of a cell reference («C12» → 3)."""
+    n = 0
+    for ch in ref:
+        if ch.isdigit():
+            break
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 # -- ODS ----------------------------------------------------------------------------
@@ -205,7 +271,7 @@ def _ods_areas(path: Path) -> Areas:
     row = col = 0
     row_repeat = 1
     with zipfile.ZipFile(path) as z, z.open("content.xml") as xml:
-        for event, element in iterparse(xml, events=("start", "end")):
+        for event, element in iterparse(xml, events=("start", "end")):  # noqa: S314
             tag = element.tag
             if event == "start" and tag == f"{_TABLE}table-row":
                 row_repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))

@@ -246,7 +246,8 @@ def test_every_bad_journal_row_is_listed_and_nothing_written(
     assert grade.sheet == "Журнал"
     assert "5, 4, 3, 2" in grade.message
     assert "формула" in next(p for p in error.problems if p.row == 12).message
-    assert "объединённая" in next(p for p in error.problems if p.row == 13).message
+    merged = [p for p in error.problems if "объединённые" in p.message]
+    assert [(p.row, p.column) for p in merged] == [(13, "Личное дело")]
 
 
 def test_wrong_header_unknown_teacher_duplicates_and_ods_flaws(
