@@ -24,7 +24,7 @@ from ledger.records.office import SchoolRecords
 
 T = TypeVar("T")
 Progress = Callable[[int], None]
-ParsedRows = Iterator[tuple[int, dict[str, Any]]]
+ParsedRows = Iterator[tuple[int, dict[str, Any]]]  # (row number, values by key)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,6 @@ class Importer(ABC):
     needs_year: ClassVar[bool] = True
     #: items per signed save
     batch: ClassVar[int] = 200
-    #: whether :meth:`append` reads the rows again (kinds too large to hold)
-    rereads: ClassVar[bool] = False
 
     def __init__(
         self, look: Lookup, records: SchoolRecords, signing: Signing, source: Source
@@ -81,9 +79,11 @@ class Importer(ABC):
         """Rules across rows, once every row was checked."""
 
     @abstractmethod
-    def append(self, rows: ParsedRows | None, progress: Progress) -> int:
-        """Write what the rows hold (``rows`` read again when :attr:`rereads`);
-        the number of items written."""
+    def append(self, progress: Progress) -> int:
+        """Write what the checked rows hold; the number of items written."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the check kept (the import is over, either way)."""
 
 
 class HeldImporter(Importer, Generic[T]):
@@ -96,7 +96,7 @@ class HeldImporter(Importer, Generic[T]):
         super().__init__(look, records, signing, source)
         self.items: list[T] = []
 
-    def append(self, rows: ParsedRows | None, progress: Progress) -> int:
+    def append(self, progress: Progress) -> int:
         for i in range(0, len(self.items), self.batch):
             chunk = self.items[i : i + self.batch]
             self.save(chunk)

@@ -10,20 +10,24 @@ teaches or substitutes that course that day, the date is a school day of the
 year and not in the future, each pupil was in the class and subgroup).
 
 A year of a school is hundreds of thousands of rows: the check holds only what
-a lesson needs, and :meth:`MarksImport.append` reads the file again and saves
-:attr:`batch` lessons at a time, so memory stays flat.
+a lesson needs and spools each checked lesson to a temporary file (plain values,
+:mod:`marshal`); :meth:`MarksImport.append` reads the spool back and saves
+:attr:`batch` lessons at a time, so memory stays flat and the file is parsed
+once.
 """
 
 from __future__ import annotations
 
+import marshal
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 from uuid import UUID
 
 from api.imports.columns import DATE_FORM, Column
-from api.imports.kind import Importer, ParsedRows, Progress, domain_problem
+from api.imports.kind import Importer, Progress, domain_problem
 from api.imports.lookups import class_name
 from api.imports.problems import Problems
 from ledger.domain.ids import lesson_id
@@ -43,13 +47,32 @@ class _Lesson:
 
     key: LessonKey
     row: int
-    topic: str
+    values: dict[str, Any]
     ok: bool
     klass: SchoolClass | None = None
     subject: Subject | None = None
     marked: set[UUID] = field(default_factory=set)
     absent: set[UUID] = field(default_factory=set)
     entries: set[tuple[UUID, str, str]] = field(default_factory=set)
+    marks: list[tuple[bytes, str, str]] = field(default_factory=list)
+    absences: list[tuple[bytes, str]] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def topic(self) -> str:
+        topic: str = self.values["topic"]
+        return topic
+
+    def spooled(self) -> tuple[Any, ...]:
+        """The lesson as plain values for :mod:`marshal` (the append's input)."""
+        assert self.klass is not None
+        assert self.subject is not None
+        v = self.values
+        return (
+            self.klass.id.bytes, self.subject.code, self.key[2],
+            self.key[3].toordinal(), self.key[4], v["topic"],
+            v.get("homework") or "", self.marks, self.absences, self.rows,
+        )  # fmt: skip
 
 
 class MarksImport(Importer):
@@ -57,7 +80,6 @@ class MarksImport(Importer):
 
     name = "marks"
     title = "Журнал"
-    rereads = True
     columns: ClassVar[tuple[Column, ...]] = (
         Column("klass", "Класс", "класс, открытый в этом году: «5А»"),
         Column("subject", "Предмет", "код или название предмета учебного плана"),
@@ -99,6 +121,8 @@ class MarksImport(Importer):
         self.seen: dict[LessonKey, int] = {}
         self.current: _Lesson | None = None
         self.rows = 0
+        # Checked lessons wait on disk for the append (marshal: plain values).
+        self.spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
 
     def start(self, problems: Problems) -> None:
         super().start(problems)
@@ -119,8 +143,18 @@ class MarksImport(Importer):
                 f"тема «{values['topic']}» не та, что у урока (строка {lesson.row})",
                 "одна тема у всех строк урока",
             )
+        lesson.rows += 1
         if lesson.ok:
             self._entry(row, lesson, values, problems)
+
+    def _flush(self) -> None:
+        """Spool the lesson just read (if its rows passed so far)."""
+        if self.current is not None and self.current.ok:
+            marshal.dump(self.current.spooled(), self.spool)
+
+    def finish(self, problems: Problems) -> None:
+        self._flush()
+        self.current = None
 
     def _key(self, values: dict[str, Any]) -> LessonKey:
         """The lesson a row belongs to, however its class and subject are
@@ -145,10 +179,12 @@ class MarksImport(Importer):
                 f"строки урока разнесены: урок начат в строке {self.seen[key]}",
                 "строки одного урока подряд",
             )
-            self.current = _Lesson(key, row, values["topic"], ok=False)
+            self._flush()
+            self.current = _Lesson(key, row, values, ok=False)
             return self.current
         self.seen[key] = row
-        lesson = self.current = _Lesson(key, row, values["topic"], ok=False)
+        self._flush()
+        lesson = self.current = _Lesson(key, row, values, ok=False)
         klass = self.look.klass(values["klass"])
         subject = self.look.subject(values["subject"])
         if klass is None:
@@ -271,7 +307,7 @@ class MarksImport(Importer):
         if pupil is None:
             return
         if value in ABSENCES:
-            self._absence(row, lesson, pupil, problems)
+            self._absence(row, lesson, pupil, value, problems)
         else:
             self._mark(row, lesson, pupil, value, values.get("work"), problems)
 
@@ -308,7 +344,7 @@ class MarksImport(Importer):
         return file.id if ok else None
 
     def _absence(
-        self, row: int, lesson: _Lesson, pupil: UUID, problems: Problems
+        self, row: int, lesson: _Lesson, pupil: UUID, value: str, problems: Problems
     ) -> None:
         if pupil in lesson.absent or pupil in lesson.marked:
             what = (
@@ -322,6 +358,7 @@ class MarksImport(Importer):
             )
             return
         lesson.absent.add(pupil)
+        lesson.absences.append((pupil.bytes, value))
 
     def _mark(
         self,
@@ -364,76 +401,56 @@ class MarksImport(Importer):
             )
             return
         lesson.marked.add(pupil)
+        lesson.marks.append((pupil.bytes, mark, work))
         lesson.entries.add((pupil, mark, work))
 
     # -- appending -------------------------------------------------------------------
 
-    def append(self, rows: ParsedRows | None, progress: Progress) -> int:
-        assert rows is not None
+    def append(self, progress: Progress) -> int:
         batch: list[LessonInput] = []
         written = 0
-        for lesson, count in self._lessons(rows):
+        for lesson, count in self._spooled():
             batch.append(lesson)
             if len(batch) == self.batch:
                 self._save(batch)
-                written += len(batch)
-                batch = []
+                written, batch = written + len(batch), []
             progress(count)
         if batch:
             self._save(batch)
             written += len(batch)
         return written
 
+    def close(self) -> None:
+        self.spool.close()
+
     def _save(self, batch: list[LessonInput]) -> None:
         self.records.journal.record_lessons(batch, signed_by=self.signing)
 
-    def _lessons(self, rows: ParsedRows) -> Iterator[tuple[LessonInput, int]]:
-        """The file's lessons, each with the number of its rows."""
+    def _spooled(self) -> Iterator[tuple[LessonInput, int]]:
+        """The checked lessons, each with the number of its rows."""
         imported = ImportSource(self.source.name, self.source.sha256)
-        first: dict[str, Any] | None = None
-        key: LessonKey | None = None
-        marks: list[MarkInput] = []
-        absences: list[AbsenceInput] = []
-        count = 0
-        for _, values in rows:
-            here = self._key(values)
-            if here != key and first is not None:
-                yield self._lesson(first, marks, absences, imported), count
-                marks, absences, count = [], [], 0
-            if here != key:
-                first, key = values, here
-            count += 1
-            if values.get("pupil"):
-                pupil = self.look.pupil(values["pupil"])
-                assert pupil is not None  # checked
-                value = values["value"]
-                if value in ABSENCES:
-                    absences.append(AbsenceInput(pupil.id, ABSENCES[value]))
-                else:
-                    marks.append(MarkInput(pupil.id, value, values["work"]))
-        if first is not None:
-            yield self._lesson(first, marks, absences, imported), count
-
-    def _lesson(
-        self,
-        values: dict[str, Any],
-        marks: list[MarkInput],
-        absences: list[AbsenceInput],
-        imported: ImportSource,
-    ) -> LessonInput:
-        klass = self.look.klass(values["klass"])
-        subject = self.look.subject(values["subject"])
-        assert klass is not None
-        assert subject is not None  # checked
-        return LessonInput(
-            class_id=klass.id,
-            subject=subject.code,
-            day=values["day"],
-            topic=values["topic"],
-            homework=values.get("homework") or "",
-            subgroup=values.get("subgroup"),
-            number=values.get("number") or 1,
-            marks=tuple(marks),
-            absences=tuple(absences),
-            imported=imported,
-        )
+        self.spool.seek(0)
+        while True:
+            try:
+                found = marshal.load(self.spool)  # noqa: S302 - our own spool
+            except EOFError:
+                return
+            klass, subject, subgroup, day, number, topic, homework = found[:7]
+            marks, absences, rows = found[7:]
+            yield (
+                LessonInput(
+                    class_id=UUID(bytes=klass),
+                    subject=subject,
+                    day=date.fromordinal(day),
+                    topic=topic,
+                    homework=homework,
+                    subgroup=subgroup,
+                    number=number,
+                    marks=tuple(MarkInput(UUID(bytes=p), m, w) for p, m, w in marks),
+                    absences=tuple(
+                        AbsenceInput(UUID(bytes=p), ABSENCES[k]) for p, k in absences
+                    ),
+                    imported=imported,
+                ),
+                rows,
+            )

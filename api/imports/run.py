@@ -6,8 +6,9 @@ append through the services.
 3. If any row was refused, :class:`~api.imports.problems.ImportRefusedError`
    lists them all (sheet, row, column, what is allowed) and the store is as
    it was.
-4. Otherwise the kind appends in signed saves of a batch each, reading the
-   file again when it is too large to hold (marks).
+4. Otherwise the kind appends in signed saves of a batch each (marks from a
+   spool of the checked lessons on disk, as a year of them is too large to
+   hold).
 """
 
 from __future__ import annotations
@@ -94,28 +95,33 @@ def run_import(
     cls = importer_for(kind)
     source = Source(source_name or path.name, sha256_of(path), year)
     importer = cls(Lookup(records.context, year), records, signing, source)
+    try:
+        rows = _check(importer, path, checked)
+        counted(rows)
+        written = importer.append(progress)
+    finally:
+        importer.close()
+    return Imported(kind, rows, written, source.sha256)
+
+
+def _check(importer: Importer, path: Path, checked: Progress) -> int:
+    """Check every row of ``path``; the number of data rows, or
+    :class:`ImportRefusedError` listing every problem."""
     rows = 0
     with open_table(path) as table:
         problems = Problems(table.sheet)
         importer.start(problems)
-        for number, values in parsed_rows(table, cls.columns, problems):
+        for number, values in parsed_rows(table, importer.columns, problems):
             importer.check(number, values, problems)
             rows += 1
             if rows % 1000 == 0:
                 checked(1000)
-        merged_problems(table, cls.columns, problems)
+        merged_problems(table, importer.columns, problems)
         importer.finish(problems)
     if rows == 0 and not problems:
         problems.add(2, "", "в файле нет строк с данными", "хотя бы одна строка")
-    problems.refuse_if_any(kind)
-    counted(rows)
-    if importer.rereads:
-        with open_table(path) as table:
-            again = Problems(table.sheet)
-            written = importer.append(parsed_rows(table, cls.columns, again), progress)
-    else:
-        written = importer.append(None, progress)
-    return Imported(kind, rows, written, source.sha256)
+    problems.refuse_if_any(importer.name)
+    return rows
 
 
 def merged_problems(

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from python_calamine import CalamineWorkbook
@@ -138,22 +139,34 @@ def _csv_rows(f: IO[str]) -> Iterator[Row]:
 
 @contextmanager
 def _xlsx(path: Path) -> Iterator[Table]:
-    """The first sheet: openpyxl (read-only) reads the workbook's parts, the
-    shared strings and which styles are dates; the sheet's own XML is streamed
-    here with the C ElementTree parser, one row at a time (openpyxl's own row
-    reader takes several times as long per cell)."""
-    book = load_workbook(path, read_only=True, data_only=False)
+    """The first worksheet: openpyxl's reader reads the package's parts (which
+    sheet is first and where, its shared strings, which styles are dates, the
+    date epoch), not the sheets (its read-only sheets would parse a sheet
+    without a ``<dimension>`` once just to size it); the sheet's XML is then
+    streamed here with the C ElementTree parser, one row at a time."""
+    reader = ExcelReader(path, read_only=True, keep_vba=False, keep_links=False)
     try:
-        sheet: Any = book.worksheets[0]
-        # Read-only sheets keep these privately; they are what openpyxl's own
-        # row reader uses (openpyxl/worksheet/_read_only.py).
-        dates: set[int] = getattr(book, "_date_formats")  # noqa: B009 - private
-        cells = _XlsxCells(sheet._shared_strings, dates, book.epoch)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        title, target = _first_sheet(reader)
+        dates: set[int] = getattr(reader.wb, "_date_formats")  # noqa: B009
+        cells = _XlsxCells(reader.shared_strings, dates, reader.wb.epoch)
         areas = Areas()
-        with zipfile.ZipFile(path) as z, z.open(sheet._worksheet_path) as xml:
-            yield Table(sheet.title, cells.rows(xml, areas), areas)
+        with reader.archive.open(target) as xml:
+            yield Table(title, cells.rows(xml, areas), areas)
     finally:
-        book.close()
+        reader.archive.close()
+
+
+def _first_sheet(reader: ExcelReader) -> tuple[str, str]:
+    """The first worksheet's name and its part in the package."""
+    for sheet, rel in reader.parser.find_sheets():
+        if "worksheet" in rel.Type and rel.target in reader.valid_files:
+            return sheet.name, rel.target
+    msg = "the workbook has no worksheet"
+    raise UnreadableFileError(msg)
 
 
 class _XlsxCells:
