@@ -34,10 +34,12 @@ from ledger.domain.ids import lesson_id
 from ledger.domain.journal import MAX_LESSONS_A_DAY, AbsenceKind, ImportSource
 from ledger.domain.school import SchoolClass, Subject
 from ledger.domain.schoolyear import is_school_day
-from ledger.records.context import Author
-from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.records.context import Author, RecordsContext
+from ledger.records.journal import AbsenceInput, Journal, LessonInput, MarkInput
 
 ABSENCES = {k.value: k for k in AbsenceKind}
+#: views the append keeps: the school's classes, pupils and the latest lessons
+CACHED_VIEWS = 5_000
 LessonKey = tuple[str, str, str | None, date, int]
 
 
@@ -407,6 +409,18 @@ class MarksImport(Importer):
     # -- appending -------------------------------------------------------------------
 
     def append(self, progress: Progress) -> int:
+        # The journal's own context caches every lesson it saves; a year of
+        # them would fill the shared one, so the append has its own, small.
+        ctx = self.look.ctx
+        self.journal = Journal(
+            RecordsContext(
+                ctx.app,
+                ctx.school_id,
+                clock=ctx.clock,
+                data_keys=ctx.data_keys,
+                cache_size=CACHED_VIEWS,
+            )
+        )
         batch: list[LessonInput] = []
         written = 0
         for lesson, count in self._spooled():
@@ -424,7 +438,7 @@ class MarksImport(Importer):
         self.spool.close()
 
     def _save(self, batch: list[LessonInput]) -> None:
-        self.records.journal.record_lessons(batch, signed_by=self.signing)
+        self.journal.record_lessons(batch, signed_by=self.signing)
 
     def _spooled(self) -> Iterator[tuple[LessonInput, int]]:
         """The checked lessons, each with the number of its rows."""

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
@@ -42,6 +43,8 @@ Value = str | int | float | bool | date | datetime | time | timedelta | None
 FORMATS = {".xlsx": "XLSX", ".xlsm": "XLSX", ".ods": "ODS", ".csv": "CSV"}
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_SHEET_DATA, _ROW, _MERGE = f"{_MAIN}sheetData", f"{_MAIN}row", f"{_MAIN}mergeCell"
+_V, _F, _T = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}t"
 
 
 class UnreadableFileError(LedgerError):
@@ -58,6 +61,7 @@ class Cell:
 
 
 Row = tuple[int, tuple[Cell, ...]]
+_EMPTY = Cell(None)
 
 
 @dataclass
@@ -182,18 +186,20 @@ class _XlsxCells:
 
     def rows(self, xml: IO[bytes], areas: Areas) -> Iterator[Row]:
         parent: Any = None
+        number = 0
         # The sheet is a part of the upload: expat (2.4+) refuses entity
         # amplification, and ElementTree resolves no external entities.
         for event, element in iterparse(xml, events=("start", "end")):  # noqa: S314
             tag = element.tag
             if event == "start":
-                if tag == f"{_MAIN}sheetData":
+                if tag == _SHEET_DATA:
                     parent = element
-                continue
-            if tag == f"{_MAIN}row":
-                yield int(element.get("r")), self._row(element)
+            elif tag == _ROW:
+                given = element.get("r")  # optional in the format
+                number = int(given) if given else number + 1
+                yield number, self._row(element)
                 parent.remove(element)  # the only child left: memory stays flat
-            elif tag == f"{_MAIN}mergeCell":
+            elif tag == _MERGE:
                 c1, r1, c2, r2 = range_boundaries(element.get("ref", ""))
                 areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
 
@@ -201,28 +207,31 @@ class _XlsxCells:
         found: list[Cell] = []
         for c in row:
             ref = c.get("r")
-            col = _column(ref) if ref else len(found) + 1
-            while len(found) < col - 1:
-                found.append(Cell(None))
+            if ref:
+                col = _column(ref)
+                while len(found) < col - 1:
+                    found.append(_EMPTY)
             found.append(self._cell(c))
         return tuple(found)
 
     def _cell(self, c: Any) -> Cell:
-        formula = c.find(f"{_MAIN}f")
-        if formula is not None:
-            return Cell(f"={formula.text or ''}", formula=True)
+        text = None
+        for child in c:
+            if child.tag == _V:
+                text = child.text
+            elif child.tag == _F:
+                return Cell(f"={child.text or ''}", formula=True)
         kind = c.get("t", "n")
         if kind == "inlineStr":
-            return Cell("".join(t.text or "" for t in c.iter(f"{_MAIN}t")) or None)
-        text = c.findtext(f"{_MAIN}v")
+            return Cell("".join(t.text or "" for t in c.iter(_T)) or None)
         if text is None:
-            return Cell(None)
+            return _EMPTY
         if kind == "s":
             return Cell(self.strings[int(text)])
-        if kind == "b":
-            return Cell(text == "1")
         if kind == "n":
             return Cell(self._number(text, int(c.get("s", 0))))
+        if kind == "b":
+            return Cell(text == "1")
         if kind == "d":
             moment: Value = from_ISO8601(text)  # type: ignore[no-untyped-call]
             return Cell(moment)
@@ -238,14 +247,17 @@ class _XlsxCells:
         return number
 
 
-def _column(ref: str) -> int:
-    """The column number of a cell reference («C12» → 3)."""
+@cache
+def _letters(letters: str) -> int:
     n = 0
-    for ch in ref:
-        if ch.isdigit():
-            break
+    for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
+
+
+def _column(ref: str) -> int:
+    """The column number of a cell reference («C12» → 3)."""
+    return _letters(ref.rstrip("0123456789"))
 
 
 # -- ODS ----------------------------------------------------------------------------
