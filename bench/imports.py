@@ -300,6 +300,10 @@ def run(console: Console, scale: float | None = None) -> None:
             f"{imp.early:.0f}→{imp.peak:.0f}", f"{base.early:.0f}→{base.peak:.0f}",
         )  # fmt: skip
     console.print(table)
+    console.print(
+        "baselines: onboarding = the same inputs straight to the services; marks = "
+        "LedgerApplication.save of the same Lesson aggregates, 200 a save"
+    )
     console.print("target: share ≥ 0.80 with flat memory (issue 12)")
 
 
