@@ -9,7 +9,7 @@ from typing import Any
 
 from ledger.domain.ids import staff_id
 from tests.support import rawsql
-from tests.support.serving import Served
+from tests.support.serving import ACCOUNTS, Served
 from tests.support.sheets import filled_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,4 +65,34 @@ def test_a_bad_file_lists_every_bad_row(served: Served, tmp_path: Path) -> None:
         "Сотрудники!4:Табельный номер",
     ]
     assert all(e["allowed"] for e in problem["errors"])
+    assert served.events() == before
+
+
+#: Who may import each kind (accounts of tests/support/serving.py).
+MAY_IMPORT = {
+    "staff": {"secretary", "director"},
+    "pupils": {"secretary", "director"},
+    "classes": {"deputy", "director"},
+    "teaching": {"deputy", "director"},
+    "marks": {"maths", "english", "cover"},
+    "exams": {"importer"},
+}
+
+
+def test_every_role_against_every_import(served: Served, tmp_path: Path) -> None:
+    """An allowed role gets to the rows (a file with a wrong header: 422), any
+    other 403, no token 401; nothing is written in any case."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Не тот заголовок\nx\n", encoding="utf-8")
+    before = served.events()
+    for kind, allowed in MAY_IMPORT.items():
+        for account in (*ACCOUNTS, None):
+            with bad.open("rb") as f:
+                answer = served.client.post(
+                    f"/imports/{kind}?year=2024/2025",
+                    files={"file": ("bad.csv", f, "text/csv")},
+                    headers=served.auth(account),
+                )
+            expected = 401 if account is None else 422 if account in allowed else 403
+            assert answer.status_code == expected, (kind, account, answer.text)
     assert served.events() == before
