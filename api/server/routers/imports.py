@@ -28,6 +28,7 @@ from api.server.problems import (
     PROBLEM_RESPONSES,
     FieldProblem,
     ProblemError,
+    documented,
     problem_response,
 )
 
@@ -67,7 +68,12 @@ class ImportedPublic(BaseModel):
     sha256: str
 
 
-@router.post("/{kind}", status_code=201, response_model=ImportedPublic)
+@router.post(
+    "/{kind}",
+    status_code=201,
+    response_model=ImportedPublic,
+    responses={413: documented(413), 415: documented(415)},
+)
 def import_file(
     kind: ImportKind,
     file: UploadFile,
