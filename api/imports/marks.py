@@ -39,7 +39,7 @@ from ledger.records.journal import AbsenceInput, Journal, LessonInput, MarkInput
 
 ABSENCES = {k.value: k for k in AbsenceKind}
 #: views the append keeps: the school's classes, pupils and the latest lessons
-CACHED_VIEWS = 5_000
+CACHED_VIEWS = 2_500
 LessonKey = tuple[str, str, str | None, date, int]
 
 
