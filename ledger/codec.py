@@ -100,11 +100,30 @@ def _from_scalar(value: Any, hint: type) -> Any:
 
 
 def event_data(event: object) -> dict[str, Any]:
-    """The ``data`` object of an event: its own fields, in JSON form."""
+    """The ``data`` object of an event: its own fields, in JSON form.
+
+    A field declared with a default (one added to an event type after events
+    of it were stored) is left out while it holds that default, so an event
+    that does not use it has exactly the bytes it had before the field
+    existed, and its signature does not depend on this code's version."""
+    kind: type = type(event)
+    defaults = _defaults(kind)
     return {
         name: to_json(value)
         for name, value in vars(event).items()
         if name not in BASE_FIELDS
+        and not (name in defaults and value == defaults[name])
+    }
+
+
+@cache
+def _defaults(cls: type) -> dict[str, Any]:
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    return {
+        f.name: f.default
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING
     }
 
 

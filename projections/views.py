@@ -74,6 +74,16 @@ def _record(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _corrects(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A correction of a grade, result or decision: the record's columns and the
+    event it corrects."""
+    return {**_record(data), "target": data["corrects"]}
+
+
+def _closing(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"class_id": data.get("class_id"), "subject": data.get("subject")}
+
+
 def _target(field: str) -> Columns:
     def columns(data: Mapping[str, Any]) -> dict[str, Any]:
         return {"target": data[field]}
@@ -90,6 +100,8 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "school.ClassOpened": ("view_school", lambda d: {"year": d["year"]}),
     "school.TeachingAssigned": ("view_school", lambda d: {"subject": d["subject"]}),
     "school.SubstitutionRecorded": ("view_school", lambda d: {"subject": d["subject"]}),
+    "school.PeriodClosed": ("view_school", _closing),
+    "school.YearClosed": ("view_school", _closing),
     "people.StaffMemberRegistered": ("view_school", _none),
     "people.StudentEnrolled": ("view_people", _class),
     "people.StudentMovedToClass": ("view_people", _class),
@@ -103,12 +115,20 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "attestation.IntermediateAttestationRecorded": ("view_grades", _record),
     "attestation.RetakeRecorded": ("view_grades", _target("retakes")),
     "attestation.ExamResultImported": ("view_grades", _record),
+    "attestation.AdmissionTestRecorded": ("view_grades", _record),
     "attestation.FinalGradeRecorded": ("view_grades", _record),
     "decisions.CouncilDecisionRecorded": ("view_grades", _record),
+    "attestation.PeriodGradeCorrected": ("view_grades", _corrects),
+    "attestation.AttestationResultCorrected": ("view_grades", _corrects),
+    "attestation.ExamResultCorrected": ("view_grades", _corrects),
+    "attestation.FinalGradeCorrected": ("view_grades", _corrects),
+    "decisions.CouncilDecisionCorrected": ("view_grades", _corrects),
     "attestat.AttestatIssued": ("view_book", _record),
     "attestat.DuplicateIssued": ("view_book", _record),
     "attestat.BookEntryCorrected": ("view_book", _none),
     "attestat.BlankSpoiled": ("view_book", _none),
+    "attestat.BlanksReceived": ("view_book", _none),
+    "attestat.ClassEntriesCertified": ("view_book", _record),
     "portfolio.AchievementRecorded": ("view_portfolio", _pupil),
     "portfolio.AchievementWithdrawn": ("view_portfolio", _target("withdraws")),
 }

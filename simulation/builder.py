@@ -20,7 +20,7 @@ from ledger.application import LedgerApplication, Signing
 from ledger.bootstrap import wire_school
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import class_id, school_id, staff_id
-from ledger.domain.school import Subject
+from ledger.domain.school import SchoolType, Subject
 from ledger.domain.schoolyear import Holiday, PeriodScheme
 from ledger.keys.directory import SigningKey
 from ledger.keys.personal import DataKeyStore
@@ -56,6 +56,7 @@ class SchoolProfile:
     name: str
     region: str
     timezone: str
+    school_type: SchoolType = SchoolType.SECONDARY
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class SchoolBuilder:
             timezone=profile.timezone,
             at=at,
             signed_by=signed_by,
+            school_type=profile.school_type,
         )
 
     def register_staff(

@@ -1,12 +1,18 @@
-"""State exams and final grades: ОГЭ (9th) and ЕГЭ (11th) results imported
-from the regional centre, with a reserve day; the final grades of the attestat."""
+"""State exams and final grades: the final essay (11th, December) and interview
+(9th, February) that admit to them, with an additional date for those who got
+«незачёт»; ОГЭ (9th) and ЕГЭ (11th) results imported from the regional centre,
+with a reserve day; the final grades of the attestat, as Приказ 546 derives
+them from the ledger."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.grading import FAILED, PASSED
+from ledger.domain.graduation import Derivation
 from ledger.domain.school import Level
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.attestation import ExamImport
@@ -14,6 +20,41 @@ from simulation.chances import EARLIER, choice
 from simulation.curriculum import EGE_ELECTIVES, OGE_ELECTIVES, SUBJECTS
 from simulation.people import Pupil
 from simulation.state import SchoolState
+
+
+def admission_test(sim: SchoolState, day: date, kind: AdmissionTestKind) -> None:
+    """The final essay (grade 11) or interview (grade 9): on the main date every
+    pupil of the grade sits it, a few weak ones get «незачёт»; on the additional
+    date (a later call) those sit it again and pass. The essay's results come
+    from the regional centre, the interview's from the school's commission."""
+    sim.clock.at(day, 17)
+    again = sim.admission_failed.pop(kind.value, None)
+    signer = sim.deputy if kind is AdmissionTestKind.INTERVIEW else sim.staff["exams"]
+    protocol = Protocol(f"{kind.value}-{day:%m%d}", day)
+    for klass in (k for k in sim.classes.values() if k.grade == kind.grade):
+        results = {
+            p.id: PASSED if again is not None or _passes(sim, p) else FAILED
+            for p in klass.pupils
+            if again is None or p.id in again
+        }
+        if not results:
+            continue
+        sim.records.attestation.record_admission_tests(
+            class_id=klass.id,
+            kind=kind,
+            held_on=day,
+            protocol=protocol,
+            results=results,
+            signed_by=signer.signing(),
+        )
+        sim.commands += 1
+        if again is None:
+            failed = [p for p, r in results.items() if r == FAILED]
+            sim.admission_failed.setdefault(kind.value, []).extend(failed)
+
+
+def _passes(sim: SchoolState, pupil: Pupil) -> bool:
+    return pupil.ability != "weak" or sim.rng.random() < 0.85
 
 
 def state_exams(sim: SchoolState, y: int) -> None:
@@ -133,8 +174,9 @@ def final_grades(sim: SchoolState, on: date) -> None:
         for pupil in klass.pupils:
             if pupil.debts:
                 continue
+            derived = sim.records.attestation.derived_final_grades(pupil.id, level)
             grades = {
-                s.code: _final(sim, pupil, s.code, level)
+                s.code: _final(sim, pupil, s.code, level, derived.get(s.code))
                 for s in SUBJECTS
                 if level in s.attestat
             }
@@ -147,7 +189,18 @@ def final_grades(sim: SchoolState, on: date) -> None:
             sim.commands += 1
 
 
-def _final(sim: SchoolState, pupil: Pupil, subject: str, level: Level) -> str:
+def _final(
+    sim: SchoolState,
+    pupil: Pupil,
+    subject: str,
+    level: Level,
+    found: Derivation | None,
+) -> str:
+    """The grade Приказ 546 derives from the ledger (``found``); where the
+    ledger lacks an input (a year before it, grade 10 of a one-year demo), the
+    personal file's earlier grades as the simulation imagines them."""
+    if found is not None and found.value is not None:
+        return found.value
     year = sim.grades[(pupil.id, subject)].get(YEAR_PERIOD)
     if year is None or not year.isdigit():  # a subject of earlier years
         year = choice(sim.rng, EARLIER[pupil.ability])

@@ -32,10 +32,18 @@ def period_grades(sim: SchoolState, code: str, grades_in: tuple[int, ...]) -> No
                 sheet = PeriodSheet(klass.id, course.subject, grades, course.subgroup)
                 sheets[course.teacher.label].append(sheet)
     for label in sorted(sheets):
-        sim.records.attestation.record_period_sheets(
+        names = sim.records.attestation.record_period_sheets(
             code, sheets[label], signed_by=sim.staff[label].signing()
         )
         sim.commands += 1
+        graded = [
+            (pupil, sheet.subject, grade)
+            for sheet in sheets[label]
+            for pupil, grade in sheet.grades.items()
+        ]
+        sim.period_grade_events[f"{sim.calendar.label}/{code}"].extend(
+            (name, *g, label) for name, g in zip(names, graded, strict=True)
+        )
 
 
 def _period_grade(sim: SchoolState, pupil: Pupil, course: Course, code: str) -> str:

@@ -11,6 +11,7 @@ from ledger.domain.grading import FAILED, PASSED
 from ledger.domain.journal import AbsenceKind
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
 from simulation.chances import MARK_ODDS, choice
+from simulation.closing import LATE_DAYS
 from simulation.curriculum import POLICY, TEST_WORK, TOPICS, WORK_TYPES
 from simulation.people import Course, Pupil, Staffer
 from simulation.state import SchoolState, TrackKey
@@ -19,8 +20,12 @@ from simulation.state import SchoolState, TrackKey
 Cover = dict[str, tuple[date, date, Staffer]]
 
 
-def school_day(sim: SchoolState, day: date, sick: Cover) -> None:
-    """Lessons (one save per teacher), then yesterday's corrections."""
+def school_day(
+    sim: SchoolState, day: date, sick: Cover, *, may_defer: bool = False
+) -> None:
+    """Lessons (one save per teacher), then yesterday's corrections; with
+    ``may_defer``, now and then a teacher enters the day's lessons the next
+    school day instead (:func:`record_late`)."""
     _illnesses(sim, day)
     batches: dict[str, list[LessonInput]] = defaultdict(list)
     tracked: dict[str, list[list[tuple[TrackKey, Pupil]]]] = defaultdict(list)
@@ -35,6 +40,9 @@ def school_day(sim: SchoolState, day: date, sick: Cover) -> None:
                 tracked[teacher.label].append(keys)
     for minute, label in enumerate(sorted(batches)):
         teacher = sim.staff[label]
+        if may_defer and sim.rng.random() < LATE_DAYS:
+            sim.late_batches.append((label, batches[label], tracked[label]))
+            continue
         sim.clock.at(day, 14, minute % 60)
         lessons = sim.records.journal.record_lessons(
             batches[label], signed_by=teacher.signing()
@@ -44,6 +52,19 @@ def school_day(sim: SchoolState, day: date, sick: Cover) -> None:
             lessons, batches[label], tracked[label], strict=True
         ):
             _track(sim, stream, lesson, keys, teacher)
+
+
+def record_late(sim: SchoolState, day: date) -> None:
+    """The lessons teachers did not enter on their day, entered this morning:
+    late entries (§7.3.6: the journal is filled in on the day of the lesson)."""
+    for minute, (label, batch, keys) in enumerate(sim.late_batches):
+        teacher = sim.staff[label]
+        sim.clock.at(day, 8, minute % 60)
+        streams = sim.records.journal.record_lessons(batch, signed_by=teacher.signing())
+        sim.commands += 1
+        for stream, lesson, tracked in zip(streams, batch, keys, strict=True):
+            _track(sim, stream, lesson, tracked, teacher)
+    sim.late_batches = []
 
 
 def _teacher_on(course: Course, day: date, sick: Cover) -> Staffer:

@@ -8,10 +8,16 @@ signed by the staff member who makes it, at simulated times:
 
 - lessons on every school day, with marks, absences (illnesses, truancy, late
   arrivals), next-day corrections and voids, a teacher's sick week covered by a
-  substitute (``simulation.lessons``);
+  substitute, now and then a day's lessons entered the next day
+  (``simulation.lessons``);
+- a few period grades corrected, every period and the year closed by the
+  deputy director, one grade corrected after closing by order
+  (``simulation.closing``);
 - quarter/half and year grades (``simulation.grades``), the intermediate
   attestation with protocols, retakes of academic debts, the second before a
   commission (``simulation.year_end``);
+- the final essay (December) and interview (February) that admit to the state
+  exams, with an additional date for a «незачёт» (``simulation.exams``);
 - council decisions in May and June, state exams (ОГЭ, ЕГЭ) from the regional
   centre, final grades (``simulation.exams``), attestats for grades 9 and 11
   with honours and medals where the criteria hold, a spoiled blank, a book
@@ -33,11 +39,13 @@ from datetime import date, timedelta
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.portfolio import AchievementLevel
 from ledger.domain.schoolyear import YEAR_PERIOD, year_label
 from simulation import (
     achievements,
     attestats,
+    closing,
     exams,
     grades,
     lessons,
@@ -82,20 +90,34 @@ class SchoolSimulation(SchoolState):
         )
         marks: list[str] = []
         absences: list[tuple[str, Staffer]] = []
+        # no lessons entered late from a period's last day: they would be
+        # corrected the day after, when the period is closed
+        last_days = {
+            max(d for d in days if d in p)
+            for s in cal.schemes
+            for p in s.periods
+            if any(d in p for d in days)
+        }
         sick_day = _sick_day(cal)
         for day in days:
+            graded = []
             while pending and pending[0][0] < day:
                 ends, code = pending.pop(0)
                 self.clock.at(ends + timedelta(days=1), 10)
                 grades.period_grades(self, code, grades_with(cal, code))
+                graded.append(code)
             for action in plan.get(day, []):
                 action(day)
             if day == sick_day:
                 lessons.substitution(self, day, days, sick)
             self.today_marks, self.today_absences = [], []
-            lessons.school_day(self, day, sick)
+            lessons.record_late(self, day)
+            lessons.school_day(self, day, sick, may_defer=day not in last_days)
             lessons.corrections(self, day, marks, absences)
             marks, absences = self.today_marks, self.today_absences
+            for code in graded:
+                closing.correct_grades(self, code, day)
+                closing.close_period(self, code, day)
             progress(f"{day:%d.%m.%Y}")
         if until is None or until > cal.ends:
             self.end_year(y, progress)
@@ -109,7 +131,11 @@ class SchoolSimulation(SchoolState):
             (date(y, 12, 10), self._olympiad(AchievementLevel.MUNICIPAL, 0.04)),
             (date(y + 1, 1, 13), lambda d: movements.arrivals(self, d)),
             (date(y + 1, 2, 3), lambda d: movements.parallel_move(self, d)),
+            (date(y, 12, 3), self._admission(AdmissionTestKind.ESSAY)),
+            (date(y + 1, 2, 4), self._admission(AdmissionTestKind.ESSAY)),
+            (date(y + 1, 2, 11), self._admission(AdmissionTestKind.INTERVIEW)),
             (date(y + 1, 2, 12), self._olympiad(AchievementLevel.REGIONAL, 0.01)),
+            (date(y + 1, 3, 11), self._admission(AdmissionTestKind.INTERVIEW)),
             (date(y + 1, 4, 20), self._olympiad(AchievementLevel.SCHOOL, 0.05)),
             (date(y + 1, 5, 12), lambda d: achievements.withdraw_one(self, d)),
         ]
@@ -119,6 +145,10 @@ class SchoolSimulation(SchoolState):
             if day is not None:
                 plan[day].append(action)
         return plan
+
+    def _admission(self, kind: AdmissionTestKind) -> Action:
+        """The final essay or interview on its main or additional date."""
+        return lambda d: exams.admission_test(self, d, kind)
 
     def _olympiad(self, level: AchievementLevel, share: float) -> Action:
         return lambda d: achievements.olympiad(self, d, level, share)
@@ -154,6 +184,7 @@ class SchoolSimulation(SchoolState):
             attestats.duplicate(self, date(y + 1, 8, 20), self.issued_basic[0])
         still = year_end.retakes(self, date(y + 1, 8, 25), attempt=2)
         year_end.retain(self, date(y + 1, 8, 27), still)
+        closing.close_year(self, date(y + 1, 8, 28))
         progress("пересдачи")
 
 

@@ -14,9 +14,11 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from ledger.application import LedgerApplication
+from ledger.domain.attestat import BlankKind
 from ledger.domain.attestation import ExamResult, Protocol
 from ledger.domain.school import Level
 from ledger.keys.directory import KeyDirectory
@@ -98,12 +100,27 @@ class SchoolState:
         self.exam_marks: dict[tuple[UUID, str], ExamResult] = {}
         self.grades: dict[tuple[UUID, str], dict[str, str]] = defaultdict(dict)
         self.protocols = 0
+        #: the last serial used, per level and blank kind (attestat, supplement),
+        #: and the last one received into stock (current-form numbers)
         self.blanks = {
-            Level.BASIC: 1_000_000 + seed % 1000 * 100,
-            Level.SECONDARY: 2_000_000 + seed % 1000 * 100,
+            (level, kind): base + offset + seed % 1000 * 100
+            for level, base in ((Level.BASIC, 1_000_000), (Level.SECONDARY, 2_000_000))
+            for kind, offset in (
+                (BlankKind.TITLE, 0),
+                (BlankKind.SUPPLEMENT, 5_000_000),
+            )
         }
+        self.received = dict(self.blanks)
         self.commands = 0
         self.achievements: list[str] = []
+        self.admission_failed: dict[str, list[UUID]] = {}  # test → owing a sitting
+        # issue 13: the period grades as recorded (event, pupil, subject, grade,
+        # teacher) by "year/period", and teachers' lessons entered a day late
+        self.period_grade_events: dict[str, list[tuple[str, UUID, str, str, str]]] = (
+            defaultdict(list)
+        )
+        self.late_batches: list[tuple[str, list[Any], list[Any]]] = []
+        self.orders = 0
 
     @property
     def director(self) -> Staffer:

@@ -9,11 +9,11 @@ from uuid import UUID
 
 from ledger.domain.attestation import SubjectRecord
 from ledger.domain.decisions import DecisionKind
-from ledger.domain.grading import EXCELLENT, NOT_ATTESTED
+from ledger.domain.grading import NOT_ATTESTED
 from ledger.domain.ids import subject_record_id
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.council import DecisionInput
-from simulation.curriculum import POLICY, failing, maths, passing, subjects_of
+from simulation.curriculum import failing, maths, passing
 from simulation.people import Pupil
 from simulation.state import SchoolState
 
@@ -43,12 +43,13 @@ def intermediate_attestation(sim: SchoolState, on: date) -> None:
                 signed_by=course.teacher.signing(),
             )
             sim.commands += 1
-    for pupil in sim.pupils_now():
-        pupil.debts = [
-            s
-            for s in subjects_of(pupil.grade)
-            if POLICY.is_failing(sim.grades[(pupil.id, s)].get(YEAR_PERIOD, EXCELLENT))
-        ]
+    for pupil in sim.pupils_now():  # as the ledger holds them (and the council reads)
+        pupil.debts = sorted(
+            {
+                d.subject
+                for d in sim.records.council.open_debts(pupil.id, sim.calendar.label)
+            }
+        )
 
 
 def admit_to_exams(sim: SchoolState, on: date) -> None:

@@ -24,6 +24,7 @@ from typer._click.exceptions import ClickException
 
 from api.cli import (
     accounts,
+    cosign,
     demo,
     export,
     imports,
@@ -31,6 +32,7 @@ from api.cli import (
     keys,
     log,
     policy,
+    record,
     report,
     serve,
     verify,
@@ -103,9 +105,11 @@ for commands in (
     serve,
 ):
     app.add_typer(commands.app)
+app.add_typer(cosign.app)
 
 
 app.command()(demo.demo)  # one command, no group of its own
+app.command("record")(record.record)
 
 
 def main() -> None:

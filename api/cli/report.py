@@ -96,6 +96,10 @@ PupilOpt = Annotated[
 LevelOpt = Annotated[
     str | None, typer.Option(help="Attestat book level: basic or secondary.")
 ]
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(help="Month, e.g. 2025-10, 10.2025 or 10 (default: every month)."),
+]
 
 
 def _as_of(as_of: str | None, as_of_size: int | None) -> AsOf | None:
@@ -246,6 +250,21 @@ def attestat_book(
     _one("attestat-book", store, keys, params, fmt, out_file, as_of, as_of_size)
 
 
+@report_app.command("blank-stock")
+def blank_stock(
+    store: StoreOpt,
+    keys: KeysOpt,
+    level: LevelOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Attestat blanks: received, issued, spoiled, on hand (Приказ № 546)."""
+    params = {"level": level}
+    _one("blank-stock", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
 @report_app.command("personal-file")
 def personal_file(
     store: StoreOpt,
@@ -275,6 +294,24 @@ def portfolio(
     """A pupil's portfolio of achievements (§3.2.2)."""
     params = {"pupil": pupil, "year": year}
     _one("portfolio", store, keys, params, fmt, out_file, as_of, as_of_size)
+
+
+@report_app.command("changes")
+def changes(
+    store: StoreOpt,
+    keys: KeysOpt,
+    klass: ClassOpt = None,
+    year: YearOpt = None,
+    month: MonthOpt = None,
+    fmt: FormatOpt = "html",
+    out_file: OutFile = None,
+    as_of: AsOfOpt = None,
+    as_of_size: AsOfSizeOpt = None,
+) -> None:
+    """Change log («Журнал изменений») of a class for the deputy director: late
+    entries, corrections and changes after closing, by month (§7.3.6, §8.1)."""
+    params = {"class": klass, "year": year, "month": month}
+    _one("changes", store, keys, params, fmt, out_file, as_of, as_of_size)
 
 
 @report_app.command("all")
@@ -311,6 +348,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
         for klass in school.classes_of(year):
             params = {"class": klass.name, "year": year.label}
             yield "summary", params
+            yield "changes", params
             yield "attestation-protocol", params
             if klass.grade in (9, 11):
                 yield "exam-protocol", params
@@ -325,6 +363,7 @@ def every_report(school: School) -> Iterator[tuple[str, dict[str, str]]]:
                     yield "diary", {"pupil": pupil.personal_file, "year": year.label}
     for level in ("basic", "secondary"):
         yield "attestat-book", {"level": level}
+    yield "blank-stock", {}
     for pupil in sorted(school.pupils.values(), key=lambda p: p.sort_key):
         yield "personal-file", {"pupil": pupil.personal_file}
         yield "portfolio", {"pupil": pupil.personal_file}

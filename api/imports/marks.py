@@ -32,8 +32,8 @@ from api.imports.lookups import class_name
 from api.imports.problems import Problems
 from ledger.domain.ids import lesson_id
 from ledger.domain.journal import MAX_LESSONS_A_DAY, AbsenceKind, ImportSource
-from ledger.domain.school import SchoolClass, Subject
-from ledger.domain.schoolyear import is_school_day
+from ledger.domain.school import AcademicYear, SchoolClass, Subject
+from ledger.records.closing import check_closed_change
 from ledger.records.context import Author, RecordsContext
 from ledger.records.journal import AbsenceInput, Journal, LessonInput, MarkInput
 
@@ -220,17 +220,15 @@ class MarksImport(Importer):
             problems,
             row,
             self.column("day"),
-            "учебный день года, не в будущем",
+            "учебный день года по календарю, не в будущем",
             lambda: year.check_lesson_day(day, self.today),
+        ) and domain_problem(
+            problems,
+            row,
+            self.column("day"),
+            "день незакрытого периода (закрытый меняют только исправлением)",
+            lambda: self._check_open(year, klass, subject.code, day),
         )
-        if ok and not is_school_day(day, year.holidays, year.days_per_week):
-            problems.add(
-                row,
-                self.column("day"),
-                f"{day:%d.%m.%Y} не учебный день по календарю",
-                "учебный день: не выходной и не каникулы",
-            )
-            ok = False
         staff = self.author.staff
         ok &= domain_problem(
             problems,
@@ -248,6 +246,15 @@ class MarksImport(Importer):
             )
             return False
         return ok and self._lesson_new(row, lesson, klass, subject, problems)
+
+    def _check_open(
+        self, year: AcademicYear, klass: SchoolClass, subject: str, day: date
+    ) -> None:
+        """The journal's own rule: nothing new on the days of a closed period."""
+        assert self.author is not None
+        closure = year.closure_of_day(klass.id, klass.grade, subject, day)
+        what = f"{klass.name} {subject} on {day:%d.%m.%Y}"
+        check_closed_change(year, closure, self.author, None, self.today, what)
 
     def _lesson_new(
         self,

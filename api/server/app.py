@@ -13,14 +13,19 @@ from api.server.office import Clock, Office, system_clock
 from api.server.routers import (
     audit,
     auth,
+    cosignatures,
     envelopes,
     health,
     imports,
     journal,
+    lists,
     log,
+    records,
     reports,
+    signed,
 )
 from api.server.settings import Settings
+from api.server.submit import submit
 from api.server.tokens import Tokens
 
 DESCRIPTION = """
@@ -57,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=records.openapi_tags(),
     )
     app.state.office = office
     app.state.tokens = Tokens(
@@ -64,6 +70,27 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         timedelta(minutes=settings.token_minutes),
     )
     problems.install(app)
-    for module in (health, auth, journal, envelopes, log, audit, reports, imports):
+    for module in (
+        health,
+        auth,
+        journal,
+        envelopes,
+        signed,
+        log,
+        audit,
+        reports,
+        lists,
+        imports,
+    ):
         app.include_router(module.router)
+    app.include_router(cosignatures.router)
+    app.openapi_tags = [
+        *(app.openapi_tags or []),
+        lists.TAG_METADATA,
+        signed.TAG_METADATA,
+        cosignatures.TAG_METADATA,
+        imports.TAG_METADATA,
+    ]
+    for router in records.routers(submit):
+        app.include_router(router)
     return app

@@ -94,6 +94,29 @@ def keeping(pending: Pending) -> Iterator[Pending]:
         _pending.reset(token)
 
 
+_captured: ContextVar[list[StoredEvent] | None] = ContextVar(
+    "letopis_captured", default=None
+)
+
+
+@contextmanager
+def capturing() -> Iterator[list[StoredEvent]]:
+    """The events inserted inside this block (in this thread), in order: how a
+    route names what a command appended without knowing the command."""
+    found: list[StoredEvent] = []
+    token = _captured.set(found)
+    try:
+        yield found
+    finally:
+        _captured.reset(token)
+
+
+def _capture(stored_events: Sequence[StoredEvent]) -> None:
+    found = _captured.get()
+    if found is not None:
+        found.extend(stored_events)
+
+
 def _take() -> Pending | None:
     """The pending answer of this request, once (a command saves once)."""
     pending = _pending.get()
@@ -115,6 +138,7 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        _capture(stored_events)
         pending = _take()
         if pending is not None and stored_events:
             c.execute(self._insert, pending.row(stored_events))
@@ -159,6 +183,7 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
+        _capture(stored_events)
         pending = _take()
         if pending is not None and stored_events:
             curs.execute(self._insert, pending.row(stored_events))

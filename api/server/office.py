@@ -23,6 +23,7 @@ from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
 from api.server.idempotency import IdempotencyStore, recorder_env
 from api.server.presigned import (
+    Command,
     SubmissionError,
     check_common,
     command_of,
@@ -39,7 +40,7 @@ from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.log import Sealer
 from ledger.records.context import RecordsContext
-from ledger.records.journal import Journal, LessonInput
+from ledger.records.journal import LessonInput
 from ledger.records.office import SchoolRecords
 
 Clock = Callable[[], datetime]
@@ -87,6 +88,7 @@ class Office:
             self.school = school.school
             self.records = school.records
             self.reads = school.reads
+            self.data_keys = school.data_keys
             self.accounts = AccountStore(
                 self.app,
                 PasswordHasher(
@@ -205,15 +207,25 @@ class Office:
 
     # -- client-signed appends -----------------------------------------------------
 
-    def append_signed(self, account: Account, objects: Sequence[Any]) -> list[str]:
-        """Check and append client-signed envelopes; the appended events' names."""
+    def append_signed(
+        self,
+        account: Account,
+        objects: Sequence[Any],
+        command: Command | None = None,
+    ) -> list[str]:
+        """Check and append client-signed envelopes; the appended events' names.
+
+        ``command`` is what they record, run again to make them (a record
+        command with its body); without it, the journal command the envelopes
+        themselves record (lesson sheets, corrections, voids)."""
         found = read_envelopes(objects, self.app)
         skew = timedelta(seconds=self.settings.clock_skew_seconds)
         at = check_common(found, origin=self.origin, now=self.now(), skew=skew)
         for s in found:
             self.app.mapper.verify_signatures(s.envelope)
         self._check_author(account, found[0].envelope)
-        command = command_of(found)
+        if command is None:
+            command = command_of(found)
         signing, signers = signing_of(found)
         with self.write_lock:
             self.clock.fixed = at
@@ -239,9 +251,26 @@ class Office:
         """The unsigned envelopes the rules make of ``lessons`` for ``key``'s holder,
         now; nothing is written. Events after the first of a new stream chain to
         the envelope before them once it is signed (``prev`` left null)."""
+        return self.prepare_with(
+            key,
+            (),
+            lambda records, signing: records.journal.record_lessons(
+                lessons, signed_by=signing
+            ),
+        )
+
+    def prepare_with(
+        self, key: str, cosigners: Sequence[str], command: Command
+    ) -> list[Envelope]:
+        """The unsigned envelopes ``command`` makes now when ``key`` authors it
+        (and ``cosigners`` co-sign); nothing is written (see :meth:`prepare`)."""
+        signing = Signing(KeyOnly(key), tuple(KeyOnly(k) for k in cosigners))
         with self.write_lock:
-            dry = DryRun(self.app, self.school, clock=self.clock)
-            Journal(dry).record_lessons(lessons, signed_by=Signing(KeyOnly(key)))
+            dry = DryRun(
+                self.app, self.school, clock=self.clock, data_keys=self.data_keys
+            )
+            dry.prepared = []
+            command(SchoolRecords.on(dry), signing)
         return dry.prepared
 
 
@@ -265,9 +294,17 @@ class DryRun(RecordsContext):
 
     prepared: list[Envelope]
 
+    def snapshot(self, stream: UUID, version: int) -> None:
+        """Nothing was saved, so nothing is snapshotted."""
+
     def save(self, aggregates: Any, signing: Signing) -> None:
         mapper = self.app.mapper
-        self.prepared = []
+        if self.prepared:
+            msg = (
+                "this command saves more than once; it can be signed only by the "
+                "server (send it to its own endpoint)"
+            )
+            raise LedgerError(msg)
         seen: set[UUID] = set()
         for aggregate in aggregates:
             for event in aggregate.collect_events():

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         description="How long a request waits for a database connection "
         "(PostgreSQL) or another writer's lock (SQLite) before answering 503.",
     )
+    cosign_days: float = Field(
+        default=7, gt=0, le=90, description="Days a co-signature request waits."
+    )
     demo: bool = False
 
     @property

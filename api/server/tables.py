@@ -1,7 +1,7 @@
 """The server's tables beside the events: accounts, idempotent responses, the
-access log. They are records, not rebuildable views, so they are protected as
-the events are: every row is kept, UPDATE and DELETE (and on PostgreSQL
-TRUNCATE) are refused by triggers.
+access log, co-signature requests. They are records, not rebuildable views, so
+they are protected as the events are: every row is kept, UPDATE and DELETE (and
+on PostgreSQL TRUNCATE) are refused by triggers.
 
 On PostgreSQL `letopis init` creates them (``API_TABLES`` passed to
 ``ledger.storage.init.initialise``) in the events' schema, owned by the owner
@@ -39,8 +39,22 @@ ACCESS_LOG = SideTable(
     "roles TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, "
     "prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL",
 )
+#: Co-signature requests (``api.server.cosign``): one row per state of a request,
+#: the latest version wins; nothing in them is in the log until it is signed.
+COSIGNATURES = SideTable(
+    "api_cosignatures",
+    "request_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, "
+    "command TEXT NOT NULL, body TEXT NOT NULL, body_hash TEXT NOT NULL, "
+    "submitted_by TEXT NOT NULL, submitter_staff TEXT NOT NULL, "
+    "submitter_key TEXT NOT NULL, submitted_at TEXT NOT NULL, "
+    "expires_at TEXT NOT NULL, needs TEXT NOT NULL, event_types TEXT NOT NULL, "
+    "subject TEXT NOT NULL, summary TEXT NOT NULL, approvals TEXT NOT NULL, "
+    "decided_by TEXT, decided_at TEXT, reason TEXT, events TEXT NOT NULL, "
+    "superseded_by TEXT, created_at TEXT NOT NULL, "
+    "PRIMARY KEY (request_id, version)",
+)
 #: What `letopis init` creates for the server (``initialise(side_tables=...)``).
-API_TABLES = (ACCOUNTS, IDEMPOTENCY, ACCESS_LOG)
+API_TABLES = (ACCOUNTS, IDEMPOTENCY, ACCESS_LOG, COSIGNATURES)
 
 
 class SideTablesMissingError(LedgerError):

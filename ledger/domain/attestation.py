@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -22,6 +22,7 @@ from uuid import UUID
 from ledger.domain.base import OpensStream, RecordStream, event_name, seq_in
 from ledger.domain.errors import (
     AlreadyRecordedError,
+    CorrectionError,
     ExamAdmissionError,
     InvalidRecordError,
     RetakeError,
@@ -67,6 +68,7 @@ class AttestationResult:
     attempt: int
     result: str
     debt: bool
+    on: date | None = None  # the protocol's date: a debt arises on it
 
 
 @register_event_types
@@ -93,6 +95,7 @@ class SubjectRecord(RecordStream):
         def apply(self, aggregate: Any) -> None:
             aggregate.grades[self.period] = self.grade
             aggregate.class_id = self.class_id
+            aggregate.recorded[self.period] = self.originator_version
 
     class IntermediateAttestationRecorded(OpensStream):
         """attestation.IntermediateAttestationRecorded: the year's intermediate
@@ -113,7 +116,12 @@ class SubjectRecord(RecordStream):
             aggregate.class_id = self.class_id
             aggregate.results.append(
                 AttestationResult(
-                    self.originator_version, "attestation", 0, self.result, self.debt
+                    self.originator_version,
+                    "attestation",
+                    0,
+                    self.result,
+                    self.debt,
+                    self.protocol.on,
                 )
             )
 
@@ -138,13 +146,58 @@ class SubjectRecord(RecordStream):
                     self.attempt,
                     self.result,
                     self.debt,
+                    self.protocol.on,
                 )
             )
+
+    class PeriodGradeCorrected(OpensStream):
+        """attestation.PeriodGradeCorrected: a period or year grade is replaced;
+        names the grade it corrects and gives the reason; after the period is
+        closed, by the deputy or the director citing the order (§7.3.3, §8.1).
+        The original stays; the latest correction is the grade."""
+
+        TOPIC: ClassVar[str] = "attestation.PeriodGradeCorrected"
+        corrects: str
+        pupil: UUID
+        subject: str
+        year: str
+        class_id: UUID
+        period: str
+        grade: str
+        reason: str
+        order: Protocol | None
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.grades[self.period] = self.grade
+
+    class AttestationResultCorrected(OpensStream):
+        """attestation.AttestationResultCorrected: the result of the intermediate
+        attestation or of a retake is replaced (an error in the protocol); names
+        the result and gives the reason and the corrected protocol (§7.3.1)."""
+
+        TOPIC: ClassVar[str] = "attestation.AttestationResultCorrected"
+        corrects: str
+        pupil: UUID
+        subject: str
+        year: str
+        class_id: UUID
+        result: str
+        debt: bool
+        reason: str
+        protocol: Protocol
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            for r in aggregate.results:
+                if r.seq == int(self.corrects.rpartition(":")[2]):
+                    r.result, r.debt = self.result, self.debt
 
     def __init__(self) -> None:
         self.grades: dict[str, str] = {}
         self.results: list[AttestationResult] = []
         self.class_id: UUID | None = None
+        self.recorded: dict[str, int] = {}  # period -> its original grade's seq
 
     @property
     def attestation(self) -> AttestationResult | None:
@@ -305,6 +358,7 @@ class SubjectRecord(RecordStream):
         latest result, at most the second retake, the second before a commission
         (:meth:`next_attempt`); the result on the scale. Its event name."""
         attempt = self.next_attempt(retakes, commission)
+        self.check_retake_window(protocol.on)
         check_grade(result, assessment, policy)
         return self._append(
             self.RetakeRecorded(
@@ -318,6 +372,149 @@ class SubjectRecord(RecordStream):
                 by=by,
             )
         )
+
+    # -- corrections and the retake window (issue 13) -------------------------------
+
+    def check_retake_window(self, on: date) -> None:
+        """:class:`RetakeError` unless a retake dated ``on`` falls within one year
+        of the day the debt arose, the intermediate attestation's protocol
+        (273-ФЗ art. 58 p. 5: two retakes within a year of the debt)."""
+        first = self.attestation
+        if first is None or first.on is None:
+            return
+        last = _one_year_after(first.on)
+        if not first.on <= on <= last:
+            msg = (
+                f"a retake of {on:%d.%m.%Y} is outside the year the academic debt "
+                f"may be cleared in: from {first.on:%d.%m.%Y} (the intermediate "
+                f"attestation) to {last:%d.%m.%Y} (273-ФЗ art. 58 p. 5)"
+            )
+            raise RetakeError(msg)
+
+    def original_period(self, corrects: str) -> str:
+        """The period whose original grade is the event ``corrects``;
+        :class:`CorrectionError` unless it names one of this record."""
+        seq = seq_in(self.id, corrects, "corrected grade")
+        for period, recorded in self.recorded.items():
+            if recorded == seq:
+                return period
+        msg = (
+            f"{corrects} is not a period or year grade of this pupil's subject "
+            "record; a correction names the grade it corrects (its original entry)"
+        )
+        raise CorrectionError(msg)
+
+    def correct_period_grade(
+        self,
+        *,
+        corrects: str,
+        grade: str,
+        reason: str,
+        order: Protocol | None,
+        policy: GradingPolicy,
+        assessment: Assessment,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Replace the period grade ``corrects`` with ``grade`` (on the scale,
+        a change, with a reason). Its event name."""
+        period = self.original_period(corrects)
+        check_grade(grade, assessment, policy)
+        _check_change(self.grades[period], grade, reason)
+        assert self.class_id is not None
+        return self._append(
+            self.PeriodGradeCorrected(
+                *self._next(at),
+                corrects=corrects,
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                class_id=self.class_id,
+                period=period,
+                grade=grade,
+                reason=reason,
+                order=order,
+                by=by,
+            )
+        )
+
+    def correctable_result(self, corrects: str) -> AttestationResult:
+        """The result named ``corrects``: the latest attestation or retake result
+        (one retaken already is not changed under its retake)."""
+        seq = seq_in(self.id, corrects, "corrected result")
+        found = next((r for r in self.results if r.seq == seq), None)
+        if found is None:
+            msg = (
+                f"{corrects} is not an intermediate attestation or retake result "
+                "of this pupil's subject record; a correction names one"
+            )
+            raise CorrectionError(msg)
+        if found is not self.results[-1]:
+            latest = event_name(self.id, self.results[-1].seq)
+            msg = (
+                f"{corrects} was retaken already; only the latest result "
+                f"({latest}) is corrected"
+            )
+            raise CorrectionError(msg)
+        return found
+
+    def correct_result(
+        self,
+        *,
+        corrects: str,
+        result: str,
+        reason: str,
+        protocol: Protocol,
+        policy: GradingPolicy,
+        assessment: Assessment,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Replace the latest attestation or retake result ``corrects`` (on the
+        scale, a change, with a reason and the corrected protocol); whether it
+        is a debt follows the new result. Its event name."""
+        found = self.correctable_result(corrects)
+        check_grade(result, assessment, policy)
+        _check_change(found.result, result, reason)
+        assert self.class_id is not None
+        return self._append(
+            self.AttestationResultCorrected(
+                *self._next(at),
+                corrects=corrects,
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                class_id=self.class_id,
+                result=result,
+                debt=policy.is_failing(result),
+                reason=reason,
+                protocol=protocol,
+                by=by,
+            )
+        )
+
+
+def _one_year_after(day: date) -> date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _check_change(current: str, new: str, reason: str) -> None:
+    """A correction changes the value and says why."""
+    if new == current or not reason.strip():
+        msg = (
+            f"a correction must change the value (now {current!r}) and give the reason"
+        )
+        raise CorrectionError(msg)
 
 
 class ExamKind(StrEnum):
@@ -363,6 +560,8 @@ class ExamSheet(RecordStream):
         centre: str
 
         def apply(self, aggregate: Any) -> None:
+            aggregate.imported[self.originator_version] = len(aggregate.results)
+            aggregate.protocols[self.originator_version] = self.protocol
             aggregate.results.append(
                 ExamResult(
                     self.exam,
@@ -375,8 +574,39 @@ class ExamSheet(RecordStream):
                 )
             )
 
+    class ExamResultCorrected(OpensStream):
+        """attestation.ExamResultCorrected: a state exam result changed on appeal
+        («апелляция о несогласии с выставленными баллами»): the conflict
+        commission's decision as the regional centre's new protocol; names the
+        imported result and gives the reason (§7.3.2). The original stays."""
+
+        TOPIC: ClassVar[str] = "attestation.ExamResultCorrected"
+        corrects: str
+        pupil: UUID
+        year: str
+        subject: str
+        primary_score: int
+        score: int | None
+        mark: str | None
+        passed: bool
+        protocol: Protocol
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            index = aggregate.imported[int(self.corrects.rpartition(":")[2])]
+            aggregate.results[index] = replace(
+                aggregate.results[index],
+                primary_score=self.primary_score,
+                score=self.score,
+                mark=self.mark,
+                passed=self.passed,
+            )
+
     def __init__(self) -> None:
         self.results: list[ExamResult] = []
+        self.imported: dict[int, int] = {}  # a result's seq -> its index
+        self.protocols: dict[int, Protocol] = {}  # a result's seq -> its protocol
 
     def latest(self) -> dict[str, ExamResult]:
         """The latest result of each exam subject (a re-sit replaces a failure)."""
@@ -430,6 +660,65 @@ class ExamSheet(RecordStream):
             )
         )
 
+    def correct_result(
+        self,
+        *,
+        corrects: str,
+        pupil: UUID,
+        year: str,
+        primary_score: int,
+        score: int | None,
+        mark: str | None,
+        passed: bool,
+        protocol: Protocol,
+        reason: str,
+        by: UUID,
+        today: date,
+        at: datetime,
+    ) -> str:
+        """Record the result of an appeal against the result ``corrects`` of
+        this sheet: what its form produces, a change, a reason, and the new
+        protocol dated not before the original one nor after ``today``."""
+        seq = seq_in(self.id, corrects, "appealed result")
+        index = self.imported.get(seq)
+        if index is None:
+            msg = (
+                f"{corrects} is not an imported state exam result of this pupil's "
+                "exam sheet; an appeal names the result it changes"
+            )
+            raise CorrectionError(msg)
+        was = self.results[index]
+        new = replace(
+            was, primary_score=primary_score, score=score, mark=mark, passed=passed
+        )
+        check_exam_result(new)
+        check_protocol(protocol, today, "appeal")
+        if protocol.on < self.protocols[seq].on:
+            msg = (
+                f"the appeal's protocol of {protocol.on:%d.%m.%Y} is dated before the "
+                f"result's own ({self.protocols[seq]}); an appeal follows the result"
+            )
+            raise InvalidRecordError(msg)
+        if new == was or not reason.strip():
+            msg = "an appeal's result must change the score or mark and give the reason"
+            raise CorrectionError(msg)
+        return self._append(
+            self.ExamResultCorrected(
+                *self._next(at),
+                corrects=corrects,
+                pupil=pupil,
+                year=year,
+                subject=was.subject,
+                primary_score=primary_score,
+                score=score,
+                mark=mark,
+                passed=passed,
+                protocol=protocol,
+                reason=reason,
+                by=by,
+            )
+        )
+
 
 def check_exam_result(result: ExamResult) -> None:
     """A result carries what its form produces: a 100-point score for ЕГЭ
@@ -452,8 +741,8 @@ class FinalGrades(RecordStream):
 
     class FinalGradeRecorded(OpensStream):
         """attestation.FinalGradeRecorded: the final grade in a subject that goes
-        into the attestat book and the attestat (§4.10, §7.3.5); a later one for
-        the same subject replaces it."""
+        into the attestat book and the attestat (§4.10, §7.3.5); recorded once
+        per subject, changed by ``attestation.FinalGradeCorrected``."""
 
         TOPIC: ClassVar[str] = "attestation.FinalGradeRecorded"
         pupil: UUID
@@ -466,9 +755,35 @@ class FinalGrades(RecordStream):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.grades[self.subject] = self.grade
+            aggregate.recorded.setdefault(self.subject, self.originator_version)
+            aggregate.class_id = self.class_id
+            aggregate.year = self.year
+
+    class FinalGradeCorrected(OpensStream):
+        """attestation.FinalGradeCorrected: a final grade is replaced; names the
+        grade it corrects, gives the reason, co-signed by the director as the
+        attestat book's corrections are (§7.3.5). The original stays; the latest
+        correction is the grade (the book entry is corrected on its own)."""
+
+        TOPIC: ClassVar[str] = "attestation.FinalGradeCorrected"
+        corrects: str
+        pupil: UUID
+        level: str
+        subject: str
+        grade: str
+        year: str
+        class_id: UUID
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.grades[self.subject] = self.grade
 
     def __init__(self) -> None:
         self.grades: dict[str, str] = {}
+        self.recorded: dict[str, int] = {}  # subject -> its original grade's seq
+        self.class_id: UUID | None = None
+        self.year: str | None = None
 
     def record_grade(
         self,
@@ -499,6 +814,7 @@ class FinalGrades(RecordStream):
         if grade == NOT_ATTESTED:
             msg = "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
             raise ScaleError(msg)
+        self.check_new_subject(subject)
         return self._append(
             self.FinalGradeRecorded(
                 *self._next(at),
@@ -509,5 +825,69 @@ class FinalGrades(RecordStream):
                 year=year,
                 class_id=class_id,
                 basis=basis,
+            )
+        )
+
+    # -- corrections (issue 13) --------------------------------------------------
+
+    def check_new_subject(self, subject: str) -> None:
+        """:class:`AlreadyRecordedError` when ``subject`` has a final grade: it
+        is recorded once and corrected after."""
+        seq = self.recorded.get(subject)
+        if seq is not None:
+            msg = (
+                f"the final grade in {subject} is recorded already "
+                f"({event_name(self.id, seq)}: {self.grades[subject]!r}); a final "
+                "grade is recorded once and corrected by naming it"
+            )
+            raise AlreadyRecordedError(msg)
+
+    def original_subject(self, corrects: str) -> str:
+        """The subject whose original final grade is the event ``corrects``."""
+        seq = seq_in(self.id, corrects, "corrected final grade")
+        for subject, recorded in self.recorded.items():
+            if recorded == seq:
+                return subject
+        msg = (
+            f"{corrects} is not a final grade of this pupil's record; a correction "
+            "names the grade it corrects (its original entry)"
+        )
+        raise CorrectionError(msg)
+
+    def correct_grade(
+        self,
+        *,
+        corrects: str,
+        grade: str,
+        reason: str,
+        pupil: UUID,
+        level: Level,
+        school: School,
+        on: date,
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Replace the final grade ``corrects`` (on the scale, not «н/а», a
+        change, with a reason). Its event name."""
+        subject = self.original_subject(corrects)
+        check_grade(grade, school.subject(subject).assessment, school.policy_on(on))
+        if grade == NOT_ATTESTED:
+            msg = "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
+            raise ScaleError(msg)
+        _check_change(self.grades[subject], grade, reason)
+        assert self.class_id is not None
+        assert self.year is not None
+        return self._append(
+            self.FinalGradeCorrected(
+                *self._next(at),
+                corrects=corrects,
+                pupil=pupil,
+                level=level.value,
+                subject=subject,
+                grade=grade,
+                year=self.year,
+                class_id=self.class_id,
+                reason=reason,
+                by=by,
             )
         )

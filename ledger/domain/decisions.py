@@ -15,8 +15,13 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from ledger.domain.attestation import Protocol
-from ledger.domain.base import OpensStream, RecordStream
-from ledger.domain.errors import AlreadyRecordedError, DecisionError
+from ledger.domain.base import OpensStream, RecordStream, seq_in
+from ledger.domain.errors import (
+    AlreadyRecordedError,
+    CorrectionError,
+    DecisionError,
+    InvalidRecordError,
+)
 from ledger.domain.honours import GraduateResults
 from ledger.domain.honours import Medal as Medal  # its home is honours
 from ledger.domain.school import Level, School
@@ -65,6 +70,7 @@ class Decision:
     with_honours: bool
     medal: Medal | None
     class_id: UUID
+    seq: int = 0  # the original decision's event (its corrections keep it)
 
 
 def check_decision(
@@ -131,6 +137,42 @@ class CouncilRecord(RecordStream):
                 self.with_honours,
                 self.medal,
                 self.class_id,
+                self.originator_version,
+            )
+
+    class CouncilDecisionCorrected(OpensStream):
+        """decisions.CouncilDecisionCorrected: a council decision about a pupil is
+        replaced by a later protocol of the council (an error in the entry, or
+        the decision revised); names the decision it corrects and gives the
+        reason, co-signed by the director, who chairs the council (§7.3.6). The
+        original stays; the summary statement shows the latest decision."""
+
+        TOPIC: ClassVar[str] = "decisions.CouncilDecisionCorrected"
+        corrects: str
+        pupil: UUID
+        year: str
+        class_id: UUID
+        class_name: str
+        decision: DecisionKind
+        protocol: Protocol
+        to_class: str | None
+        debts: tuple[str, ...]
+        with_honours: bool
+        medal: Medal | None
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            seq = int(self.corrects.rpartition(":")[2])
+            old = next(k for k, d in aggregate.decisions.items() if d.seq == seq)
+            del aggregate.decisions[old]
+            aggregate.decisions[self.decision.value] = Decision(
+                self.decision,
+                self.protocol,
+                self.with_honours,
+                self.medal,
+                self.class_id,
+                seq,
             )
 
     def __init__(self) -> None:
@@ -200,3 +242,92 @@ class CouncilRecord(RecordStream):
                 note=note,
             )
         )
+
+    # -- corrections (issue 13) --------------------------------------------------
+
+    def corrected_decision(self, corrects: str) -> Decision:
+        """The decision whose original entry is the event ``corrects``;
+        :class:`CorrectionError` unless it names one of this record."""
+        seq = seq_in(self.id, corrects, "corrected decision")
+        found = next((d for d in self.decisions.values() if d.seq == seq), None)
+        if found is None:
+            msg = (
+                f"{corrects} is not a council decision of this pupil's record; a "
+                "correction names the decision it corrects (its original entry)"
+            )
+            raise CorrectionError(msg)
+        return found
+
+    def correct_decision(
+        self,
+        *,
+        corrects: str,
+        pupil: UUID,
+        year: str,
+        class_name: str,
+        grade: int,
+        kind: DecisionKind,
+        protocol: Protocol,
+        to_class: str | None,
+        debts: tuple[str, ...],
+        with_honours: bool,
+        medal: Medal | None,
+        reason: str,
+        school: School,
+        results: GraduateResults,
+        by: UUID,
+        at: datetime,
+    ) -> str:
+        """Replace the decision ``corrects`` by the council's later
+        ``protocol``: the new decision fits the grade as a first one must
+        (:func:`check_decision`, honours), is not another decision of the
+        pupil that year, and the protocol is not older than the corrected
+        one's. Its event name."""
+        old = self.corrected_decision(corrects)
+        check_decision(
+            kind,
+            grade,
+            to_class=to_class,
+            debts=debts,
+            with_honours=with_honours,
+            medal=medal,
+        )
+        for debt in debts:
+            school.subject(debt)
+        if kind.level is not None and (with_honours or medal):
+            results.check_honours(kind.level, with_honours=with_honours, medal=medal)
+        if kind is not old.kind:
+            self.check_new(kind)
+        _check_decision_change(old, protocol, reason)
+        return self._append(
+            self.CouncilDecisionCorrected(
+                *self._next(at),
+                corrects=corrects,
+                pupil=pupil,
+                year=year,
+                class_id=old.class_id,
+                class_name=class_name,
+                decision=kind,
+                protocol=protocol,
+                to_class=to_class,
+                debts=tuple(debts),
+                with_honours=with_honours,
+                medal=medal,
+                reason=reason,
+                by=by,
+            )
+        )
+
+
+def _check_decision_change(old: Decision, protocol: Protocol, reason: str) -> None:
+    """A correction gives a reason and a council protocol not older than the
+    corrected decision's."""
+    if not reason.strip():
+        msg = "a correction of a council decision must give the reason"
+        raise CorrectionError(msg)
+    if protocol.on < old.protocol.on:
+        msg = (
+            f"the correcting protocol {protocol} is older than the decision's "
+            f"({old.protocol}); a decision is corrected by a later protocol"
+        )
+        raise InvalidRecordError(msg)

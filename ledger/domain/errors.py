@@ -30,6 +30,17 @@ class LessonDateError(DomainError):
     """A lesson date outside the academic year or in the future (§7.3.6)."""
 
 
+class NotSchoolDayError(LessonDateError):
+    """A lesson on a day without lessons: a weekend day, a public holiday or a
+    vacation day of the year's calendar."""
+
+
+class PeriodClosedError(DomainError):
+    """A record inside a period the deputy director closed: after closing, the
+    period's marks and grades change only as corrections by the deputy or the
+    director citing an order («приказ»)."""
+
+
 class PeriodNotClosedError(DomainError):
     """A period grade for a period that has not ended yet."""
 
@@ -52,7 +63,8 @@ class NotAssignedError(AuthorityError):
 
 
 class CorrectionError(DomainError):
-    """A correction or void of an entry that does not exist or was voided."""
+    """A correction or void of an entry that does not exist or was voided, or a
+    correction that names no record of its kind or changes nothing."""
 
 
 class RetakeError(DomainError):
@@ -88,6 +100,14 @@ class BlankError(AttestatError):
     """A blank used before in the school, or not ascending within the class."""
 
 
+class BlankStockError(BlankError):
+    """A blank not received into the school's stock, or received twice."""
+
+
+class AlphabeticalOrderError(AttestatError):
+    """A class's graduates entered out of alphabetical order (§7.3.5)."""
+
+
 class DuplicateOfUnknownError(AttestatError):
     """A duplicate of an entry that the book does not hold."""
 
@@ -98,3 +118,41 @@ class HonoursError(DomainError):
 
 class PortfolioError(DomainError):
     """An achievement record that cannot be made or withdrawn."""
+
+
+# -- cross-record rules (issue 13): where records of several streams must agree --
+
+
+class AdmissionError(DecisionError):
+    """Admission to the state exams («допущен к ГИА») that the ГИА procedures
+    (orders 232/551 and 233/552 of 04.04.2023) do not allow."""
+
+
+class OpenDebtError(AdmissionError):
+    """Admission to the state exams with an academic debt not yet retaken, or a
+    year grade below «3» (273-ФЗ art. 58, 59 p. 6)."""
+
+
+class AdmissionTestError(AdmissionError):
+    """Admission without the «зачёт» for the final interview (grade 9) or the
+    final essay (grade 11); or such a result that cannot be recorded."""
+
+
+class StateExamsError(DomainError):
+    """An attestat (a council decision or a book entry) for a pupil who was not
+    admitted to the state exams or did not pass those the level requires."""
+
+
+class FinalGradeError(DomainError):
+    """A final grade that differs from the one Приказ 546 derives, without a
+    reason or the director's co-signature."""
+
+
+class PromotionError(DomainError):
+    """A promotion or class move that does not follow the council's decisions
+    and the academic debts the ledger holds (273-ФЗ art. 58 p. 8–9)."""
+
+
+class SchoolTypeError(DomainError):
+    """A record the school's type does not keep (a primary school has no
+    attestat book and no state exams; grades beyond its last one)."""

@@ -4,7 +4,9 @@ What is implemented (federal rules, the same for every school, hence code):
 
 - Basic attestat with honours (grade 9): every final grade «5» (pass/fail
   subjects «зачёт») and the state exams passed: the compulsory Russian and
-  mathematics taken, and the latest result of every exam taken passed. Source:
+  mathematics taken, and the latest result of every exam taken passed, none
+  only at a re-sit (for medals too: «без учета результатов, полученных при
+  прохождении повторной ГИА», order 315 of 2018, kept by order 546). Source:
   issue 3; «Порядок заполнения, учета и выдачи аттестатов» (order of the
   Ministry of Education of 05.10.2020 № 546).
 - Medal «За особые успехи в учении», I degree (grade 11): every final grade
@@ -16,7 +18,12 @@ What is implemented (federal rules, the same for every school, hence code):
   mathematics. Source: order of the Ministry of Education of 29.09.2023 № 730
   (as published), the seed regulation's «с отличием, награжден медалью»
   (§7.3.6).
-- Secondary attestat with honours: with the I-degree medal only.
+- Secondary attestat with honours: with the medal of either degree, and every
+  medal with it (since the II-degree medal returned in 2023/2024 the attestat
+  with honours has a red cover with the I-degree medal and a blue one with the
+  II-degree medal; issue 13 checked the former "I degree only" rule and dropped
+  it). Sources: order 730 and the 2023 amendments to order 546, as reported by
+  Interfax (29.11.2023, «Золотые медалисты будут получать красные аттестаты»).
 """
 
 from __future__ import annotations
@@ -46,13 +53,19 @@ class GraduateResults:
 
     final_grades: Mapping[str, str] = field(default_factory=dict)
     exams: Mapping[str, ExamResult] = field(default_factory=dict)
+    resat: frozenset[str] = frozenset()  # subjects passed only at a re-sit
 
     def check_honours(
         self, level: Level, *, with_honours: bool, medal: Medal | None
     ) -> None:
         """:func:`check_honours` on these results."""
         check_honours(
-            level, self.final_grades, self.exams, with_honours=with_honours, medal=medal
+            level,
+            self.final_grades,
+            self.exams,
+            with_honours=with_honours,
+            medal=medal,
+            resat=self.resat,
         )
 
 
@@ -73,8 +86,17 @@ def check_honours(
     *,
     with_honours: bool,
     medal: Medal | None,
+    resat: frozenset[str] = frozenset(),
 ) -> None:
-    """Raise :class:`HonoursError` unless the honours and medal asked for hold."""
+    """Raise :class:`HonoursError` unless the honours and medal asked for hold;
+    exams passed only at a re-sit (``resat``) do not count for them."""
+    if (with_honours or medal is not None) and resat:
+        msg = (
+            "honours and medals count the state exams passed without re-sits "
+            "(«без учета результатов, полученных при прохождении повторной ГИА», "
+            f"order 546); re-sat: {sorted(resat)}"
+        )
+        raise HonoursError(msg)
     if level is Level.BASIC:
         if with_honours:
             _check_excellent(
@@ -82,10 +104,12 @@ def check_honours(
             )
             _check_exams_passed(level, exams, "a basic attestat with honours")
         return
-    if with_honours and medal is not Medal.FIRST:
+    if with_honours != (medal is not None):
         msg = (
-            "a secondary attestat with honours goes with the I-degree medal "
-            "«За особые успехи в учении»; record the medal with it"
+            "a secondary attestat with honours goes with the medal «За особые "
+            "успехи в учении» of either degree, and the medal with it (red cover "
+            "with the I degree, blue with the II: orders 546 and 730 as amended "
+            "in 2023); record both or neither"
         )
         raise HonoursError(msg)
     if medal is not None:

@@ -79,3 +79,8 @@ def attestat_book_id(school: UUID, level: str) -> UUID:
 def portfolio_id(pupil: UUID, year: str) -> UUID:
     """A pupil's achievements in one year."""
     return uuid5(pupil, f"portfolio/{year}")
+
+
+def admission_tests_id(pupil: UUID, year: str) -> UUID:
+    """A pupil's final interview or essay results in one year (ГИА admission)."""
+    return uuid5(pupil, f"admission-tests/{year}")

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
+from ledger.domain.attestation import Protocol
 from ledger.domain.base import (
     ExtendsStream,
     Record,
@@ -140,6 +141,7 @@ class Lesson(Record):
         mark: str
         reason: str
         by: UUID
+        order: Protocol | None = None  # after the period is closed: the order
 
         def apply(self, aggregate: Any) -> None:
             aggregate.entries[aggregate.seq_of(self.corrects)].value = self.mark
@@ -152,6 +154,7 @@ class Lesson(Record):
         voids: str
         reason: str
         by: UUID
+        order: Protocol | None = None  # after the period is closed: the order
 
         def apply(self, aggregate: Any) -> None:
             aggregate.entries[aggregate.seq_of(self.voids)].voided = True
@@ -257,7 +260,14 @@ class Lesson(Record):
         return event_name(self.id, self.version)
 
     def correct(
-        self, *, corrects: str, mark: str, reason: str, by: UUID, at: datetime
+        self,
+        *,
+        corrects: str,
+        mark: str,
+        reason: str,
+        by: UUID,
+        at: datetime,
+        order: Protocol | None = None,
     ) -> str:
         """Replace the mark of entry ``corrects``; returns the correction's name."""
         entry = self.live_entry(corrects, ("mark",))
@@ -274,18 +284,29 @@ class Lesson(Record):
                 mark=mark,
                 reason=reason,
                 by=by,
+                order=order,
             )
         )
         return event_name(self.id, self.version)
 
-    def void(self, *, voids: str, reason: str, by: UUID, at: datetime) -> str:
+    def void(
+        self,
+        *,
+        voids: str,
+        reason: str,
+        by: UUID,
+        at: datetime,
+        order: Protocol | None = None,
+    ) -> str:
         """Void entry ``voids``; returns the void's event name."""
         self.live_entry(voids, ("mark", "absence"))
         if not reason.strip():
             msg = "a void must give the reason"
             raise InvalidRecordError(msg)
         self._append(
-            self.MarkVoided(*self._later(at), voids=voids, reason=reason, by=by)
+            self.MarkVoided(
+                *self._later(at), voids=voids, reason=reason, by=by, order=order
+            )
         )
         return event_name(self.id, self.version)
 

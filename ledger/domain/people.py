@@ -145,6 +145,8 @@ class PersonalFile(Record):
         order: str
         file_handed_to_guardian: bool
         guardian_request: date | None
+        #: the written request's number («заявление № …»); "" without a hand-over
+        guardian_request_number: str = ""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.left_on = self.on
@@ -269,6 +271,7 @@ class PersonalFile(Record):
         file_handed_to_guardian: bool,
         guardian_request: date | None,
         at: datetime,
+        guardian_request_number: str = "",
     ) -> None:
         if self.left_on is not None or on <= self.placements[-1].on:
             msg = (
@@ -277,6 +280,9 @@ class PersonalFile(Record):
             )
             raise InvalidRecordError(msg)
         _check_handover(reason, file_handed_to_guardian, guardian_request, on)
+        if guardian_request_number and guardian_request is None:
+            msg = "a request number is recorded only with the request's date"
+            raise InvalidRecordError(msg)
         self._append(
             self.Left(
                 *self._later(at),
@@ -285,6 +291,7 @@ class PersonalFile(Record):
                 order=order,
                 file_handed_to_guardian=file_handed_to_guardian,
                 guardian_request=guardian_request,
+                guardian_request_number=guardian_request_number,
             )
         )
 

@@ -27,6 +27,17 @@ class AchievementKind(StrEnum):
     GTO = "gto"  # нормативы ГТО
     CONFERENCE = "conference"
     VOLUNTEERING = "volunteering"
+    # the «Папка достижений» of a primary school (progymnasium regulation §3.3)
+    CREATIVE_WORK = "creative_work"  # творческая работа
+    PROJECT = "project"  # проект (индивидуальный или групповой)
+    METASUBJECT = "metasubject"  # метапредметный результат
+
+
+ACHIEVEMENTS_FOLDER = (
+    AchievementKind.CREATIVE_WORK,
+    AchievementKind.PROJECT,
+    AchievementKind.METASUBJECT,
+)
 
 
 class AchievementLevel(StrEnum):

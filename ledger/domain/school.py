@@ -20,18 +20,22 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from ledger.domain.base import ExtendsStream, Record, StartsStream
+from ledger.domain.base import ExtendsStream, Record, StartsStream, event_name
 from ledger.domain.errors import (
+    AlreadyRecordedError,
     AttestatError,
     InvalidRecordError,
     LessonDateError,
     NotAssignedError,
     NotEnrolledError,
+    NotSchoolDayError,
     PeriodNotClosedError,
+    SchoolTypeError,
     UnknownRecordError,
 )
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import academic_year_id, class_id, school_id
+from ledger.domain.portfolio import ACHIEVEMENTS_FOLDER, AchievementKind
 from ledger.domain.schoolyear import (
     YEAR_PERIOD,
     Holiday,
@@ -41,10 +45,11 @@ from ledger.domain.schoolyear import (
     days_between,
     is_school_day,
     scheme_for,
+    why_not_school_day,
 )
 from ledger.events import register_event_types
 
-GRADES = range(1, 12)
+GRADES = range(1, 12)  # every grade of general education; a school's: SchoolType
 
 
 class Level(StrEnum):
@@ -56,6 +61,67 @@ class Level(StrEnum):
     @property
     def final_grade(self) -> int:
         return 9 if self is Level.BASIC else 11
+
+
+class SchoolType(StrEnum):
+    """What a school teaches, so which records it keeps (issue 13): a primary
+    school («начальная школа», a progymnasium) grades 1–4, with no attestat book
+    and no state exams; a basic school grades 1–9 and the basic attestat; a
+    secondary school grades 1–11 and both attestats."""
+
+    PRIMARY = "primary"
+    BASIC = "basic"
+    SECONDARY = "secondary"
+
+    @property
+    def grades(self) -> range:
+        """The grades the school teaches."""
+        last = {"primary": 4, "basic": 9, "secondary": 11}[self.value]
+        return range(1, last + 1)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The attestats the school issues (none in a primary school)."""
+        return tuple(level for level in Level if level.final_grade in self.grades)
+
+    @property
+    def portfolio_kinds(self) -> tuple[AchievementKind, ...]:
+        """The achievement kinds its pupils' portfolios hold: a primary school's
+        «Папка достижений» (creative works, projects, метапредметные results);
+        every kind elsewhere."""
+        if self is SchoolType.PRIMARY:
+            return ACHIEVEMENTS_FOLDER
+        return tuple(AchievementKind)
+
+    def check_achievement(self, kind: AchievementKind) -> None:
+        """:class:`SchoolTypeError` unless its portfolios hold ``kind``."""
+        if kind not in self.portfolio_kinds:
+            allowed = ", ".join(k.value for k in self.portfolio_kinds)
+            msg = (
+                f"achievement kind {kind.value!r} is not kept in a {self.value} "
+                f"school's portfolio; allowed: {allowed}"
+            )
+            raise SchoolTypeError(msg)
+
+    def check_grade(self, grade: int, what: str) -> None:
+        """:class:`SchoolTypeError` unless the school teaches ``grade``."""
+        if grade not in self.grades:
+            msg = (
+                f"{what}: grade {grade} is not taught in a {self.value} school; "
+                f"its grades are {self.grades.start}–{self.grades.stop - 1}"
+            )
+            raise SchoolTypeError(msg)
+
+    def check_level(self, level: Level, what: str) -> None:
+        """:class:`SchoolTypeError` unless the school issues ``level``'s attestat
+        (and so keeps its book and holds its state exams)."""
+        if level not in self.levels:
+            offered = ", ".join(v.value for v in self.levels) or "none"
+            msg = (
+                f"{what}: a {self.value} school issues no {level.value} attestat "
+                f"and keeps no book or state exams for it; its attestats: {offered}"
+            )
+            raise SchoolTypeError(msg)
 
 
 @dataclass(frozen=True)
@@ -92,6 +158,7 @@ class School(Record):
         name: str
         region: str
         timezone: str
+        school_type: SchoolType = SchoolType.SECONDARY  # absent before issue 13
 
     class SubjectDefined(ExtendsStream):
         """school.SubjectDefined: a subject of the curriculum («учебный план»),
@@ -125,17 +192,32 @@ class School(Record):
         def apply(self, aggregate: Any) -> None:
             aggregate.policies.append(_policy_of(self))
 
-    def __init__(self, code: str, name: str, region: str, timezone: str) -> None:
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        region: str,
+        timezone: str,
+        school_type: SchoolType = SchoolType.SECONDARY,
+    ) -> None:
         self.code = code
         self.name = name
         self.region = region
         self.timezone = timezone
+        self.school_type = school_type
         self.subjects: dict[str, Subject] = {}
         self.policies: list[GradingPolicy] = []
 
     @classmethod
     def register(
-        cls, *, code: str, name: str, region: str, timezone: str, at: datetime
+        cls,
+        *,
+        code: str,
+        name: str,
+        region: str,
+        timezone: str,
+        at: datetime,
+        school_type: SchoolType = SchoolType.SECONDARY,
     ) -> Self:
         if not code.strip() or not name.strip():
             msg = "a school needs a code and a name"
@@ -147,8 +229,14 @@ class School(Record):
                 name=name,
                 region=region,
                 timezone=timezone,
+                school_type=school_type,
             )
         )
+
+    @property
+    def grades(self) -> range:
+        """The grades this school teaches (its type's)."""
+        return self.school_type.grades
 
     def define_subject(self, subject: Subject, *, at: datetime) -> None:
         if not subject.code.strip() or not subject.name.strip():
@@ -157,6 +245,10 @@ class School(Record):
         if not subject.grades or any(g not in GRADES for g in subject.grades):
             msg = f"subject {subject.code}: grades {subject.grades} must be within 1–11"
             raise InvalidRecordError(msg)
+        for grade in subject.grades:
+            self.school_type.check_grade(grade, f"subject {subject.code}")
+        for level in subject.attestat:
+            self.school_type.check_level(level, f"subject {subject.code}")
         for level in subject.attestat:
             if not any(_level_grade(level, g) for g in subject.grades):
                 msg = (
@@ -232,6 +324,47 @@ def _policy_of(event: Any) -> GradingPolicy:
     )
 
 
+MAX_GRACE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A closed period (``Y``: the year) and its scope: a class and subject, a
+    class (``subject`` None) or the whole school (``class_id`` None)."""
+
+    period: str
+    class_id: UUID | None
+    subject: str | None
+    by: UUID
+    seq: int
+
+    def covers(self, class_id: UUID | None, subject: str | None) -> bool:
+        """Whether this closure's scope includes the scope named."""
+        return (self.class_id is None or self.class_id == class_id) and (
+            self.subject is None or self.subject == subject
+        )
+
+    @property
+    def scope(self) -> str:
+        if self.class_id is None:
+            return "the whole school" + (f", {self.subject}" if self.subject else "")
+        return f"class {self.class_id}" + (f", {self.subject}" if self.subject else "")
+
+
+def _check_working_days(
+    working_days: tuple[date, ...], starts: date, ends: date, days_per_week: int
+) -> None:
+    """Transferred working days are weekend days of the school week, in the year."""
+    for d in working_days:
+        if not starts <= d <= ends or d.weekday() < days_per_week:
+            msg = (
+                f"working day {d:%d.%m.%Y} must be a day off of the "
+                f"{days_per_week}-day week inside the year {starts} – {ends} "
+                "(a transfer of days off makes it a working day)"
+            )
+            raise InvalidRecordError(msg)
+
+
 @register_event_types
 class AcademicYear(Record):
     """One academic year of a school: its dates, holidays and study periods."""
@@ -249,6 +382,53 @@ class AcademicYear(Record):
         days_per_week: int
         holidays: tuple[Holiday, ...]
         schemes: tuple[PeriodScheme, ...]
+        working_days: tuple[date, ...] = ()
+        late_after_days: int = 0
+
+    class PeriodClosed(ExtendsStream):
+        """school.PeriodClosed: the deputy director closes a study period for a
+        class and subject, a class, or the whole school («период закрыт»): its
+        marks and grades change after this only as corrections by the deputy
+        or the director citing an order (§7.3.6, §8.1)."""
+
+        TOPIC: ClassVar[str] = "school.PeriodClosed"
+        period: str
+        class_id: UUID | None
+        subject: str | None
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.closures.append(
+                Closure(
+                    self.period,
+                    self.class_id,
+                    self.subject,
+                    self.by,
+                    self.originator_version,
+                )
+            )
+
+    class YearClosed(ExtendsStream):
+        """school.YearClosed: the deputy director closes the academic year for a
+        class and subject, a class, or the whole school («год закрыт»): every
+        period, the year grades and the year's journal, as for
+        ``school.PeriodClosed`` (§7.3.3: the summary statement is final)."""
+
+        TOPIC: ClassVar[str] = "school.YearClosed"
+        class_id: UUID | None
+        subject: str | None
+        by: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.closures.append(
+                Closure(
+                    YEAR_PERIOD,
+                    self.class_id,
+                    self.subject,
+                    self.by,
+                    self.originator_version,
+                )
+            )
 
     def __init__(
         self,
@@ -259,6 +439,8 @@ class AcademicYear(Record):
         days_per_week: int,
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
+        working_days: tuple[date, ...] = (),
+        late_after_days: int = 0,
     ) -> None:
         self.school = school
         self.year = year
@@ -267,6 +449,9 @@ class AcademicYear(Record):
         self.days_per_week = days_per_week
         self.holidays = tuple(holidays)
         self.schemes = tuple(schemes)
+        self.working_days = tuple(working_days)
+        self.late_after_days = late_after_days
+        self.closures: list[Closure] = []
 
     @classmethod
     def open(
@@ -279,11 +464,22 @@ class AcademicYear(Record):
         days_per_week: int,
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
+        working_days: tuple[date, ...] = (),
+        late_after_days: int = 0,
         at: datetime,
+        grades: range = GRADES,
     ) -> Self:
-        check_calendar(year, starts, ends, schemes, holidays)
+        """Open ``year``; its period schemes cover ``grades`` (the school's)."""
+        check_calendar(year, starts, ends, schemes, holidays, grades)
         if days_per_week not in (5, 6):
             msg = f"a school week has 5 or 6 days, not {days_per_week}"
+            raise InvalidRecordError(msg)
+        _check_working_days(working_days, starts, ends, days_per_week)
+        if not 0 <= late_after_days <= MAX_GRACE_DAYS:
+            msg = (
+                f"the grace period for journal entries is {late_after_days} days; "
+                f"allowed: 0 (the day of the lesson, §7.3.6) to {MAX_GRACE_DAYS}"
+            )
             raise InvalidRecordError(msg)
         return cls._start(
             cls.Opened(
@@ -295,6 +491,8 @@ class AcademicYear(Record):
                 days_per_week=days_per_week,
                 holidays=tuple(holidays),
                 schemes=tuple(schemes),
+                working_days=tuple(sorted(working_days)),
+                late_after_days=late_after_days,
             )
         )
 
@@ -312,6 +510,20 @@ class AcademicYear(Record):
                 "is filled in on the day of the lesson or later (§7.3.6)"
             )
             raise LessonDateError(msg)
+        self.check_school_day(day)
+
+    def check_school_day(self, day: date) -> None:
+        """:class:`NotSchoolDayError` naming why, unless ``day`` is a school day
+        of this year's calendar (its week, holidays, vacations, transfers)."""
+        why = why_not_school_day(
+            day, self.holidays, self.days_per_week, self.working_days
+        )
+        if why is not None:
+            msg = (
+                f"{day:%d.%m.%Y} is not a school day of {self.year}: {why}; "
+                "lessons are held on the school days of the year's calendar"
+            )
+            raise NotSchoolDayError(msg)
 
     def contains(self, day: date) -> bool:
         return self.starts <= day <= self.ends
@@ -376,8 +588,111 @@ class AcademicYear(Record):
         return [
             d
             for d in days_between(max(first, self.starts), min(last, self.ends))
-            if is_school_day(d, self.holidays, self.days_per_week)
+            if is_school_day(d, self.holidays, self.days_per_week, self.working_days)
         ]
+
+    # -- late entries and closed periods ----------------------------------------
+
+    def is_late(self, day: date, entered: date) -> bool:
+        """Whether an entry made on ``entered`` for a lesson of ``day`` is late:
+        more than the year's grace period after the lesson (§7.3.6: the journal
+        is filled in on the day of the lesson)."""
+        return (entered - day).days > self.late_after_days
+
+    def close_period(
+        self,
+        *,
+        period: str,
+        class_id: UUID | None,
+        grade: int | None,
+        subject: str | None,
+        by: UUID,
+        today: date,
+        at: datetime,
+    ) -> str:
+        """Close ``period`` (``Y``: the year) for a class and subject, a class
+        (``subject`` None) or the whole school (``class_id`` None): after its
+        last day, once per scope. Its event name."""
+        ends = self._last_day_of(period, grade)
+        if today <= ends:
+            msg = (
+                f"period {period} of {self.year} ends on {ends:%d.%m.%Y}; it is "
+                f"closed after its last day (today is {today:%d.%m.%Y})"
+            )
+            raise PeriodNotClosedError(msg)
+        found = self.closure_of_period(class_id, subject, period)
+        if found is not None:
+            msg = (
+                f"period {period} is closed already for this scope by "
+                f"{event_name(self.id, found.seq)} ({found.scope}); a period is "
+                "closed once"
+            )
+            raise AlreadyRecordedError(msg)
+        if period == YEAR_PERIOD:
+            return self._append(
+                self.YearClosed(
+                    *self._later(at), class_id=class_id, subject=subject, by=by
+                )
+            )
+        return self._append(
+            self.PeriodClosed(
+                *self._later(at),
+                period=period,
+                class_id=class_id,
+                subject=subject,
+                by=by,
+            )
+        )
+
+    def _last_day_of(self, period: str, grade: int | None) -> date:
+        """The last day of ``period``: of ``grade``'s scheme, or the latest of
+        every scheme that has it (the whole school)."""
+        if grade is not None:
+            return self.period(grade, period).ends
+        if period == YEAR_PERIOD:
+            return self.ends
+        found = [p.ends for s in self.schemes for p in s.periods if p.code == period]
+        if not found:
+            codes = sorted({p.code for s in self.schemes for p in s.periods})
+            msg = (
+                f"no grade has period {period!r} in {self.year}; allowed: "
+                f"{', '.join([*codes, YEAR_PERIOD])}"
+            )
+            raise UnknownRecordError(msg)
+        return max(found)
+
+    def closure_of_period(
+        self, class_id: UUID | None, subject: str | None, period: str
+    ) -> Closure | None:
+        """The closure that closes ``period``'s grades of a class and subject
+        (the period's own, or the year's), if any."""
+        for c in self.closures:
+            if c.covers(class_id, subject) and c.period in (period, YEAR_PERIOD):
+                return c
+        return None
+
+    def closure_of_day(
+        self, class_id: UUID, grade: int, subject: str, day: date
+    ) -> Closure | None:
+        """The closure that closes the journal of a class and subject on ``day``
+        (a closed period of the class's grade that contains it), if any."""
+        for c in self.closures:
+            if c.covers(class_id, subject) and any(
+                day in p for p in self._span(grade, c.period)
+            ):
+                return c
+        return None
+
+    def _span(self, grade: int, code: str) -> tuple[Period, ...]:
+        """The period ``code`` of ``grade`` if its scheme has it (a school-wide
+        closure of «Q1» does not concern grades taught in halves)."""
+        if code == YEAR_PERIOD:
+            return (self.period(grade, code),)
+        return tuple(p for p in self.periods(grade) if p.code == code)
+
+    def closed_name(self, closure: Closure) -> str:
+        """The closing event's name ``<stream>:<seq>``."""
+        return event_name(self.id, closure.seq)
 
 
 @dataclass(frozen=True)
@@ -490,7 +805,16 @@ class SchoolClass(Record):
         letter: str,
         class_teacher: UUID,
         at: datetime,
+        grades: range = GRADES,
     ) -> Self:
+        """Open class ``grade``+``letter`` of ``year``; ``grades`` are the
+        school's (its type's, :attr:`School.grades`)."""
+        if grade in GRADES and grade not in grades:
+            msg = (
+                f"class {grade}{letter}: the school teaches grades "
+                f"{grades.start}–{grades.stop - 1} only (its type)"
+            )
+            raise SchoolTypeError(msg)
         if grade not in GRADES or not letter.strip() or len(letter) > 3:
             msg = f"a class is a grade 1–11 and a letter («7А»); got {grade}{letter!r}"
             raise InvalidRecordError(msg)

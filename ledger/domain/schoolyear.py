@@ -8,7 +8,7 @@ grades.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -79,8 +79,10 @@ def check_calendar(
     ends: date,
     schemes: tuple[PeriodScheme, ...],
     holidays: tuple[Holiday, ...],
+    grades: Sequence[int] = range(1, 12),
 ) -> None:
-    """Raise :class:`InvalidRecordError` unless the year's calendar is coherent."""
+    """Raise :class:`InvalidRecordError` unless the year's calendar is coherent;
+    its period schemes cover the school's ``grades`` (its type's) once each."""
     if label != year_label(starts):
         msg = (
             f"year {label!r} does not start on {starts}; expected {year_label(starts)}"
@@ -90,8 +92,9 @@ def check_calendar(
         msg = f"the year must end after it starts and by 31 August: {starts}–{ends}"
         raise InvalidRecordError(msg)
     covered = [g for s in schemes for g in s.grades]
-    if sorted(covered) != list(range(1, 12)):
-        msg = f"period schemes must cover grades 1–11 once each; they cover {covered}"
+    if sorted(covered) != list(grades):
+        span = f"{min(grades)}–{max(grades)}"
+        msg = f"period schemes must cover grades {span} once each; they cover {covered}"
         raise InvalidRecordError(msg)
     for scheme in schemes:
         _check_scheme(scheme, starts, ends)
@@ -125,11 +128,50 @@ def scheme_for(schemes: tuple[PeriodScheme, ...], grade: int) -> PeriodScheme:
     raise UnknownRecordError(msg)
 
 
-def is_school_day(day: date, holidays: tuple[Holiday, ...], days_per_week: int) -> bool:
-    """A weekday of the school week that is not in a holiday."""
-    if day.weekday() >= days_per_week:
-        return False
-    return not any(h.starts <= day <= h.ends for h in holidays)
+def is_school_day(
+    day: date,
+    holidays: tuple[Holiday, ...],
+    days_per_week: int,
+    working_days: tuple[date, ...] = (),
+) -> bool:
+    """A weekday of the school week (or a weekend day made a working day by a
+    transfer) that is not in a holiday."""
+    return why_not_school_day(day, holidays, days_per_week, working_days) is None
+
+
+WEEKDAYS = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+
+
+def why_not_school_day(
+    day: date,
+    holidays: tuple[Holiday, ...],
+    days_per_week: int,
+    working_days: tuple[date, ...] = (),
+) -> str | None:
+    """Why ``day`` has no lessons (a weekend day, a public holiday or a
+    vacation, by name), or ``None`` when it is a school day.
+
+    ``working_days`` are weekend days made working days by a transfer of days
+    off («перенос выходных дней»): they are school days unless a holiday
+    covers them. A holiday of one day is a public holiday («праздничный
+    день»); a longer one is a vacation («каникулы»)."""
+    for h in holidays:
+        if h.starts <= day <= h.ends:
+            return f"it falls in «{h.name}» ({h.starts:%d.%m.%Y}–{h.ends:%d.%m.%Y})"
+    if day.weekday() >= days_per_week and day not in working_days:
+        return (
+            f"it is a {WEEKDAYS[day.weekday()]}, a day off in a "
+            f"{days_per_week}-day school week"
+        )
+    return None
 
 
 def days_between(first: date, last: date) -> Iterator[date]:

@@ -11,7 +11,16 @@ Rules checked before anything is saved:
   commission (273-ФЗ art. 58);
 - a state exam result only for a pupil the council admitted to state exams;
 - a final grade only for a subject of the attestat's curriculum, by the class
-  teacher of the graduating class (or the deputy director or director).
+  teacher of the graduating class (or the deputy director or director); one
+  that differs from the grade Приказ 546 derives needs a reason (its basis)
+  and the director's signature;
+- the final interview (grade 9) or essay (grade 11): the grade's own test,
+  «зачёт»/«незачёт», retaken only after a «незачёт», at most three sittings;
+- a primary school records no state exams and no final grades;
+- no period grade for a closed period; corrections of every kind name the
+  record they correct (``<stream>:<seq>``) and give the reason; in a closed
+  period only by the deputy or the director citing an order;
+- a retake within a year of the debt (273-ФЗ art. 58 p. 5).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.admission import AdmissionTestKind, AdmissionTests
 from ledger.domain.attestation import (
     ExamResult,
     ExamSheet,
@@ -34,12 +44,15 @@ from ledger.domain.base import event_name
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     AuthorityError,
+    CorrectionError,
     InvalidRecordError,
     NotEnrolledError,
     RetakeError,
     UnknownRecordError,
 )
+from ledger.domain.graduation import Derivation, check_final_grade
 from ledger.domain.ids import (
+    admission_tests_id,
     council_record_id,
     exam_sheet_id,
     final_grades_id,
@@ -48,8 +61,10 @@ from ledger.domain.ids import (
 from ledger.domain.people import PersonalFile
 from ledger.domain.school import Level, SchoolClass
 from ledger.domain.schoolyear import YEAR_PERIOD
+from ledger.records.closing import check_closed_change
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
 from ledger.records.journal import Journal
+from ledger.records.standing import Standing
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,9 @@ class Attestation:
         klass = ctx.school_class(sheet.class_id)
         year = ctx.year_of(klass)
         span = year.closed_period(klass.grade, period, today)
+        closure = year.closure_of_period(klass.id, sheet.subject, period)
+        what = f"the {period} grade of {klass.name} {sheet.subject}"
+        check_closed_change(year, closure, author, None, today, what)
         klass.check_teacher(author.staff, sheet.subject, sheet.subgroup, span.ends)
         school = ctx.school()
         assessment = school.subject(sheet.subject).assessment
@@ -256,6 +274,7 @@ class Attestation:
         """Import state exam results from a regional centre's protocol (§7.3.2)."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            ctx.school().school_type.check_level(Level.BASIC, "state exam results")
             today, now = ctx.today(), ctx.now()
             sheets: dict[UUID, ExamSheet] = {}
             for line in results:
@@ -286,6 +305,7 @@ class Attestation:
         """Final grades of a graduating pupil for the attestat of ``level``."""
         ctx = self.ctx
         with ctx.command(signed_by) as cmd:
+            ctx.school().school_type.check_level(level, "final grades")
             klass = self._graduating_class(pupil, level)
             author = cmd.author
             if not (
@@ -314,9 +334,292 @@ class Attestation:
                     basis=(basis or {}).get(code, ""),
                     at=now,
                 )
+            self._check_derived(
+                pupil, level, klass.year, grades, basis or {}, signed_by
+            )
             cmd.save(record)
 
+    def derived_final_grades(self, pupil: UUID, level: Level) -> dict[str, Derivation]:
+        """The final grades Приказ 546 derives for ``pupil``, a graduate of
+        ``level`` today, from what the ledger holds (subject → derivation)."""
+        self.ctx.begin()
+        klass = self._graduating_class(pupil, level)
+        return Standing(self.ctx).derived_final_grades(pupil, level, klass.year)
+
+    def record_admission_tests(
+        self,
+        *,
+        class_id: UUID,
+        kind: AdmissionTestKind,
+        held_on: date,
+        protocol: Protocol,
+        results: Mapping[UUID, str],
+        signed_by: Signing,
+    ) -> list[str]:
+        """A class's results («зачёт»/«незачёт») of the final interview (grade 9)
+        or essay (grade 11) sat on ``held_on``, with the protocol; event names."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            klass = ctx.school_class(class_id)
+            ctx.year_of(klass).check_within(held_on, klass.name)
+            today, now, names = ctx.today(), ctx.now(), []
+            for pupil, result in results.items():
+                ctx.pupil_in_class(pupil, klass, held_on)
+                stream = admission_tests_id(pupil, klass.year)
+                record = ctx.record(AdmissionTests, stream)
+                name = record.record_test(
+                    pupil=pupil,
+                    year=klass.year,
+                    class_id=klass.id,
+                    grade=klass.grade,
+                    kind=kind,
+                    held_on=held_on,
+                    result=result,
+                    protocol=protocol,
+                    today=today,
+                    by=cmd.author.staff,
+                    at=now,
+                )
+                names.append(name)
+                cmd.save(record)
+        return names
+
+    # -- corrections (issue 13) ------------------------------------------------------
+
+    def correct_period_grade(
+        self,
+        *,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        corrects: str,
+        grade: str,
+        reason: str,
+        order: Protocol | None = None,
+        signed_by: Signing,
+    ) -> str:
+        """Replace the period or year grade ``corrects``: by the course's teacher
+        or the deputy director or director; in a closed period only by the
+        deputy or the director citing ``order``. Its event name."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            record = self._subject_record(pupil, subject, year, "grade")
+            period = record.original_period(corrects)
+            assert record.class_id is not None
+            klass = ctx.school_class(record.class_id)
+            calendar = ctx.year_of(klass)
+            span = calendar.period(klass.grade, period)
+            closure = calendar.closure_of_period(klass.id, subject, period)
+            what = f"the {period} grade ({corrects})"
+            today = ctx.today()
+            check_closed_change(calendar, closure, cmd.author, order, today, what)
+            if order is not None and closure is None:
+                check_protocol(order, today, "order")
+            self._check_course_staff(cmd.author, klass, subject, "a period grade")
+            school = ctx.school()
+            name = record.correct_period_grade(
+                corrects=corrects,
+                grade=grade,
+                reason=reason,
+                order=order,
+                policy=school.policy_on(span.ends),
+                assessment=school.subject(subject).assessment,
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                by=cmd.author.staff,
+                at=ctx.now(),
+            )
+            cmd.save(record)
+        return name
+
+    def correct_attestation_result(
+        self,
+        *,
+        pupil: UUID,
+        subject: str,
+        year: str,
+        corrects: str,
+        result: str,
+        reason: str,
+        protocol: Protocol,
+        signed_by: Signing,
+    ) -> str:
+        """Replace the latest intermediate attestation or retake result
+        ``corrects`` with the corrected ``protocol``: by the subject's teacher or
+        the deputy director (co-signed by the director, signing policy). Its
+        event name."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            record = self._subject_record(pupil, subject, year, "result")
+            record.correctable_result(corrects)
+            assert record.class_id is not None
+            self._check_examiner(cmd.author, record.class_id, subject, ())
+            check_protocol(protocol, ctx.today(), "corrected attestation")
+            school = ctx.school()
+            name = record.correct_result(
+                corrects=corrects,
+                result=result,
+                reason=reason,
+                protocol=protocol,
+                policy=school.policy_on(protocol.on),
+                assessment=school.subject(subject).assessment,
+                pupil=pupil,
+                subject=subject,
+                year=year,
+                by=cmd.author.staff,
+                at=ctx.now(),
+            )
+            cmd.save(record)
+        return name
+
+    def correct_final_grade(
+        self,
+        *,
+        pupil: UUID,
+        level: Level,
+        corrects: str,
+        grade: str,
+        reason: str,
+        signed_by: Signing,
+    ) -> str:
+        """Replace the final grade ``corrects``: by the class teacher of the
+        class it was recorded in, or the deputy director (co-signed by the
+        director, signing policy); also after the pupil left. Its event name."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            record = ctx.replay(FinalGrades, final_grades_id(pupil, level.value))
+            if record is None or record.class_id is None:
+                msg = (
+                    f"pupil {pupil} has no final grades for the {level.value} "
+                    "attestat; a correction names a recorded final grade"
+                )
+                raise CorrectionError(msg)
+            record.original_subject(corrects)
+            klass = ctx.school_class(record.class_id)
+            author = cmd.author
+            if not (author.staff == klass.class_teacher or _answers(author)):
+                msg = (
+                    f"final grades of {klass.name} are corrected by its class "
+                    f"teacher ({klass.class_teacher}), the deputy director or the "
+                    "director"
+                )
+                raise AuthorityError(msg)
+            name = record.correct_grade(
+                corrects=corrects,
+                grade=grade,
+                reason=reason,
+                pupil=pupil,
+                level=level,
+                school=ctx.school(),
+                on=ctx.today(),
+                by=author.staff,
+                at=ctx.now(),
+            )
+            cmd.save(record)
+        return name
+
+    def appeal_exam_result(
+        self,
+        *,
+        pupil: UUID,
+        year: str,
+        corrects: str,
+        primary_score: int,
+        score: int | None,
+        mark: str | None,
+        passed: bool,
+        protocol: Protocol,
+        reason: str,
+        signed_by: Signing,
+    ) -> str:
+        """A state exam result changed on appeal (§7.3.2), from the regional
+        centre's protocol after the conflict commission's decision. Its name."""
+        ctx = self.ctx
+        with ctx.command(signed_by) as cmd:
+            sheet = ctx.replay(ExamSheet, exam_sheet_id(pupil, year))
+            if sheet is None:
+                msg = (
+                    f"pupil {pupil} has no state exam results in {year}; an appeal "
+                    "names an imported result"
+                )
+                raise CorrectionError(msg)
+            name = sheet.correct_result(
+                corrects=corrects,
+                pupil=pupil,
+                year=year,
+                primary_score=primary_score,
+                score=score,
+                mark=mark,
+                passed=passed,
+                protocol=protocol,
+                reason=reason,
+                by=cmd.author.staff,
+                today=ctx.today(),
+                at=ctx.now(),
+            )
+            cmd.save(sheet)
+        return name
+
+    def _subject_record(
+        self, pupil: UUID, subject: str, year: str, what: str
+    ) -> SubjectRecord:
+        record = self.ctx.replay(SubjectRecord, subject_record_id(pupil, subject, year))
+        if record is None or record.class_id is None:
+            msg = (
+                f"pupil {pupil} has no {subject} record in {year}; a correction "
+                f"names a recorded {what}"
+            )
+            raise CorrectionError(msg)
+        return record
+
+    def _check_course_staff(
+        self, author: Author, klass: SchoolClass, subject: str, what: str
+    ) -> None:
+        """The deputy director, the director, or a teacher of ``subject`` in
+        ``klass`` (any subgroup, any time of the year)."""
+        if _answers(author):
+            return
+        teachers = {
+            a.teacher
+            for k, h in klass.assignments.items()
+            if k.startswith(f"{subject}/")
+            for a in h
+        }
+        if author.staff not in teachers:
+            msg = (
+                f"{what} in {klass.name} {subject} is corrected by the subject's "
+                "teacher, the deputy director or the director"
+            )
+            raise AuthorityError(msg)
+
     # -- checks ----------------------------------------------------------------------
+
+    def _check_derived(
+        self,
+        pupil: UUID,
+        level: Level,
+        year: str,
+        grades: Mapping[str, str],
+        basis: Mapping[str, str],
+        signing: Signing,
+    ) -> None:
+        """Each final grade is the one Приказ 546 derives, or has its reason
+        (``basis``) and the director's signature: a rule of this service, not of
+        the signing policy, whose ``[cosign]`` table is per event type while
+        only a differing grade needs the director."""
+        standing = Standing(self.ctx)
+        derived = standing.derived_final_grades(pupil, level, year)
+        cosigned = standing.director_signs(signing)
+        for code, grade in grades.items():
+            if code in derived:
+                check_final_grade(
+                    code,
+                    grade,
+                    derived[code],
+                    reason=basis.get(code, ""),
+                    cosigned=cosigned,
+                )
 
     def _check_examiner(
         self, author: Author, class_id: UUID, subject: str, commission: tuple[UUID, ...]
@@ -360,3 +663,8 @@ class Attestation:
             )
             raise InvalidRecordError(msg)
         return klass
+
+
+def _answers(author: Author) -> bool:
+    """The deputy director and the director answer for the records (§8.1)."""
+    return author.has(DEPUTY) or author.has(DIRECTOR)

@@ -308,6 +308,10 @@ class RecordsContext:
         for aggregate in pending:
             self._views.put(aggregate.id, aggregate, self._seen)
 
+    def snapshot(self, stream: UUID, version: int) -> None:
+        """Snapshot ``stream`` as saved at ``version`` (a long stream, the book)."""
+        self.app.take_snapshot(stream, version=version)
+
     def identities(self) -> DataKeyStore:
         """The data key store that seals identity fields (``enc``)."""
         if self.data_keys is None:
@@ -354,6 +358,10 @@ class RecordsContext:
         result of each state exam of ``year``: what honours are decided on."""
         grades = self.view(FinalGrades, final_grades_id(pupil, level.value))
         exams = self.view(ExamSheet, exam_sheet_id(pupil, year))
+        latest = exams.latest() if exams else {}
+        failed = {r.subject for r in exams.results if not r.passed} if exams else set()
         return GraduateResults(
-            grades.grades if grades else {}, exams.latest() if exams else {}
+            grades.grades if grades else {},
+            latest,
+            frozenset(s for s in failed if latest[s].passed),  # passed at a re-sit
         )

@@ -8,7 +8,11 @@ Rules checked before anything is saved (§7.3.6, DESIGN §4):
 - marks are on the grading policy's scale for the subject, and the work type is
   one of the policy's (its weight is taken from the policy);
 - a correction or void names an existing entry that was not voided, and is made
-  by the entry's author or the deputy director.
+  by the entry's author or the deputy director;
+- a lesson is held on a school day of the year's calendar;
+- nothing new is entered on the days of a closed period, and an entry there is
+  corrected or voided only by the deputy director or the director citing an
+  order (:mod:`ledger.records.closing`).
 
 A teacher's day is best saved in one call (one signed append for all lessons).
 """
@@ -21,6 +25,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.attestation import Protocol
 from ledger.domain.base import stream_of
 from ledger.domain.errors import (
     AlreadyRecordedError,
@@ -33,7 +38,8 @@ from ledger.domain.ids import lesson_id
 from ledger.domain.journal import AbsenceKind, ImportSource, Lesson, check_corrector
 from ledger.domain.school import SchoolClass, Subject
 from ledger.errors import ConcurrencyError
-from ledger.records.context import DEPUTY, Author, RecordsContext
+from ledger.records.closing import check_closed_change
+from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class Journal:
                 msg = f"lesson {lesson} is not recorded; record the lesson first"
                 raise UnknownRecordError(msg)
             klass = ctx.school_class(found.class_id)
+            self._check_open(klass, found.subject, found.day, author, None)
             if marks or not self._is_class_teacher(author, klass):
                 klass.check_teacher(
                     author.staff, found.subject, found.subgroup, found.day
@@ -147,39 +154,62 @@ class Journal:
         return names
 
     def correct_mark(
-        self, entry: str, *, mark: str, reason: str, signed_by: Signing
+        self,
+        entry: str,
+        *,
+        mark: str,
+        reason: str,
+        order: Protocol | None = None,
+        signed_by: Signing,
     ) -> str:
-        """Replace a mark; by the entry's author or the deputy director. Returns
+        """Replace a mark; by the entry's author or the deputy director (in a
+        closed period: the deputy or the director, citing ``order``). Returns
         the correction's event name."""
         ctx = self.ctx
         with ctx.command(signed_by, author_first=False) as cmd:
             lesson = self._lesson_of(entry)
             target = lesson.live_entry(entry, ("mark",))
             author = cmd.author
-            check_corrector(target, entry, author.staff, author.has(DEPUTY))
+            check_corrector(target, entry, author.staff, _answers(author))
             klass = ctx.school_class(lesson.class_id)
+            self._check_open(klass, lesson.subject, lesson.day, author, order)
             school = ctx.school()
             policy = school.policy_on(lesson.day)
             policy.check_mark(
                 mark, school.subject(lesson.subject).assessment, klass.grade
             )
             name = lesson.correct(
-                corrects=entry, mark=mark, reason=reason, by=author.staff, at=ctx.now()
+                corrects=entry,
+                mark=mark,
+                reason=reason,
+                by=author.staff,
+                at=ctx.now(),
+                order=order,
             )
             cmd.save(lesson)
         return name
 
-    def void_entry(self, entry: str, *, reason: str, signed_by: Signing) -> str:
-        """Void a mark or absence; by the entry's author or the deputy director.
+    def void_entry(
+        self,
+        entry: str,
+        *,
+        reason: str,
+        order: Protocol | None = None,
+        signed_by: Signing,
+    ) -> str:
+        """Void a mark or absence; by the entry's author or the deputy director
+        (in a closed period: the deputy or the director, citing ``order``).
         Returns the void's event name."""
         ctx = self.ctx
         with ctx.command(signed_by, author_first=False) as cmd:
             lesson = self._lesson_of(entry)
             target = lesson.live_entry(entry, ("mark", "absence"))
             author = cmd.author
-            check_corrector(target, entry, author.staff, author.has(DEPUTY))
+            check_corrector(target, entry, author.staff, _answers(author))
+            klass = ctx.school_class(lesson.class_id)
+            self._check_open(klass, lesson.subject, lesson.day, author, order)
             name = lesson.void(
-                voids=entry, reason=reason, by=author.staff, at=ctx.now()
+                voids=entry, reason=reason, by=author.staff, at=ctx.now(), order=order
             )
             cmd.save(lesson)
         return name
@@ -220,6 +250,7 @@ class Journal:
         ctx = self.ctx
         klass = ctx.school_class(entry.class_id)
         ctx.year_of(klass).check_lesson_day(entry.day, today)
+        self._check_open(klass, entry.subject, entry.day, author, None)
         school = ctx.school()
         subject = school.subject(entry.subject)
         substitute = klass.check_teacher(
@@ -303,6 +334,22 @@ class Journal:
         self.ctx.pupil_in_class(pupil, klass, lesson.day)
         klass.check_member(pupil, lesson.subject, lesson.subgroup, lesson.day)
 
+    def _check_open(
+        self,
+        klass: SchoolClass,
+        subject: str,
+        day: date,
+        author: Author,
+        order: Protocol | None,
+    ) -> None:
+        """:class:`PeriodClosedError` when ``day`` is in a closed period of the
+        class and subject, unless this is a correction by the deputy director or
+        the director citing ``order`` (a new entry never is one)."""
+        year = self.ctx.year_of(klass)
+        closure = year.closure_of_day(klass.id, klass.grade, subject, day)
+        what = f"{klass.name} {subject} on {day:%d.%m.%Y}"
+        check_closed_change(year, closure, author, order, self.ctx.today(), what)
+
     def _is_class_teacher(self, author: Author, klass: SchoolClass) -> bool:
         return author.has("class_teacher") and klass.class_teacher == author.staff
 
@@ -315,3 +362,9 @@ class Journal:
             )
             raise CorrectionError(msg)
         return lesson
+
+
+def _answers(author: Author) -> bool:
+    """The deputy director and the director answer for the records (§8.1): they
+    may correct or void any entry."""
+    return author.has(DEPUTY) or author.has(DIRECTOR)

@@ -9,6 +9,7 @@ area, sharing one :class:`RecordsContext` (reads, clock, signing)::
     records.attestation  period grades, intermediate attestation, retakes, exams,
                          final grades
     records.council      teachers' council decisions
+    records.closing      closing periods and years (the deputy director)
     records.attestats    the attestat book: attestats, duplicates, corrections,
                          spoiled blanks
     records.portfolio    achievements
@@ -25,6 +26,7 @@ from ledger.application import LedgerApplication
 from ledger.keys.personal import DataKeyStore
 from ledger.records.attestation import Attestation
 from ledger.records.attestats import AttestatOffice
+from ledger.records.closing import Closing
 from ledger.records.context import Clock, RecordsContext
 from ledger.records.council import Council
 from ledger.records.journal import Journal
@@ -46,7 +48,17 @@ class SchoolRecords:
         clock: Clock,
         data_keys: DataKeyStore | None = None,
     ) -> None:
-        self.context = RecordsContext(app, school, clock=clock, data_keys=data_keys)
+        self._wire(RecordsContext(app, school, clock=clock, data_keys=data_keys))
+
+    @classmethod
+    def on(cls, context: RecordsContext) -> SchoolRecords:
+        """The services on an existing context (a dry run's, say)."""
+        records = cls.__new__(cls)
+        records._wire(context)
+        return records
+
+    def _wire(self, context: RecordsContext) -> None:
+        self.context = context
         self.setup = SchoolSetup(self.context)
         self.people = Enrolment(self.context)
         self.journal = Journal(self.context)
@@ -54,3 +66,4 @@ class SchoolRecords:
         self.council = Council(self.context)
         self.attestats = AttestatOffice(self.context)
         self.portfolio = Portfolios(self.context)
+        self.closing = Closing(self.context)

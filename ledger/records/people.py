@@ -21,6 +21,7 @@ from ledger.domain.ids import personal_file_id
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
 from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
+from ledger.records.standing import Standing
 
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
 
@@ -173,6 +174,7 @@ class Enrolment:
             for m in moves:
                 klass = self._class_for(m.class_id, m.on)
                 file = self._file(m.pupil)
+                current = file.placements[-1].class_id
                 file.move(
                     class_id=klass.id,
                     class_name=klass.name,
@@ -181,6 +183,7 @@ class Enrolment:
                     basis=m.basis,
                     at=now,
                 )
+                Standing(ctx).check_move(m.pupil, current, klass, m.reason)
                 cmd.save(file)
 
     def leave(
@@ -192,6 +195,7 @@ class Enrolment:
         order: str,
         file_handed_to_guardian: bool = False,
         guardian_request: date | None = None,
+        guardian_request_number: str = "",
         signed_by: Signing,
     ) -> None:
         ctx = self.ctx
@@ -203,6 +207,7 @@ class Enrolment:
                 order=order,
                 file_handed_to_guardian=file_handed_to_guardian,
                 guardian_request=guardian_request,
+                guardian_request_number=guardian_request_number,
                 at=ctx.now(),
             )
             cmd.save(file)

@@ -1,4 +1,5 @@
-"""Achievements: recorded for a pupil of the school on the day, withdrawn by name."""
+"""Achievements: recorded for a pupil of the school on the day, of a kind the
+school's type keeps (a primary school's «Папка достижений»), withdrawn by name."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class Portfolios:
                     "achievements are recorded for the school's pupils"
                 )
                 raise NotEnrolledError(msg)
+            ctx.school().school_type.check_achievement(kind)
             stream = portfolio_id(pupil, school_year_of(on))
             record = ctx.record(Portfolio, stream)
             name = record.record_achievement(

@@ -21,7 +21,13 @@ from ledger.domain.errors import (
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import academic_year_id, class_id, school_id, staff_id
 from ledger.domain.people import StaffMember
-from ledger.domain.school import AcademicYear, School, SchoolClass, Subject
+from ledger.domain.school import (
+    AcademicYear,
+    School,
+    SchoolClass,
+    SchoolType,
+    Subject,
+)
 from ledger.domain.schoolyear import Holiday, PeriodScheme
 from ledger.records.context import RecordsContext
 
@@ -35,14 +41,21 @@ def register_school(
     timezone: str,
     at: datetime,
     signed_by: Signing,
+    school_type: SchoolType = SchoolType.SECONDARY,
 ) -> UUID:
-    """Register a school (signed by the seal or the director); its stream id."""
+    """Register a school (signed by the seal or the director) of ``school_type``
+    (primary, basic, secondary: the grades and attestats it keeps); its id."""
     stream = school_id(code)
     if app.recorder.select_events(stream, limit=1):
         msg = f"school {code!r} is registered already (stream {stream})"
         raise AlreadyRecordedError(msg)
     school = School.register(
-        code=code, name=name, region=region, timezone=timezone, at=at
+        code=code,
+        name=name,
+        region=region,
+        timezone=timezone,
+        at=at,
+        school_type=school_type,
     )
     app.save(school, signed_by=signed_by)
     return stream
@@ -93,6 +106,8 @@ class SchoolSetup:
         holidays: tuple[Holiday, ...],
         schemes: tuple[PeriodScheme, ...],
         days_per_week: int = 5,
+        working_days: tuple[date, ...] = (),
+        late_after_days: int = 0,
         signed_by: Signing,
     ) -> UUID:
         ctx = self.ctx
@@ -109,7 +124,10 @@ class SchoolSetup:
                 days_per_week=days_per_week,
                 holidays=holidays,
                 schemes=schemes,
+                working_days=working_days,
+                late_after_days=late_after_days,
                 at=ctx.now(),
+                grades=ctx.school().grades,
             )
             cmd.save(opened)
         return stream
@@ -128,6 +146,7 @@ class SchoolSetup:
                 AcademicYear, academic_year_id(ctx.school_id, year), f"year {year}"
             )
             now, made = ctx.now(), list[SchoolClass]()
+            grades = ctx.school().grades
             for grade, letter, teacher in classes:
                 stream = class_id(ctx.school_id, year, f"{grade}{letter}")
                 if ctx.exists(stream) or stream in [c.id for c in made]:
@@ -142,6 +161,7 @@ class SchoolSetup:
                         letter=letter,
                         class_teacher=teacher,
                         at=now,
+                        grades=grades,
                     )
                 )
             cmd.save(*made)

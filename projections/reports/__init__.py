@@ -16,7 +16,10 @@ it. Parameter values (all strings):
 - ``period``: a code (Q1–Q4, T1–T3, H1, H2, Y for the year) or its name
   («I четверть», «год»); the periods of the class's grade;
 - ``pupil``: a personal file number («К-25») or the pupil's id (UUID);
-- ``level`` (attestat book): ``basic`` or ``secondary``.
+- ``level`` (attestat book, blank stock): ``basic`` or ``secondary``; the
+  blank stock covers both levels when it is not given.
+- ``level`` (attestat book): ``basic`` or ``secondary``;
+- ``month`` (the change log): «2024-10», «10.2024» or «10».
 
 A report concerns the pupil named by ``pupil`` (diary, personal file,
 portfolio) or the pupils of ``class`` (class reports); the attestat book
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from ledger.application import LedgerApplication
 from projections.collation import ascii_name
 from projections.reports import (
+    blanks,
     book,
+    changes,
     diary,
     journal,
     personal_file,
@@ -77,12 +82,14 @@ _BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
         protocols.REQUIRED,
     ),
     "attestat-book": (book.build, book.PARAMETERS, book.REQUIRED),
+    "blank-stock": (blanks.build, blanks.PARAMETERS, blanks.REQUIRED),
     "personal-file": (
         personal_file.build,
         personal_file.PARAMETERS,
         personal_file.REQUIRED,
     ),
     "portfolio": (portfolio.build, portfolio.PARAMETERS, portfolio.REQUIRED),
+    "changes": (changes.build, changes.PARAMETERS, changes.REQUIRED),
 }
 
 REPORT_NAMES: tuple[str, ...] = tuple(_BUILDERS)
@@ -169,7 +176,7 @@ def file_name(report: Report) -> str:
     """A stable ASCII name: the report's name and its resolved parameters,
     e.g. ``journal-2025-2026-9a-math-Q1`` (see :mod:`projections.collation`)."""
     parts = [report.name]
-    for key in ("year", "class", "subject", "period", "level", "pupil"):
+    for key in ("year", "class", "subject", "period", "level", "pupil", "month"):
         value = report.parameters.get(key)
         if value:
             parts.append(ascii_name(value) if key != "period" else value)

@@ -1,10 +1,20 @@
-"""The attestat issuance book («книга выдачи аттестатов», §7.3.5).
+"""The attestat book («книга для учёта и записи выданных аттестатов и дубликатов
+аттестатов», §7.3.5; Приказ Минпросвещения № 546 of 05.10.2020).
 
-One book per level, numbered through across the years. Each entry shows its
-registration number, the blank (series and number), the order, the council
-decision and the final grades; a duplicate is its own entry naming the entry
-it duplicates; the director's corrections are listed against the number of the
-entry they correct, and spoiled blanks are accounted for below.
+One book per level, numbered through across the years. Each entry shows the
+columns the order requires: registration number, the graduate's surname, name
+and patronymic and date of birth, the numbers of the attestat's and the
+supplement's blanks, the final grades, the issue date, who received it when
+not the graduate (by proxy: the power of attorney), a column for the
+recipient's signature, and the corrections; besides, the order, the council's
+decision and honours. A duplicate is its own entry naming the entry it
+duplicates, with its own grades. The class's certification by the class
+teacher and the director, the director's corrections (listed against the
+number of the entry they correct) and spoiled blanks follow.
+
+Names and birth dates come from the entry itself (sealed under the book's own
+data key of the pupil), so they last as long as the book; an entry made before
+the book kept them shows the name from the personal file.
 """
 
 from __future__ import annotations
@@ -12,9 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ledger.domain.attestat import book_subject
+from ledger.errors import LedgerError
+from ledger.keys.personal import DataKeyStore
 from projections.reports.common import DASH, Inputs, check_parameters, day, protocol
 from projections.reports.model import Report, Table
-from projections.reports.school import LEVELS
+from projections.reports.school import ERASED, LEVELS, UNAVAILABLE, School
 from projections.reports.source import Record
 
 NAME = "attestat-book"
@@ -25,8 +38,17 @@ RECIPIENTS = {
     "guardian": "родитель (законный представитель)",
     "proxy": "по доверенности",
 }
+CAUSES = {
+    "lost": "утрата",
+    "damaged": "порча",
+    "error": "ошибка в оригинале",
+    "name_changed": "смена фамилии (имени, отчества)",
+}
 FIELDS = {"issued_on": "дата выдачи", "order": "приказ", "received_by": "получатель"}
 MEDALS = {"I": "медаль I степени", "II": "медаль II степени"}
+KINDS = {"attestat": "аттестат", "supplement": "приложение"}
+ENTRY_TYPES = ("attestat.AttestatIssued", "attestat.DuplicateIssued")
+SIGNATURE = "________"
 
 
 def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
@@ -35,29 +57,19 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
     level = school.level(params.get("level"))
     rows = source.rows("view_book", "stream = ?", (school.book_stream(level),))
     entries = sorted(
-        (
-            r
-            for r in rows
-            if r.type in ("attestat.AttestatIssued", "attestat.DuplicateIssued")
-        ),
-        key=lambda r: r.data["number"],
+        (r for r in rows if r.type in ENTRY_TYPES), key=lambda r: r.data["number"]
     )
-    corrections = [r for r in rows if r.type == "attestat.BookEntryCorrected"]
-    spoiled = [r for r in rows if r.type == "attestat.BlankSpoiled"]
+    of_type = _by_type(rows)
+    corrections = of_type.get("attestat.BookEntryCorrected", [])
     subjects: dict[str, str] = {}
     for r in entries:
         for g in r.data.get("final_grades", ()):
             subjects.setdefault(g["subject"], g["name"])
-    originals = {
-        r.data["number"]: r for r in entries if r.type == "attestat.AttestatIssued"
-    }
-    corrected: dict[int, list[str]] = {}
-    for c in corrections:
-        corrected.setdefault(c.data["entry"], []).append(_correction_text(c))
-    names = {p.id: p.name for p in school.pupils.values()}
+    book = _Book(entries, corrections, subjects, school.keys, school)
     return Report(
         name=NAME,
-        title=f"Книга выдачи аттестатов об {_level_title(level)} образовании",
+        title=f"Книга для учёта и записи выданных аттестатов об {_level_title(level)} "
+        "образовании и дубликатов аттестатов",
         header=(
             ("Школа", school.name),
             ("Уровень", LEVELS[level]),
@@ -72,21 +84,35 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     "Вид записи",
                     "Класс",
                     "Год",
-                    "Обучающийся",
-                    "Бланк (серия, номер)",
+                    "Фамилия, имя, отчество выпускника",
+                    "Дата рождения",
+                    "Номер бланка аттестата",
+                    "Номер бланка приложения",
+                    *subjects.values(),
+                    "Отличие, медаль",
                     "Дата выдачи",
                     "Приказ",
                     "Решение педсовета",
-                    *subjects.values(),
-                    "Отличие, медаль",
                     "Получил",
+                    "Подпись получателя",
                     "Исправления",
                     "Событие",
                 ),
-                tuple(
-                    _entry_row(r, originals, subjects, names, corrected)
-                    for r in entries
+                tuple(book.row(r) for r in entries),
+            ),
+            Table(
+                "Заверение записей по классам (классный руководитель, директор, "
+                "печать школы)",
+                (
+                    "Класс",
+                    "Год",
+                    "Записи №",
+                    "Классный руководитель",
+                    "Директор",
+                    "Дата",
+                    "Событие",
                 ),
+                _certifications(entries, of_type, school),
             ),
             Table(
                 "Исправления записей (заверены директором)",
@@ -112,29 +138,190 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             ),
             Table(
                 "Испорченные бланки",
-                ("Бланк (серия, номер)", "Причина", "Когда (UTC)", "Событие"),
+                ("Бланк", "Номер", "Причина", "Когда (UTC)", "Событие"),
                 tuple(
-                    (_blank(s.data["blank"]), s.data["reason"], s.at, s.event)
-                    for s in spoiled
+                    (
+                        KINDS[s.data.get("kind", "attestat")],
+                        blank_text(s.data["blank"]),
+                        s.data["reason"],
+                        s.at,
+                        s.event,
+                    )
+                    for s in of_type.get("attestat.BlankSpoiled", [])
                 ),
             ),
         ),
         notes=(
-            "Сквозная нумерация; выпускники внесены в алфавитном порядке отдельно по "
-            "каждому классу, номера бланков — в возрастающем порядке (§7.3.5). "
-            "Дубликат — отдельная запись со ссылкой на номер исходной записи.",
+            "Сквозная нумерация; выпускники текущего года внесены в алфавитном "
+            "порядке отдельно по каждому классу, номера бланков — в возрастающем "
+            "порядке (§7.3.5; Приказ Минпросвещения № 546). Аттестат, выданный "
+            "позже списка класса, — запись в конце книги со своим номером и "
+            "причиной. Дубликат — отдельная запись со ссылкой на номер исходной "
+            "записи и со своими отметками. Бланк образца 2020 г. (Приказ № 545) — "
+            "14 цифр без серии.",
         ),
         landscape=True,
         parameters={"level": level},
+        signatures=("Классный руководитель", "Директор школы"),
     )
+
+
+class _Book:
+    """What an entry row needs besides its own event: the originals, the
+    corrections, the subjects' columns and the names."""
+
+    def __init__(
+        self,
+        entries: list[Record],
+        corrections: list[Record],
+        subjects: dict[str, str],
+        keys: DataKeyStore | None,
+        school: School,
+    ) -> None:
+        self.originals = {
+            r.data["number"]: r for r in entries if r.type == ENTRY_TYPES[0]
+        }
+        self.corrected: dict[int, list[str]] = {}
+        for c in corrections:
+            self.corrected.setdefault(c.data["entry"], []).append(_correction_text(c))
+        self.subjects = subjects
+        self.keys = keys
+        self.pupils = school.pupils
+
+    def row(self, r: Record) -> tuple[str, ...]:
+        d: dict[str, Any] = r.data
+        duplicate = r.type == "attestat.DuplicateIssued"
+        original = self.originals.get(d["original"]) if duplicate else r
+        source = original.data if original else {}
+        lines = d.get("final_grades") or source.get("final_grades", ())
+        grades = {g["subject"]: g["grade"] for g in lines}
+        person = self.person(d)
+        return (
+            str(d["number"]),
+            _kind(d) if duplicate else _late(d),
+            source.get("class_name") or DASH,
+            source.get("year") or DASH,
+            person.get("name", DASH),
+            day(person.get("birth_date")),
+            blank_text(d["blank"]),
+            blank_text(d.get("supplement")),
+            *(grades.get(s, DASH) for s in self.subjects),
+            _honours(d),
+            day(d["issued_on"]),
+            protocol(d["order"]),
+            DASH if duplicate else protocol(d["decision"]),
+            _recipient(d["received_by"], person),
+            SIGNATURE,
+            "; ".join(self.corrected.get(d["number"], [])) or DASH,
+            r.event,
+        )
+
+    def person(self, d: Mapping[str, Any]) -> dict[str, str]:
+        """The entry's sealed fields, or the personal file's name for an entry
+        that has none; placeholders when the key is gone or not at hand."""
+        enc = d.get("enc")
+        if not enc:
+            pupil = self.pupils.get(d["pupil"])
+            return {"name": pupil.name} if pupil else {"name": d["pupil"]}
+        if self.keys is None:
+            return {"name": UNAVAILABLE}
+        try:
+            opened = self.keys.open(book_subject(d["pupil"]), enc)
+        except LedgerError as e:
+            return {"name": ERASED if "destroyed" in str(e) else UNAVAILABLE}
+        parts = (opened.get("surname"), opened.get("name"), opened.get("patronymic"))
+        return {**opened, "name": " ".join(p for p in parts if p)}
+
+
+def _by_type(rows: list[Record]) -> dict[str, list[Record]]:
+    found: dict[str, list[Record]] = {}
+    for r in rows:
+        found.setdefault(r.type, []).append(r)
+    return found
+
+
+def _certifications(
+    entries: list[Record], of_type: dict[str, list[Record]], school: School
+) -> tuple[tuple[str, ...], ...]:
+    """One row per certification; then a row per class with entries nobody has
+    certified yet."""
+    rows: list[tuple[str, ...]] = []
+    covered: set[int] = set()
+    for c in of_type.get("attestat.ClassEntriesCertified", []):
+        d = c.data
+        covered.update(d["entries"])
+        rows.append(
+            (
+                d["class_name"],
+                d["year"],
+                _numbers(d["entries"]),
+                school.staff_member(d["class_teacher"]),
+                school.staff_member(d["director"]),
+                day(d["certified_on"]),
+                c.event,
+            )
+        )
+    waiting: dict[tuple[str, str], list[int]] = {}
+    for r in entries:
+        if r.type == ENTRY_TYPES[0] and r.data["number"] not in covered:
+            key = (r.data["class_name"], r.data["year"])
+            waiting.setdefault(key, []).append(r.data["number"])
+    for (name, year), numbers in waiting.items():
+        rows.append((name, year, _numbers(numbers), "не заверены", DASH, DASH, DASH))
+    return tuple(rows)
+
+
+def _numbers(numbers: list[int]) -> str:
+    """Entry numbers as runs: «1–24, 31»."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def _level_title(level: str) -> str:
     return "основном общем" if level == "basic" else "среднем общем"
 
 
-def _blank(blank: Mapping[str, str]) -> str:
-    return f"{blank['series']} {blank['number']}"
+def blank_text(blank: Mapping[str, str] | None) -> str:
+    """A blank as printed: «09 0000123» (older form) or «10224000012345»."""
+    if not blank:
+        return DASH
+    if blank["series"]:
+        return f"{blank['series']} {blank['number']}"
+    return blank["number"]
+
+
+def _kind(d: Mapping[str, Any]) -> str:
+    cause = CAUSES.get(d.get("cause", ""), "")
+    why = f"{cause}: {d['reason']}" if cause else d["reason"]
+    return f"дубликат записи № {d['original']} ({why})"
+
+
+def _late(d: Mapping[str, Any]) -> str:
+    late = d.get("late_reason")
+    return f"аттестат (выдан позже списка класса: {late})" if late else "аттестат"
+
+
+def _honours(d: Mapping[str, Any]) -> str:
+    honours = []
+    if d.get("with_honours"):
+        honours.append("с отличием")
+    if d.get("medal"):
+        honours.append(MEDALS.get(d["medal"], d["medal"]))
+    return ", ".join(honours) or DASH
+
+
+def _recipient(received_by: str, person: Mapping[str, str]) -> str:
+    who = RECIPIENTS.get(received_by, received_by)
+    name = person.get("recipient_name")
+    if name:
+        who = f"{who}: {name}"
+    document = person.get("proxy_document")
+    return f"{who}, {document}" if document else who
 
 
 def _value(field: str, value: str) -> str:
@@ -148,42 +335,3 @@ def _value(field: str, value: str) -> str:
 def _correction_text(c: Record) -> str:
     name = FIELDS.get(c.data["field"], c.data["field"])
     return f"{name}: {_value(c.data['field'], c.data['value'])} ({c.data['reason']})"
-
-
-def _entry_row(
-    r: Record,
-    originals: dict[int, Record],
-    subjects: dict[str, str],
-    names: dict[str, str],
-    corrected: dict[int, list[str]],
-) -> tuple[str, ...]:
-    d: dict[str, Any] = r.data
-    duplicate = r.type == "attestat.DuplicateIssued"
-    source = originals.get(d["original"]) if duplicate else r
-    grades = {
-        g["subject"]: g["grade"]
-        for g in (source.data if source else {}).get("final_grades", ())
-    }
-    honours = []
-    if d.get("with_honours"):
-        honours.append("с отличием")
-    if d.get("medal"):
-        honours.append(MEDALS.get(d["medal"], d["medal"]))
-    return (
-        str(d["number"]),
-        f"дубликат записи № {d['original']}: {d['reason']}"
-        if duplicate
-        else "аттестат",
-        (source.data.get("class_name") if source else None) or DASH,
-        (source.data.get("year") if source else None) or DASH,
-        names.get(d["pupil"], d["pupil"]),
-        _blank(d["blank"]),
-        day(d["issued_on"]),
-        protocol(d["order"]),
-        DASH if duplicate else protocol(d["decision"]),
-        *(grades.get(s, DASH) for s in subjects),
-        ", ".join(honours) or DASH,
-        RECIPIENTS.get(d["received_by"], d["received_by"]),
-        "; ".join(corrected.get(d["number"], [])) or DASH,
-        r.event,
-    )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger.domain.grading import weighted_average
+from projections.reports.amendments import amend, with_corrections
 from projections.reports.common import DASH, Inputs, check_parameters, day, decimal
 from projections.reports.errors import ReportError
 from projections.reports.journal import (
@@ -81,6 +82,8 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         notes=(
             "«3→4»: отметка исправлена; «(4) анн.»: запись аннулирована; н, б, у, "
             "оп: отсутствие (не был, болел, по уважительной причине, опоздал).",
+            "«4¹»: отметка за период исправлена (показана текущая; история — в "
+            "сводной ведомости и в «Журнале изменений»).",
         ),
         parameters={
             "pupil": pupil.personal_file,
@@ -165,13 +168,18 @@ def _periods_table(
 ) -> Table:
     """Subjects × the grade's periods, with the weighted average over the span."""
     by_subject: dict[str, dict[str, str]] = {}
-    for g in inputs.source.rows(
-        "view_grades",
-        "pupil = ? AND year = ?",
-        (pupil.id, year.label),
-        types=("attestation.PeriodGradeRecorded",),
-    ):
-        by_subject.setdefault(g.subject or "", {})[g.data["period"]] = g.data["grade"]
+    graded = amend(
+        inputs.source.rows(
+            "view_grades",
+            "pupil = ? AND year = ?",
+            (pupil.id, year.label),
+            types=with_corrections(("attestation.PeriodGradeRecorded",)),
+        )
+    )
+    for g in graded.rows:  # the current grades: a corrected one is marked «4¹»
+        by_subject.setdefault(g.subject or "", {})[g.data["period"]] = graded.mark(
+            g.event, g.data["grade"]
+        )
     averages: dict[str, list[tuple[int, int]]] = {}
     for e in marks.entries:
         subject = marks.lesson(e).data["subject"]

@@ -5,15 +5,22 @@ shows its history in the cell (``3→4``) and a voided entry is shown struck as
 ``(4) анн.``; the table of corrections below names each correction, its reason,
 who made it, when, and the entry it refers to. The weighted average counts the
 marks as they stand after corrections and voids, with the weights recorded
-with each mark (``ledger.domain.grading.weighted_average``).
+with each mark (``ledger.domain.grading.weighted_average``). An entry made later
+than the year's grace period after its lesson (§7.3.6: on the day of the
+lesson) is printed with «*» (see :func:`is_late`); a corrected period grade
+shows its current value and what it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from ledger.domain.grading import weighted_average
+from ledger.envelope import parse_time
+from projections.reports.amendments import Amended, amend, with_corrections
 from projections.reports.common import (
     DASH,
     Inputs,
@@ -24,9 +31,10 @@ from projections.reports.common import (
 )
 from projections.reports.model import Report, Table
 from projections.reports.school import Pupil
-from projections.reports.source import Record, Source
+from projections.reports.source import Record, Source, school_zone
 
 NAME = "journal"
+LATE = "*"
 PARAMETERS = ("class", "subject", "period", "year")
 REQUIRED = ("class", "subject", "period")
 ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
@@ -49,6 +57,8 @@ class Entry:
     def current(self) -> str:
         return self.values[-1]
 
+    late: bool = False
+
     @property
     def counts(self) -> bool:
         """A mark that counts in the average: numeric and not voided."""
@@ -59,7 +69,7 @@ class Entry:
         )
 
     def text(self) -> str:
-        shown = "→".join(self.values)
+        shown = "→".join(self.values) + (LATE if self.late else "")
         return f"({shown}) анн." if self.voided else shown
 
 
@@ -103,14 +113,18 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
     subject = school.taught_subject(params.get("subject"), klass)
     period = school.period(params.get("period"), year, klass)
     page = _read(inputs.source, (klass.id, subject.code, period.starts, period.ends))
-    page.grades = {
-        r.pupil: r.data["grade"]
-        for r in inputs.source.rows(
+    flag_late(page, year.late_after_days, school_zone(inputs.source))
+    graded = amend(
+        inputs.source.rows(
             "view_grades",
             "class_id = ? AND year = ? AND subject = ?",
             (klass.id, year.label, subject.code),
-            types=("attestation.PeriodGradeRecorded",),
+            types=with_corrections(("attestation.PeriodGradeRecorded",)),
         )
+    )
+    page.grades = {
+        r.pupil: _grade_shown(graded, r)
+        for r in graded.rows
         if r.data["period"] == period.code
     }
     pupils = school.pupils_of(klass)
@@ -147,6 +161,9 @@ NOTES = (
     "«3→4»: отметка исправлена (история слева направо); «(4) анн.»: запись "
     "аннулирована и не учитывается; н, б, у, оп: отсутствие (не был, болел, "
     "по уважительной причине, опоздал).",
+    f"«4{LATE}»: запись внесена позже срока (журнал заполняется в день урока, "
+    "§7.3.6; срок задается календарем учебного года); такие записи перечислены "
+    "в отчете «Журнал изменений».",
     "Средний балл взвешен по видам работ; исправленные отметки учитываются "
     "в последнем значении, аннулированные не учитываются.",
 )
@@ -278,3 +295,29 @@ def _amendment(
         r.at,
         r.event,
     )
+
+
+def is_late(lesson_day: str, at: str, grace_days: int, zone: ZoneInfo) -> bool:
+    """Whether an entry made at ``at`` (UTC, RFC 3339) for a lesson of
+    ``lesson_day`` was made more than ``grace_days`` after the lesson's day, in
+    the school's own time zone (§7.3.6: on the day of the lesson)."""
+    entered = parse_time(at).astimezone(zone).date()
+    return (entered - date.fromisoformat(lesson_day)).days > grace_days
+
+
+def flag_late(page: Page, grace_days: int, zone: ZoneInfo) -> None:
+    """Mark the page's entries made after the grace period as late."""
+    days = {r.stream: r.day or "" for r in page.lessons}
+    for entry in page.entries.values():
+        lesson_day = days.get(entry.record.stream)
+        if lesson_day:
+            entry.late = is_late(lesson_day, entry.record.at, grace_days, zone)
+
+
+def _grade_shown(graded: Amended, r: Record) -> str:
+    """The current period grade, with what it was when corrected («4 (было 3)»)."""
+    grade = str(r.data["grade"])
+    changes = graded.changes.get(r.event)
+    if not changes:
+        return grade
+    return f"{grade} (исправлено, было {changes[0].before})"

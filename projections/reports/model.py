@@ -103,3 +103,6 @@ class Report:
     notes: tuple[str, ...] = ()
     landscape: bool = False
     parameters: dict[str, str] = field(default_factory=dict)
+    #: who signs the printed form (a line and «М. П.» each); one unnamed
+    #: signature line when empty
+    signatures: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from projections.reports.amendments import Change, amend, basis, with_corrections
 from projections.reports.common import (
     DASH,
     Inputs,
@@ -20,6 +21,7 @@ from projections.reports.common import (
 )
 from projections.reports.model import Report, Table
 from projections.reports.school import LEVELS
+from projections.reports.source import Record
 
 NAME = "personal-file"
 PARAMETERS = ("pupil",)
@@ -45,29 +47,43 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         "view_grades",
         "pupil = ?",
         (pupil.id,),
-        types=(
-            "attestation.PeriodGradeRecorded",
-            "attestation.FinalGradeRecorded",
-            "decisions.CouncilDecisionRecorded",
+        types=with_corrections(
+            (
+                "attestation.PeriodGradeRecorded",
+                "attestation.FinalGradeRecorded",
+                "decisions.CouncilDecisionRecorded",
+            )
         ),
     )
+    amended = amend(rows)
     years: dict[str, str] = {}  # year → class name
     results: dict[tuple[str, str], str] = {}
     finals: dict[tuple[str, str], tuple[str, str]] = {}
     decisions = []
-    for r in rows:
+    for r in amended.rows:
         year = r.year or ""
         if r.type == "attestation.PeriodGradeRecorded" and r.data["period"] == "Y":
-            results[(r.subject or "", year)] = r.data["grade"]
+            results[(r.subject or "", year)] = _shown(amended.changes, r)
             years.setdefault(year, school.class_name(r.class_id))
         elif r.type == "attestation.FinalGradeRecorded":
-            finals[(r.data["level"], r.subject or "")] = (r.data["grade"], year)
+            finals[(r.data["level"], r.subject or "")] = (
+                _shown(amended.changes, r),
+                year,
+            )
         elif r.type == "decisions.CouncilDecisionRecorded":
             klass = school.classes.get(r.class_id or "")
             grade = klass.grade if klass else 0
-            decisions.append(
-                (year, r.data["class_name"], decision_text(r.data, grade, school))
-            )
+            text = decision_text(r.data, grade, school)
+            if r.event in amended.changes:
+                text += (
+                    " (исправлено: "
+                    + "; ".join(
+                        f"основание {basis(c.record.data)}, {c.record.data['reason']}"
+                        for c in amended.changes[r.event]
+                    )
+                    + ")"
+                )
+            decisions.append((year, r.data["class_name"], text))
             years.setdefault(year, r.data["class_name"])
     ordered_years = sorted(years)
     subjects = [
@@ -145,4 +161,20 @@ def _movement(p: Mapping[str, Any]) -> tuple[str, ...]:
             "; личное дело выдано родителям (законным представителям) по заявлению "
             f"от {day(p.get('guardian_request'))}"
         )
+        if p.get("guardian_request_number"):
+            text += f" № {p['guardian_request_number']}"
     return (day(p["on"]), text, DASH, p["order"], p["event"])
+
+
+def _shown(changes: Mapping[str, list[Change]], r: Record) -> str:
+    """The current grade and, beside it, its history: «4 (исправлено: было 3,
+    основание приказ от 12.11.2024 № 45-о; ошибка в ведомости)»."""
+    grade = str(r.data["grade"])
+    found = changes.get(r.event)
+    if not found:
+        return grade
+    history = "; ".join(
+        f"было {c.before}, основание {basis(c.record.data)}, {c.record.data['reason']}"
+        for c in found
+    )
+    return f"{grade} (исправлено: {history})"

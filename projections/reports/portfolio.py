@@ -24,6 +24,9 @@ KINDS = {
     "gto": "ГТО",
     "conference": "конференция",
     "volunteering": "волонтерство",
+    "creative_work": "творческая работа",
+    "project": "проект",
+    "metasubject": "метапредметный результат",
 }
 LEVELS = {
     "school": "школьный",

@@ -4,15 +4,24 @@ The intermediate attestation protocol has one table per subject: each pupil's
 result with its protocol, the retakes of a failed result (attempt 1 and 2, the
 second before a commission; 273-ФЗ art. 58) and whether a debt remains. The
 state exam protocol lists the class's results as the regional centre's
-protocols gave them (ОГЭ, ЕГЭ, ГВЭ).
+protocols gave them (ОГЭ, ЕГЭ, ГВЭ). A corrected result (a protocol's error,
+an appeal) shows its current value with the number of its change («4¹»), and
+the table of corrections below gives the history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from projections.reports.amendments import (
+    Amended,
+    amend,
+    changes_table,
+    with_corrections,
+)
 from projections.reports.common import DASH, Inputs, check_parameters, day, protocol
 from projections.reports.model import Report, Table
+from projections.reports.school import School
 from projections.reports.source import Record
 
 ATTESTATION_PARAMETERS = ("class", "year", "subject")
@@ -36,13 +45,16 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
         "view_grades",
         f"stream IN ({ATTESTATIONS_OF})",
         (klass.id, year.label),
-        types=(
-            "attestation.IntermediateAttestationRecorded",
-            "attestation.RetakeRecorded",
+        types=with_corrections(
+            (
+                "attestation.IntermediateAttestationRecorded",
+                "attestation.RetakeRecorded",
+            )
         ),
     )
+    amended = amend(rows)
     results: dict[str, list[Record]] = {}
-    for r in rows:
+    for r in amended.rows:
         results.setdefault(r.stream, []).append(r)
     by_subject: dict[str, dict[str, list[Record]]] = {}
     for stream_rows in results.values():
@@ -70,11 +82,14 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     "Академическая задолженность",
                 ),
                 tuple(
-                    _attestation_row(n, p.name, held[p.id])
+                    _attestation_row(n, p.name, held[p.id], amended)
                     for n, p in enumerate((p for p in pupils if p.id in held), 1)
                 ),
             )
         )
+    history = changes_table(amended, _describer(school), school.staff_member)
+    if history is not None:
+        tables.append(history)
     subject_title = f", {school.subject_name(only)}" if only else ""
     return Report(
         name=name,
@@ -99,7 +114,9 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
     )
 
 
-def _attestation_row(n: int, name: str, rows: list[Record]) -> tuple[str, ...]:
+def _attestation_row(
+    n: int, name: str, rows: list[Record], amended: Amended
+) -> tuple[str, ...]:
     first, retakes = rows[0], rows[1:]
 
     def retake(attempt: int) -> str:
@@ -107,7 +124,8 @@ def _attestation_row(n: int, name: str, rows: list[Record]) -> tuple[str, ...]:
         if not found:
             return DASH
         r = found[-1]
-        text = f"{r.data['result']}, протокол {protocol(r.data['protocol'])}"
+        result = amended.mark(r.event, r.data["result"])
+        text = f"{result}, протокол {protocol(r.data['protocol'])}"
         if attempt == 2:
             text += f" (комиссия: {len(r.data['commission'])} чел.)"
         return text
@@ -117,7 +135,7 @@ def _attestation_row(n: int, name: str, rows: list[Record]) -> tuple[str, ...]:
         str(n),
         name,
         first.data["form"],
-        first.data["result"],
+        amended.mark(first.event, first.data["result"]),
         protocol(first.data["protocol"]),
         retake(1),
         retake(2),
@@ -140,10 +158,12 @@ def build_exams(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "view_grades",
             f"year = ? AND pupil IN ({', '.join('?' * len(order)) or 'NULL'})",
             (year.label, *order),
-            types=("attestation.ExamResultImported",),
+            types=with_corrections(("attestation.ExamResultImported",)),
         )
         if r.pupil in order
     ]
+    amended = amend(rows)
+    rows = amended.rows
     rows.sort(key=lambda r: (order[r.pupil or ""], r.data["exam_date"], r.position))
     names = {p.id: p.name for p in pupils}
     return Report(
@@ -178,8 +198,10 @@ def build_exams(inputs: Inputs, params: Mapping[str, str]) -> Report:
                         school.subject_name(r.data["subject"]),
                         day(r.data["exam_date"]),
                         str(r.data["primary_score"]),
-                        DASH if r.data["score"] is None else str(r.data["score"]),
-                        r.data["mark"] or DASH,
+                        DASH
+                        if r.data["score"] is None
+                        else amended.mark(r.event, str(r.data["score"])),
+                        amended.mark(r.event, r.data["mark"] or DASH),
                         "преодолен минимум" if r.data["passed"] else "не сдан",
                         protocol(r.data["protocol"]),
                         r.data["centre"],
@@ -188,8 +210,28 @@ def build_exams(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     for r in rows
                 ),
             ),
+            *_appeals(amended, school),
         ),
-        notes=("Протоколы составляются региональным центром (РЦОИ) (§7.3.2).",),
+        notes=(
+            "Протоколы составляются региональным центром (РЦОИ) (§7.3.2). «4¹»: "
+            "результат изменен по апелляции; история — в таблице «Апелляции».",
+        ),
         landscape=True,
         parameters={"class": klass.name, "year": year.label},
     )
+
+
+def _describer(school: School) -> Callable[[Record], tuple[str, str]]:
+    def describe(r: Record) -> tuple[str, str]:
+        pupil = school.pupils.get(r.pupil or "")
+        name = pupil.name if pupil else (r.pupil or DASH)
+        return name, school.subject_name(r.subject or "")
+
+    return describe
+
+
+def _appeals(amended: Amended, school: School) -> tuple[Table, ...]:
+    history = changes_table(
+        amended, _describer(school), school.staff_member, "Апелляции"
+    )
+    return () if history is None else (history,)

@@ -50,6 +50,8 @@ class Year:
     starts: str
     ends: str
     schemes: tuple[dict[str, Any], ...]
+    late_after_days: int = 0  # the grace period for journal entries (§7.3.6)
+    stream: str = ""
 
     def periods(self, grade: int) -> tuple[Period, ...]:
         """The grade's periods in order; the year («год») last."""
@@ -114,6 +116,7 @@ class School:
 
     def __init__(self, source: Source, keys: DataKeyStore | None) -> None:
         self.source = source
+        self.keys = keys
         rows = source.rows("view_school")
         registered = [r for r in rows if r.type == "school.SchoolRegistered"]
         if not registered:
@@ -135,7 +138,12 @@ class School:
             self.subjects[d["code"]] = Subject(d["code"], d["name"], d["assessment"])
         elif kind == "school.AcademicYearOpened":
             self.years[d["year"]] = Year(
-                d["year"], d["starts"], d["ends"], tuple(d["schemes"])
+                d["year"],
+                d["starts"],
+                d["ends"],
+                tuple(d["schemes"]),
+                d.get("late_after_days", 0),
+                stream,
             )
         elif kind == "people.StaffMemberRegistered":
             self.staff[stream] = f"{d['position']}, таб. № {d['personnel_number']}"

@@ -3,15 +3,20 @@
 For a class and year: one table of pupils × subjects per period, one for the
 year grades, one for the final grades (grades 9 and 11), and the teachers'
 council decisions with the protocol's date and number as §7.3.6 words them.
+A corrected grade or decision shows its current value with the number of its
+change («4¹»); the table «Исправления» below gives each change's history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from ledger.domain.schoolyear import PERIOD_NAMES
+from projections.reports.amendments import amend, changes_table, with_corrections
 from projections.reports.common import DASH, Inputs, check_parameters, decision_text
 from projections.reports.model import Report, Table
-from projections.reports.school import Pupil
+from projections.reports.school import Pupil, School
+from projections.reports.source import Record
 
 NAME = "summary"
 PARAMETERS = ("class", "year")
@@ -27,25 +32,34 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         "view_grades",
         "class_id = ? AND year = ?",
         (klass.id, year.label),
-        types=(
-            "attestation.PeriodGradeRecorded",
-            "attestation.FinalGradeRecorded",
-            "decisions.CouncilDecisionRecorded",
+        types=with_corrections(
+            (
+                "attestation.PeriodGradeRecorded",
+                "attestation.FinalGradeRecorded",
+                "decisions.CouncilDecisionRecorded",
+            )
         ),
     )
+
+    def shown(r: Record) -> str:
+        if r.type.startswith("decisions."):
+            return decision_text(r.data, klass.grade, school)
+        return str(r.data["grade"])
+
+    amended = amend(rows, shown)
     grades: dict[tuple[str, str, str], str] = {}
     finals: dict[tuple[str, str], str] = {}
     decisions: dict[str, list[str]] = {}
-    for r in rows:
+    for r in amended.rows:
         pupil = r.pupil or ""
         if r.type == "attestation.PeriodGradeRecorded":
-            grades[(r.data["period"], pupil, r.subject or "")] = r.data["grade"]
-        elif r.type == "attestation.FinalGradeRecorded":
-            finals[(pupil, r.subject or "")] = r.data["grade"]  # a later one replaces
-        else:
-            decisions.setdefault(pupil, []).append(
-                decision_text(r.data, klass.grade, school)
+            grades[(r.data["period"], pupil, r.subject or "")] = amended.mark(
+                r.event, r.data["grade"]
             )
+        elif r.type == "attestation.FinalGradeRecorded":
+            finals[(pupil, r.subject or "")] = amended.mark(r.event, r.data["grade"])
+        else:
+            decisions.setdefault(pupil, []).append(amended.mark(r.event, shown(r)))
     taught = {s for _, _, s in grades} | {s for _, s in finals}
     subjects = [s for s in school.subjects if s in taught]
     pupils = school.pupils_of(klass)
@@ -67,6 +81,9 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             ),
         )
     )
+    history = changes_table(amended, _describer(school), school.staff_member)
+    if history is not None:
+        tables.append(history)
     return Report(
         name=NAME,
         title=f"Сводная ведомость учета успеваемости обучающихся {klass.name} класса",
@@ -81,6 +98,8 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         notes=(
             "Хранится не менее 25 лет (§7.3.3). Отметка за год — годовая отметка "
             "учителя; итоговые отметки — для аттестата (9 и 11 классы).",
+            "«4¹»: отметка (решение) исправлена; показано текущее значение, "
+            "история — в таблице «Исправления» под номером 1.",
         ),
         landscape=True,
         parameters={"class": klass.name, "year": year.label},
@@ -102,3 +121,20 @@ def _grid(
             for n, p in enumerate(pupils, 1)
         ),
     )
+
+
+def _describer(school: School) -> Callable[[Record], tuple[str, str]]:
+    """The pupil and the record a correction changes, as the history names
+    them: «Иванов Пётр», «Математика, I четверть»."""
+
+    def describe(r: Record) -> tuple[str, str]:
+        pupil = school.pupils.get(r.pupil or "")
+        name = pupil.name if pupil else (r.pupil or DASH)
+        if r.type == "decisions.CouncilDecisionCorrected":
+            return name, "решение педагогического совета"
+        what = school.subject_name(r.subject or "")
+        if r.type == "attestation.PeriodGradeCorrected":
+            return name, f"{what}, {PERIOD_NAMES.get(r.data['period'], '')}"
+        return name, f"{what}, итоговая отметка"
+
+    return describe

@@ -11,11 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.serving import ACCOUNTS, Served
+from api.commands.catalog import all_commands
+from tests.support.bodies import BODIES
+from tests.support.cosign import graduates, rows, submit
+from tests.support.serving import ACCOUNTS, ROLES_OF, Served
 
 ANONYMOUS = None
 EVERYONE = {name: 200 for name in ACCOUNTS}
 OFFICE_AND_AUDIT = ("deputy", "director", "secretary", "auditor")
+_READERS = ("auditor", "pupil", "guardian")
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,34 @@ CALLS: dict[str, Call] = {
         "/reports/attestat-book?level=basic",
         expected=dict.fromkeys(OFFICE_AND_AUDIT, 200),
     ),
+    "my-classes": Call("GET", "/me/classes", expected={**CLASS_READERS, "cover": 200}),
+    "roster": Call("GET", "/classes/{class9a}/roster", expected=CLASS_READERS),
+    "class-lessons": Call(
+        "GET",
+        "/classes/{class9a}/lessons?subject=math&period=Q1",
+        expected=CLASS_READERS,
+    ),
+    "lesson-entries": Call("GET", "/lessons/{lesson}/entries", expected=CLASS_READERS),
+    "periods": Call("GET", "/periods", expected=EVERYONE),
 }
+
+#: the record commands' calls, after the others: every account holding one of
+#: a command's roles records (201), except where the served school forbids it
+RECORDED_ALREADY = {"school.register": {"director": 409}}
+CALLS.update(
+    {
+        command.name: Call(
+            "POST",
+            command.path,
+            BODIES[command.name],
+            {
+                **{n: 201 for n, r in ROLES_OF.items() if set(r) & set(command.roles)},
+                **RECORDED_ALREADY.get(command.name, {}),
+            },
+        )
+        for command in all_commands()
+    }
+)
 
 
 VOIDS = {"maths": 5, "deputy": 4}  # others try entry 3, which is not theirs
@@ -146,18 +177,67 @@ def _path(template: str, s: Served, account: str | None) -> str:
         void=f"{s.lesson}:{void}",
         pupil0=s.school.pupils[0],
         pupil1=s.school.pupils[1],
+        class9a=s.school.klass("9А"),
     )
 
 
 def test_every_role_gets_exactly_its_status_on_every_endpoint(served: Served) -> None:
+    mismatches = _mismatches(
+        served, CALLS, lambda template, account: _path(template, served, account)
+    )
+    assert not mismatches, "\n".join(mismatches)
+
+
+STAFF_LISTS = {name: 200 for name in ACCOUNTS if name not in _READERS}
+COSIGN_CALLS: dict[str, Call] = {
+    "cosignatures": Call("GET", "/cosignatures", expected=STAFF_LISTS),
+    "cosignature": Call(
+        "GET",
+        "/cosignatures/{signed}",
+        expected={
+            **{name: 404 for name in STAFF_LISTS},
+            "maths": 200,
+            "director": 200,
+        },
+    ),
+    "cosign-decline": Call(
+        "POST",
+        "/cosignatures/{declined}/decline",
+        lambda s, account: {"reason": "бланк не совпадает"},
+        {"director": 200},
+    ),
+    "cosign-sign": Call("POST", "/cosignatures/{signed}/sign", None, {"director": 201}),
+}
+
+
+def test_every_role_gets_exactly_its_status_on_cosignatures(served: Served) -> None:
+    graduates(served, 0, 1)
+    names = {"signed": submit(served, 0).id, "declined": submit(served, 1).id}
+    before = rows(served)
+
+    mismatches = _mismatches(
+        served, COSIGN_CALLS, lambda template, account: template.format(**names)
+    )
+
+    assert not mismatches, "\n".join(mismatches)
+    assert rows(served) == before + 2  # one decline, one signature: nothing else
+
+
+def _mismatches(
+    served: Served,
+    calls: dict[str, Call],
+    path: Callable[[str, str | None], str],
+) -> list[str]:
+    """Every call as every account (and anonymously): what differed from the
+    expected status; a refusal must be a problem and write no event."""
     mismatches = []
-    for name, call in CALLS.items():
+    for name, call in calls.items():
         for account in (ANONYMOUS, *ACCOUNTS):
             before = served.events()
             body = call.body(served, account or "maths") if call.body else None
             answer = served.client.request(
                 call.method,
-                _path(call.path, served, account),
+                path(call.path, account),
                 json=body,
                 headers=served.auth(account),
             )
@@ -170,4 +250,4 @@ def test_every_role_gets_exactly_its_status_on_every_endpoint(served: Served) ->
             if answer.status_code >= 400:
                 assert answer.headers["content-type"] == "application/problem+json"
                 assert served.events() == before, f"{name} as {account} wrote"
-    assert not mismatches, "\n".join(mismatches)
+    return mismatches

@@ -1,7 +1,8 @@
 """Schemathesis against the app's own OpenAPI schema, in process (ASGI).
 
 Every operation gets generated requests, signed in as a teacher who keeps a
-custodial key (so appends reach the rules) and as an auditor; no answer may
+custodial key (so appends reach the rules), as the director and the secretary
+(the set-up and people records) and as an auditor; no answer may
 be a server error, and every answer must match the schema (status, media
 type, body).
 """
@@ -37,7 +38,7 @@ def schema_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         store.close_all()
 
 
-@pytest.mark.parametrize("ACCOUNT", ["maths", "auditor"])
+@pytest.mark.parametrize("ACCOUNT", ["maths", "auditor", "director", "secretary"])
 def test_no_server_error_and_every_answer_matches_the_schema(
     schema_served: Served, ACCOUNT: str
 ) -> None:

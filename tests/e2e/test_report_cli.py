@@ -61,7 +61,8 @@ def test_a_report_goes_to_stdout_or_a_file(where: list[str], tmp_path: Path) -> 
         "--out", str(target),
     )  # fmt: skip
     assert code == 0, err
-    assert target.read_bytes().startswith("\ufeffКнига выдачи аттестатов".encode())
+    title = "\ufeffКнига для учёта и записи выданных аттестатов"
+    assert target.read_bytes().startswith(title.encode())
 
 
 def test_report_all_twice_with_a_rebuild_between_writes_identical_folders(

@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Signing
-from ledger.domain.attestat import AttestatBook, Blank
+from ledger.domain.attestat import AttestatBook, Blank, BlankKind
 from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
@@ -44,6 +44,7 @@ from tests.support.school import (
     SmallSchool,
     build,
     graduate,
+    stock_blanks,
 )
 from tests.support.stores import PASSPHRASE, Store
 
@@ -212,6 +213,7 @@ def test_book_corrections_are_the_directors_and_name_an_entry(
     school: SmallSchool,
 ) -> None:
     graduate(school, school.pupils[0])
+    stock_blanks(school, "09 0000007")
     school.records.attestats.issue(
         class_id=school.klass("9А"),
         requests=[AttestatRequest(school.pupils[0], Blank("09", "0000007"))],
@@ -253,6 +255,8 @@ def test_book_corrections_are_the_directors_and_name_an_entry(
 
 def test_the_attestat_book_is_read_from_a_signed_snapshot(school: SmallSchool) -> None:
     school.clock.set(date(2025, 6, 27))
+    numbers = [f"11 {n:07d}" for n in range(1, 56)]
+    stock_blanks(school, *numbers, level=Level.SECONDARY)
     for n in range(1, 56):
         school.records.attestats.spoil_blank(
             level=Level.SECONDARY,
@@ -267,14 +271,15 @@ def test_the_attestat_book_is_read_from_a_signed_snapshot(school: SmallSchool) -
         AttestatBook, attestat_book_id(school.school, "secondary")
     )
     assert book is not None
-    assert book.version == 55
+    assert book.version == 56
     assert len(book.blanks) == 55
+    assert book.on_hand(BlankKind.TITLE) == []
     rejected(
         school,
         BlankError,
         r"blank 11 0000003 was used already \(spoiled\)",
         lambda: fresh.attestats.spoil_blank(
-            level=Level.BASIC,
+            level=Level.SECONDARY,
             blank=Blank("11", "0000003"),
             reason="брак",
             signed_by=school.signing("secretary"),

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import Blank
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.decisions import DecisionKind, Medal
 from ledger.domain.errors import (
     AuthorityError,
     BlankError,
+    BlankStockError,
     CorrectionError,
     DecisionError,
     DuplicateOfUnknownError,
@@ -33,6 +35,7 @@ from ledger.domain.errors import (
     RetakeError,
     ScaleError,
 )
+from ledger.domain.grading import PASSED
 from ledger.domain.journal import Lesson
 from ledger.domain.people import LeaveReason
 from ledger.domain.school import Level
@@ -56,6 +59,7 @@ from tests.support.school import (
     finalise,
     graduate,
     pass_exams,
+    stock_blanks,
 )
 from tests.support.stores import Store
 
@@ -456,6 +460,7 @@ def test_attestat_only_after_a_council_decision(school: SmallSchool) -> None:
     pass_exams(school, pupil)
     finalise(school, pupil, ALL_FIVES)
     school.clock.set(ISSUED_ON)
+    stock_blanks(school, "09 0001001")
     rejected(
         school,
         NoDecisionError,
@@ -468,6 +473,7 @@ def test_attestat_only_after_a_council_decision(school: SmallSchool) -> None:
 def test_attestat_needs_a_final_grade_in_every_subject(school: SmallSchool) -> None:
     pupil = school.pupils[0]
     graduate(school, pupil, {"rus": "4", "math": "5"})
+    stock_blanks(school, "09 0001001")
     rejected(
         school,
         MissingFinalGradesError,
@@ -479,6 +485,7 @@ def test_attestat_needs_a_final_grade_in_every_subject(school: SmallSchool) -> N
 
 def test_registration_numbers_run_without_gaps(school: SmallSchool) -> None:
     graduate(school, school.pupils[0])
+    stock_blanks(school, "09 0001001")
     rejected(
         school,
         RegistrationNumberError,
@@ -493,8 +500,16 @@ def test_registration_numbers_run_without_gaps(school: SmallSchool) -> None:
 def test_blank_numbers_are_used_once_in_the_school(school: SmallSchool) -> None:
     graduate(school, school.pupils[0])
     graduate(school, school.pupils[1])
+    stock_blanks(school, "09 0001001", "09 0001002")
+    rejected(
+        school,
+        BlankStockError,
+        r"blanks 09 0001001 were received already; a blank number enters the "
+        r"school's stock once",
+        lambda: stock_blanks(school, "09 0001001", level=Level.SECONDARY),
+    )
     school.records.attestats.spoil_blank(
-        level=Level.SECONDARY,
+        level=Level.BASIC,
         blank=Blank("09", "0001001"),
         reason="ошибка печати",
         signed_by=school.signing("director"),
@@ -513,6 +528,7 @@ def test_blank_numbers_are_used_once_in_the_school(school: SmallSchool) -> None:
 def test_blank_numbers_ascend_within_a_class(school: SmallSchool) -> None:
     graduate(school, school.pupils[0])
     graduate(school, school.pupils[1])
+    stock_blanks(school, "09 0001004", "09 0001005")
     _issue(school, AttestatRequest(school.pupils[0], Blank("09", "0001005")))
     rejected(
         school,
@@ -529,6 +545,7 @@ def test_attestat_entry_by_the_class_teacher_with_the_directors_cosignature(
     school: SmallSchool,
 ) -> None:
     graduate(school, school.pupils[0])
+    stock_blanks(school, "09 0001001")
     request = AttestatRequest(school.pupils[0], Blank("09", "0001001"))
     rejected(
         school,
@@ -581,6 +598,7 @@ def test_basic_honours_need_the_state_exams_passed(school: SmallSchool) -> None:
 
 def test_duplicate_only_of_an_existing_entry(school: SmallSchool) -> None:
     graduate(school, school.pupils[0])
+    stock_blanks(school, "09 0001001", "09 0002001")
     _issue(school, AttestatRequest(school.pupils[0], Blank("09", "0001001")))
     rejected(
         school,
@@ -630,6 +648,15 @@ def test_a_medal_needs_the_unified_exam_thresholds(school: SmallSchool) -> None:
         ],
         signed_by=school.signing("secretary"),
     )
+    school.clock.set(date(2024, 12, 20))
+    school.records.attestation.record_admission_tests(
+        class_id=eleventh,
+        kind=AdmissionTestKind.ESSAY,
+        held_on=date(2024, 12, 4),
+        protocol=Protocol("ИС-11", date(2024, 12, 18)),
+        results={pupil: PASSED},
+        signed_by=school.signing("importer"),
+    )
     school.clock.set(date(2025, 5, 20))
     admitted = DecisionInput(pupil, DecisionKind.ADMITTED_TO_STATE_EXAMS)
     school.records.council.record_decisions(
@@ -664,7 +691,9 @@ def test_a_medal_needs_the_unified_exam_thresholds(school: SmallSchool) -> None:
             Protocol("9", DECIDED_ON), [medal], signed_by=director
         ),
     )
-    second = DecisionInput(pupil, DecisionKind.ATTESTAT_SECONDARY, medal=Medal.SECOND)
+    second = DecisionInput(
+        pupil, DecisionKind.ATTESTAT_SECONDARY, with_honours=True, medal=Medal.SECOND
+    )
     school.records.council.record_decisions(
         Protocol("9", DECIDED_ON), [second], signed_by=director
     )

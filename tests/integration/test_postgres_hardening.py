@@ -23,7 +23,13 @@ from psycopg import sql
 
 from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
-from api.server.tables import API_TABLES, SideTablesMissingError
+from api.server.cosign import CosignStore
+from api.server.tables import (
+    API_TABLES,
+    COSIGNATURES,
+    SideTablesMissingError,
+    side_store,
+)
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.services import register_signer
@@ -36,6 +42,7 @@ from ledger.storage.postgres import (
     prepare_postgres,
 )
 from ledger.storage.stores import open_ledger, parse_store_url
+from tests.support.cosign import waiting_request
 from tests.support.pg import PG_ADMIN, PostgresDatabase
 from tests.support.stores import ORIGIN, PASSPHRASE
 
@@ -432,6 +439,7 @@ API_COLUMN = {
     "api_account_versions": "password_hash",
     "api_idempotency": "response",
     "api_access_log": "subject",
+    "api_cosignatures": "summary",
 }
 
 
@@ -455,6 +463,9 @@ def ready_api(postgres_database: PostgresDatabase, tmp_path: Path) -> Ready:
         accounts = AccountStore(app, hasher)
         auditor = accounts.add(Account("auditor", ("auditor",)), "a long passphrase")
         AccessLog(app).record(auditor, "read", "class:9A", datetime.now(UTC))
+        CosignStore(side_store(app, COSIGNATURES)).append(
+            waiting_request(), datetime.now(UTC)
+        )
     finally:
         app.close()
     with _connect(done.app_url) as conn:  # an answer kept for a key, as an append

@@ -41,6 +41,7 @@ from tests.support.school import (
     WORK,
     build,
     graduate,
+    stock_blanks,
 )
 from tests.support.stores import PASSPHRASE, Store
 
@@ -201,6 +202,7 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
     s = build(store)
     ivanov = s.pupils[0]
     graduate(s, ivanov)
+    stock_blanks(s, "09 0000007", "09 0000010")
     s.records.attestats.issue(
         class_id=s.klass("9А"),
         requests=[AttestatRequest(ivanov, Blank("09", "0000007"))],
@@ -231,12 +233,13 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
     columns = book["tables"][0]["columns"]
     rows = [dict(zip(columns, r, strict=True)) for r in table(book, "Записи о выдаче")]
     assert [
-        (r["№ записи"], r["Вид записи"], r["Бланк (серия, номер)"]) for r in rows
+        (r["№ записи"], r["Вид записи"], r["Номер бланка аттестата"]) for r in rows
     ] == [
         ("1", "аттестат", "09 0000007"),
-        ("2", "дубликат записи № 1: утрата оригинала", "09 0000010"),
+        ("2", "дубликат записи № 1 (утрата: утрата оригинала)", "09 0000010"),
     ]
-    assert [r["Обучающийся"] for r in rows] == [IVANOV, IVANOV]
+    assert [r["Фамилия, имя, отчество выпускника"] for r in rows] == [IVANOV, IVANOV]
+    assert [r["Дата рождения"] for r in rows] == ["01.03.2009", "01.03.2009"]
     assert [(r["Русский язык"], r["Математика"], r["История"]) for r in rows] == [
         ("5", "5", "5"),
         ("5", "5", "5"),
@@ -265,7 +268,9 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
     )
     assert [(e[0], e[1], e[2], e[6]) for e in exams] == [
         (IVANOV, "ОГЭ", "Русский язык", "5"),
+        (IVANOV, "ОГЭ", "История", "5"),
         (IVANOV, "ОГЭ", "Математика", "5"),
+        (IVANOV, "ОГЭ", "Английский язык", "5"),
     ]
     personal = report(s.app, "personal-file", pupil="И-1")
     assert table(personal, "Итоговые отметки (аттестат)")[0] == [

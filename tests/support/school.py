@@ -13,9 +13,11 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.application import LedgerApplication, Signing
+from ledger.domain.admission import AdmissionTestKind
+from ledger.domain.attestat import Blank, BlankKind
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.decisions import DecisionKind
-from ledger.domain.grading import Assessment, GradingPolicy, WorkType
+from ledger.domain.grading import PASSED, Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import class_id, staff_id
 from ledger.domain.school import Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
@@ -231,8 +233,27 @@ ISSUED_ON = date(2025, 6, 25)
 ALL_FIVES = {"rus": "5", "math": "5", "hist": "5"}
 
 
+INTERVIEW_ON = date(2025, 2, 12)
+
+
+def interview(s: SmallSchool, *pupils: UUID, result: str = PASSED) -> None:
+    """``pupils`` of 9А sit the final interview on 12 February 2025 (the
+    deputy director records the commission's protocol that day)."""
+    s.clock.set(INTERVIEW_ON, 17)
+    s.records.attestation.record_admission_tests(
+        class_id=s.klass("9А"),
+        kind=AdmissionTestKind.INTERVIEW,
+        held_on=INTERVIEW_ON,
+        protocol=Protocol("ИС-1", INTERVIEW_ON),
+        results=dict.fromkeys(pupils, result),
+        signed_by=s.signing("deputy"),
+    )
+
+
 def admit(s: SmallSchool, *pupils: UUID) -> None:
-    """The council admits ``pupils`` (of 9А) to state exams on 20 May 2025."""
+    """``pupils`` (of 9А) pass the final interview, and the council admits them
+    to state exams on 20 May 2025."""
+    interview(s, *pupils)
     s.clock.set(ADMITTED_ON)
     s.records.council.record_decisions(
         Protocol("7", ADMITTED_ON),
@@ -244,7 +265,8 @@ def admit(s: SmallSchool, *pupils: UUID) -> None:
 def pass_exams(
     s: SmallSchool, pupil: UUID, marks: tuple[str, str] = ("5", "5")
 ) -> None:
-    """ОГЭ Russian and mathematics results for ``pupil`` (protocol of 10 June)."""
+    """ОГЭ results for ``pupil`` (protocol of 10 June): Russian and mathematics
+    (``marks``), and history and English, the two of the pupil's choice, «5»."""
     s.clock.set(date(2025, 6, 10))
     lines = [
         ExamImport(
@@ -257,6 +279,8 @@ def pass_exams(
         for subject, day, mark in (
             ("rus", date(2025, 5, 27), marks[0]),
             ("math", date(2025, 6, 3), marks[1]),
+            ("hist", date(2025, 5, 30), "5"),
+            ("eng", date(2025, 6, 6), "5"),
         )
     ]
     s.records.attestation.import_exam_results(lines, signed_by=s.signing("importer"))
@@ -277,6 +301,24 @@ def decide_attestat(s: SmallSchool, pupil: UUID, *, with_honours: bool = False) 
         Protocol("9", DECIDED_ON),
         [DecisionInput(pupil, DecisionKind.ATTESTAT_BASIC, with_honours=with_honours)],
         signed_by=s.signing("director"),
+    )
+
+
+def stock_blanks(
+    s: SmallSchool,
+    *numbers: str,
+    level: Level = Level.BASIC,
+    kind: BlankKind = BlankKind.TITLE,
+) -> None:
+    """The secretary takes blanks («09 0001001», «10224000012345») into stock
+    by an invoice of 1 June 2025."""
+    s.records.attestats.receive_blanks(
+        level=level,
+        kind=kind,
+        blanks=[Blank.parse(n) for n in numbers],
+        invoice="накладная № 17 от 01.06.2025",
+        received_on=date(2025, 6, 1),
+        signed_by=s.signing("secretary"),
     )
 
 

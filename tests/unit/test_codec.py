@@ -293,3 +293,26 @@ def test_nested_dataclass_fields_are_checked_like_top_level_ones(
 ) -> None:
     with pytest.raises(EnvelopeError, match="Mark"):
         from_json(grading, Grading)
+
+
+@dataclass(frozen=True)
+class GrownLater:
+    """An event type that gained a field with a default after events of it
+    were stored."""
+
+    mark: str
+    order: str | None = None
+    working_days: tuple[date, ...] = ()
+
+
+def test_a_field_at_its_default_is_left_out_so_old_bytes_stay_the_same() -> None:
+    assert event_data(GrownLater("4")) == {"mark": "4"}
+    assert event_fields(GrownLater, {"mark": "4"}) == {"mark": "4"}
+    used = GrownLater("4", "45-о", (date(2024, 11, 2),))
+    assert event_data(used) == {
+        "mark": "4",
+        "order": "45-о",
+        "working_days": ["2024-11-02"],
+    }
+    fields = event_fields(GrownLater, event_data(used))
+    assert GrownLater(**fields) == used

@@ -125,12 +125,15 @@ def test_the_public_names_and_parameters() -> None:
         "attestation-protocol",
         "exam-protocol",
         "attestat-book",
+        "blank-stock",
         "personal-file",
         "portfolio",
+        "changes",
     )
     assert FORMATS == ("html", "csv", "json")
     assert report_parameters("journal") == ("class", "subject", "period", "year")
     assert report_parameters("diary") == ("pupil", "year", "period")
+    assert report_parameters("changes") == ("class", "year", "month")
     with pytest.raises(ReportError, match="reports: journal, diary"):
         report_parameters("ledger")
 

@@ -19,7 +19,10 @@ from hypothesis import strategies as st
 from ledger import envelope as writer
 from ledger.errors import EnvelopeError as WriterError
 from verify.envelope import (
+    _COMPILED,
     EnvelopeError,
+    _parse_compiled,
+    _parse_patterns,
     _parse_slowly,
     parse_envelope,
     parse_fast,
@@ -170,6 +173,57 @@ def _stored(**changes: Any) -> bytes:
 def test_each_malformed_field_is_named(changes: dict[str, Any], named: str) -> None:
     with pytest.raises(EnvelopeError, match=named):
         parse_envelope(_stored(**changes))
+
+
+needs_msgspec = pytest.mark.skipif(
+    _COMPILED is None, reason="msgspec is not installed (a dev dependency)"
+)
+
+
+@needs_msgspec
+@given(envelopes(), st.data())
+def test_the_compiled_reader_accepts_only_what_the_careful_reading_accepts(
+    envelope: writer.Envelope, data: st.DataObject
+) -> None:
+    stored = envelope.to_bytes()
+    compiled = _parse_compiled(stored)
+    assert compiled is None or compiled == _parse_slowly(stored)
+    changed = bytearray(stored)
+    index = data.draw(st.integers(min_value=0, max_value=len(changed) - 1))
+    changed[index] = data.draw(st.integers(min_value=0, max_value=255))
+    compiled = _parse_compiled(bytes(changed))
+    assert compiled is None or _verifier_accepts(bytes(changed))
+    assert compiled is None or compiled == _parse_slowly(bytes(changed))
+
+
+@needs_msgspec
+@pytest.mark.parametrize(
+    "stored",
+    [
+        _stored(data={"mark": 5.5}),
+        _stored(data={"mark": 1e16}),
+        _stored(data={"\U0001f600": 1, "\uffff": 2}),
+        _stored(v=True),
+        _stored().replace(b'"seq":2', b'"seq":9007199254740993'),
+        _stored().replace(b'"mark":"5"', b'"mark":12345678901234567'),
+        _stored().replace(b'"mark":"5"', b'"mark":"\\ud800"'),
+        _stored().replace(b'"mark":"5"', b'"mark":"\\ud83d\\ude00"'),
+        _stored().replace(b'"mark":"5"', b'"mark":"\\u0035"'),
+    ],
+)
+def test_the_compiled_reader_declines_what_it_cannot_judge(stored: bytes) -> None:
+    assert _parse_compiled(stored) is None
+
+
+@needs_msgspec
+@pytest.mark.parametrize(
+    "stored", [_stored(), _stored(data={"mark": "\u0001\n\u007f", "n": -(2**53 - 1)})]
+)
+def test_the_compiled_reader_reads_a_common_envelope_as_the_patterns_do(
+    stored: bytes,
+) -> None:
+    assert _parse_compiled(stored) == _parse_patterns(stored) == _parse_slowly(stored)
+    assert _parse_compiled(stored) is not None
 
 
 def test_a_valid_envelope_reads_on_both_paths() -> None:

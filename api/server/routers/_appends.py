@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.server.accounts import Account
 from api.server.idempotency import Answer, Pending, body_hash, keeping
@@ -25,6 +25,27 @@ class Appended(BaseModel):
 
     events: list[str]
     lesson: UUID | None = None
+
+
+class Recorded(BaseModel):
+    """What a record command appended."""
+
+    events: list[str] = Field(
+        description="События, по порядку / the appended events, «<stream>:<seq>»"
+    )
+    made: list[str] = Field(
+        description=(
+            "Новые записи (id: школа, класс, ученик…) / the streams this append "
+            "opened: the ids it made (a class, a pupil's file…)"
+        )
+    )
+
+    @classmethod
+    def of(cls, events: Sequence[StoredEvent]) -> Recorded:
+        return cls(
+            events=[f"{e.originator_id}:{e.originator_version}" for e in events],
+            made=[str(e.originator_id) for e in events if e.originator_version == 1],
+        )
 
 
 def answer_of(*, lesson: bool = False) -> Answer:
@@ -47,7 +68,7 @@ def idempotent(
     account: Account,
     key: str | None,
     request: Any,
-    run: Callable[[], Appended],
+    run: Callable[[], BaseModel],
     answer: Answer,
 ) -> JSONResponse:
     """Run an append once per (account, key, body); replay the stored answer.

@@ -32,7 +32,20 @@ from api.server.problems import (
     problem_response,
 )
 
-router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEM_RESPONSES)
+TAG = "imports"
+TAG_METADATA = {
+    "name": TAG,
+    "description": (
+        "Импорт из таблиц (XLSX, ODS, CSV): сотрудники, классы, ученики, нагрузка, "
+        "прежний журнал, результаты ГИА из протокола РЦОИ; все строки проверяются, "
+        "и ничего не записывается, пока есть ошибки. Imports from spreadsheets: "
+        "staff, classes, pupils, teaching, an earlier journal, state exam results; "
+        "every row is checked first and nothing is written unless all pass, then "
+        "signed saves by the account's key (422 lists every bad row)."
+    ),
+}
+
+router = APIRouter(prefix="/imports", tags=[TAG], responses=PROBLEM_RESPONSES)
 
 MAX_BYTES = 64 * 2**20  # a year's journal of a large school fits well below
 

@@ -40,6 +40,12 @@ router = APIRouter(tags=["journal"], responses=PROBLEM_RESPONSES)
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 ENTRY = r"^[0-9a-f-]{36}:[1-9][0-9]{0,5}$"
 
+NUMBER_DOC = (
+    "The n-th lesson of this subject (and subgroup) in this class that day, "
+    "1–8 («второй урок алгебры за день»), not the timetable period: two "
+    "lessons of algebra on one day are 1 and 2 whatever periods they took."
+)
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -73,7 +79,7 @@ class LessonSheet(BaseModel):
     class_id: UUID
     subject: Annotated[str, Field(min_length=1, max_length=50)]
     day: date
-    number: Annotated[int, Field(ge=1, le=8)] = 1
+    number: Annotated[int, Field(ge=1, le=8, description=NUMBER_DOC)] = 1
     topic: Annotated[str, Field(min_length=1, max_length=500)]
     homework: Annotated[str, Field(max_length=500)] = ""
     subgroup: Annotated[str | None, Field(min_length=1, max_length=20)] = None

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.domain.attestat import AttestatBook, Blank, Graduate, Recipient
+from ledger.domain.attestat import (
+    AttestatBook,
+    Blank,
+    BlankKind,
+    Graduate,
+    Person,
+    Recipient,
+)
 from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.decisions import Decision, DecisionKind
 from ledger.domain.errors import (
@@ -166,8 +173,20 @@ def _issue(book: AttestatBook, n: int, number: str, klass: UUID) -> int:
         medal=None,
         class_id=klass,
     )
+    if Blank("09", number).stock_key(BlankKind.TITLE) not in book.received:
+        book.receive_blanks(
+            kind=BlankKind.TITLE,
+            blanks=[Blank("09", number)],
+            invoice="акт № 1",
+            received_on=date(2025, 6, 1),
+            today=date(2025, 6, 27),
+            other=AttestatBook.open(uuid4()),
+            at=AT,
+        )
     return book.issue_attestat(
-        graduate=Graduate(pupil, decision, GraduateResults()),
+        graduate=Graduate(
+            pupil, decision, GraduateResults(), Person("Б", "В", "Г", "2009-01-01")
+        ),
         number=n,
         blank=Blank("09", number),
         received_by=Recipient.GRADUATE,
@@ -180,6 +199,7 @@ def _issue(book: AttestatBook, n: int, number: str, klass: UUID) -> int:
         order=Protocol("1", date(2025, 6, 26)),
         other=AttestatBook.open(uuid4()),
         at=AT,
+        seal=dict,
     )
 
 
@@ -204,6 +224,8 @@ def test_the_attestat_book_numbers_through_and_checks_blanks() -> None:
 def test_a_blank_is_digits_and_letters_only() -> None:
     with pytest.raises(InvalidRecordError, match="a series of up to 10 letters"):
         Blank("09", "12a")
+    with pytest.raises(InvalidRecordError, match="14 digits and no series"):
+        Blank.parse("1022400001234")
 
 
 def _file() -> PersonalFile:

@@ -21,7 +21,18 @@ from ledger.domain import (
     portfolio,
 )
 from ledger.domain import school as school_module
-from ledger.domain.attestat import AttestatBook, Blank, Graduate, Recipient
+from ledger.domain.attestat import (
+    AttestatBook,
+    Blank,
+    BlankForm,
+    BlankKind,
+    DuplicateCause,
+    Graduate,
+    Person,
+    Recipient,
+    blank_range,
+    check_alphabetical,
+)
 from ledger.domain.attestation import (
     ExamKind,
     ExamResult,
@@ -39,9 +50,11 @@ from ledger.domain.base import (
 )
 from ledger.domain.decisions import CouncilRecord, Decision, DecisionKind, Medal
 from ledger.domain.errors import (
+    AlphabeticalOrderError,
     AlreadyRecordedError,
     AttestatError,
     BlankError,
+    BlankStockError,
     DecisionError,
     DuplicateOfUnknownError,
     ExamAdmissionError,
@@ -362,12 +375,31 @@ def test_a_final_grade_is_of_the_curriculum_on_the_scale_and_not_na() -> None:
         grade("hist", "5")
     with pytest.raises(ScaleError, match="not «н/а»"):
         grade("rus", "н/а")
-    grade("rus", "4")
-    grade("rus", "5")  # a later grade replaces the earlier one
+    first = grade("rus", "4")
+    with pytest.raises(AlreadyRecordedError, match="recorded once and corrected"):
+        grade("rus", "5")  # once; a correction names it
+    record.correct_grade(
+        corrects=first,
+        grade="5",
+        reason="ошибка при переносе из ведомости",
+        pupil=PUPIL,
+        level=Level.BASIC,
+        school=school(),
+        on=TODAY,
+        by=PUPIL,
+        at=AT,
+    )
     assert record.grades == {"rus": "5"}
 
 
 # -- the attestat book ----------------------------------------------------------------
+
+PERSON = Person("Иванов", "Иван", "Иванович", "2009-05-01")
+
+
+def _seal(fields: dict[str, str]) -> dict[str, str]:
+    """Stands in for the data key store's seal (the domain only passes it on)."""
+    return {"sealed": ";".join(f"{k}={v}" for k, v in sorted(fields.items()))}
 
 
 def _graduate(
@@ -385,17 +417,31 @@ def _graduate(
         )
     )
     found = {"rus": "4", "math": "5"} if grades is None else grades
-    return Graduate(uuid4(), decision, GraduateResults(found, {}))
+    return Graduate(uuid4(), decision, GraduateResults(found, {}), PERSON)
+
+
+def _stock(
+    book: AttestatBook, *numbers: str, kind: BlankKind = BlankKind.TITLE
+) -> None:
+    book.receive_blanks(
+        kind=kind,
+        blanks=[Blank.parse(n) for n in numbers],
+        invoice="накладная № 5 от 01.06.2025",
+        received_on=TODAY,
+        today=TODAY,
+        other=AttestatBook.open(uuid4()),
+        at=AT,
+    )
 
 
 def _issue(
-    book: AttestatBook, graduate: Graduate, blank: str, other: AttestatBook
+    book: AttestatBook, graduate: Graduate, blank: str, other: AttestatBook, **more: Any
 ) -> int:
     return book.issue_attestat(
         graduate=graduate,
         number=None,
-        blank=Blank("09", blank),
-        received_by=Recipient.GRADUATE,
+        blank=Blank.parse(blank),
+        received_by=more.pop("received_by", Recipient.GRADUATE),
         class_id=CLASS,
         class_name="9А",
         year="2024/2025",
@@ -405,58 +451,228 @@ def _issue(
         order=PROTOCOL,
         other=other,
         at=AT,
+        seal=_seal,
+        **more,
     )
 
 
 def test_an_attestat_needs_the_decision_and_every_final_grade() -> None:
     book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    _stock(book, "09 100", "09 101", "09 102")
     with pytest.raises(NoDecisionError, match="no teachers' council decision"):
-        _issue(book, _graduate(None), "100", other)
+        _issue(book, _graduate(None), "09 100", other)
     with pytest.raises(NoDecisionError):
-        _issue(book, _graduate(uuid4()), "100", other)  # decided in another class
+        _issue(book, _graduate(uuid4()), "09 100", other)  # decided in another class
     with pytest.raises(MissingFinalGradesError, match="no final grade in math"):
-        _issue(book, _graduate(grades={"rus": "5"}), "100", other)
+        _issue(book, _graduate(grades={"rus": "5"}), "09 100", other)
     graduate = _graduate()
-    assert _issue(book, graduate, "100", other) == 1
+    assert _issue(book, graduate, "09 100", other) == 1
     event: Any = book.pending_events[-1]
     assert [(g.subject, g.grade) for g in event.final_grades] == [
         ("rus", "4"),
         ("math", "5"),
     ]
+    assert "surname=Иванов" in event.enc["sealed"]
+    assert "birth_date=2009-05-01" in event.enc["sealed"]
     with pytest.raises(AlreadyRecordedError, match="replaced by a duplicate"):
-        _issue(book, graduate, "101", other)
-    other.spoil_blank(blank=Blank("09", "101"), reason="опечатка", other=book, at=AT)
+        _issue(book, graduate, "09 101", other)
+    book.spoil_blank(blank=Blank("09", "101"), reason="опечатка", other=other, at=AT)
     with pytest.raises(BlankError, match="spoiled"):
-        _issue(book, _graduate(), "101", other)
-    assert _issue(book, _graduate(), "102", other) == 2
+        _issue(book, _graduate(), "09 101", other)
+    assert _issue(book, _graduate(), "09 102", other) == 2
+
+
+def test_a_current_form_blank_of_14_digits_is_accepted() -> None:
+    blank = Blank.parse("10224000012345")
+    assert (blank.series, blank.form, blank.key) == (
+        "",
+        BlankForm.CURRENT,
+        blank.number,
+    )
+    assert Blank.parse("09 0000123").form is BlankForm.OLDER
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    _stock(book, "10224000012345", "10224000012346")
+    _stock(book, "10225000000001", kind=BlankKind.SUPPLEMENT)
+    supplement = Blank.current("10225000000001")
+    assert _issue(book, _graduate(), "10224000012345", other, supplement=supplement)
+    event: Any = book.pending_events[-1]
+    assert event.blank == blank
+    assert event.supplement == supplement
+    with pytest.raises(BlankError, match="was used already"):
+        _issue(book, _graduate(), "10224000012346", other, supplement=supplement)
+
+
+@pytest.mark.parametrize(
+    ("series", "number"),
+    [
+        ("", "1022400001234"),
+        ("", "102240000123456"),
+        ("09", "10224000012345"),
+        ("", "0922 0000123"),
+        ("09", "12a"),
+        ("0-9", "1"),
+    ],
+)
+def test_a_malformed_blank_names_the_allowed_forms(series: str, number: str) -> None:
+    with pytest.raises(InvalidRecordError, match="14 digits and no series") as e:
+        Blank(series, number)
+    assert "a series of up to 10 letters or digits" in str(e.value)
+
+
+def test_a_blank_not_received_or_received_twice_is_refused() -> None:
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    with pytest.raises(BlankStockError, match="none on hand"):
+        _issue(book, _graduate(), "10224000012345", other)
+    _stock(book, "10224000012345")
+    with pytest.raises(BlankStockError, match="supplement blank 10224000099999"):
+        _issue(
+            book,
+            _graduate(),
+            "10224000012345",
+            other,
+            supplement=Blank.current("10224000099999"),
+        )
+    with pytest.raises(BlankStockError, match="received already"):
+        _stock(book, "10224000012345")
+    with pytest.raises(BlankStockError, match="twice"):
+        _stock(book, "10224000000001", "10224000000001")
+    with pytest.raises(BlankStockError, match="was not received"):
+        book.spoil_blank(blank=Blank("09", "5"), reason="x", other=other, at=AT)
+    assert book.on_hand(BlankKind.TITLE) == ["10224000012345"]
+    assert (
+        len(
+            blank_range(
+                Blank.current("10224000000010"), Blank.current("10224000000019")
+            )
+        )
+        == 10
+    )
+
+
+def test_the_recipient_is_named_when_not_the_graduate() -> None:
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    _stock(book, "09 100")
+    with pytest.raises(InvalidRecordError, match="give recipient_name"):
+        _issue(book, _graduate(), "09 100", other, received_by=Recipient.GUARDIAN)
+    with pytest.raises(InvalidRecordError, match="give proxy_document"):
+        _issue(
+            book,
+            _graduate(),
+            "09 100",
+            other,
+            received_by=Recipient.PROXY,
+            recipient_name="Петров Пётр Петрович",
+        )
+    _issue(
+        book,
+        _graduate(),
+        "09 100",
+        other,
+        received_by=Recipient.PROXY,
+        recipient_name="Петров Пётр Петрович",
+        proxy_document="доверенность № 12 от 20.06.2025",
+    )
+    sealed = book.pending_events[-1].enc["sealed"]  # type: ignore[attr-defined]
+    assert "proxy_document=доверенность № 12" in sealed
+
+
+def test_a_class_is_listed_alphabetically_and_late_entries_need_a_reason() -> None:
+    def person(surname: str) -> Person:
+        return Person(surname, "Анна", "", "2009-01-01")
+
+    a, b, c = uuid4(), uuid4(), uuid4()
+    check_alphabetical("9А", [(a, person("Абрамова")), (b, person("Ёлкина"))], None)
+    with pytest.raises(AlphabeticalOrderError, match=f"pupil {b} sorts before"):
+        check_alphabetical("9А", [(a, person("Ёлкина")), (b, person("Егорова"))], None)
+    with pytest.raises(AlphabeticalOrderError, match="late_reason"):
+        check_alphabetical("9А", [(c, person("Белова"))], person("Ёлкина"))
+    check_alphabetical(
+        "9А", [(c, person("Белова"))], person("Ёлкина"), late_reason="ГИА в сентябре"
+    )
+    check_alphabetical("9А", [(c, person("Жукова"))], person("Ёлкина"))
+
+
+def test_a_class_is_certified_once_per_batch_of_entries() -> None:
+    book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    _stock(book, "09 100", "09 101")
+
+    def certify() -> tuple[int, ...]:
+        return book.certify_class(
+            class_id=CLASS,
+            class_name="9А",
+            year="2024/2025",
+            certified_on=TODAY,
+            class_teacher=TEACHER,
+            director=PUPIL,
+            at=AT,
+        )
+
+    with pytest.raises(AttestatError, match="no uncertified entries"):
+        certify()
+    _issue(book, _graduate(), "09 100", other)
+    assert certify() == (1,)
+    with pytest.raises(AttestatError, match="no uncertified entries"):
+        certify()
+    _issue(book, _graduate(), "09 101", other, late_reason="ГИА в сентябре")
+    assert certify() == (2,)
 
 
 def test_duplicates_corrections_and_spoiled_blanks_follow_the_book() -> None:
     book, other = AttestatBook.open(uuid4()), AttestatBook.open(uuid4())
+    _stock(book, "09 100", "09 200", "09 201", "09 202")
 
-    def duplicate(original: int, blank: str, reason: str = "утерян") -> int:
+    def duplicate(
+        original: int, blank: str, reason: str = "утерян", **more: Any
+    ) -> int:
         return book.issue_duplicate(
             original=original,
-            blank=Blank("09", blank),
+            blank=Blank.parse(blank),
             reason=reason,
             order=PROTOCOL,
             issued_on=TODAY,
-            received_by=Recipient.GUARDIAN,
+            received_by=Recipient.GRADUATE,
             today=TODAY,
             other=other,
             at=AT,
+            person=PERSON,
+            seal=_seal,
+            **more,
         )
 
     with pytest.raises(DuplicateOfUnknownError, match="has no entries yet"):
-        duplicate(1, "200")
-    _issue(book, _graduate(), "100", other)
+        duplicate(1, "09 200")
+    _issue(book, _graduate(), "09 100", other)
     with pytest.raises(InvalidRecordError, match="needs the reason"):
-        duplicate(1, "200", reason=" ")
+        duplicate(1, "09 200", reason=" ")
     with pytest.raises(BlankError, match="was used already"):
-        duplicate(1, "100")
-    assert duplicate(1, "200") == 2
+        duplicate(1, "09 100")
+    assert duplicate(1, "09 200") == 2
+    lost: Any = book.pending_events[-1]
+    assert [(g.subject, g.grade) for g in lost.final_grades] == [
+        ("rus", "4"),
+        ("math", "5"),
+    ]
+    with pytest.raises(MissingFinalGradesError, match="missing: math"):
+        duplicate(
+            1, "09 201", cause=DuplicateCause.ERROR, corrected_grades={"rus": "5"}
+        )
+    assert (
+        duplicate(
+            1,
+            "09 201",
+            reason="ошибка в отметке по русскому языку",
+            cause=DuplicateCause.ERROR,
+            corrected_grades={"rus": "5", "math": "5"},
+        )
+        == 3
+    )
+    fixed: Any = book.pending_events[-1]
+    assert [(g.subject, g.grade) for g in fixed.final_grades] == [
+        ("rus", "5"),
+        ("math", "5"),
+    ]
     with pytest.raises(DuplicateOfUnknownError, match="not an attestat entry"):
-        duplicate(2, "201")
+        duplicate(2, "09 202")
     with pytest.raises(AttestatError, match="cannot be corrected"):
         book.correct_entry(entry=1, field="blank", value="1", reason="x", at=AT)
     with pytest.raises(AttestatError, match="is not a valid issued_on"):
@@ -466,10 +682,10 @@ def test_duplicates_corrections_and_spoiled_blanks_follow_the_book() -> None:
     book.correct_entry(entry=1, field="order", value="№ 8", reason="описка", at=AT)
     assert book.entries["1"]["corrected"] == ["order"]
     with pytest.raises(BlankError, match="entry 2"):
-        other.spoil_blank(blank=Blank("09", "200"), reason="x", other=book, at=AT)
+        book.spoil_blank(blank=Blank("09", "200"), reason="x", other=other, at=AT)
     rebuilt = replayed(book)
     assert rebuilt == book
-    assert rebuilt.last_number == 2
+    assert rebuilt.last_number == 3
 
 
 # -- portfolio --------------------------------------------------------------------
@@ -550,6 +766,6 @@ def test_every_event_of_the_domain_is_a_typed_event() -> None:
         and getattr(event, "TOPIC", None)
     }
     assert len(aggregates) == 12  # docs/domain.md, "Aggregates and streams"
-    assert len(events) == 28
+    assert len(events) == 37  # 28 + the book: 2 + issue 13: 5 corrections, 2 closings
     typed = (StartsStream, ExtendsStream, OpensStream)
     assert [k for k, e in events.items() if not issubclass(e, typed)] == []

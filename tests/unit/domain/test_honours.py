@@ -78,7 +78,7 @@ def test_second_degree_medal_allows_two_fours_and_60_points() -> None:
         Level.SECONDARY,
         grades,
         _eleven(rus=61, phys=60, math_prof=50),
-        with_honours=False,
+        with_honours=True,
         medal=Medal.SECOND,
     )
     with pytest.raises(
@@ -88,19 +88,20 @@ def test_second_degree_medal_allows_two_fours_and_60_points() -> None:
             Level.SECONDARY,
             {**grades, "bio": "4"},
             _eleven(rus=90, phys=90, math_prof=90),
-            with_honours=False,
+            with_honours=True,
             medal=Medal.SECOND,
         )
 
 
-def test_secondary_honours_go_only_with_the_first_degree_medal() -> None:
-    with pytest.raises(HonoursError, match="goes with the I-degree medal"):
+def test_secondary_honours_go_with_a_medal_of_either_degree() -> None:
+    exams = _eleven(rus=90, phys=90, math_prof=90)
+    for medal in Medal:
+        check_honours(Level.SECONDARY, FIVES, exams, with_honours=True, medal=medal)
+    with pytest.raises(HonoursError, match=r"with the medal .* of either degree"):
+        check_honours(Level.SECONDARY, FIVES, exams, with_honours=True, medal=None)
+    with pytest.raises(HonoursError, match="record both or neither"):
         check_honours(
-            Level.SECONDARY,
-            FIVES,
-            _eleven(rus=90, phys=90, math_prof=90),
-            with_honours=True,
-            medal=Medal.SECOND,
+            Level.SECONDARY, FIVES, exams, with_honours=False, medal=Medal.SECOND
         )
 
 
@@ -121,3 +122,25 @@ def test_state_final_exam_route_needs_fives_in_russian_and_mathematics() -> None
     gve["rus"] = ExamResult(ExamKind.GVE, "rus", DAY, 20, None, "4", True)
     with pytest.raises(HonoursError, match="by ГВЭ"):
         check_honours(Level.SECONDARY, FIVES, gve, with_honours=True, medal=Medal.FIRST)
+
+
+def test_exams_passed_only_at_a_re_sit_rule_out_honours_and_medals() -> None:
+    exams = {"rus": oge("rus", "5"), "math": oge("math", "4")}
+    check_honours(Level.BASIC, FIVES, exams, with_honours=False, medal=None)
+    with pytest.raises(HonoursError, match=r"without re-sits .*re-sat: \['math'\]"):
+        check_honours(
+            Level.BASIC,
+            FIVES,
+            exams,
+            with_honours=True,
+            medal=None,
+            resat=frozenset({"math"}),
+        )
+    check_honours(
+        Level.BASIC,
+        {"rus": "3"},
+        exams,
+        with_honours=False,
+        medal=None,
+        resat=frozenset({"math"}),
+    )
