@@ -290,3 +290,25 @@ def test_wrong_header_unknown_teacher_duplicates_and_ods_flaws(
         (3, "Предмет"),
     }
     assert {p.sheet for p in error.problems} == {"Нагрузка"}
+
+
+def test_marks_of_a_closed_period_are_refused(
+    school: SmallSchool, tmp_path: Path
+) -> None:
+    s = school
+    s.clock.set(date(2024, 11, 6))
+    s.records.closing.close_period(
+        year=YEAR, period="Q1", class_id=s.klass("9А"), signed_by=s.signing("deputy")
+    )
+    ivanov = files(s)[0]
+    journal = filled_template(
+        "marks",
+        tmp_path / "q1.xlsx",
+        [
+            ["9А", "math", None, MON, 1, "Тема", None, ivanov, "5", WORK],
+            ["9А", "math", None, date(2024, 11, 5), 1, "Тема", None, ivanov, "4", WORK],
+        ],
+    )
+    error = refused(s, "marks", journal, "maths")
+    assert where(error) == {(2, "Дата")}
+    assert "closed period" in error.problems[0].message
