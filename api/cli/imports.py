@@ -1,26 +1,28 @@
 """`letopis import`: onboarding and earlier records from spreadsheets.
 
-``letopis import KIND FILE --key-label LABEL`` for staff, classes, pupils,
-teaching, marks and exams (XLSX, ODS or CSV): every row is checked first and
-nothing is written unless all pass; a refusal lists every bad row. Then the
-rows are appended in signed saves by the key of that label, and sealed.
+``letopis import KIND FILE --as WHO`` for staff, classes, pupils, teaching,
+marks and exams (XLSX, ODS or CSV): every row is checked first and nothing is
+written unless all pass; a refusal lists every bad row. Then the rows are
+appended in signed saves by that signer (a key label or a personnel number, as
+for `letopis record`), and sealed.
 ``letopis import template KIND --out FILE.xlsx`` writes the kind's template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from api.cli.common import KeysOpt, StoreOpt, err, out, passphrase, require_store
+from api.cli.common import KeysOpt, StoreOpt, err, out
+from api.cli.record import SchoolOpt
+from api.cli.record import _open as open_recording
+from api.cli.record import _signing_key as signing_key
 from api.imports import KINDS, run_import, write_template
 from ledger.application import Signing
-from ledger.bootstrap import open_school
 from ledger.log import Sealer
 
 app = typer.Typer(
@@ -34,17 +36,13 @@ FileArg = Annotated[
     Path,
     typer.Argument(help="The spreadsheet: .xlsx, .ods or .csv.", exists=True),
 ]
-KeyLabelOpt = Annotated[
+SignerOpt = Annotated[
     str,
     typer.Option(
-        "--key-label",
-        help="Label of the signer's key in the key directory (the staff member "
-        "whose role may record these rows).",
+        "--as",
+        help="Who signs: a key label or a personnel number (a staff member whose "
+        "role may record these rows), as for `letopis record`.",
     ),
-]
-SchoolOpt = Annotated[
-    str,
-    typer.Option("--school", envvar="LETOPIS_SCHOOL", help="The school's code."),
 ]
 YearOpt = Annotated[
     str | None,
@@ -68,20 +66,14 @@ def _command(kind: str) -> Callable[..., None]:
         file: FileArg,
         store: StoreOpt,
         keys: KeysOpt,
-        key_label: KeyLabelOpt,
-        school: SchoolOpt = "school-131",
+        signer: SignerOpt,
+        school: SchoolOpt = None,
         year: YearOpt = None,
     ) -> None:
-        require_store(store)
-        opened = open_school(
-            store,
-            keys=keys,
-            passphrase=passphrase(),
-            school_code=school,
-            clock=lambda: datetime.now(UTC),
-        )
+        # The school and the signer are found as `letopis record` finds them.
+        opened = open_recording(store, keys, school, None)
         try:
-            signing = Signing(opened.app.context.keys.signer(key_label))
+            signing = Signing(signing_key(opened, keys, signer))
             with _bar() as bar:
                 checking = bar.add_task("проверка строк", total=None)
                 writing = bar.add_task("запись", total=None, visible=False)

@@ -29,7 +29,7 @@ def where(sqlite_store: Store) -> list[str]:
     s.app.close()
     return [
         "--store", sqlite_store.url, "--keys", str(sqlite_store.keys),
-        "--school", "school-1", "--key-label", "secretary",
+        "--as", "secretary",
     ]  # fmt: skip
 
 
