@@ -192,7 +192,8 @@ def lesson_plan(
     )
     days = year.school_days(STARTS, ENDS)
     roster = rosters(s, plan["classes"])
-    lessons, marks = [], 0
+    lessons: list[tuple[str, date, int, list[PersonalFile]]] = []
+    marks = 0
     for number in range(1, 9):
         for day in days:
             for klass, pupils in roster.items():
@@ -262,7 +263,8 @@ def _lesson(
 
 def two_schools(folder: Path) -> tuple[Store, Store]:
     a, b = folder / "a", folder / "b"
-    a.mkdir(), b.mkdir()
+    a.mkdir()
+    b.mkdir()
     return sqlite_store(a), sqlite_store(b)
 
 
@@ -278,12 +280,14 @@ def measure(
         say(f"onboarding {plan['pupils']} pupils in {len(plan['classes'])} classes")
         base = onboard_by_services(b, plan)
         imported = onboard_by_import(a, plan, folder)
-        a.clock.set(date(2025, 6, 1)), b.clock.set(date(2025, 6, 1))
+        a.clock.set(date(2025, 6, 1))
+        b.clock.set(date(2025, 6, 1))
         lessons = lesson_plan(a, plan)
         say(f"marks: {sum(len(x[3]) for x in lessons)} in {len(lessons)} lessons")
         saved = marks_by_save(b, lessons)
         by_import, marks_events = marks_by_import(a, lessons, folder)
-        a.app.close(), b.app.close()
+        a.app.close()
+        b.app.close()
         return [
             ("onboarding (staff, classes, pupils, teaching)", imported, base, events),
             ("a year of marks", by_import, saved, marks_events),
