@@ -39,17 +39,20 @@ def school(store: Store) -> SmallSchool:
 def files(s: SmallSchool) -> list[str]:
     """The personal file numbers of 9А's pupils (and 9Б's) in enrolment order."""
     ctx = s.records.context
+    assert s.other_pupil is not None
     found = [ctx.view(PersonalFile, p) for p in [*s.pupils, s.other_pupil]]
     return [f.personal_file for f in found if f is not None]
 
 
 def refused(
-    s: SmallSchool, kind: str, path: Path, signer: str, **kw: str
+    s: SmallSchool, kind: str, path: Path, signer: str, source_name: str | None = None
 ) -> ImportRefusedError:
     """The import's refusal, having proved that nothing was written."""
     before = rawsql.rows(s.store.url, s.store.admin_url)
     with pytest.raises(ImportRefusedError) as caught:
-        run_import(kind, path, s.records, s.signing(signer), year=YEAR, **kw)
+        run_import(
+            kind, path, s.records, s.signing(signer), year=YEAR, source_name=source_name
+        )
     assert rawsql.rows(s.store.url, s.store.admin_url) == before
     return caught.value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -14,7 +15,7 @@ from api.imports.problems import Problems
 from api.imports.sheets import Cell, UnreadableFileError, open_table
 from tests.support.sheets import write_csv, write_ods
 
-ROWS = [["Класс", "Дата", "Номер"], ["5А", date(2024, 9, 2), 17]]
+ROWS: list[list[Any]] = [["Класс", "Дата", "Номер"], ["5А", date(2024, 9, 2), 17]]
 
 
 def read(path: Path) -> tuple[str, list[tuple[int, tuple[Cell, ...]]], object]:
