@@ -28,7 +28,9 @@ from ledger.domain.errors import (
     DomainError,
     DuplicateOfUnknownError,
     NoDecisionError,
+    NotAssignedError,
     NotEnrolledError,
+    PeriodNotClosedError,
     RetakeError,
     ScaleError,
     UnknownRecordError,
@@ -307,12 +309,30 @@ def test_period_and_year_grades_as_a_sheet_and_per_pupil(school: SmallSchool) ->
     assert subject_record(s, s.pupils[0], "rus").grades == {"Q1": "4"}
 
 
-def test_a_grade_for_a_pupil_of_another_class_or_off_the_scale(
+def test_a_grade_refused_for_its_pupil_scale_teacher_or_period(
     school: SmallSchool,
 ) -> None:
     s = school
-    s.clock.set(Q1_CLOSED)
     sheet = {"class_id": s.klass("9А"), "subject": "math", "period": "Q1"}
+    refused(
+        s,
+        PeriodNotClosedError,
+        "body.period",
+        r"period Q1 of grade 9 .* is not closed yet",
+        "grades.period-sheet",
+        {**sheet, "grades": grades(s, "5")},
+        "maths",
+    )
+    s.clock.set(Q1_CLOSED)
+    refused(
+        s,
+        NotAssignedError,
+        "body.subject",
+        r"does not teach 9А math on 2024-10-25",
+        "grades.period-sheet",
+        {**sheet, "grades": grades(s, "5")},
+        "history",
+    )
     outsider = [{"pupil": s.other_pupil, "grade": "5"}]
     refused(
         s,
