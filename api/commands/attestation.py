@@ -144,14 +144,14 @@ def unique(values: Sequence[Any], what: str) -> None:
 # -- period and year grades ---------------------------------------------------------
 
 
-class PupilGrade(Body):
+class PupilGradeIn(Body):
     """One pupil's grade on a sheet."""
 
     pupil: PupilId
     grade: Grade
 
 
-class _Course(Body):
+class _CourseIn(Body):
     """A course of a class: the class, subject and subgroup."""
 
     class_id: ClassId
@@ -159,9 +159,9 @@ class _Course(Body):
     subgroup: Subgroup = None
 
 
-class _Sheet(_Course):
+class _SheetIn(_CourseIn):
     grades: Annotated[
-        list[PupilGrade],
+        list[PupilGradeIn],
         Field(
             min_length=1,
             max_length=MAX_PUPILS,
@@ -171,7 +171,7 @@ class _Sheet(_Course):
 
     @field_validator("grades")
     @classmethod
-    def _each_pupil_once(cls, grades: list[PupilGrade]) -> list[PupilGrade]:
+    def _each_pupil_once(cls, grades: list[PupilGradeIn]) -> list[PupilGradeIn]:
         unique([g.pupil for g in grades], "pupil")
         return grades
 
@@ -197,13 +197,13 @@ Period = Annotated[
 ]
 
 
-class PeriodGradeSheet(_Sheet):
+class PeriodGradeSheetIn(_SheetIn):
     """A class's grades in a subject for a closed period, by its teacher."""
 
     period: Period
 
 
-class PeriodGrade(_Course):
+class PeriodGradeIn(_CourseIn):
     """One pupil's grade in a subject for a closed period."""
 
     period: Period
@@ -211,11 +211,11 @@ class PeriodGrade(_Course):
     grade: Grade
 
 
-class YearGradeSheet(_Sheet):
+class YearGradeSheetIn(_SheetIn):
     """A class's year grades in a subject, after the year's last day."""
 
 
-class YearGrade(_Course):
+class YearGradeIn(_CourseIn):
     """One pupil's year grade in a subject."""
 
     pupil: PupilId
@@ -231,7 +231,7 @@ def _records(pupils: Sequence[UUID], subject: str, year: str) -> dict[str, Any]:
 
 def _record_grades(
     records: SchoolRecords,
-    course: _Course,
+    course: _CourseIn,
     period: str,
     grades: dict[UUID, str],
     signing: Signing,
@@ -249,25 +249,25 @@ def _record_grades(
 
 
 def _period_sheet(
-    records: SchoolRecords, body: PeriodGradeSheet, signing: Signing
+    records: SchoolRecords, body: PeriodGradeSheetIn, signing: Signing
 ) -> dict[str, Any]:
     return _record_grades(records, body, body.period, body.by_pupil(), signing)
 
 
 def _period_grade(
-    records: SchoolRecords, body: PeriodGrade, signing: Signing
+    records: SchoolRecords, body: PeriodGradeIn, signing: Signing
 ) -> dict[str, Any]:
     return _record_grades(records, body, body.period, {body.pupil: body.grade}, signing)
 
 
 def _year_sheet(
-    records: SchoolRecords, body: YearGradeSheet, signing: Signing
+    records: SchoolRecords, body: YearGradeSheetIn, signing: Signing
 ) -> dict[str, Any]:
     return _record_grades(records, body, YEAR_PERIOD, body.by_pupil(), signing)
 
 
 def _year_grade(
-    records: SchoolRecords, body: YearGrade, signing: Signing
+    records: SchoolRecords, body: YearGradeIn, signing: Signing
 ) -> dict[str, Any]:
     return _record_grades(records, body, YEAR_PERIOD, {body.pupil: body.grade}, signing)
 
@@ -293,7 +293,7 @@ GRADES: list[Command[Any]] = [
         name="grades.period-sheet",
         resource="grades",
         path="/grades/period-sheets",
-        body=PeriodGradeSheet,
+        body=PeriodGradeSheetIn,
         roles=TEACHER,
         run=_period_sheet,
         summary_ru="Ведомость отметок класса по предмету за закрытый период",
@@ -304,7 +304,7 @@ GRADES: list[Command[Any]] = [
         name="grades.period",
         resource="grades",
         path="/grades/period",
-        body=PeriodGrade,
+        body=PeriodGradeIn,
         roles=TEACHER,
         run=_period_grade,
         summary_ru="Отметка ученика по предмету за закрытый период",
@@ -315,7 +315,7 @@ GRADES: list[Command[Any]] = [
         name="grades.year-sheet",
         resource="grades",
         path="/grades/year-sheets",
-        body=YearGradeSheet,
+        body=YearGradeSheetIn,
         roles=TEACHER,
         run=_year_sheet,
         summary_ru="Годовые отметки класса по предмету",
@@ -326,7 +326,7 @@ GRADES: list[Command[Any]] = [
         name="grades.year",
         resource="grades",
         path="/grades/year",
-        body=YearGrade,
+        body=YearGradeIn,
         roles=TEACHER,
         run=_year_grade,
         summary_ru="Годовая отметка ученика по предмету",
@@ -339,14 +339,14 @@ GRADES: list[Command[Any]] = [
 # -- intermediate attestation and retakes -------------------------------------------
 
 
-class PupilResult(Body):
+class PupilResultIn(Body):
     """One pupil's result in the intermediate attestation."""
 
     pupil: PupilId
     result: Grade
 
 
-class IntermediateAttestation(_Course):
+class AttestationIn(_CourseIn):
     """A class's intermediate attestation in a subject, with its protocol (§7.3.1)."""
 
     form: Annotated[
@@ -362,7 +362,7 @@ class IntermediateAttestation(_Course):
         ProtocolIn, Field(description="Протокол аттестации / its protocol")
     ]
     results: Annotated[
-        list[PupilResult],
+        list[PupilResultIn],
         Field(
             min_length=1,
             max_length=MAX_PUPILS,
@@ -374,13 +374,13 @@ class IntermediateAttestation(_Course):
 
     @field_validator("results")
     @classmethod
-    def _each_pupil_once(cls, results: list[PupilResult]) -> list[PupilResult]:
+    def _each_pupil_once(cls, results: list[PupilResultIn]) -> list[PupilResultIn]:
         unique([r.pupil for r in results], "pupil")
         return results
 
 
 def _attestation(
-    records: SchoolRecords, body: IntermediateAttestation, signing: Signing
+    records: SchoolRecords, body: AttestationIn, signing: Signing
 ) -> dict[str, Any]:
     names = records.attestation.record_intermediate_attestation(
         class_id=body.class_id,
@@ -397,7 +397,7 @@ def _attestation(
     }
 
 
-class Retake(Body):
+class RetakeIn(Body):
     """A retake of a failed result (273-ФЗ art. 58): the second before a
     commission of at least three teachers."""
 
@@ -434,7 +434,7 @@ class Retake(Body):
         return members
 
 
-def _retake(records: SchoolRecords, body: Retake, signing: Signing) -> dict[str, Any]:
+def _retake(records: SchoolRecords, body: RetakeIn, signing: Signing) -> dict[str, Any]:
     name = records.attestation.record_retake(
         pupil=body.pupil,
         subject=body.subject,
@@ -453,7 +453,7 @@ ATTESTATION: list[Command[Any]] = [
         name="attestation.record",
         resource="attestation",
         path="/attestation/protocols",
-        body=IntermediateAttestation,
+        body=AttestationIn,
         roles=("teacher", "deputy_director"),
         run=_attestation,
         summary_ru="Протокол промежуточной аттестации класса по предмету",
@@ -471,7 +471,7 @@ ATTESTATION: list[Command[Any]] = [
         name="attestation.retake",
         resource="attestation",
         path="/attestation/retakes",
-        body=Retake,
+        body=RetakeIn,
         roles=("teacher", "deputy_director"),
         run=_retake,
         summary_ru="Пересдача академической задолженности (ст. 58 273-ФЗ)",
@@ -544,7 +544,7 @@ class ExamResultIn(Body):
         )
 
 
-class ExamResults(Body):
+class ExamResultsIn(Body):
     """One pupil's state exam results from the regional centre (§7.3.2)."""
 
     pupil: PupilId
@@ -564,7 +564,7 @@ class ExamResults(Body):
 
 
 def _exams(
-    records: SchoolRecords, body: ExamResults, signing: Signing
+    records: SchoolRecords, body: ExamResultsIn, signing: Signing
 ) -> dict[str, Any]:
     _check_exam_subjects(records, [r.subject for r in body.results])
     records.attestation.import_exam_results(
@@ -599,7 +599,7 @@ EXAMS: list[Command[Any]] = [
         name="exams.record",
         resource="exams",
         path="/exams/results",
-        body=ExamResults,
+        body=ExamResultsIn,
         roles=("importer",),
         run=_exams,
         summary_ru="Результаты ГИА ученика из протокола РЦОИ",
@@ -630,7 +630,7 @@ class FinalGradeIn(Body):
     ] = ""
 
 
-class FinalGrades(Body):
+class FinalGradesIn(Body):
     """A graduate's final grades for the attestat of a level (§7.3.5)."""
 
     pupil: PupilId
@@ -658,7 +658,7 @@ class FinalGrades(Body):
 
 
 def _final_grades(
-    records: SchoolRecords, body: FinalGrades, signing: Signing
+    records: SchoolRecords, body: FinalGradesIn, signing: Signing
 ) -> dict[str, Any]:
     records.attestation.record_final_grades(
         pupil=body.pupil,
@@ -675,7 +675,7 @@ FINAL_GRADES: list[Command[Any]] = [
         name="final-grades.record",
         resource="final-grades",
         path="/final-grades",
-        body=FinalGrades,
+        body=FinalGradesIn,
         roles=("class_teacher", "deputy_director", "director"),
         run=_final_grades,
         summary_ru="Итоговые отметки выпускника для аттестата",

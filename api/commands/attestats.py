@@ -91,7 +91,7 @@ class BlankIn(Body):
             raise ValueError(str(e)) from e
 
 
-class AttestatEntry(Body):
+class AttestatEntryIn(Body):
     """One graduate's attestat: the blank, who received it, and the number the
     class teacher expects (checked against the book's next one)."""
 
@@ -114,7 +114,7 @@ class AttestatEntry(Body):
         )
 
 
-class AttestatIssue(Body):
+class AttestatIssueIn(Body):
     """A class's attestats entered in the book, by its class teacher, co-signed
     by the director."""
 
@@ -122,7 +122,7 @@ class AttestatIssue(Body):
     order: Order
     issued_on: IssuedOn
     entries: Annotated[
-        list[AttestatEntry],
+        list[AttestatEntryIn],
         Field(
             min_length=1,
             max_length=60,
@@ -133,14 +133,14 @@ class AttestatIssue(Body):
 
     @field_validator("entries")
     @classmethod
-    def _each_once(cls, entries: list[AttestatEntry]) -> list[AttestatEntry]:
+    def _each_once(cls, entries: list[AttestatEntryIn]) -> list[AttestatEntryIn]:
         unique([e.pupil for e in entries], "pupil")
         unique([(e.blank.series, e.blank.number) for e in entries], "blank")
         return entries
 
 
 def _issue(
-    records: SchoolRecords, body: AttestatIssue, signing: Signing
+    records: SchoolRecords, body: AttestatIssueIn, signing: Signing
 ) -> dict[str, Any]:
     numbers = records.attestats.issue(
         class_id=body.class_id,
@@ -154,7 +154,7 @@ def _issue(
     }
 
 
-class Duplicate(Body):
+class DuplicateIn(Body):
     """A duplicate of an attestat entry, as its own entry, co-signed by the
     director."""
 
@@ -175,7 +175,7 @@ class Duplicate(Body):
 
 
 def _duplicate(
-    records: SchoolRecords, body: Duplicate, signing: Signing
+    records: SchoolRecords, body: DuplicateIn, signing: Signing
 ) -> dict[str, Any]:
     number = records.attestats.issue_duplicate(
         level=body.level,
@@ -190,7 +190,7 @@ def _duplicate(
     return {"entry": number}
 
 
-class Correction(Body):
+class BookCorrectionIn(Body):
     """The director's correction of a field of a book entry, with the reason."""
 
     level: BookLevel
@@ -224,7 +224,7 @@ class Correction(Body):
 
 
 def _correct(
-    records: SchoolRecords, body: Correction, signing: Signing
+    records: SchoolRecords, body: BookCorrectionIn, signing: Signing
 ) -> dict[str, Any]:
     records.attestats.correct_entry(
         level=body.level,
@@ -237,7 +237,7 @@ def _correct(
     return {"entry": body.entry}
 
 
-class SpoiledBlank(Body):
+class SpoiledBlankIn(Body):
     """A blank spoiled while being filled in, written off with the reason."""
 
     level: BookLevel
@@ -246,7 +246,7 @@ class SpoiledBlank(Body):
 
 
 def _spoil(
-    records: SchoolRecords, body: SpoiledBlank, signing: Signing
+    records: SchoolRecords, body: SpoiledBlankIn, signing: Signing
 ) -> dict[str, Any]:
     blank = body.blank.blank()
     records.attestats.spoil_blank(
@@ -260,7 +260,7 @@ COMMANDS: list[Command[Any]] = [
         name="attestats.issue",
         resource="attestats",
         path="/attestats",
-        body=AttestatIssue,
+        body=AttestatIssueIn,
         roles=("class_teacher",),
         run=_issue,
         summary_ru="Запись аттестатов класса в книгу (с подписью директора)",
@@ -282,7 +282,7 @@ COMMANDS: list[Command[Any]] = [
         name="attestats.duplicate",
         resource="attestats",
         path="/attestats/duplicates",
-        body=Duplicate,
+        body=DuplicateIn,
         roles=("secretary", "class_teacher"),
         run=_duplicate,
         summary_ru="Дубликат аттестата (с подписью директора)",
@@ -297,7 +297,7 @@ COMMANDS: list[Command[Any]] = [
         name="attestats.correct",
         resource="attestats",
         path="/attestats/corrections",
-        body=Correction,
+        body=BookCorrectionIn,
         roles=("director",),
         run=_correct,
         summary_ru="Исправление записи книги выдачи директором",
@@ -311,7 +311,7 @@ COMMANDS: list[Command[Any]] = [
         name="attestats.spoil-blank",
         resource="attestats",
         path="/attestats/spoiled-blanks",
-        body=SpoiledBlank,
+        body=SpoiledBlankIn,
         roles=("director", "secretary"),
         run=_spoil,
         summary_ru="Списание испорченного бланка аттестата",

@@ -113,7 +113,7 @@ class DecisionIn(Body):
         )
 
 
-class CouncilDecisions(Body):
+class CouncilDecisionsIn(Body):
     """A council protocol's decisions about pupils of one class."""
 
     class_id: Annotated[
@@ -141,7 +141,7 @@ class CouncilDecisions(Body):
 
 
 def _decide(
-    records: SchoolRecords, body: CouncilDecisions, signing: Signing
+    records: SchoolRecords, body: CouncilDecisionsIn, signing: Signing
 ) -> dict[str, Any]:
     ctx = records.context
     ctx.begin()
@@ -164,7 +164,7 @@ COMMANDS: list[Command[Any]] = [
         name="council.decide",
         resource="council",
         path="/council/decisions",
-        body=CouncilDecisions,
+        body=CouncilDecisionsIn,
         roles=("director", "deputy_director"),
         run=_decide,
         summary_ru="Решения педсовета по ученикам класса (протокол)",
