@@ -21,6 +21,8 @@ import pytest
 from pydantic import ValidationError
 
 from api.commands import Command, attestation, attestats, council
+from api.server.office import DryRun, KeyOnly
+from ledger.application import Signing
 from ledger.domain.attestat import AttestatBook
 from ledger.domain.attestation import ExamSheet, FinalGrades, SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
@@ -45,6 +47,7 @@ from ledger.domain.ids import (
 from ledger.domain.school import Level
 from ledger.errors import PolicyError
 from ledger.policy import SigningPolicy, packaged_policy_text
+from ledger.records.office import SchoolRecords
 from tests.support import rawsql
 from tests.support.school import (
     ADMITTED_ON,
@@ -694,3 +697,26 @@ def test_a_duplicate_without_an_original_is_refused(school: SmallSchool) -> None
         "secretary",
         "director",
     )
+
+
+def test_a_command_prepares_client_signed_envelopes_in_one_save(
+    school: SmallSchool,
+) -> None:
+    """A dry run (the server's, for a client that signs itself) makes one
+    unsigned envelope per decision and writes nothing."""
+    s = school
+    body = _decisions(
+        s,
+        "9А",
+        ADMITTED_ON,
+        *({"pupil": p, "kind": "admitted_to_state_exams"} for p in s.pupils),
+    )
+    before = rawsql.rows(s.store.url, s.store.admin_url)
+    dry = DryRun(s.app, s.school, clock=s.clock)
+    dry.prepared = []
+    key = s.keys["deputy"].key_id
+    COMMANDS["council.decide"].run(
+        SchoolRecords.on(dry), body_of("council.decide", body), Signing(KeyOnly(key))
+    )
+    assert [e.type for e in dry.prepared] == ["decisions.CouncilDecisionRecorded"] * 3
+    assert rawsql.rows(s.store.url, s.store.admin_url) == before
