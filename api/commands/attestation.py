@@ -70,9 +70,10 @@ PERIOD = r"^[A-Za-z0-9]{1,8}$"
 YEAR = r"^[0-9]{4}/[0-9]{4}$"
 EVENT = r"^[0-9a-fA-F-]{36}:[1-9][0-9]{0,5}$"
 MAX_PUPILS = 60  # a class sheet: more pupils than any class holds
-# Codes of state exams that are no subject of a school's curriculum: the
-# compulsory mathematics of ЕГЭ, basic or profile (and Russian, mathematics).
-EXAM_ONLY_SUBJECTS = frozenset(
+# The compulsory state exams' codes (Russian; ОГЭ mathematics; ЕГЭ mathematics,
+# basic or profile): accepted even where the curriculum has no such subject
+# (algebra and geometry are taught, mathematics is examined).
+STATE_EXAM_SUBJECTS = frozenset(
     code for options in COMPULSORY.values() for group in options for code in group
 )
 
@@ -160,6 +161,8 @@ class _CourseIn(Body):
 
 
 class _SheetIn(_CourseIn):
+    """A course's sheet: each pupil's grade, each pupil once."""
+
     grades: Annotated[
         list[PupilGradeIn],
         Field(
@@ -584,7 +587,7 @@ def _check_exam_subjects(records: SchoolRecords, subjects: Sequence[str]) -> Non
     of the school's curriculum nor a state exam's own (ЕГЭ mathematics)."""
     ctx = records.context
     ctx.begin()
-    known = set(ctx.school().subjects) | EXAM_ONLY_SUBJECTS
+    known = set(ctx.school().subjects) | STATE_EXAM_SUBJECTS
     for subject in subjects:
         if subject not in known:
             msg = (
