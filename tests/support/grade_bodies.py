@@ -1,0 +1,282 @@
+"""Valid bodies for the attestation, council and attestat book commands on the
+served small school (``tests/support/serving.py``), per account, for the
+authorization matrix and the record endpoints' tests (``BODIES``).
+
+Each body moves the server's clock (the school's simulated clock) to
+27 May 2025, the day after the year's last: every period is closed and
+protocols of that day are not in the future. The calls run after the set-up
+and people calls, which move and enrol pupils, so the bodies name two pupils
+9А kept all year, found in the records. In the catalogue's order, council
+first: the deputy (or the director, alone) admits both to state exams and
+the director decides the first one's basic attestat; then each teacher
+grades, attests and retakes their own course (the deputy attests history and
+holds the second retake of mathematics before a commission), the importer
+brings the first pupil's ОГЭ results and the class teacher, deputy and
+director record (and re-record) the first pupil's final grades. Reading a
+body writes nothing; it reads the records (which pupils, which result is
+retaken). ``GRADE_REFUSALS`` are the statuses the served school answers an
+allowed account that cannot record there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.attestation import SubjectRecord
+from ledger.domain.decisions import CouncilRecord, DecisionKind
+from ledger.domain.ids import council_record_id, personal_file_id, subject_record_id
+from ledger.domain.people import PersonalFile
+from ledger.domain.school import Level
+from tests.support.school import YEAR
+from tests.support.serving import Served
+
+Body = Callable[[Served, str], dict[str, Any]]
+TODAY = date(2025, 5, 27)
+Q1_ENDS = date(2024, 10, 25)
+ADMITTED = date(2025, 5, 20)
+ADMISSION = DecisionKind.ADMITTED_TO_STATE_EXAMS
+BLANKS = {"director": "0000101", "secretary": "0000102"}
+
+
+def _on_the_day(s: Served) -> None:
+    s.school.clock.set(TODAY)
+
+
+def _protocol(number: str, on: date = TODAY) -> dict[str, str]:
+    return {"number": number, "date": on.isoformat()}
+
+
+def _pupil(s: Served, i: int) -> str:
+    """The ``i``-th of two pupils in 9А all year (from the first period's end
+    to today), whichever the earlier calls' moves, leavings and enrolments
+    (personal files Н-1, З-1) kept or brought there."""
+    school = s.school
+    context = s.office.records.context
+    context.begin()  # what others appended since (a read, nothing written)
+    enrolled = [personal_file_id(school.school, n) for n in ("Н-1", "З-1")]
+    assert school.other_pupil is not None
+    kept = []
+    for pupil in (*school.pupils, school.other_pupil, *enrolled):
+        file = context.view(PersonalFile, pupil)
+        days = (Q1_ENDS, TODAY)
+        places = [file.class_on(d) if file is not None else None for d in days]
+        if all(p is not None and p.class_id == school.klass("9А") for p in places):
+            kept.append(pupil)
+    return str(kept[i])
+
+
+def _course(s: Served, account: str) -> dict[str, Any]:
+    """The account's 9А course: English (subgroup 1) for the English teacher,
+    mathematics for anyone else (the cover teacher teaches none of it)."""
+    _on_the_day(s)
+    if account == "english":
+        return {
+            "class_id": str(s.school.klass("9А")),
+            "subject": "eng",
+            "subgroup": "1",
+        }
+    return {"class_id": str(s.school.klass("9А")), "subject": "math"}
+
+
+def _council(s: Served, account: str) -> dict[str, Any]:
+    """The deputy's (or, if alone, the director's) admission of the two pupils
+    to state exams; the director's attestat for the first as well."""
+    _on_the_day(s)
+    decisions = [
+        {"pupil": _pupil(s, i), "kind": "admitted_to_state_exams"}
+        for i in (0, 1)
+        if not _admitted(s, _pupil(s, i))
+    ]
+    if account == "director":
+        decisions.append({"pupil": _pupil(s, 0), "kind": "attestat_basic"})
+    return {
+        "class_id": str(s.school.klass("9А")),
+        "protocol": _protocol("7", ADMITTED),
+        "decisions": decisions,
+    }
+
+
+def _admitted(s: Served, pupil: str) -> bool:
+    stream = council_record_id(UUID(pupil), YEAR)
+    record = s.office.records.context.view(CouncilRecord, stream)
+    return record is not None and record.find(ADMISSION) is not None
+
+
+def _period_sheet(s: Served, account: str) -> dict[str, Any]:
+    course = _course(s, account)
+    pupils = (0,) if account == "english" else (0, 1)
+    grades = [{"pupil": _pupil(s, i), "grade": "4"} for i in pupils]
+    return {**course, "period": "Q1", "grades": grades}
+
+
+def _period_grade(s: Served, account: str) -> dict[str, Any]:
+    return {**_course(s, account), "period": "Q2", "pupil": _pupil(s, 0), "grade": "5"}
+
+
+def _year_sheet(s: Served, account: str) -> dict[str, Any]:
+    grades = [{"pupil": _pupil(s, 0), "grade": "4"}]
+    return {**_course(s, account), "grades": grades}
+
+
+def _year_grade(s: Served, account: str) -> dict[str, Any]:
+    pupil = 0 if account == "english" else 1  # English: graded by the sheet
+    return {**_course(s, account), "pupil": _pupil(s, pupil), "grade": "4"}
+
+
+def _attestation(s: Served, account: str) -> dict[str, Any]:
+    course = _course(s, account)
+    if account == "deputy":  # the deputy attests without teaching the course
+        course["subject"] = "hist"
+    failing = 0 if account == "english" else 1
+    pupils = (0,) if account == "english" else (0, 1)
+    return {
+        **course,
+        "form": "годовая контрольная работа",
+        "protocol": _protocol(f"ПА-{account}"),
+        "results": [
+            {"pupil": _pupil(s, i), "result": "2" if i == failing else "4"}
+            for i in pupils
+        ],
+    }
+
+
+def _latest_result(s: Served, pupil: int, subject: str) -> str:
+    stream = subject_record_id(UUID(_pupil(s, pupil)), subject, YEAR)
+    record = s.office.records.context.view(SubjectRecord, stream)
+    seq = record.results[-1].seq if record is not None and record.results else 1
+    return f"{stream}:{seq}"
+
+
+def _retake(s: Served, account: str) -> dict[str, Any]:
+    """The maths teacher's first retake of pupil 3 (failed again), then the
+    deputy's second before a commission; the English teacher's of pupil 2."""
+    _on_the_day(s)
+    pupil, subject = (0, "eng") if account == "english" else (1, "math")
+    second = account not in ("maths", "english")
+    staff = s.school.staff
+    return {
+        "pupil": _pupil(s, pupil),
+        "subject": subject,
+        "year": YEAR,
+        "retakes": _latest_result(s, pupil, subject),
+        "result": "2" if account == "maths" else "3",
+        "protocol": _protocol(f"П-{account}"),
+        "commission": (
+            [str(staff(m)) for m in ("maths", "deputy", "director")] if second else []
+        ),
+    }
+
+
+def _exams(s: Served, account: str) -> dict[str, Any]:
+    _on_the_day(s)
+    return {
+        "pupil": _pupil(s, 0),
+        "year": YEAR,
+        "centre": "РЦОИ Республики Татарстан",
+        "results": [
+            {
+                "exam": "oge",
+                "subject": subject,
+                "exam_date": "2025-05-22",
+                "primary_score": 30,
+                "mark": "5",
+                "passed": True,
+                "protocol": _protocol(f"ОГЭ-{subject}", date(2025, 5, 26)),
+            }
+            for subject in ("rus", "math")
+        ],
+    }
+
+
+def _final_grades(s: Served, account: str) -> dict[str, Any]:
+    """Every subject of the basic attestat's curriculum (the earlier calls add
+    subjects to it)."""
+    _on_the_day(s)
+    curriculum = s.office.records.context.school().curriculum(Level.BASIC)
+    return {
+        "pupil": _pupil(s, 0),
+        "level": "basic",
+        "grades": [{"subject": subject.code, "grade": "5"} for subject in curriculum],
+    }
+
+
+def _blank(number: str) -> dict[str, str]:
+    return {"series": "0925", "number": number}
+
+
+def _issue(s: Served, account: str) -> dict[str, Any]:
+    _on_the_day(s)
+    return {
+        "class_id": str(s.school.klass("9А")),
+        "order": _protocol("45-о"),
+        "issued_on": TODAY.isoformat(),
+        "entries": [{"pupil": _pupil(s, 0), "blank": _blank("0000001")}],
+    }
+
+
+def _duplicate(s: Served, account: str) -> dict[str, Any]:
+    _on_the_day(s)
+    return {
+        "level": "basic",
+        "original": 1,
+        "blank": _blank("0000002"),
+        "reason": "утрата оригинала (заявление выпускника)",
+        "order": _protocol("50-о"),
+        "issued_on": TODAY.isoformat(),
+    }
+
+
+def _correction(s: Served, account: str) -> dict[str, Any]:
+    return {
+        "level": "basic",
+        "entry": 1,
+        "field": "received_by",
+        "value": "guardian",
+        "reason": "аттестат получен матерью выпускника",
+    }
+
+
+def _spoiled(s: Served, account: str) -> dict[str, Any]:
+    return {
+        "level": "basic",
+        "blank": _blank(BLANKS.get(account, "0000103")),
+        "reason": "ошибка при заполнении бланка",
+    }
+
+
+#: a body per command, in an order where each allowed call succeeds
+GRADE_BODIES: dict[str, Body] = {
+    "council.decide": _council,
+    "grades.period-sheet": _period_sheet,
+    "grades.period": _period_grade,
+    "grades.year-sheet": _year_sheet,
+    "grades.year": _year_grade,
+    "attestation.record": _attestation,
+    "attestation.retake": _retake,
+    "exams.record": _exams,
+    "final-grades.record": _final_grades,
+    "attestats.issue": _issue,
+    "attestats.duplicate": _duplicate,
+    "attestats.correct": _correction,
+    "attestats.spoil-blank": _spoiled,
+}
+#: what the served school answers an allowed account that cannot record it
+#: there: the cover teacher teaches nothing; the book's entries need the
+#: director's co-signature, which custodial signing alone does not carry
+GRADE_REFUSALS: dict[str, dict[str, int]] = {
+    "grades.period-sheet": {"cover": 403},
+    "grades.period": {"cover": 403},
+    "grades.year-sheet": {"cover": 403},
+    # the English subgroup keeps one pupil, whose year grade the sheet gave
+    "grades.year": {"cover": 403, "english": 409},
+    "attestation.record": {"cover": 403},
+    "attestation.retake": {"cover": 403},
+    # until the co-signature workflow: custodial signing carries the author
+    # alone, the signing policy refuses the entry, so the book stays empty
+    "attestats.issue": {"maths": 403},
+    "attestats.duplicate": {"maths": 422, "secretary": 422},
+    "attestats.correct": {"director": 422},
+}
