@@ -22,6 +22,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_validator
 
 from api.commands import Body, Command
+from api.commands.checks import about
 from ledger.application import Signing
 from ledger.domain.attestation import ExamKind, ExamResult, Protocol
 from ledger.domain.errors import (
@@ -239,14 +240,17 @@ def _record_grades(
     grades: dict[UUID, str],
     signing: Signing,
 ) -> dict[str, Any]:
-    records.attestation.record_period_grades(
-        class_id=course.class_id,
-        subject=course.subject,
-        period=period,
-        grades=grades,
-        subgroup=course.subgroup,
-        signed_by=signing,
-    )
+    # A refusal naming a pupil of a sheet is about that line's pupil.
+    lines = course.grades if isinstance(course, _SheetIn) else []
+    with about("body.grades", lines, ("pupil",)):
+        records.attestation.record_period_grades(
+            class_id=course.class_id,
+            subject=course.subject,
+            period=period,
+            grades=grades,
+            subgroup=course.subgroup,
+            signed_by=signing,
+        )
     year = records.context.school_class(course.class_id).year
     return _records(list(grades), course.subject, year)
 
@@ -385,15 +389,16 @@ class AttestationIn(_CourseIn):
 def _attestation(
     records: SchoolRecords, body: AttestationIn, signing: Signing
 ) -> dict[str, Any]:
-    names = records.attestation.record_intermediate_attestation(
-        class_id=body.class_id,
-        subject=body.subject,
-        form=body.form,
-        protocol=body.protocol.protocol(),
-        results={r.pupil: r.result for r in body.results},
-        subgroup=body.subgroup,
-        signed_by=signing,
-    )
+    with about("body.results", body.results, ("pupil",)):
+        names = records.attestation.record_intermediate_attestation(
+            class_id=body.class_id,
+            subject=body.subject,
+            form=body.form,
+            protocol=body.protocol.protocol(),
+            results={r.pupil: r.result for r in body.results},
+            subgroup=body.subgroup,
+            signed_by=signing,
+        )
     # The result events, in the body's order: a retake names a failed one.
     return {
         "results": {str(r.pupil): n for r, n in zip(body.results, names, strict=True)}
@@ -569,7 +574,8 @@ class ExamResultsIn(Body):
 def _exams(
     records: SchoolRecords, body: ExamResultsIn, signing: Signing
 ) -> dict[str, Any]:
-    _check_exam_subjects(records, [r.subject for r in body.results])
+    with about("body.results", body.results, ("subject",)):
+        _check_exam_subjects(records, [r.subject for r in body.results])
     records.attestation.import_exam_results(
         [
             ExamImport(
@@ -663,13 +669,14 @@ class FinalGradesIn(Body):
 def _final_grades(
     records: SchoolRecords, body: FinalGradesIn, signing: Signing
 ) -> dict[str, Any]:
-    records.attestation.record_final_grades(
-        pupil=body.pupil,
-        level=body.level,
-        grades={g.subject: g.grade for g in body.grades},
-        basis={g.subject: g.basis for g in body.grades if g.basis},
-        signed_by=signing,
-    )
+    with about("body.grades", body.grades, ("subject",)):
+        records.attestation.record_final_grades(
+            pupil=body.pupil,
+            level=body.level,
+            grades={g.subject: g.grade for g in body.grades},
+            basis={g.subject: g.basis for g in body.grades if g.basis},
+            signed_by=signing,
+        )
     return {"record": str(final_grades_id(body.pupil, body.level.value))}
 
 

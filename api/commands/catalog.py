@@ -11,10 +11,27 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from api.commands import Command, people, portfolio, school
+from api.commands import (
+    Command,
+    attestation,
+    attestats,
+    council,
+    people,
+    portfolio,
+    school,
+)
 
 #: the areas' modules, in the order their commands are listed
-AREAS: tuple[ModuleType, ...] = (school, people, portfolio)
+# council before attestation: its admission to state exams comes before exam
+# results, as in the year
+AREAS: tuple[ModuleType, ...] = (
+    school,
+    people,
+    portfolio,
+    council,
+    attestation,
+    attestats,
+)
 
 
 def all_commands() -> tuple[Command[Any], ...]:

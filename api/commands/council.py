@@ -24,6 +24,7 @@ from api.commands.attestation import (
     PupilId,
     unique,
 )
+from api.commands.checks import about
 from ledger.application import Signing
 from ledger.domain.decisions import DecisionKind, Medal
 from ledger.domain.errors import (
@@ -146,15 +147,16 @@ def _decide(
     ctx = records.context
     ctx.begin()
     klass = ctx.school_class(body.class_id)
-    for decision in body.decisions:
-        # The service finds each pupil's class on the protocol's date; the
-        # body's class must be it.
-        ctx.pupil_in_class(decision.pupil, klass, body.protocol.date)
-    records.council.record_decisions(
-        body.protocol.protocol(),
-        [d.as_input() for d in body.decisions],
-        signed_by=signing,
-    )
+    with about("body.decisions", body.decisions, ("pupil",)):
+        for decision in body.decisions:
+            # The service finds each pupil's class on the protocol's date; the
+            # body's class must be it.
+            ctx.pupil_in_class(decision.pupil, klass, body.protocol.date)
+        records.council.record_decisions(
+            body.protocol.protocol(),
+            [d.as_input() for d in body.decisions],
+            signed_by=signing,
+        )
     pupils = dict.fromkeys(d.pupil for d in body.decisions)
     return {"records": {str(p): str(council_record_id(p, klass.year)) for p in pupils}}
 

@@ -6,7 +6,8 @@ A May–June of the small school (``tests/support/school.py``) goes through the
 commands alone: period and year grades, the intermediate attestation with a
 failed result and two retakes, admission, state exam results, final grades,
 the council's decisions, attestats co-signed, a spoiled blank, a duplicate and
-the director's correction. Each refusal names its field (``field_of``) and
+the director's correction. Each refusal names its field (the line of a list
+the rule's message names, ``checks.located``, else ``field_of``) and
 leaves every stored row as it was.
 """
 
@@ -20,13 +21,14 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from api.commands import Command, attestation, attestats, council
+from api.commands import Command, attestation, attestats, checks, council
 from api.server.office import DryRun, KeyOnly
 from ledger.application import Signing
 from ledger.domain.attestat import AttestatBook
 from ledger.domain.attestation import ExamSheet, FinalGrades, SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
+    BlankStockError,
     DomainError,
     DuplicateOfUnknownError,
     NoDecisionError,
@@ -75,14 +77,17 @@ EVENTS = {
     "exams.record": "attestation.ExamResultImported",
     "final-grades.record": "attestation.FinalGradeRecorded",
     "council.decide": "decisions.CouncilDecisionRecorded",
+    "attestats.receive-blanks": "attestat.BlanksReceived",
     "attestats.issue": "attestat.AttestatIssued",
+    "attestats.certify": "attestat.ClassEntriesCertified",
     "attestats.duplicate": "attestat.DuplicateIssued",
     "attestats.correct": "attestat.BookEntryCorrected",
     "attestats.spoil-blank": "attestat.BlankSpoiled",
 }
 Q1_CLOSED = date(2024, 10, 28)
 YEAR_CLOSED = date(2025, 5, 27)
-BLANK = {"series": "0925", "number": "0000001"}
+BLANK = "10224000000001"
+INVOICE = "накладная № 17 от 01.06.2025"
 
 
 @pytest.fixture
@@ -113,7 +118,8 @@ def refused(
     before = rawsql.rows(s.store.url, s.store.admin_url)
     with pytest.raises(error, match=match) as caught:
         run(s, name, body, *signers)
-    assert COMMANDS[name].field_of(caught.value) == field
+    located, _ = checks.located(caught.value)
+    assert (located or COMMANDS[name].field_of(caught.value)) == field
     assert rawsql.rows(s.store.url, s.store.admin_url) == before
 
 
@@ -200,11 +206,11 @@ def test_an_unknown_field_is_refused_by_every_body(name: str) -> None:
             "attestats.spoil-blank",
             {
                 "level": "basic",
-                "blank": {"series": "09-25", "number": "1"},
+                "blank": "09-25 1",
                 "reason": "ошибка",
             },
             ("blank",),
-            "a series of up to 10 letters or digits",
+            "has no known form; allowed: the current form",
         ),
         (
             "attestats.correct",
@@ -340,7 +346,7 @@ def test_a_grade_refused_for_its_pupil_scale_teacher_or_period(
     refused(
         s,
         NotEnrolledError,
-        "body.grades",
+        "body.grades.1.pupil",
         "9А",
         "grades.period-sheet",
         {**sheet, "grades": grades(s, "5") + outsider},
@@ -537,6 +543,13 @@ def test_may_to_june_of_a_graduating_class_through_the_commands(
     assert str(found.protocol) == "№ 9 от 20.06.2025"
 
     s.clock.set(ISSUED_ON)
+    stock = {
+        "level": "basic",
+        "ranges": [{"first": BLANK, "last": "10224000000005"}],
+        "invoice": INVOICE,
+        "received_on": "2025-06-01",
+    }
+    assert run(s, "attestats.receive-blanks", stock, "secretary") == {"received": 5}
     issue = {
         "class_id": s.klass("9А"),
         "order": protocol("45-о", ISSUED_ON),
@@ -545,18 +558,23 @@ def test_may_to_june_of_a_graduating_class_through_the_commands(
     }
     made = run(s, "attestats.issue", issue, "maths", "director")
     assert made == {"entries": {str(first): 1}}
+    certified = {"class_id": s.klass("9А"), "certified_on": ISSUED_ON.isoformat()}
+    assert run(s, "attestats.certify", certified, "maths", "director") == {
+        "entries": [1]
+    }
     spoiled = {
         "level": "basic",
-        "blank": {"series": "0925", "number": "0000002"},
+        "blank": "10224000000002",
         "reason": "ошибка при заполнении",
     }
     assert run(s, "attestats.spoil-blank", spoiled, "secretary") == {
-        "blank": "0925 0000002"
+        "blank": "10224000000002"
     }
     duplicate = {
         "level": "basic",
         "original": 1,
-        "blank": {"series": "0925", "number": "0000003"},
+        "blank": "10224000000003",
+        "cause": "lost",
         "reason": "утрата оригинала (заявление выпускника)",
         "order": protocol("50-о", ISSUED_ON),
         "issued_on": ISSUED_ON.isoformat(),
@@ -578,10 +596,11 @@ def test_may_to_june_of_a_graduating_class_through_the_commands(
     assert book is not None
     assert book.last_number == 2
     assert {n: (e["kind"], e["blank"]) for n, e in book.entries.items()} == {
-        "1": ("attestat", "0925 0000001"),
-        "2": ("duplicate", "0925 0000003"),
+        "1": ("attestat", BLANK),
+        "2": ("duplicate", "10224000000003"),
     }
-    assert book.blanks["0925 0000002"] == "spoiled"
+    assert book.entries["1"]["certified"]
+    assert book.blanks["attestat:10224000000002"] == "spoiled"
     last = list(s.app.events.get(stream))[-1]
     assert type(last).__name__ == "BookEntryCorrected"
     assert (last.entry, last.field, last.value) == (1, "received_by", "guardian")  # type: ignore[attr-defined]
@@ -593,7 +612,7 @@ def test_an_exam_of_an_unknown_subject_is_refused(school: SmallSchool) -> None:
     refused(
         s,
         UnknownRecordError,
-        "body.results",
+        "body.results.1.subject",
         r"exam subject 'astronomy' is not a subject of the curriculum .*allowed: .*"
         r"math_base, math_prof",
         "exams.record",
@@ -616,7 +635,7 @@ def test_a_decision_about_a_pupil_of_another_class_is_refused(
     refused(
         s,
         NotEnrolledError,
-        "body.decisions",
+        "body.decisions.1.pupil",
         "9А",
         "council.decide",
         body,
@@ -637,7 +656,7 @@ def test_a_final_grade_outside_the_attestats_curriculum_is_refused(
     refused(
         s,
         UnknownRecordError,
-        "body.grades",
+        "body.grades.0.subject",
         r"subject 'eng' is not in the basic attestat's curriculum",
         "final-grades.record",
         body,
@@ -645,7 +664,7 @@ def test_a_final_grade_outside_the_attestats_curriculum_is_refused(
     )
 
 
-def test_attestats_need_a_decision_and_the_directors_cosignature(
+def test_attestats_need_blanks_in_stock_a_decision_and_the_directors_cosignature(
     school: SmallSchool,
 ) -> None:
     s = school
@@ -654,24 +673,41 @@ def test_attestats_need_a_decision_and_the_directors_cosignature(
         "class_id": s.klass("9А"),
         "order": protocol("45-о", ISSUED_ON),
         "issued_on": ISSUED_ON.isoformat(),
-        "entries": [{"pupil": s.pupils[1], "blank": BLANK}],
+        "entries": [{"pupil": s.pupils[0], "blank": BLANK}],
     }
     refused(
         s,
-        NoDecisionError,
-        "body.entries",
-        "council",
+        BlankStockError,
+        "body.entries.0.blank",
+        f"{BLANK}",
         "attestats.issue",
         issue,
         "maths",
         "director",
     )
+    stock = {"level": "basic", "blanks": [BLANK], "invoice": INVOICE}
+    run(
+        s,
+        "attestats.receive-blanks",
+        stock | {"received_on": "2025-06-01"},
+        "secretary",
+    )
+    others = issue | {"entries": [{"pupil": s.pupils[1], "blank": BLANK}]}
+    refused(
+        s,
+        NoDecisionError,
+        "body.entries.0.pupil",
+        "council",
+        "attestats.issue",
+        others,
+        "maths",
+        "director",
+    )
     before = rawsql.rows(s.store.url, s.store.admin_url)
-    mine = issue | {"entries": [{"pupil": s.pupils[0], "blank": BLANK}]}
     with pytest.raises(PolicyError, match="needs a co-signature by the director"):
-        run(s, "attestats.issue", mine, "maths")
+        run(s, "attestats.issue", issue, "maths")
     assert rawsql.rows(s.store.url, s.store.admin_url) == before
-    assert run(s, "attestats.issue", mine, "maths", "director") == {
+    assert run(s, "attestats.issue", issue, "maths", "director") == {
         "entries": {str(s.pupils[0]): 1}
     }
 
