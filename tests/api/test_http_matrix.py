@@ -13,8 +13,8 @@ from typing import Any
 
 from api.commands.catalog import all_commands
 from tests.support.bodies import BODIES
-from tests.support.grade_bodies import GRADE_REFUSALS
 from tests.support.cosign import graduates, rows, submit
+from tests.support.grade_bodies import GRADE_REFUSALS
 from tests.support.serving import ACCOUNTS, ROLES_OF, Served
 
 ANONYMOUS = None
