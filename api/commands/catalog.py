@@ -13,6 +13,7 @@ from typing import Any
 
 from api.commands import (
     Command,
+    admission,
     attestation,
     attestats,
     council,
@@ -22,12 +23,13 @@ from api.commands import (
 )
 
 #: the areas' modules, in the order their commands are listed
-# council before attestation: its admission to state exams comes before exam
-# results, as in the year
+# in the year's order: the admission tests, the council (its admission to the
+# state exams), then the exam results and the rest of attestation
 AREAS: tuple[ModuleType, ...] = (
     school,
     people,
     portfolio,
+    admission,
     council,
     attestation,
     attestats,

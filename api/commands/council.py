@@ -18,6 +18,7 @@ from pydantic import Field, StrictBool, field_validator
 
 from api.commands import Body, Command
 from api.commands.attestation import (
+    EVENT,
     SUBJECT,
     ClassId,
     ProtocolIn,
@@ -29,6 +30,7 @@ from ledger.application import Signing
 from ledger.domain.decisions import DecisionKind, Medal
 from ledger.domain.errors import (
     AlreadyRecordedError,
+    CorrectionError,
     DecisionError,
     HonoursError,
     InvalidRecordError,
@@ -161,6 +163,42 @@ def _decide(
     return {"records": {str(p): str(council_record_id(p, klass.year)) for p in pupils}}
 
 
+class DecisionCorrectionIn(Body):
+    """A council decision replaced by the council's later protocol (the
+    director co-signs)."""
+
+    corrects: Annotated[
+        str,
+        Field(
+            pattern=EVENT,
+            description="Исправляемое решение «<id записи>:<номер>» / the decision "
+            "corrected",
+        ),
+    ]
+    protocol: Annotated[
+        ProtocolIn, Field(description="Протокол педсовета / the council's protocol")
+    ]
+    decision: Annotated[
+        DecisionIn, Field(description="Решение взамен / the decision instead")
+    ]
+    reason: Annotated[
+        str, Field(min_length=1, max_length=500, description="Причина / the reason")
+    ]
+
+
+def _correct(
+    records: SchoolRecords, body: DecisionCorrectionIn, signing: Signing
+) -> dict[str, Any]:
+    name = records.council.correct_decision(
+        body.corrects.lower(),
+        body.protocol.protocol(),
+        body.decision.as_input(),
+        reason=body.reason,
+        signed_by=signing,
+    )
+    return {"correction": name}
+
+
 COMMANDS: list[Command[Any]] = [
     Command(
         name="council.decide",
@@ -180,5 +218,21 @@ COMMANDS: list[Command[Any]] = [
             # an unknown class, or a debt that is no subject of the curriculum
             (UnknownRecordError, "body.decisions"),
         ),
-    )
+    ),
+    Command(
+        name="council.correct",
+        resource="council",
+        path="/council/corrections",
+        body=DecisionCorrectionIn,
+        roles=("deputy_director",),
+        run=_correct,
+        summary_ru="Исправление решения педсовета (с подписью директора)",
+        summary_en="A council decision corrected (director co-signs)",
+        fields=(
+            (CorrectionError, "body.corrects"),
+            (DecisionError, "body.decision"),
+            (HonoursError, "body.decision"),
+            (InvalidRecordError, "body.protocol"),
+        ),
+    ),
 ]

@@ -21,7 +21,14 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from api.commands import Command, attestation, attestats, checks, council
+from api.commands import (
+    Command,
+    admission,
+    attestation,
+    attestats,
+    checks,
+    council,
+)
 from api.server.office import DryRun, KeyOnly
 from ledger.application import Signing
 from ledger.domain.attestat import AttestatBook
@@ -54,17 +61,19 @@ from tests.support import rawsql
 from tests.support.school import (
     ADMITTED_ON,
     DECIDED_ON,
+    INTERVIEW_ON,
     ISSUED_ON,
     YEAR,
     SmallSchool,
     admit,
     build,
     graduate,
+    interview,
 )
 from tests.support.stores import Store
 
 COMMANDS: dict[str, Command[Any]] = {
-    c.name: c for m in (attestation, council, attestats) for c in m.COMMANDS
+    c.name: c for m in (admission, attestation, council, attestats) for c in m.COMMANDS
 }
 # The events each command appends: its roles are the policy's authors of them.
 EVENTS = {
@@ -77,6 +86,12 @@ EVENTS = {
     "exams.record": "attestation.ExamResultImported",
     "final-grades.record": "attestation.FinalGradeRecorded",
     "council.decide": "decisions.CouncilDecisionRecorded",
+    "admission-tests.record": "attestation.AdmissionTestRecorded",
+    "grades.correct": "attestation.PeriodGradeCorrected",
+    "attestation.correct": "attestation.AttestationResultCorrected",
+    "final-grades.correct": "attestation.FinalGradeCorrected",
+    "exams.appeal": "attestation.ExamResultCorrected",
+    "council.correct": "decisions.CouncilDecisionCorrected",
     "attestats.receive-blanks": "attestat.BlanksReceived",
     "attestats.issue": "attestat.AttestatIssued",
     "attestats.certify": "attestat.ClassEntriesCertified",
@@ -498,6 +513,16 @@ def test_may_to_june_of_a_graduating_class_through_the_commands(
 ) -> None:
     s = school
     first, second, _ = s.pupils
+    s.clock.set(INTERVIEW_ON, 17)
+    interview = {
+        "class_id": s.klass("9А"),
+        "kind": "interview",
+        "held_on": INTERVIEW_ON.isoformat(),
+        "protocol": protocol("ИС-1", INTERVIEW_ON),
+        "results": [{"pupil": p, "result": "зачёт"} for p in (first, second)],
+    }
+    made = run(s, "admission-tests.record", interview, "deputy")
+    assert set(made["results"]) == {str(first), str(second)}
     admission = _decisions(
         s,
         "9А",
@@ -507,11 +532,12 @@ def test_may_to_june_of_a_graduating_class_through_the_commands(
     )
     made = run(s, "council.decide", admission, "deputy")
     assert made["records"][str(first)] == str(council_record_id(first, YEAR))
-    made = run(s, "exams.record", _exams(s, first, "rus", "math"), "importer")
+    exams = _exams(s, first, "rus", "math", "hist", "eng")
+    made = run(s, "exams.record", exams, "importer")
     assert made == {"sheet": str(exam_sheet_id(first, YEAR))}
     sheet = s.records.context.view(ExamSheet, exam_sheet_id(first, YEAR))
     assert sheet is not None
-    assert sorted(sheet.latest()) == ["math", "rus"]
+    assert sorted(sheet.latest()) == ["eng", "hist", "math", "rus"]
 
     s.clock.set(date(2025, 6, 18))
     final = {
@@ -741,6 +767,7 @@ def test_a_command_prepares_client_signed_envelopes_in_one_save(
     """A dry run (the server's, for a client that signs itself) makes one
     unsigned envelope per decision and writes nothing."""
     s = school
+    interview(s, *s.pupils)
     body = _decisions(
         s,
         "9А",
