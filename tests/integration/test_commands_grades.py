@@ -36,6 +36,7 @@ from ledger.domain.attestation import ExamSheet, FinalGrades, SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     BlankStockError,
+    CorrectionError,
     DomainError,
     DuplicateOfUnknownError,
     NoDecisionError,
@@ -783,3 +784,84 @@ def test_a_command_prepares_client_signed_envelopes_in_one_save(
     )
     assert [e.type for e in dry.prepared] == ["decisions.CouncilDecisionRecorded"] * 3
     assert rawsql.rows(s.store.url, s.store.admin_url) == before
+
+
+# -- corrections ----------------------------------------------------------------------
+
+
+def test_grades_results_and_decisions_corrected_through_the_commands(
+    school: SmallSchool,
+) -> None:
+    s = school
+    first = s.pupils[0]
+    s.clock.set(Q1_CLOSED)
+    sheet = {"class_id": s.klass("9А"), "subject": "math", "period": "Q1"}
+    run(s, "grades.period-sheet", {**sheet, "grades": grades(s, "4")}, "maths")
+    q1 = f"{subject_record_id(first, 'math', YEAR)}:1"
+    fix = {
+        "pupil": first,
+        "subject": "math",
+        "year": YEAR,
+        "corrects": q1,
+        "grade": "5",
+        "reason": "ошибка при выставлении",
+    }
+    made = run(s, "grades.correct", fix, "maths")
+    assert made["correction"].startswith(str(subject_record_id(first, "math", YEAR)))
+    assert subject_record(s, first, "math").grades["Q1"] == "5"
+
+    failed = _attestation(s, "5", "4", "2")[str(s.pupils[2])]
+    result = {
+        "pupil": s.pupils[2],
+        "subject": "hist",
+        "year": YEAR,
+        "corrects": failed,
+        "result": "3",
+        "reason": "ошибка в протоколе",
+        "protocol": protocol("12-и", YEAR_CLOSED),
+    }
+    run(s, "attestation.correct", result, "history", "director")
+    assert not subject_record(s, s.pupils[2], "hist").has_debt
+
+    graduate(s, first)
+    exam = {
+        "pupil": first,
+        "year": YEAR,
+        "corrects": f"{exam_sheet_id(first, YEAR)}:1",
+        "primary_score": 33,
+        "mark": "5",
+        "passed": True,
+        "protocol": protocol("апелляция-1", ISSUED_ON),
+        "reason": "решение конфликтной комиссии",
+    }
+    run(s, "exams.appeal", exam, "importer")
+    appealed = s.records.context.view(ExamSheet, exam_sheet_id(first, YEAR))
+    assert appealed is not None
+    assert appealed.latest()["rus"].primary_score == 33
+    final = {
+        "pupil": first,
+        "level": "basic",
+        "corrects": f"{final_grades_id(first, 'basic')}:1",
+        "grade": "4",
+        "reason": "описка",
+    }
+    run(s, "final-grades.correct", final, "maths", "director")
+    corrected = s.records.context.view(FinalGrades, final_grades_id(first, "basic"))
+    assert corrected is not None
+    assert corrected.grades["rus"] == "4"
+    decision = {
+        "corrects": f"{council_record_id(first, YEAR)}:2",
+        "protocol": protocol("10", ISSUED_ON),
+        "decision": {"pupil": first, "kind": "attestat_basic", "note": "уточнено"},
+        "reason": "уточнение протокола",
+    }
+    run(s, "council.correct", decision, "deputy", "director")
+    refused(
+        s,
+        CorrectionError,
+        "body.corrects",
+        r":9 is not a period or year grade of this pupil's subject record",
+        "grades.correct",
+        fix | {"corrects": f"{subject_record_id(first, 'math', YEAR)}:9"},
+        "maths",
+    )
