@@ -83,6 +83,14 @@ def test_council_exams_and_the_book_over_http(served: Served) -> None:
     s = served
     school = s.school
     school.clock.set(TODAY)
+    interview = {
+        "class_id": str(school.klass("9А")),
+        "kind": "interview",
+        "held_on": "2025-02-12",
+        "protocol": _protocol("ИС-1", date(2025, 2, 12)),
+        "results": [{"pupil": str(school.pupils[0]), "result": "зачёт"}],
+    }
+    _created(s, "/admission-tests", interview, "deputy")
     admitted = {"pupil": str(school.pupils[0]), "kind": "admitted_to_state_exams"}
     council: dict[str, Any] = {
         "class_id": str(school.klass("9А")),
