@@ -256,7 +256,7 @@ def _certifications(
                 d["year"],
                 _numbers(d["entries"]),
                 school.staff_member(d["class_teacher"]),
-                school.staff_member(d["director"]),
+                school.staff_member(d["director"]) if d.get("director") else "—",
                 day(d["certified_on"]),
                 c.event,
             )
