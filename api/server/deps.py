@@ -11,15 +11,21 @@ from fastapi.security import OAuth2PasswordBearer
 from api.server.accounts import Account
 from api.server.office import Office
 from api.server.problems import ProblemError
+from api.server.schools import (
+    SCHOOL_HEADER,
+    Schools,
+    TooManySchoolsError,
+    UnknownSchoolError,
+)
 from api.server.tokens import TokenError, Tokens
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-async def get_office(request: Request) -> Office:
-    office: Office = request.app.state.office
-    return office
+async def get_schools(request: Request) -> Schools:
+    schools: Schools = request.app.state.schools
+    return schools
 
 
 async def get_tokens(request: Request) -> Tokens:
@@ -27,12 +33,49 @@ async def get_tokens(request: Request) -> Tokens:
     return tokens
 
 
-OfficeDep = Annotated[Office, Depends(get_office)]
+SchoolsDep = Annotated[Schools, Depends(get_schools)]
 TokensDep = Annotated[Tokens, Depends(get_tokens)]
 
 
+def school_office(schools: Schools, code: str) -> Office:
+    """The office of school ``code``, or the problem that says why not."""
+    try:
+        return schools.office(code)
+    except UnknownSchoolError as e:
+        raise ProblemError(404, "unknown-school", str(e), field=SCHOOL_HEADER) from e
+    except TooManySchoolsError as e:
+        raise ProblemError(503, "too-many-schools", str(e)) from e
+
+
+async def get_office(
+    request: Request,
+    schools: SchoolsDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Depends(oauth2)],
+) -> Office:
+    """The office the request acts on: the one school of a single-school
+    server; with many schools, the ``X-Letopis-School`` header's, else the
+    token's (the account's school), else the default school's."""
+    if not schools.many:
+        assert schools.default is not None
+        return schools.default
+    code = request.headers.get(SCHOOL_HEADER)
+    if code is None and token:
+        try:
+            code = tokens.bearer(token).school
+        except TokenError:
+            code = None  # current_account says why, if the route needs one
+    return school_office(schools, code or schools.settings.school)
+
+
+OfficeDep = Annotated[Office, Depends(get_office)]
+
+
 def current_account(
-    office: OfficeDep, tokens: TokensDep, token: Annotated[str | None, Depends(oauth2)]
+    office: OfficeDep,
+    schools: SchoolsDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> Account:
     """The account of the bearer token, or 401."""
     if not token:
@@ -44,7 +87,10 @@ def current_account(
         raise ProblemError(
             401, "bad-token", f"{e}; sign in again at /token", headers=BEARER
         ) from e
-    current = office.accounts.active(bearer.name)
+    home = office
+    if schools.many:
+        home = school_office(schools, bearer.school or schools.settings.school)
+    current = home.accounts.active(bearer.name)
     if current is None:
         msg = f"the token names account {bearer.name!r}, which is not active"
         raise ProblemError(401, "bad-token", msg, headers=BEARER)
@@ -54,6 +100,18 @@ def current_account(
             "password); sign in again at /token"
         )
         raise ProblemError(401, "token-revoked", msg, headers=BEARER)
+    if not schools.may_read(home, current.account, office):
+        msg = (
+            f"account {bearer.name!r} belongs to school {home.settings.school!r} "
+            f"and may not act on school {office.settings.school!r}"
+        )
+        raise ProblemError(
+            403,
+            "other-school",
+            msg,
+            field=SCHOOL_HEADER,
+            allowed=home.settings.school,
+        )
     return current.account
 
 
