@@ -36,7 +36,8 @@ A, B, C = "school-a", "school-b", "school-c"
 @pytest.fixture(params=["sqlite", "postgres"])
 def schools(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
     d = deployment(request, tmp_path)
-    d.schools = {code: d.school(code) for code in (A, B)}  # type: ignore[attr-defined]
+    for code in (A, B):
+        d.school(code)
     d.add(MUNICIPALITY)
     d.accounts(MUNICIPALITY, Account("inspector", ("auditor",)))
     yield d
@@ -48,7 +49,7 @@ def bearer(client: TestClient, username: str, **headers: str) -> dict[str, str]:
 
 
 def sheet(d: Deployment, code: str, number: int) -> dict[str, object]:
-    school = d.schools[code]  # type: ignore[attr-defined]
+    school = d.schools[code]
     return {
         "class_id": str(school.klass("9А")),
         "subject": "math",
@@ -160,7 +161,7 @@ def test_init_school_on_a_running_deployment(schools: Deployment) -> None:
         )
         url = store_line.split("--store ", 1)[1].strip()
         d.stores[C] = Store(d.kind, url, school_keys(d.keys, C), url)
-        d.schools[C] = _fill(d, C)  # type: ignore[attr-defined]
+        d.school(C)
         posted = client.post(
             "/lesson-sheets", json=sheet(d, C, 1), headers=bearer(client, f"maths@{C}")
         )
@@ -174,21 +175,6 @@ def _roles(d: Deployment) -> list[str]:
     if not roles:
         return []
     return ["--owner-role", roles["owner_role"], "--app-role", roles["app_role"]]
-
-
-def _fill(d: Deployment, code: str) -> object:
-    """The small school's records and accounts in a school made by the CLI."""
-    from api.server.accounts import Account as Acc
-    from tests.support.school import build
-
-    store = d.stores[code]
-    school = build(store, code=code)
-    store.key_directory.add_signer("maths", school.keys["maths"])
-    teacher = Acc(
-        "maths", ("teacher", "class_teacher"), school.staff("maths"), (), "maths"
-    )
-    d.accounts(code, teacher, Acc("auditor", ("auditor",)))
-    return school
 
 
 def test_the_municipal_auditor_reads_every_school(schools: Deployment) -> None:

@@ -36,6 +36,7 @@ class Deployment:
     keys: Path
     db: PostgresDatabase | None = None
     stores: dict[str, Store] = field(default_factory=dict)
+    schools: dict[str, SmallSchool] = field(default_factory=dict)
 
     def roles(self) -> dict[str, str]:
         if self.db is None:
@@ -52,22 +53,23 @@ class Deployment:
             origin=f"letopis.test/{code}",
             passphrase=PASSPHRASE,
             side_tables=API_TABLES,
-            **self.roles(),  # type: ignore[arg-type]
+            **self.roles(),
         )
         store = Store(self.kind, done.app_url, keys, admin)
         self.stores[code] = store
         return store
 
     def school(self, code: str) -> SmallSchool:
-        """A new school with the small school's records, a teacher whose key
-        the server keeps, and an auditor."""
-        store = self.add(code)
+        """The small school's records, a teacher whose key the server keeps,
+        and an auditor, in school ``code`` (made now, unless it was made)."""
+        store = self.stores.get(code) or self.add(code)
         school = build(store, code=code)
         store.key_directory.add_signer("maths", school.keys["maths"])
         teacher = Account(
             "maths", ("teacher", "class_teacher"), school.staff("maths"), (), "maths"
         )
         self.accounts(code, teacher, Account("auditor", ("auditor",)))
+        self.schools[code] = school
         return school
 
     def accounts(self, code: str, *accounts: Account) -> None:
