@@ -42,10 +42,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 SCHOOL_HEADER = "X-Letopis-School"
-# Each school's pool: a school's requests take the write lock one at a time,
-# so two connections (a write and a read) serve it; 100 open schools then
-# need about 200 connections, not 100 × the library's default of 5 + 10.
-SCHOOL_POOL = {"POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "2"}
+# Each school's pool: a school's appends take its write lock one at a time,
+# so one kept connection and two more at a burst serve it; 100 open schools
+# then keep 100 connections (up to 300 at once), not 100 × the library's
+# default of 5 (+ 10). Past that, put PgBouncer in front (docs/scale.md).
+SCHOOL_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}
 
 
 class UnknownSchoolError(LedgerError):
