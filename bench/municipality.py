@@ -94,7 +94,7 @@ def run(console: Console, size: Size | None = None) -> None:
                 origin=f"letopis.bench/{code}",
                 passphrase=PASSPHRASE,
                 side_tables=API_TABLES,
-                **roles,  # type: ignore[arg-type]
+                **roles,
             )
             urls[code] = done.app_url
             if code in active or code == "alone":
