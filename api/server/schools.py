@@ -92,12 +92,16 @@ class Schools:
     def school_settings(self, code: str) -> Settings:
         """The settings of one school: its store, its keys, its code."""
         base = self.settings
+        state = base.verify_state  # /verify's record, one per school
+        if state is not None:
+            state = state.with_name(f"{state.stem}-{code}{state.suffix}")
         return base.model_copy(
             update={
                 "store": school_store(base.store, code),
                 "keys": school_keys(base.keys, code),
                 "school": code,
                 "seal_process": False,  # the deployment's loop seals it
+                "verify_state": state,
             }
         )
 
