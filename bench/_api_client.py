@@ -69,8 +69,13 @@ def main(plan_path: str) -> None:
                 r["latencies"].append((ended - began) * 1000)
                 r["marks"] += marks
 
-    def post_sheets(teacher: dict[str, Any]) -> None:
+    # back to back, or (``sheet_interval``) one sheet every so many seconds a
+    # thread, an open loop whose latency does not depend on the client count
+    interval = float(plan.get("sheet_interval") or 0)
+
+    def post_sheets(teacher: dict[str, Any], index: int) -> None:
         auth = {"Authorization": f"Bearer {tokens[teacher['account']]}"}
+        time.sleep(index * interval / len(teachers))  # spread, not in step
         slots = iter(teacher["slots"]) if "teachers" in plan else shared
         with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
             while time.perf_counter() < stop:
@@ -82,6 +87,8 @@ def main(plan_path: str) -> None:
                 began = time.perf_counter()
                 answer = client.post("/lesson-sheets", json=_sheet(slot, pupils))
                 record("sheets", began, time.perf_counter(), answer, len(pupils))
+                if interval:
+                    time.sleep(max(0.0, began + interval - time.perf_counter()))
 
     def get_health() -> None:
         pause = 1 / plan["health_per_second"]
@@ -92,7 +99,10 @@ def main(plan_path: str) -> None:
                 record("health", began, time.perf_counter(), answer, 0)
                 time.sleep(max(0.0, began + pause - time.perf_counter()))
 
-    threads = [threading.Thread(target=post_sheets, args=(t,)) for t in teachers]
+    threads = [
+        threading.Thread(target=post_sheets, args=(t, i))
+        for i, t in enumerate(teachers)
+    ]
     threads.append(threading.Thread(target=get_health))
     for t in threads:
         t.start()

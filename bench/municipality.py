@@ -31,12 +31,17 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
+from api.server.schools import Schools
+from api.server.sealing import seal_round
+from api.server.settings import Settings
 from api.server.tables import API_TABLES
 from bench import _api_school
 from bench.api_load import _free_port, _percentile, _wait
@@ -61,6 +66,8 @@ class Size:
     schools: int = int(os.environ.get("LETOPIS_BENCH_SCHOOLS", "100"))
     teachers: int = int(os.environ.get("LETOPIS_BENCH_TEACHERS", "20"))
     seconds: float = float(os.environ.get("LETOPIS_BENCH_API_SECONDS", "20"))
+    #: marks per second of the paced run (all teachers together)
+    rate: float = float(os.environ.get("LETOPIS_BENCH_RATE", "500"))
 
 
 def run(console: Console, size: Size | None = None) -> None:
@@ -98,7 +105,10 @@ def run(console: Console, size: Size | None = None) -> None:
             )
             urls[code] = done.app_url
             if code in active or code == "alone":
-                school = _build(done.app_url, school_keys(root, code), code)
+                # the school alone gets a class a teacher, so that its threads
+                # (sharing its free lessons) never post lesson 2 before lesson 1
+                classes = size.teachers if code == "alone" else 1
+                school = _build(done.app_url, school_keys(root, code), code, classes)
                 if code == "alone":
                     alone = school
                 else:
@@ -107,28 +117,89 @@ def run(console: Console, size: Size | None = None) -> None:
                     )
         console.print(f"set up in {time.perf_counter() - started:.0f} s")
         threads = size.teachers
-        single = _load(
+        paced = PUPILS * threads / size.rate  # seconds between a teacher's sheets
+        alone_where = (
             ["--store", urls["alone"], "--keys", str(school_keys(root, "alone"))],
             {"LETOPIS_SCHOOL": "alone"},
-            {**asdict(alone), "threads": threads},
-            size,
-            Path(tmp) / "alone.json",
         )
-        many = _load(
+        many_where = (
             ["--store", urls[codes[0]], "--keys", str(root)],
             {"LETOPIS_SCHOOL": codes[0], "LETOPIS_MANY_SCHOOLS": "true"},
-            {"teachers": teachers, "threads": threads},
-            size,
-            Path(tmp) / "many.json",
         )
-    console.print(_table(size, single, many))
-    _verdict(console, single, many)
+        results = {}
+        modes = (("back to back", 0.0), (f"{size.rate:.0f} marks/s", paced))
+        for half, (mode, interval) in enumerate(modes):
+            alone_plan = {**_days(asdict(alone), half), "threads": threads}
+            many_plan = {
+                "teachers": [_days(t, half) for t in teachers],
+                "threads": threads,
+            }
+            for label, (where, env), plan in (
+                ("one school", alone_where, alone_plan),
+                (f"{size.schools} schools", many_where, many_plan),
+            ):
+                console.print(f"load: {label}, {threads} teachers, {mode} …")
+                results[(mode, label)] = _load(
+                    where,
+                    env,
+                    {**plan, "sheet_interval": interval},
+                    size,
+                    Path(tmp) / "plan.json",
+                )
+        idle = _idle_round(urls[codes[0]], root, active)
+    console.print(_table(size, results))
+    for mode in dict.fromkeys(m for m, _ in results):
+        single = results[(mode, "one school")]
+        many = results[(mode, f"{size.schools} schools")]
+        _verdict(console, mode, single, many)
+    full, loop = (seconds * 1000 / len(active) for seconds in idle)
+    console.print(
+        f"sealing, a round over {len(active)} open schools with nothing new, per "
+        f"school: the sealer's round {full:.1f} ms, the server's loop {loop:.1f} ms "
+        "(best of 5)"
+    )
 
 
-def _build(url: str, keys: Path, code: str) -> _api_school.BenchSchool:
+def _days(teacher: dict[str, Any], half: int) -> dict[str, Any]:
+    """The teacher with the free lessons of every other school day (``half``
+    0 or 1), so that the two loads of a run never post the same lesson."""
+    days = sorted({slot["day"] for slot in teacher["slots"]})
+    mine = set(days[half::2])
+    return {**teacher, "slots": [s for s in teacher["slots"] if s["day"] in mine]}
+
+
+def _idle_round(url: str, root: Path, codes: list[str]) -> tuple[float, float]:
+    """Seconds a sealing round takes over ``codes``' schools, all sealed
+    already: the sealer's own round on each (what a loop without the
+    nothing-new check would spend), and the server's loop. Best of 5."""
+    settings = Settings(
+        store=url,
+        keys=root,
+        key_passphrase=SecretStr(PASSPHRASE),
+        many_schools=True,
+        school=codes[0],
+    )
+    schools = Schools(settings, clock=lambda: datetime.now(UTC))
+    try:
+        offices = [schools.office(code) for code in codes]
+        full, loop = [], []
+        for _ in range(5):
+            started = time.perf_counter()
+            for office in offices:
+                assert seal_round(office.sealer, office.seal_state)
+            full.append(time.perf_counter() - started)
+            assert schools.sealing.round()
+            assert schools.sealing.last_round_seconds is not None
+            loop.append(schools.sealing.last_round_seconds)
+        return min(full), min(loop)
+    finally:
+        schools.close()
+
+
+def _build(url: str, keys: Path, code: str, classes: int) -> _api_school.BenchSchool:
     app = open_ledger(url, keys=keys, passphrase=PASSPHRASE)
     try:
-        return _api_school.build(app, keys, PASSPHRASE, 1, PUPILS, code=code)
+        return _api_school.build(app, keys, PASSPHRASE, classes, PUPILS, code=code)
     finally:
         app.close()
 
@@ -192,30 +263,33 @@ def _row(result: dict[str, Any], kind: str) -> tuple[float, float, float, int]:
     return rate, p50, _percentile(lat, 99), len(r["errors"])
 
 
-def _table(size: Size, single: dict[str, Any], many: dict[str, Any]) -> Table:
+def _table(size: Size, results: dict[tuple[str, str], dict[str, Any]]) -> Table:
     table = Table(
         title=f"{size.schools} schools on one PostgreSQL, {size.teachers} teachers "
         f"posting, beside one school alone; {size.seconds:.0f} s measured each"
     )
-    for column in ("server", "endpoint", "marks/s", "p50 ms", "p99 ms", "errors"):
-        left = column in ("server", "endpoint")
+    columns = ("load", "server", "marks/s", "p50 ms", "p99 ms", "health p99", "errors")
+    for column in columns:
+        left = column in ("load", "server")
         table.add_column(column, justify="left" if left else "right")
-    endpoints = (("sheets", "POST /lesson-sheets"), ("health", "GET /health"))
-    for label, result in (("one school", single), (f"{size.schools} schools", many)):
-        for kind, endpoint in endpoints:
-            rate, p50, p99, errors = _row(result, kind)
-            table.add_row(
-                label,
-                endpoint,
-                f"{rate:,.0f}" if kind == "sheets" else f"({rate:,.0f} req/s)",
-                f"{p50:.1f}",
-                f"{p99:.1f}",
-                str(errors),
-            )
+    for (mode, label), result in results.items():
+        rate, p50, p99, errors = _row(result, "sheets")
+        _, _, health, _ = _row(result, "health")
+        table.add_row(
+            mode,
+            label,
+            f"{rate:,.0f}",
+            f"{p50:.1f}",
+            f"{p99:.1f}",
+            f"{health:.1f}",
+            str(errors),
+        )
     return table
 
 
-def _verdict(console: Console, single: dict[str, Any], many: dict[str, Any]) -> None:
+def _verdict(
+    console: Console, mode: str, single: dict[str, Any], many: dict[str, Any]
+) -> None:
     alone, _, _, _ = _row(single, "sheets")
     marks, _, p99, errors = _row(many, "sheets")
     ratio = marks / alone if alone else float("nan")
@@ -224,9 +298,10 @@ def _verdict(console: Console, single: dict[str, Any], many: dict[str, Any]) -> 
     target = f"p99 < {TARGET_P99_MS:.0f} ms and ≥ {TARGET_RATIO}× one school's marks/s"
     found = f"p99 {p99:.1f} ms, {marks:,.0f} marks/s = {ratio:.2f}× of {alone:,.0f}"
     verdict = "met" if met else "missed"
-    console.print(f"[{colour}]target {target}: {verdict} ({found})[/{colour}]")
-    for error in many["sheets"]["errors"][:3]:
-        console.print(f"[red]error:[/red] {error}")
+    console.print(f"[{colour}]{mode}: target {target}: {verdict} ({found})[/{colour}]")
+    for label, result in (("one school", single), ("schools", many)):
+        for error in result["sheets"]["errors"][:2]:
+            console.print(f"[red]error ({label}):[/red] {error}")
 
 
 def main(argv: list[str]) -> None:
@@ -235,9 +310,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--schools", type=int, default=defaults.schools)
     parser.add_argument("--teachers", type=int, default=defaults.teachers)
     parser.add_argument("--seconds", type=float, default=defaults.seconds)
+    parser.add_argument("--rate", type=float, default=defaults.rate)
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 110)
-    run(console, Size(args.schools, args.teachers, args.seconds))
+    run(console, Size(args.schools, args.teachers, args.seconds, args.rate))
 
 
 if __name__ == "__main__":

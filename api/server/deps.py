@@ -54,18 +54,37 @@ async def get_office(
     token: Annotated[str | None, Depends(oauth2)],
 ) -> Office:
     """The office the request acts on: the one school of a single-school
-    server; with many schools, the ``X-Letopis-School`` header's, else the
-    token's (the account's school), else the default school's."""
+    server; with many schools, the token's (the account's school), or the
+    school named by ``X-Letopis-School``: one already open for a request
+    without a token, any for the municipality's auditor; naming another
+    school with any other token is refused here, before that school opens."""
     if not schools.many:
         assert schools.default is not None
         return schools.default
-    code = request.headers.get(SCHOOL_HEADER)
-    if code is None and token:
+    named = request.headers.get(SCHOOL_HEADER)
+    bearer = None
+    if token:
         try:
-            code = tokens.bearer(token).school
+            bearer = tokens.bearer(token)
         except TokenError:
-            code = None  # current_account says why, if the route needs one
-    return school_office(schools, code or schools.settings.school)
+            bearer = None  # current_account says why, if the route needs one
+    home = (bearer.school if bearer else None) or schools.settings.school
+    if named is None or named == home:
+        return school_office(schools, home)
+    if bearer is None:
+        if not schools.is_open(named):
+            msg = f"school {named!r} is not open here: sign in to one of its accounts"
+            raise ProblemError(404, "unknown-school", msg, field=SCHOOL_HEADER)
+        return school_office(schools, named)
+    own = school_office(schools, home)
+    current = own.accounts.active(bearer.name)
+    if current is None or not schools.municipal(own, current.account):
+        msg = (
+            f"account {bearer.name!r} belongs to school {home!r} and may not act "
+            f"on school {named!r}"
+        )
+        raise ProblemError(403, "other-school", msg, field=SCHOOL_HEADER, allowed=home)
+    return school_office(schools, named)
 
 
 OfficeDep = Annotated[Office, Depends(get_office)]

@@ -85,6 +85,7 @@ def test_an_account_acts_on_its_own_school_only(schools: Deployment) -> None:
         problem = other.json()
         assert problem["field"] == "X-Letopis-School"
         assert problem["allowed"] == A
+        assert not client.app.state.schools.is_open(B)  # refused before opening  # type: ignore[attr-defined]
         # B's class, sent without naming B, is not A's: refused, nothing written
         unknown = client.post("/lesson-sheets", json=b_sheet, headers=a)
         assert unknown.status_code in (404, 422), unknown.text
