@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.server.accounts import Account
+from api.server.schools import Schools
 from ledger.archive.export import export_archive
 from ledger.log import Sealer
 from ledger.storage.schools import school_keys
@@ -85,7 +86,8 @@ def test_an_account_acts_on_its_own_school_only(schools: Deployment) -> None:
         problem = other.json()
         assert problem["field"] == "X-Letopis-School"
         assert problem["allowed"] == A
-        assert not client.app.state.schools.is_open(B)  # refused before opening  # type: ignore[attr-defined]
+        served: Schools = client.app.state.schools  # type: ignore[attr-defined]
+        assert not served.is_open(B)  # refused before B was opened
         # B's class, sent without naming B, is not A's: refused, nothing written
         unknown = client.post("/lesson-sheets", json=b_sheet, headers=a)
         assert unknown.status_code in (404, 422), unknown.text
