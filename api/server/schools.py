@@ -28,7 +28,7 @@ from api.server.office import Clock, Office
 from api.server.sealing import next_wait, seal_round
 from api.server.settings import Settings
 from ledger.errors import LedgerError
-from ledger.storage.existing import require_store
+from ledger.storage.existing import StoreMissingError, require_store
 from ledger.storage.schools import (
     SchoolCodeError,
     SchoolEntry,
@@ -131,7 +131,7 @@ class Schools:
             raise UnknownSchoolError(str(e)) from e
         keys = school_keys(self.settings.keys, code)
         if not (keys / "letopis.json").is_file():
-            msg = f"no school {code!r} in this deployment (no key directory {keys})"
+            msg = f"no school {code!r} in this deployment"
             raise UnknownSchoolError(msg)
         if len(self._offices) >= self.settings.open_schools:
             msg = (
@@ -140,7 +140,11 @@ class Schools:
             )
             raise TooManySchoolsError(msg)
         settings = self.school_settings(code)
-        require_store(settings.store)
+        try:
+            require_store(settings.store)
+        except StoreMissingError as e:  # keys made, store not (an init cut short)
+            msg = f"school {code!r} has no store yet: run `letopis init --school`"
+            raise UnknownSchoolError(msg) from e
         office = Office(settings, self.clock, extra_env=SCHOOL_POOL)
         office.sealed_by(self.sealing)
         self._offices[code] = office
