@@ -65,7 +65,7 @@ KINDS = {"attestat": "аттестат", "supplement": "приложение"}
 ENTRY_TYPES = ("attestat.AttestatIssued", "attestat.DuplicateIssued")
 SIGNATURE = "________"
 #: the graduate and the blanks; each final grade; the issue (narrow columns)
-PERSON_WIDTHS = (4, 1, 2, 2, 3, 3)
+PERSON_WIDTHS = (4, 1, 3, 2, 4, 4)
 GRADE_WIDTH = 2
 ISSUE_WIDTHS = (3, 2, 3, 3, 4, 2, 4, 5)
 #: narrow columns a sheet of A4 landscape holds beside the number and name
@@ -120,20 +120,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     "Событие",
                 ),
                 tuple(book.row(r) for r in entries),
-                Layout(
-                    fixed=2,
-                    groups=(
-                        ("Выпускник, бланки", len(PERSON_WIDTHS)),
-                        ("Итоговые отметки", len(subjects)),
-                        ("Выдача", len(ISSUE_WIDTHS)),
-                    ),
-                    budget=SHEET_COLUMNS,
-                    widths=(
-                        *PERSON_WIDTHS,
-                        *(GRADE_WIDTH for _ in subjects),
-                        *ISSUE_WIDTHS,
-                    ),
-                ),
+                entries_layout(len(subjects)),
             ),
             Table(
                 "Заверение записей по классам (классный руководитель, директор, "
@@ -199,6 +186,21 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         parameters={"level": level},
         signatures=_signatures(entries, of_type, corrections, school),
         seal=True,
+    )
+
+
+def entries_layout(subjects: int) -> Layout:
+    """The entries on A4, as the paper book's spreads: the graduate and the
+    blanks, the final grades, the issue; the number and name on every sheet."""
+    return Layout(
+        fixed=2,
+        groups=(
+            ("Выпускник, бланки", len(PERSON_WIDTHS)),
+            ("Итоговые отметки", subjects),
+            ("Выдача", len(ISSUE_WIDTHS)),
+        ),
+        budget=SHEET_COLUMNS,
+        widths=(*PERSON_WIDTHS, *(GRADE_WIDTH for _ in range(subjects)), *ISSUE_WIDTHS),
     )
 
 

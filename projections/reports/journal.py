@@ -49,7 +49,7 @@ REQUIRED = ("class", "subject", "period")
 ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
 AMEND_TYPES = ("journal.MarkCorrected", "journal.MarkVoided")
 #: narrow (one-lesson) columns a sheet of A4 landscape holds beside the pupils
-SHEET_COLUMNS = 22
+SHEET_COLUMNS = 20
 AVERAGE_WIDTH = 2
 GRADE_WIDTH = 4
 MARKS = "Отметки и посещаемость"
@@ -309,12 +309,18 @@ def _marks_table(page: Page, group: Subgroup, period: str) -> Table:
         title,
         columns,
         tuple(rows),
-        Layout(
-            fixed=2,
-            groups=(("Даты уроков", len(group.lessons)), ("", 2)),
-            budget=SHEET_COLUMNS,
-            widths=(*(1 for _ in group.lessons), AVERAGE_WIDTH, GRADE_WIDTH),
-        ),
+        marks_layout(len(group.lessons)),
+    )
+
+
+def marks_layout(lessons: int) -> Layout:
+    """A journal page on A4: lessons in chunks that fit a sheet, the pupils'
+    column on every sheet, the average and the period grade last."""
+    return Layout(
+        fixed=2,
+        groups=(("Даты уроков", lessons), ("", 2)),
+        budget=SHEET_COLUMNS,
+        widths=(*(1 for _ in range(lessons)), AVERAGE_WIDTH, GRADE_WIDTH),
     )
 
 
@@ -364,8 +370,6 @@ def _lesson_heading(r: Record) -> str:
     text = short_day(r.day or "")
     if r.data["number"] > 1:
         text += f"/{r.data['number']}"
-    if r.data["subgroup"]:
-        text += f" гр.{r.data['subgroup']}"
     return text
 
 

@@ -87,6 +87,15 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
                 ),
             )
         )
+    if not tables:
+        tables.append(
+            Table(
+                f"Результаты промежуточной аттестации: записей нет ({klass.name}, "
+                f"{year.label})",
+                ("№", "Обучающийся", "Результат"),
+                (),
+            )
+        )
     history = changes_table(
         amended, _describer(school), school.staff_member, zone=school.zone
     )

@@ -39,7 +39,7 @@ EXAM = "экзамен"
 FINAL = "итоговая"
 #: a sheet of A4 landscape holds about this many narrow (one-mark) columns
 #: beside the pupils' column; the decision takes eight of them
-SHEET_COLUMNS = 30
+SHEET_COLUMNS = 26
 DECISION_WIDTH = 8
 SHORT = {"четверть": "ч.", "триместр": "тр.", "полугодие": "пол."}
 MOVED = "people.StudentMovedToClass"
@@ -109,12 +109,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                 DECISION,
             ),
             table_rows,
-            Layout(
-                fixed=2,
-                groups=(*groups, ("", 1)),
-                budget=SHEET_COLUMNS,
-                widths=(*(1 for _ in grid), DECISION_WIDTH),
-            ),
+            statement_layout(groups),
         )
     ]
     history = changes_table(
@@ -151,6 +146,18 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             ),
         ),
         seal=True,
+    )
+
+
+def statement_layout(subjects: tuple[tuple[str, int], ...]) -> Layout:
+    """The statement on A4: the number and name repeated on every sheet, each
+    subject's columns kept together under its name, the decision last."""
+    columns = sum(span for _, span in subjects)
+    return Layout(
+        fixed=2,
+        groups=(*subjects, ("", 1)),
+        budget=SHEET_COLUMNS,
+        widths=(*(1 for _ in range(columns)), DECISION_WIDTH),
     )
 
 
