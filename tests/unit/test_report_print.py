@@ -52,14 +52,14 @@ SUBJECTS = (
 PERIODS = ("I ч.", "II ч.", "III ч.", "IV ч.", "год", "экзамен", "итоговая")
 PUPILS = tuple(
     f"{surname} {name} Владимирович"
-    for surname, name in [
+    for surname, name in (
         ("Хабибуллин", "Константин"),
         ("Колесников", "Александр"),
         ("Никифоров", "Даниил"),
         ("Иванов", "Пётр"),
         ("Тимофеев", "Алексей"),
-    ]
-    + [("Лебедев", "Степан")]
+        ("Лебедев", "Степан"),
+    )
 )
 DECISION = (
     "допущен к ГИА, протокол от 28.05.2026 № 16; выдан аттестат об основном "
@@ -130,7 +130,12 @@ def test_the_summary_statement_of_a_ninth_grade_prints_every_column() -> None:
         tables=(
             Table(
                 "Сводная ведомость",
-                ("№", "Фамилия, имя, отчество обучающегося", *columns, summary.DECISION),
+                (
+                    "№",
+                    "Фамилия, имя, отчество обучающегося",
+                    *columns,
+                    summary.DECISION,
+                ),
                 tuple(
                     (str(n), name, *("5¹" for _ in columns), DECISION)
                     for n, name in enumerate(PUPILS, 1)
