@@ -255,7 +255,7 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
         ["1", "получатель", "родитель (законный представитель)", "получила мать"]
     ]
     summary = report(s.app, "summary", **{"class": "9А"})
-    [ivanov] = statement(summary)
+    ivanov = statement(summary)[0]
     assert (ivanov["№"], ivanov[NAME], ivanov[DECISION]) == (
         "1",
         IVANOV,
