@@ -35,6 +35,7 @@ from tests.support.marked import (
     lesson_on,
     marked_school,
 )
+from tests.support.reports import DECISION, NAME, statement
 from tests.support.school import (
     ISSUED_ON,
     TEST,
@@ -43,7 +44,6 @@ from tests.support.school import (
     graduate,
     stock_blanks,
 )
-from tests.support.reports import DECISION, NAME, statement
 from tests.support.stores import PASSPHRASE, Store
 
 
