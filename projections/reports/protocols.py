@@ -144,11 +144,11 @@ def _examiners(
                 else:
                     commission += r.data.get("commission") or ()
         signs += [
-            Signature("Учитель", school.staff_name(t), name)
+            Signature(f"Учитель ({name})", school.staff_name(t))
             for t in dict.fromkeys(teachers)
         ]
         signs += [
-            Signature("Член комиссии", school.staff_name(m), f"{name}, пересдача")
+            Signature(f"Член комиссии ({name}, пересдача)", school.staff_name(m))
             for m in dict.fromkeys(commission)
         ]
     return signs

@@ -240,8 +240,8 @@ def test_the_attestation_protocol_is_signed_by_the_teacher_and_the_director(
         signed_by=s.signing("maths"),
     )
     html = report(s, "attestation-protocol", "html", **{"class": "9А"})
-    assert '<p class="purpose">Математика</p>' in html
-    assert "Учитель</span> ______________________ / " in html
+    assert "Учитель (Математика)</span> ______________________ / " in html
+    assert html.count("М. П.") == 1
     assert "Сотрудник maths" in html
     assert "Сотрудник director" in html
     assert "Подпись ___" not in html
