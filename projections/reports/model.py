@@ -46,16 +46,17 @@ class Provenance:
         if self.checkpoint is not None:
             commands.append(
                 "letopis verify --store URL --trusted-checkpoint checkpoint.txt"
-                "  # checkpoint.txt: the signed checkpoint printed here"
+                "  # checkpoint.txt — напечатанная здесь подписанная контрольная точка"
             )
         if self.tree_size < self.latest_size or self.checkpoint is None:
             commands.append(
                 f"letopis proof consistency --store URL --from {self.tree_size}"
-                f"  # root1 must equal {self.root}"
+                f"  # root1 должен совпасть с {self.root}"
             )
         else:
             commands.append(
-                "letopis checkpoint --store URL  # prints the same signed checkpoint"
+                "letopis checkpoint --store URL"
+                "  # выводит ту же подписанную контрольную точку"
             )
         return tuple(commands)
 

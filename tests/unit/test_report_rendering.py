@@ -109,15 +109,16 @@ def test_json_is_the_model() -> None:
     assert document["provenance"]["tree_size"] == 42
     assert document["provenance"]["verify"] == [
         "letopis verify --store URL --trusted-checkpoint checkpoint.txt"
-        "  # checkpoint.txt: the signed checkpoint printed here",
-        "letopis checkpoint --store URL  # prints the same signed checkpoint",
+        "  # checkpoint.txt — напечатанная здесь подписанная контрольная точка",
+        "letopis checkpoint --store URL  # выводит ту же подписанную контрольную точку",
     ]
 
 
 def test_an_unsigned_size_is_checked_by_a_consistency_proof() -> None:
     earlier = Provenance("o", 10, "cm9vdA==", None, 42)
     assert earlier.verify == (
-        "letopis proof consistency --store URL --from 10  # root1 must equal cm9vdA==",
+        "letopis proof consistency --store URL --from 10"
+        "  # root1 должен совпасть с cm9vdA==",
     )
 
 
