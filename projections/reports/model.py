@@ -17,6 +17,14 @@ VERIFY_HOW = (
 )
 
 
+#: the labels of a report's checkpoint as printed and in its CSV rows
+CHECKPOINT_LABELS = (
+    "Журнал событий",
+    "Размер журнала (записей)",
+    "Корень (SHA-256, base64)",
+)
+
+
 @dataclass(frozen=True)
 class Provenance:
     """The checkpoint a report was built from, and how to check it."""
@@ -62,11 +70,8 @@ class Provenance:
 
     def fields(self) -> list[tuple[str, str]]:
         """The provenance as labelled lines, as printed under every report."""
-        lines = [
-            ("Журнал", self.origin),
-            ("Размер журнала (записей)", str(self.tree_size)),
-            ("Корень (SHA-256, base64)", self.root),
-        ]
+        origin, size, root = CHECKPOINT_LABELS
+        lines = [(origin, self.origin), (size, str(self.tree_size)), (root, self.root)]
         if self.as_of_date:
             on = ".".join(reversed(self.as_of_date.split("-")))
             lines.append(("По состоянию на", f"{on}, конец дня ({self.time_zone})"))
@@ -207,3 +212,7 @@ class Report:
         for s in self.signatures:
             groups.setdefault(s.purpose, []).append(s)
         return list(groups.items())
+
+    #: leaf indexes of the events the report read (its PDF attaches them);
+    #: filled by ``Reports.build(..., leaves=True)``, not part of its JSON form
+    leaves: tuple[int, ...] = ()

@@ -186,8 +186,8 @@ def test_bad_parameters_name_what_exists(marked: Marked) -> None:
     for name, params, message in BAD_PARAMETERS:
         with pytest.raises(ReportError, match=message):
             render(marked.s.app, name, params, "html")
-    with pytest.raises(ReportError, match=r"formats: html, csv, json"):
-        render(marked.s.app, "summary", {"class": "9А"}, "pdf")
+    with pytest.raises(ReportError, match=r"formats: html, csv, json, pdf"):
+        render(marked.s.app, "summary", {"class": "9А"}, "docx")
 
 
 def test_as_of_points_beyond_the_log_are_refused(marked: Marked) -> None:

@@ -135,7 +135,7 @@ def test_the_public_names_and_parameters() -> None:
         "portfolio",
         "changes",
     )
-    assert FORMATS == ("html", "csv", "json")
+    assert FORMATS == ("html", "csv", "json", "pdf")
     assert report_parameters("journal") == (
         "class",
         "subject",
@@ -253,7 +253,8 @@ def test_continuation_sheets_repeat_the_pupils_and_head_the_groups() -> None:
     html = to_html(replace(REPORT, tables=(table,))).decode()
     assert "(лист 1 из 2)" in html
     assert "(лист 2 из 2, продолжение)" in html
-    assert html.count("Иванов Пётр") == 2
+    printed = html.split('<script type="application/json"')[0]
+    assert printed.count("Иванов Пётр") == 2
     assert '<th colspan="2" class="group">Математика</th>' in html
     assert "<th><span>I ч.</span></th>" in html  # under its subject, without it
     assert 'section class="sheet continued"' in html
