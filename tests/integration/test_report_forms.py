@@ -25,6 +25,8 @@ from ledger.log import Sealer
 from ledger.records.attestats import AttestatRequest
 from ledger.records.journal import LessonInput, MarkInput
 from projections.reports import ReportError, render
+from projections.reports.check import check
+from projections.reports.claim import read_claim
 from tests.support.marked import IVANOV, SMIRNOVA, Marked, marked_school
 from tests.support.reports import DECISION, NAME, rows_of, statement
 from tests.support.school import (
@@ -245,3 +247,22 @@ def test_the_attestation_protocol_is_signed_by_the_teacher_and_the_director(
     assert "Сотрудник maths" in html
     assert "Сотрудник director" in html
     assert "Подпись ___" not in html
+
+
+def test_a_statement_printed_on_several_sheets_is_checked_as_one_table(
+    marked: Marked,
+) -> None:
+    s = marked.s
+    html = report(s, "summary", "html", **{"class": "9А"})
+    assert "(лист 2 из" in html
+    assert check(s.app, read_claim(html.encode())).matches
+    # Смирнова's I quarter grade in mathematics (a 4) printed as 5: named
+    columns = report(s, "summary", **{"class": "9А"})["tables"][0]["columns"]
+    cell = f'<td data-column="{columns.index("Математика: I ч.")}">'
+    assert html.count(f"{cell}4</td>") == 1
+    forged = html.replace(f"{cell}4</td>", f"{cell}5</td>")
+    outcome = check(s.app, read_claim(forged.encode()))
+    assert not outcome.matches
+    assert any(
+        "Математика: I ч.: в файле 5, по журналу 4" in d for d in outcome.differences
+    )
