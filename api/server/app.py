@@ -16,6 +16,7 @@ from api.server.routers import (
     cosignatures,
     envelopes,
     health,
+    imports,
     journal,
     lists,
     log,
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         audit,
         reports,
         lists,
+        imports,
     ):
         app.include_router(module.router)
     app.include_router(cosignatures.router)
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         lists.TAG_METADATA,
         signed.TAG_METADATA,
         cosignatures.TAG_METADATA,
+        imports.TAG_METADATA,
     ]
     for router in records.routers(submit):
         app.include_router(router)
