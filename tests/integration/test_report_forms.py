@@ -165,7 +165,7 @@ def english_lessons(s: SmallSchool, count: int) -> None:
     """``count`` English lessons of subgroup 1 (Иванов, Смирнова) from 2 September."""
     ivanov, smirnova, _ = s.pupils
     day = date(2024, 9, 2)
-    entries = []
+    entries: list[LessonInput] = []
     while len(entries) < count:
         if day.weekday() < 5:
             entries.append(

@@ -255,14 +255,14 @@ def test_book_marks_duplicates_and_corrections_with_their_entry(store: Store) ->
         ["1", "получатель", "родитель (законный представитель)", "получила мать"]
     ]
     summary = report(s.app, "summary", **{"class": "9А"})
-    ivanov = statement(summary)[0]
-    assert (ivanov["№"], ivanov[NAME], ivanov[DECISION]) == (
+    first = statement(summary)[0]
+    assert (first["№"], first[NAME], first[DECISION]) == (
         "1",
         IVANOV,
         "допущен к ГИА, протокол от 20.05.2025 № 7; выдан аттестат об основном "
         "общем образовании, протокол от 20.06.2025 № 9",
     )
-    finals = {k: v for k, v in ivanov.items() if k.endswith(": итоговая")}
+    finals = {k: v for k, v in first.items() if k.endswith(": итоговая")}
     assert list(finals.values()) == ["5", "5", "5"]
     exams = table(
         report(s.app, "exam-protocol", **{"class": "9А"}),
