@@ -27,6 +27,7 @@ from api.cli import (
     cosign,
     demo,
     export,
+    imports,
     init,
     keys,
     log,
@@ -91,7 +92,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=LetopisGroup,
 )
-for commands in (init, keys, policy, log, verify, export, report, accounts, serve):
+for commands in (
+    init,
+    keys,
+    policy,
+    log,
+    verify,
+    export,
+    imports,
+    report,
+    accounts,
+    serve,
+):
     app.add_typer(commands.app)
 app.add_typer(cosign.app)
 
