@@ -33,6 +33,7 @@ from typing import Any
 from ledger.domain.attestat import book_subject
 from ledger.errors import LedgerError
 from ledger.keys.personal import DataKeyStore
+from projections.reports.amendments import amend, with_corrections
 from projections.reports.common import (
     DASH,
     Inputs,
@@ -87,6 +88,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         for g in r.data.get("final_grades", ()):
             subjects.setdefault(g["subject"], g["name"])
     book = _Book(entries, corrections, subjects, school.keys, school)
+    disagreeing = _disagreements(entries, source, level, book)
     return Report(
         name=NAME,
         title=f"Книга для учёта и записи выданных аттестатов об {_level_title(level)} "
@@ -159,6 +161,18 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                 ),
             ),
             Table(
+                "Расхождения с итоговыми отметками (нужен дубликат или исправление)",
+                (
+                    "№ записи",
+                    "Фамилия, имя, отчество выпускника",
+                    "Предмет",
+                    "В книге",
+                    "Итоговая отметка сейчас",
+                    "Событие исправления",
+                ),
+                disagreeing,
+            ),
+            Table(
                 "Испорченные бланки",
                 ("Бланк", "Номер", "Причина", "Когда", "Событие"),
                 tuple(
@@ -187,6 +201,54 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         signatures=_signatures(entries, of_type, corrections, school),
         seal=True,
     )
+
+
+def _disagreements(
+    entries: list[Record], source: Any, level: str, book: _Book
+) -> tuple[tuple[str, ...], ...]:
+    """Each grade of a pupil's latest entry (the attestat or its latest
+    duplicate) that differs from the pupil's current final grade: a final
+    grade corrected after the entry was made, which the book must not hide
+    (issue 13). A duplicate issued for the error, or a correction of the entry,
+    carries the current grade and clears the row."""
+    latest: dict[str, Record] = {}
+    for r in entries:
+        latest[r.data["pupil"]] = r
+    if not latest:
+        return ()
+    pupils = sorted(latest)
+    found = source.rows(
+        "view_grades",
+        f"pupil IN ({', '.join('?' * len(pupils))})",
+        pupils,
+        types=with_corrections(("attestation.FinalGradeRecorded",)),
+    )
+    current: dict[tuple[str, str], tuple[str, str]] = {}
+    amended = amend(
+        [r for r in found if r.data.get("level", level) == level],
+        lambda r: str(r.data["grade"]),
+    )
+    for r in amended.rows:
+        changed = amended.changes.get(r.event)
+        where = changed[-1].record.event if changed else ""
+        current[(r.pupil or "", r.data["subject"])] = (str(r.data["grade"]), where)
+    rows = []
+    for pupil, entry in sorted(latest.items(), key=lambda x: x[1].data["number"]):
+        for g in entry.data.get("final_grades", ()):
+            now, where = current.get((pupil, g["subject"]), (str(g["grade"]), ""))
+            if now != str(g["grade"]):
+                name = book.person(entry.data).get("name", DASH)
+                rows.append(
+                    (
+                        str(entry.data["number"]),
+                        name,
+                        g["name"],
+                        str(g["grade"]),
+                        now,
+                        where,
+                    )
+                )
+    return tuple(rows)
 
 
 def entries_layout(subjects: int) -> Layout:
