@@ -38,6 +38,7 @@ from ledger.policy_log import (
     first_signing_policy,
     signing_after,
 )
+from ledger.storage.stores import APPLICATION_NAME
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _recordings(
 class LedgerApplication(Application[UUID]):
     """The school's ledger: signed, chained, append-only (DESIGN §1–§4)."""
 
-    name = "Letopis"
+    name = APPLICATION_NAME
     is_snapshotting_enabled = True
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "ledger.mapper:EnvelopeMapper",

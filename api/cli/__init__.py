@@ -120,7 +120,7 @@ def load_command(name: str, ctx: Context | None = None) -> Command:
         group: Command = typer.main.get_group(found)
         return group
     built = typer.main.get_command(found)
-    if isinstance(built, typer.core.TyperGroup):  # unnamed commands merged into the root
+    if isinstance(built, typer.core.TyperGroup):  # unnamed commands, merged in the root
         command = built.get_command(ctx or Context(built), name)
         if command is None:
             msg = f"{COMMANDS[name].source} has no command {name!r}"

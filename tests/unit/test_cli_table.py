@@ -52,3 +52,10 @@ def test_help_lists_every_command_without_importing_one() -> None:
     assert imported == "[]"
     for name in COMMANDS:
         assert f" {name} " in shown
+
+
+def test_the_passphrase_variable_is_the_key_directorys() -> None:
+    from api.cli.common import PASSPHRASE_ENV as named_for_the_cli
+    from ledger.keys.directory import PASSPHRASE_ENV
+
+    assert named_for_the_cli == PASSPHRASE_ENV
