@@ -103,7 +103,9 @@ def commands(store: str, keys: Path) -> dict[str, list[str]]:
         "python -c pass": ["-c", "pass"],
         "letopis --help": _letopis("--help"),
         "letopis checkpoint": _letopis("checkpoint", *where),
-        "letopis proof inclusion": _letopis("proof", "inclusion", *where, "--index", "0"),
+        "letopis proof inclusion": _letopis(
+            "proof", "inclusion", *where, "--index", "0"
+        ),
         "letopis proof consistency": _letopis(
             "proof", "consistency", *where, "--from", "1"
         ),

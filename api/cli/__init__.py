@@ -48,8 +48,7 @@ class Entry(NamedTuple):
 COMMANDS: dict[str, Entry] = {
     "demo": Entry(
         "api.cli.demo:demo",
-        "Simulate a school's records through the ledger's services, seal, and "
-        "show it.",
+        "Simulate a school's records through the ledger's services, seal, and show it.",
     ),
     "record": Entry(
         "api.cli.record:record",
@@ -74,8 +73,7 @@ COMMANDS: dict[str, Entry] = {
     "proof": Entry("api.cli.log:app", "Inclusion and consistency proofs (RFC 6962)."),
     "verify": Entry(
         "api.cli.verify:app",
-        "Verify signatures, chains, the Merkle tree and checkpoints; report "
-        "retention.",
+        "Verify signatures, chains, the Merkle tree and checkpoints; report retention.",
     ),
     "export": Entry(
         "api.cli.export:app",
