@@ -28,7 +28,12 @@ BASE_FIELDS = frozenset(
 
 def to_json(value: Any) -> Any:
     """A JSON-native copy of a field value."""
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)  # the common exact types first: this runs per field
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is UUID:
+        return str(value)
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         msg = f"float {value!r} is not allowed in events; use int, str or Decimal"
