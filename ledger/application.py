@@ -84,9 +84,10 @@ class SigningEventStore(EventStore[UUID]):
                 "nothing was written: reload the record and try again"
             )
             raise ConcurrencyError(msg) from e
-        heads = self.mapper.heads
-        for s, (_, _, digest) in zip(stored, envelopes, strict=True):
-            heads.put(s.originator_id, s.originator_version, digest)
+        self.mapper.heads.put_many(
+            ((event.originator_id, event.originator_version), digest)
+            for event, (_, _, digest) in zip(domain_events, envelopes, strict=True)
+        )
         return _recordings(domain_events, stored, ids)
 
     def _sign(

@@ -86,7 +86,7 @@ def _plain_json(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
+        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
@@ -298,6 +298,8 @@ _VERSION_JCS = str(VERSION).encode()
 def _jcs_scalar(value: str | int | None) -> bytes:
     """JCS of a top-level scalar: a string, a safe integer, or null."""
     if type(value) is str:
+        if len(value) <= 64:  # the log's name and the event types repeat
+            return _jcs_short_string(value)
         try:
             return _COMPILED.encode(value)
         except UnicodeEncodeError as e:
@@ -316,14 +318,29 @@ def _jcs_scalar(value: str | int | None) -> bytes:
 
 def _jcs_object(fragments: dict[str, bytes]) -> bytes:
     """JCS of an object whose keys are ASCII and whose values are already JCS."""
-    members = (_member(k) + v for k, v in sorted(fragments.items()))
+    members = [_member(k) + fragments[k] for k in _sorted_keys(tuple(fragments))]
     return b"{" + b",".join(members) + b"}"
+
+
+@lru_cache(maxsize=64)
+def _sorted_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The member names in JCS order (ASCII: code point order), per key set."""
+    return tuple(sorted(keys))
 
 
 @lru_cache(maxsize=64)
 def _member(key: str) -> bytes:
     """``"key":`` for an ASCII member name (the envelope's few, cached)."""
     return b'"' + key.encode() + b'":'
+
+
+@lru_cache(maxsize=1024)
+def _jcs_short_string(value: str) -> bytes:
+    try:
+        return _COMPILED.encode(value)
+    except UnicodeEncodeError as e:
+        msg = f"string {value!r} is not valid Unicode (a lone surrogate)"
+        raise EnvelopeError(msg) from e
 
 
 _SIGNATURE_TEXT = re.compile(r"[0-9A-Za-z+/=]*")

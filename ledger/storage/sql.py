@@ -128,7 +128,7 @@ class SqlStore:
         else:
             msg = f"tables beside the events need SQLite or PostgreSQL, not {recorder}"
             raise SqlStoreError(msg)
-        self._datastore: Any = recorder.datastore
+        self._datastore = recorder.datastore
 
     def sql(self, text: str) -> str:
         for name, qualified in self.names.items():
