@@ -83,20 +83,21 @@ def _plain_json(value: Any) -> bool:
     """True when ``value`` is in the fast subset and made only of the exact
     built-in types (no subclasses), so msgspec writes it as JCS does."""
     kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
+    if kind in _PLAIN_SCALARS:
+        return kind is not int or -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
                 return False
-            if not _plain_json(item):
+            if type(item) is not str and not _plain_json(item):  # most are str
                 return False
         return True
     if kind is list or kind is tuple:
         return all(_plain_json(item) for item in value)
     return False
+
+
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _in_fast_subset(value: Any) -> bool:
@@ -241,16 +242,29 @@ class Envelope:
         fragments joined in sorted key order. They do not change when signatures
         are added, so they are computed once per envelope and reused.
         """
-        scalar = _jcs_scalar
         data = self.data if type(self.data) is dict else dict(self.data)
+        seq, prev = self.seq, self.prev
+        texts = (self.log, self.stream, self.type, self.at)
+        if (
+            str
+            is type(self.log)
+            is type(self.stream)
+            is type(self.type)
+            is type(self.at)
+        ):  # the usual case, in one call
+            log, stream, kind, at = _jcs_strings(*texts)
+        else:
+            log, stream, kind, at = (_jcs_scalar(t) for t in texts)
         return {
             "v": _VERSION_JCS,
-            "log": scalar(self.log),
-            "stream": scalar(self.stream),
-            "seq": scalar(self.seq),
-            self._link_name: scalar(self.prev),
-            "type": scalar(self.type),
-            "at": scalar(self.at),
+            "log": log,
+            "stream": stream,
+            "seq": str(seq).encode()
+            if type(seq) is int and 0 < seq <= _MAX_SAFE_INT
+            else _jcs_scalar(seq),
+            self._link_name: b"null" if prev is None else _jcs_scalar(prev),
+            "type": kind,
+            "at": at,
             "data": canonical(data),
         }
 
@@ -334,6 +348,16 @@ def _member(key: str) -> bytes:
     return b'"' + key.encode() + b'":'
 
 
+def _jcs_strings(a: str, b: str, c: str, d: str) -> tuple[bytes, ...]:
+    """JCS of four strings: msgspec writes a string exactly as JCS does."""
+    encode = _COMPILED.encode
+    try:
+        return encode(a), encode(b), encode(c), encode(d)
+    except UnicodeEncodeError as e:
+        msg = f"a string of the envelope is not valid Unicode (a lone surrogate): {e}"
+        raise EnvelopeError(msg) from e
+
+
 @lru_cache(maxsize=1024)
 def _jcs_short_string(value: str) -> bytes:
     try:
@@ -349,24 +373,23 @@ _SIGNATURE_TEXT = re.compile(r"[0-9A-Za-z+/=]*")
 def _jcs_signatures(sigs: tuple[SignatureEntry, ...]) -> bytes:
     """JCS of the ``sigs`` list; written directly when every member is plain
     ASCII with nothing to escape (a key id, a base64 signature, ed25519)."""
-    if all(
-        s.alg == SIGNATURE_ALG
-        and _KEY_ID.fullmatch(s.key)
-        and _SIGNATURE_TEXT.fullmatch(s.sig)
-        for s in sigs
-    ):
-        return (
-            b"["
-            + b",".join(
-                b'{"alg":"ed25519","key":"'
-                + s.key.encode()
-                + b'","sig":"'
-                + s.sig.encode()
-                + b'"}'
-                for s in sigs
-            )
-            + b"]"
+    members = []
+    for s in sigs:
+        if not (
+            s.alg == SIGNATURE_ALG
+            and _KEY_ID.fullmatch(s.key)
+            and _SIGNATURE_TEXT.fullmatch(s.sig)
+        ):
+            break
+        members.append(
+            b'{"alg":"ed25519","key":"'
+            + s.key.encode()
+            + b'","sig":"'
+            + s.sig.encode()
+            + b'"}'
         )
+    else:
+        return b"[" + b",".join(members) + b"]"
     return canonical([s.to_json() for s in sigs])
 
 
