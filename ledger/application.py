@@ -38,7 +38,6 @@ from ledger.policy_log import (
     first_signing_policy,
     signing_after,
 )
-from ledger.storage.stores import APPLICATION_NAME
 
 
 @dataclass(frozen=True)
@@ -194,7 +193,7 @@ def _recordings(
 class LedgerApplication(Application[UUID]):
     """The school's ledger: signed, chained, append-only (DESIGN §1–§4)."""
 
-    name = APPLICATION_NAME
+    name = "Letopis"  # ledger.storage.stores.APPLICATION_NAME (a test keeps them equal)
     is_snapshotting_enabled = True
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "ledger.mapper:EnvelopeMapper",

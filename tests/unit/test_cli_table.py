@@ -59,3 +59,10 @@ def test_the_passphrase_variable_is_the_key_directorys() -> None:
     from ledger.keys.directory import PASSPHRASE_ENV
 
     assert named_for_the_cli == PASSPHRASE_ENV
+
+
+def test_readers_of_the_log_name_the_application_as_it_names_itself() -> None:
+    from ledger.application import LedgerApplication
+    from ledger.storage.stores import APPLICATION_NAME
+
+    assert LedgerApplication.name == APPLICATION_NAME
