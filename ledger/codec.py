@@ -111,14 +111,19 @@ def event_data(event: object) -> dict[str, Any]:
     of it were stored) is left out while it holds that default, so an event
     that does not use it has exactly the bytes it had before the field
     existed, and its signature does not depend on this code's version."""
-    kind: type = type(event)
-    defaults = _defaults(kind)
-    return {
-        name: to_json(value)
-        for name, value in vars(event).items()
-        if name not in BASE_FIELDS
-        and not (name in defaults and value == defaults[name])
-    }
+    defaults = _defaults(type(event))
+    data: dict[str, Any] = {}
+    for name, value in vars(event).items():  # runs for every event signed
+        if name in BASE_FIELDS or (name in defaults and value == defaults[name]):
+            continue
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            data[name] = value
+        elif kind is UUID:
+            data[name] = str(value)
+        else:
+            data[name] = to_json(value)
+    return data
 
 
 @cache

@@ -276,8 +276,10 @@ class Envelope:
         """
         message = message if message is not None else self.signing_input()
         added = tuple(
-            SignatureEntry(key=s.key_id, sig=base64.b64encode(s.sign(message)).decode())
-            for s in signers
+            [
+                SignatureEntry(s.key_id, base64.b64encode(s.sign(message)).decode())
+                for s in signers
+            ]
         )
         signed = Envelope(  # not dataclasses.replace: this runs for every event
             self.log,
