@@ -1,7 +1,7 @@
 """The verifier as a whole process on the demo school, beside the raw limit.
 
 ``letopis demo`` (one simulated school year of the default demo school, every
-event through the records rules, signed and sealed: about 67k entries) makes
+event through the records rules, signed and sealed: about 100k entries) makes
 the store once; it is kept under ``bench/results/.cache/``. Then, in one run:
 
 - ``python -m verify --store … --keys …`` as an auditor runs it, wall time of
