@@ -111,7 +111,8 @@ def event_data(event: object) -> dict[str, Any]:
     of it were stored) is left out while it holds that default, so an event
     that does not use it has exactly the bytes it had before the field
     existed, and its signature does not depend on this code's version."""
-    defaults = _defaults(type(event))
+    event_type: type = type(event)
+    defaults = _defaults(event_type)
     data: dict[str, Any] = {}
     for name, value in vars(event).items():  # runs for every event signed
         if name in BASE_FIELDS or (name in defaults and value == defaults[name]):
