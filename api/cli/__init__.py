@@ -80,6 +80,11 @@ COMMANDS: dict[str, Entry] = {
         "Seal, then write the log, checkpoints, keys and policies as a BagIt bag\n"
         "(`letopis export frdo …`: the ФИС ФРДО upload file).",
     ),
+    "import": Entry(
+        "api.cli.imports:app",
+        "Import staff, classes, pupils, teaching, marks or exams from a "
+        "spreadsheet (XLSX, ODS, CSV); write templates.",
+    ),
     "rebuild": Entry(
         "api.cli.report:app",
         "Drop the report views and replay them from the first event of the log.",

@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from api.cli import report_check
 from api.cli.common import KeysOpt, StoreOpt, err, open_reading, out
 from projections.reports import (
     FORMATS,
@@ -50,6 +51,7 @@ report_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(report_app)
+report_app.command("check")(report_check.check)
 
 MANIFEST = "index.json"
 
@@ -132,13 +134,15 @@ def _one(
     out_file: Path | None,
     as_of: str | None,
     as_of_size: int | None,
+    *,
+    bound: bool = False,
 ) -> None:
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
     ledger = open_reading(store, keys)
     try:
         given = {k: v for k, v in params.items() if v}
-        rendered = Reports(ledger, point).render(name, given, fmt)
+        rendered = Reports(ledger, point).render(name, given, fmt, bound=bound)
     finally:
         ledger.close()
     if out_file is None:
@@ -196,10 +200,19 @@ def summary(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    bound: Annotated[
+        bool,
+        typer.Option(
+            "--bound",
+            help="With --format pdf: the class's file for the archive, sheets "
+            "numbered, ending in a certification sheet naming the sheet count "
+            "for the director's signature and the seal (§7.3.3).",
+        ),
+    ] = False,
 ) -> None:
     """Summary statement («сводная ведомость», §7.3.3) of a class and year."""
     params = {"class": klass, "year": year}
-    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size, bound=bound)
 
 
 @report_app.command("attestation-protocol")
@@ -420,8 +433,8 @@ def _render_all(
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("reports", total=len(jobs))
         for name, params in jobs:
-            report = reports.build(name, params)
-            done = rendered(report, fmt)
+            report = reports.build(name, params, leaves=fmt == "pdf")
+            done = rendered(report, fmt, bound=fmt == "pdf" and name == "summary")
             path = folder / name / done.filename
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(done.body)

@@ -45,6 +45,16 @@ class AbsenceKind(StrEnum):
     LATE = "оп"  # опоздал
 
 
+@dataclass(frozen=True)
+class ImportSource:
+    """Where an imported lesson came from: an earlier journal (another
+    e-journal's export, or the school's spreadsheets kept as a carrier),
+    named by its file and the file's SHA-256, so the history is traceable."""
+
+    source: str
+    sha256: str
+
+
 @dataclass
 class Entry:
     """A mark or absence of the lesson as it stands after corrections."""
@@ -77,6 +87,8 @@ class Lesson(Record):
         homework: str
         teacher: UUID
         substitute: bool
+        #: set when the lesson was brought in from an earlier journal's file
+        imported: ImportSource | None = None
 
     class MarkRecorded(ExtendsStream):
         """journal.MarkRecorded: a pupil's mark for a piece of work, on the
@@ -178,6 +190,7 @@ class Lesson(Record):
         teacher: UUID,
         substitute: bool,
         at: datetime,
+        imported: ImportSource | None = None,
     ) -> Self:
         if not 1 <= number <= MAX_LESSONS_A_DAY:
             msg = (
@@ -200,6 +213,7 @@ class Lesson(Record):
                 homework=homework,
                 teacher=teacher,
                 substitute=substitute,
+                imported=imported,
             )
         )
 

@@ -35,7 +35,7 @@ from ledger.domain.errors import (
 )
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import lesson_id
-from ledger.domain.journal import AbsenceKind, Lesson, check_corrector
+from ledger.domain.journal import AbsenceKind, ImportSource, Lesson, check_corrector
 from ledger.domain.school import SchoolClass, Subject
 from ledger.errors import ConcurrencyError
 from ledger.records.closing import check_closed_change
@@ -72,6 +72,8 @@ class LessonInput:
     number: int = 1
     marks: tuple[MarkInput, ...] = ()
     absences: tuple[AbsenceInput, ...] = ()
+    #: the earlier journal's file this lesson is imported from, if it is
+    imported: ImportSource | None = None
 
 
 def _recorded_already(klass: SchoolClass, entry: LessonInput) -> str:
@@ -266,6 +268,7 @@ class Journal:
             teacher=author.staff,
             substitute=substitute,
             at=now,
+            imported=entry.imported,
         )
         policy = school.policy_on(entry.day) if entry.marks else None
         self._enter(

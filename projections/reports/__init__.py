@@ -30,7 +30,7 @@ whose message names what exists.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.application import LedgerApplication
 from projections.collation import ascii_name
@@ -48,9 +48,11 @@ from projections.reports import (
 from projections.reports.common import Inputs
 from projections.reports.errors import ReportError
 from projections.reports.model import Report
-from projections.reports.render import MEDIA_TYPES, RENDERERS
+from projections.reports.pdf import to_pdf
+from projections.reports.render import MEDIA_TYPES
+from projections.reports.render import RENDERERS as TEXT_RENDERERS
 from projections.reports.school import School, data_keys
-from projections.reports.source import AsOf, open_source
+from projections.reports.source import AsOf, Source, open_source
 
 __all__ = [
     "FORMATS",
@@ -93,7 +95,8 @@ _BUILDERS: dict[str, tuple[Builder, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 REPORT_NAMES: tuple[str, ...] = tuple(_BUILDERS)
-FORMATS = ("html", "csv", "json")
+FORMATS = ("html", "csv", "json", "pdf")
+RENDERERS: dict[str, Callable[[Report], bytes]] = {**TEXT_RENDERERS, "pdf": to_pdf}
 
 
 @dataclass(frozen=True)
@@ -132,28 +135,59 @@ class Reports:
     """Several reports from one cut of the log (``report all`` builds thousands
     from one catch-up, one read of the school and one opening of the names)."""
 
-    def __init__(self, app: LedgerApplication, as_of: AsOf | None = None) -> None:
-        source = open_source(app, as_of)
+    def __init__(
+        self,
+        app: LedgerApplication,
+        as_of: AsOf | None = None,
+        *,
+        source: Source | None = None,
+    ) -> None:
+        """``source``: a cut made already (``report check`` cuts at the
+        checkpoint a file names), else the cut ``as_of`` says."""
+        if source is None:
+            source = open_source(app, as_of)
         self.inputs = Inputs(source, School(source, data_keys(app.env)))
 
     @property
     def school(self) -> School:
         return self.inputs.school
 
-    def build(self, name: str, params: Mapping[str, str]) -> Report:
+    def build(
+        self, name: str, params: Mapping[str, str], *, leaves: bool = False
+    ) -> Report:
+        """Report ``name``; with ``leaves``, naming the leaf indexes of the
+        events it read (what its PDF attaches)."""
         builder = _builder(name)[0]
-        return builder(self.inputs, {k: v for k, v in params.items() if v})
+        given = {k: v for k, v in params.items() if v}
+        if not leaves:
+            return builder(self.inputs, given)
+        source = self.inputs.source
+        source.read = set()
+        try:
+            report = builder(self.inputs, given)
+            read = source.read
+        finally:
+            source.read = None
+        return replace(report, leaves=source.leaf_indexes(read))
 
-    def render(self, name: str, params: Mapping[str, str], fmt: str) -> Rendered:
+    def render(
+        self, name: str, params: Mapping[str, str], fmt: str, *, bound: bool = False
+    ) -> Rendered:
         _check_format(fmt)
-        return rendered(self.build(name, params), fmt)
+        report = self.build(name, params, leaves=fmt == "pdf")
+        return rendered(report, fmt, bound=bound)
 
 
-def rendered(report: Report, fmt: str) -> Rendered:
-    """``report`` in format ``fmt``, with its media type and file name."""
+def rendered(report: Report, fmt: str, *, bound: bool = False) -> Rendered:
+    """``report`` in format ``fmt``, with its media type and file name;
+    ``bound``: as a bound PDF file with its certification sheet (§7.3.3)."""
     _check_format(fmt)
+    if bound and fmt != "pdf":
+        msg = f"a bound file is a PDF: give --format pdf, not {fmt}"
+        raise ReportError(msg)
+    body = to_pdf(report, bound=True) if bound else RENDERERS[fmt](report)
     return Rendered(
-        body=RENDERERS[fmt](report),
+        body=body,
         media_type=MEDIA_TYPES[fmt],
         filename=f"{file_name(report)}.{fmt}",
     )

@@ -20,14 +20,24 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from projections.reports.evidence import DIGEST, Evidence, digest_of
 from projections.reports.model import Provenance, Report
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "pdf": "application/pdf",
 }
+#: the ``id`` of the ``<script type="application/json">`` holding the report's
+#: JSON form in its HTML form (what ``letopis report check`` reads back)
+EMBEDDED_JSON_ID = "letopis-report"
+#: the CSV rows naming what ``letopis report check`` needs to re-derive a report
+CSV_REPORT = "Отчёт (report)"
+CSV_PARAMETERS = "Параметры (parameters)"
+CSV_DIGEST = "Контрольная сумма (SHA-256 канонического JSON)"
 
 _templates = Environment(
     loader=PackageLoader("projections.reports", "templates"),
@@ -39,8 +49,28 @@ _templates = Environment(
 
 
 def to_html(report: Report) -> bytes:
+    return html_text(report).encode()
+
+
+def html_text(report: Report, **extra: Any) -> str:
+    """The HTML form; ``extra`` goes to the template (the PDF's bound sheets)."""
     template = _templates.get_template("report.html.j2")
-    return template.render(report=report, provenance=report.provenance).encode()
+    body = document(report)
+    return template.render(
+        report=report,
+        provenance=report.provenance,
+        evidence=Evidence.of(body),
+        embedded=Markup(script_json(body)),  # noqa: S704 - escaped by script_json
+        embedded_id=EMBEDDED_JSON_ID,
+        **extra,
+    )
+
+
+def script_json(body: dict[str, Any]) -> str:
+    """The JSON form as the text of a ``<script>`` element: every ``<``, ``>``
+    and ``&`` as a JSON escape, so no text in a report can end the element."""
+    text = json.dumps(body, ensure_ascii=False, sort_keys=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 #: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
@@ -97,15 +127,33 @@ def to_csv(report: Report) -> bytes:
         writer.writerow([label, value])
     if report.provenance.checkpoint:
         writer.writerow(
-            ["Контрольная точка (signed note)", report.provenance.checkpoint]
+            ["Контрольная точка (подписанная)", report.provenance.checkpoint]
         )
     for command in report.provenance.verify:
         writer.writerow(["Проверка", command])
+    body = document(report)
+    writer.writerow([CSV_REPORT, report.name])
+    writer.writerow([CSV_PARAMETERS, check_parameters(body)])
+    writer.writerow([CSV_DIGEST, body[DIGEST]])
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
 def to_json(report: Report) -> bytes:
-    document: dict[str, Any] = {
+    return (json.dumps(document(report), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def check_parameters(body: dict[str, Any]) -> str:
+    """``key=value; …`` of what re-derives the report: its parameters, and the
+    as-of date when it shows the end of a day (a CSV has no other place)."""
+    params = dict(body["parameters"])
+    if body["provenance"].get("as_of_date"):
+        params["as_of"] = body["provenance"]["as_of_date"]
+    return "; ".join(f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report's JSON form, its digest last (see :mod:`.evidence`)."""
+    body: dict[str, Any] = {
         "report": report.name,
         "title": report.title,
         "parameters": report.parameters,
@@ -121,7 +169,8 @@ def to_json(report: Report) -> bytes:
         "notes": list(report.notes),
         "provenance": report.provenance.to_json(),
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+    body[DIGEST] = digest_of(body)
+    return body
 
 
 RENDERERS = {"html": to_html, "csv": to_csv, "json": to_json}

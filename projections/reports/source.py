@@ -40,6 +40,8 @@ from projections.views import RecordsView
 #: events a batch when reports catch the view up (fewer commits, bounded memory)
 REPORT_BATCH = 5000
 CATCH_UP_ATTEMPTS = 8
+#: positions a query when naming the leaves a report read
+LEAF_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class Source:
         self.runner = runner
         self.cut = cut
         self.provenance = provenance
+        #: log positions of the rows read, while a report counts them
+        self.read: set[int] | None = None
 
     def rows(
         self,
@@ -140,7 +144,25 @@ class Source:
             f"SELECT * FROM {{{table}}} WHERE {' AND '.join(conditions)} "
             "ORDER BY position"
         )
-        return [_record(r) for r in self.runner.store.query(sql, values)]
+        found = [_record(r) for r in self.runner.store.query(sql, values)]
+        if self.read is not None:
+            self.read.update(r.position for r in found)
+        return found
+
+    def leaf_indexes(self, positions: Iterable[int]) -> tuple[int, ...]:
+        """The leaf indexes of the events at these log positions, in order."""
+        wanted = sorted(positions)
+        found: list[int] = []
+        store = SqlStore(self.runner.app.recorder, ("log_leaves",))
+        for start in range(0, len(wanted), LEAF_BATCH):
+            chunk = wanted[start : start + LEAF_BATCH]
+            rows = store.query(
+                "SELECT leaf_index FROM {log_leaves} WHERE notification_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.extend(int(r["leaf_index"]) for r in rows)
+        return tuple(sorted(found))
 
 
 def _record(row: Any) -> Record:
@@ -184,7 +206,7 @@ def open_source(app: LedgerApplication, as_of: AsOf | None) -> Source:
     provenance = _provenance(app, log, latest, size)
     source = Source(runner, Cut(position), provenance)
     if as_of.date is not None:
-        source = _cut_at_date(source, as_of.date)
+        source = cut_at_date(source, as_of.date)
     return source
 
 
@@ -236,7 +258,8 @@ def school_zone(source: Source) -> ZoneInfo:
         raise ReportError(msg) from e
 
 
-def _cut_at_date(source: Source, day: date) -> Source:
+def cut_at_date(source: Source, day: date) -> Source:
+    """``source`` cut at the end of ``day``, school time (see the module)."""
     zone = school_zone(source)
     last = _last_event_day(source, zone)
     if last is None or day > last:

@@ -517,4 +517,6 @@ def test_a_dry_run_across_a_snapshot_of_the_book_writes_nothing(
 
 def _snapshots(served: Served) -> int:
     stream = attestat_book_id(served.school.school, "basic")
-    return len(served.office.app.snapshots.recorder.select_events(stream))
+    snapshots = served.office.app.snapshots
+    assert snapshots is not None
+    return len(snapshots.recorder.select_events(stream))

@@ -102,7 +102,8 @@ BAD_INPUT = [
     (["diary", "--pupil", "Ж-1"], "personal files: И-1, К-1"),
     (["summary", "--class", "9А", "--as-of-size", "100000"], "allowed: 1 to"),
     (["summary", "--class", "9А", "--as-of", "2031-01-01"], "ends on 2024-10-28"),
-    (["summary", "--class", "9А", "--format", "pdf"], "formats: html, csv, json"),
+    (["summary", "--class", "9А", "--format", "docx"], "formats: html, csv, json, pdf"),
+    (["summary", "--class", "9А", "--bound"], "a bound file is a PDF"),
 ]
 
 

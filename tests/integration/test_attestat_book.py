@@ -273,9 +273,8 @@ def test_a_class_is_certified_by_its_class_teacher_and_the_director(
     )
     rejected(
         school,
-        AuthorityError,
-        r"the certification of a class's entries is co-signed by the director "
-        r"\(§7.3.5\); no co-signer holds the director's role",
+        PolicyError,
+        r"attestat.ClassEntriesCertified needs a co-signature by the director",
         lambda: certify("maths", "deputy"),
     )
     before = _rows(_report(school, "attestat-book", level="basic"), "Заверение")

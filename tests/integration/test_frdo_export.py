@@ -156,7 +156,9 @@ def test_the_years_attestats_and_duplicates_are_one_row_each(
     ) == ("09", "0000008", "2", ISSUED_ON, 2025)
     latest = LogStore(s.app.recorder).latest_checkpoint()
     assert latest is not None
-    about = dict(book[ABOUT_SHEET].iter_rows(values_only=True))
+    about: dict[object, object] = {
+        row[0]: row[1] for row in book[ABOUT_SHEET].iter_rows(values_only=True)
+    }
     assert about["Размер дерева (tree size)"] == str(latest.size)
     assert (
         about["Корень (root, SHA-256, base64)"]

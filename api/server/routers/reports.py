@@ -66,6 +66,7 @@ BODY: dict[int | str, dict[str, Any]] = {
             "text/html": {},
             "text/csv": {},
             "application/json": {"schema": {"type": "object"}},
+            "application/pdf": {},
         },
     }
 }
@@ -76,7 +77,7 @@ def get_report(
     office: OfficeDep,
     account: CurrentAccount,
     name: Annotated[str, Path(description=", ".join(REPORT_NAMES))],
-    format: Annotated[str, Query(pattern="^(html|csv|json)$")] = "json",
+    format: Annotated[str, Query(pattern="^(html|csv|json|pdf)$")] = "json",
     klass: Annotated[
         str | None, Query(alias="class", min_length=1, max_length=20)
     ] = None,
