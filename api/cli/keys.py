@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -26,7 +26,9 @@ from ledger.keys.services import (
     revoke_signer,
     rotate_signer,
 )
-from ledger.log import Sealer
+
+if TYPE_CHECKING:
+    from ledger.application import LedgerApplication
 
 app = typer.Typer(
     name="keys",
@@ -99,7 +101,7 @@ def keys_add(
         )
         if new_key is not None:
             directory.add_signer(label, new_key)
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     _print_record(record, as_json)
@@ -128,7 +130,7 @@ def keys_revoke(
             compromised_at=moment(compromised_at, "--compromised-at"),
             reason=reason,
         )
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     out.print(f"key {key} revoked")
@@ -156,10 +158,17 @@ def keys_rotate(
             at=datetime.now(UTC),
         )
         directory.add_signer(label, successor)
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     _print_record(record, as_json)
+
+
+def _seal(ledger: LedgerApplication) -> None:
+    """Seal the key change at once (the sealer loads only for a change)."""
+    from ledger.log import Sealer
+
+    Sealer(ledger).seal()
 
 
 def _public_key(text: str | None) -> bytes:
