@@ -34,6 +34,7 @@ from api.cli import (
     policy,
     record,
     report,
+    restore,
     serve,
     verify,
 )
@@ -99,6 +100,7 @@ for commands in (
     log,
     verify,
     export,
+    restore,
     imports,
     report,
     accounts,
