@@ -206,18 +206,15 @@ def _class(raw: Any, where: str) -> RetentionClass:
         msg = f"{where}: each [[class]] must be a table"
         raise PolicyError(msg)
     name = raw.get("name")
-    checks = (
-        ("name", isinstance(name, str) and bool(name), "a name"),
-        ("keep_years", _is_years(raw.get("keep_years")), "whole years from 0"),
-        ("clock", raw.get("clock") in CLOCKS, f"one of {', '.join(CLOCKS)}"),
-        ("types", _is_strings(raw.get("types")), "a list of event type patterns"),
-    )
     closed_by = raw.get("closed_by", [])
     closing = raw.get("clock") != "file_closed" or (
         _is_strings(closed_by) and bool(closed_by)
     )
-    checks = (
-        *checks,
+    checks: tuple[tuple[str, bool, str], ...] = (
+        ("name", isinstance(name, str) and bool(name), "a name"),
+        ("keep_years", _is_years(raw.get("keep_years")), "whole years from 0"),
+        ("clock", raw.get("clock") in CLOCKS, f"one of {', '.join(CLOCKS)}"),
+        ("types", _is_strings(raw.get("types")), "a list of event type patterns"),
         ("closed_by", closing, "a list of the event types that close the file"),
     )
     for field_name, ok, allowed in checks:
