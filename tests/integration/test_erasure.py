@@ -206,3 +206,23 @@ def test_letopis_keys_destroy_data_key(
     assert "destroyed already" in again.stderr
     assert LogStore(store.open().recorder).size() == size
     assert _verdict(store, tmp_path) == 0
+
+
+def test_a_key_destroyed_without_a_trace_gets_its_signed_entry(
+    marked: Marked, store: Store, tmp_path: Path
+) -> None:
+    """A key destroyed before this command existed (only a tombstone in the
+    key directory) is recorded now, so the log says so too."""
+    s = marked.s
+    keys = DataKeyStore.in_key_directory(store.keys, PASSPHRASE)
+    keys.destroy(str(s.pupils[2]))
+    done = s.records.erasure.destroy_data_key(
+        s.pupils[2],
+        ground="request",
+        reason="заявление № 4 от 01.11.2024",
+        signed_by=s.signing("director"),
+    )
+    assert not done.key_was_here
+    assert s.app.recorder.select_events(data_key_erasure_id(s.pupils[2]))
+    Sealer(s.app).seal()
+    assert _verdict(store, tmp_path) == 0
