@@ -108,6 +108,7 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "people.StudentEnrolled": ("view_people", _class),
     "people.StudentMovedToClass": ("view_people", _class),
     "people.StudentLeft": ("view_people", _none),
+    "archive.DataKeyDestroyed": ("view_people", _pupil),
     "journal.LessonHeld": ("view_journal", _lesson),
     "journal.MarkRecorded": ("view_journal", _pupil),
     "journal.AbsenceRecorded": ("view_journal", _pupil),

@@ -80,6 +80,10 @@ COMMANDS: dict[str, Entry] = {
         "Seal, then write the log, checkpoints, keys and policies as a BagIt bag\n"
         "(`letopis export frdo …`: the ФИС ФРДО upload file).",
     ),
+    "restore": Entry(
+        "api.cli.restore:app",
+        "Make a new store from an exported archive; the log continues from there.",
+    ),
     "import": Entry(
         "api.cli.imports:app",
         "Import staff, classes, pupils, teaching, marks or exams from a "

@@ -27,6 +27,8 @@ from projections.reports.errors import ReportError
 from projections.reports.source import Source, school_zone
 
 ERASED = "данные удалены"
+#: a pupil's data key destroyed, by a signed entry (``ledger.records.erasure``)
+ERASURE = "archive.DataKeyDestroyed"
 UNAVAILABLE = "имя недоступно"
 LEVELS = {"basic": "основное общее", "secondary": "среднее общее"}
 
@@ -103,6 +105,11 @@ class Pupil:
     placeholder: str = UNAVAILABLE
     placements: list[dict[str, Any]] = field(default_factory=list)
     pseudonymous: bool = False
+
+    def erase(self) -> None:
+        """The pupil's data key was destroyed: no name, «данные удалены»."""
+        self.surname = self.given = self.patronymic = None
+        self.placeholder = ERASED
 
     @property
     def name(self) -> str:
@@ -357,6 +364,10 @@ def _pupils(source: Source, keys: DataKeyStore | None) -> dict[str, Pupil]:
     pupils: dict[str, Pupil] = {}
     for r in source.rows("view_people"):
         pupil = r.pupil or r.stream
+        if r.type == ERASURE:  # the log says so: erased wherever it is read
+            if pupil in pupils:
+                pupils[pupil].erase()
+            continue
         if r.type == "people.StudentEnrolled":
             pupils[pupil] = _opened(pupil, r.data, keys)
         if pupil in pupils:
