@@ -73,7 +73,8 @@ COMMANDS: dict[str, Entry] = {
     "proof": Entry("api.cli.log:app", "Inclusion and consistency proofs (RFC 6962)."),
     "verify": Entry(
         "api.cli.verify:app",
-        "Verify signatures, chains, the Merkle tree and checkpoints; report retention.",
+        "Verify signatures, chains, the Merkle tree and checkpoints; report retention;\n"
+        "then check the report views against the log.",
     ),
     "export": Entry(
         "api.cli.export:app",
@@ -82,7 +83,8 @@ COMMANDS: dict[str, Entry] = {
     ),
     "restore": Entry(
         "api.cli.restore:app",
-        "Make a new store from an exported archive; the log continues from there.",
+        "Make a new, empty store from an exported archive: the same envelopes in\n"
+        "the same order, the same checkpoints and tree; the log continues there.",
     ),
     "import": Entry(
         "api.cli.imports:app",

@@ -115,6 +115,8 @@ class Pupil:
     def name(self) -> str:
         """«Фамилия Имя Отчество», or the placeholder when it cannot be read;
         «л/д К-25» in a pseudonymous report."""
+        if self.placeholder == ERASED:  # the erasure is no secret: say so
+            return f"{ERASED} (л/д {self.personal_file})"
         if self.pseudonymous:
             return f"л/д {self.personal_file}"
         if self.surname is None:
