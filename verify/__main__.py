@@ -19,13 +19,18 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from verify.anchor import LogKey
+from verify.cosignature import WitnessPolicy
 from verify.errors import VerificationError
 from verify.inputs import gather, parse_moment, parse_seal_delay
 from verify.state import default_state_path
+from verify.report import Report
 from verify.verifier import DEFAULT_SEAL_DELAY, Progress, Verifier
+from verify.witnessed import KIND, check_witnessed, read_cosigned
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="how old an entry beyond the latest checkpoint may be (default: "
         f"{DEFAULT_SEAL_DELAY.total_seconds():g})",
     )
+    parser.add_argument(
+        "--witness-policy",
+        type=Path,
+        help="k of n witness keys (JSON) that must have cosigned the latest checkpoint",
+    )
+    parser.add_argument(
+        "--cosigned",
+        type=Path,
+        help="the cosigned notes (default: the archive's data/cosigned or the key "
+        "directory's cosigned/)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -116,6 +132,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             report = verifier.audit(inputs.source, progress=_progress())
         finally:
             inputs.source.close()
+        if args.witness_policy is not None:
+            report = _witnessed(report, args, inputs.log_key)
     except VerificationError as e:
         print(f"error: {e}", file=sys.stderr)
         if args.json:
@@ -132,6 +150,28 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except BrokenPipeError:  # the reader stopped early (| head): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _witnessed(report: Report, args: argparse.Namespace, log_key: LogKey) -> Report:
+    """The report, with a finding if the witness policy is not met."""
+    policy = WitnessPolicy.load(args.witness_policy)
+    folder = args.cosigned
+    if folder is None:
+        folder = (
+            args.archive / "data" / "cosigned"
+            if args.archive is not None
+            else (args.keys or Path()) / "cosigned"
+        )
+    found = check_witnessed(
+        report.tree_size, report.root, read_cosigned(folder), log_key, policy
+    )
+    if not found:
+        return replace(report, notes=(*report.notes, "witness policy met"))
+    kinds = dict(report.findings_by_kind)
+    kinds[KIND] = kinds.get(KIND, 0) + len(found)
+    return replace(
+        report, findings=(*report.findings, *found), findings_by_kind=kinds
+    )
 
 
 def _progress() -> Progress | None:

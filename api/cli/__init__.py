@@ -36,6 +36,7 @@ from api.cli import (
     report,
     serve,
     verify,
+    witness,
 )
 from api.cli.common import say_error
 from ledger.errors import LedgerError
@@ -106,6 +107,7 @@ for commands in (
 ):
     app.add_typer(commands.app)
 app.add_typer(cosign.app)
+app.add_typer(witness.app)
 
 
 app.command()(demo.demo)  # one command, no group of its own

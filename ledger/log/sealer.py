@@ -39,6 +39,7 @@ from ledger.log.store import (
     StoredCheckpoint,
 )
 from ledger.log.tree import StoredTree, border_keys
+from ledger.log.witnesses import WitnessSender
 from verify import merkle
 from verify.note import checkpoint_body, signed_note
 
@@ -52,7 +53,11 @@ class Sealer:
     """
 
     def __init__(
-        self, app: LedgerApplication, *, log_key: SigningKey | None = None
+        self,
+        app: LedgerApplication,
+        *,
+        log_key: SigningKey | None = None,
+        witnesses: WitnessSender | None = None,
     ) -> None:
         self.app = app
         self.store = LogStore(app.recorder)
@@ -60,6 +65,7 @@ class Sealer:
         keys = app.context.keys
         self.memory = SealerMemory(keys.path, self.origin, keys.log_public_key)
         self.entries = EntryChecker(app, self.store)
+        self.witnesses = witnesses or WitnessSender(keys.path)
         self._log_key = log_key
         self._lock = threading.Lock()
 
@@ -204,6 +210,9 @@ class Sealer:
             self.memory.remember(self.memory.verified(stored))
             return stored
         self.memory.remember(Remembered(size, root, note))
+        # after the checkpoint is stored and remembered: a witness's failure is
+        # recorded beside the keys and never undoes or stops sealing
+        self.witnesses.send(note, self.tree.consistency_proof)
         return checkpoint
 
     def _check_consistent(self, latest: Remembered, size: int, root: bytes) -> None:
