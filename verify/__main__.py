@@ -27,8 +27,8 @@ from verify.anchor import LogKey
 from verify.cosignature import WitnessPolicy
 from verify.errors import VerificationError
 from verify.inputs import gather, parse_moment, parse_seal_delay
-from verify.state import default_state_path
 from verify.report import Report
+from verify.state import default_state_path
 from verify.verifier import DEFAULT_SEAL_DELAY, Progress, Verifier
 from verify.witnessed import KIND, check_witnessed, read_cosigned
 
@@ -169,9 +169,7 @@ def _witnessed(report: Report, args: argparse.Namespace, log_key: LogKey) -> Rep
         return replace(report, notes=(*report.notes, "witness policy met"))
     kinds = dict(report.findings_by_kind)
     kinds[KIND] = kinds.get(KIND, 0) + len(found)
-    return replace(
-        report, findings=(*report.findings, *found), findings_by_kind=kinds
-    )
+    return replace(report, findings=(*report.findings, *found), findings_by_kind=kinds)
 
 
 def _progress() -> Progress | None:

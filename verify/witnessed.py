@@ -54,12 +54,15 @@ def check_witnessed(
         return [Finding(KIND, None, None, detail)]
     try:
         checkpoint = parse_checkpoint(note)
-        if checkpoint.origin != log_key.origin or checkpoint.root != root:
-            msg = (
-                f"the cosigned note of size {size} names another log or root than "
-                "the verified tree"
-            )
-            raise NoteError(msg)
+    except NoteError as e:
+        return [Finding(KIND, None, None, f"the cosigned note of size {size}: {e}")]
+    if checkpoint.origin != log_key.origin or checkpoint.root != root:
+        detail = (
+            f"the cosigned note of size {size} names another log or root than "
+            "the verified tree"
+        )
+        return [Finding(KIND, None, None, detail)]
+    try:
         checkpoint.verify(log_key.origin, log_key.public_key)
         policy.cosigners(checkpoint)
     except NoteError as e:

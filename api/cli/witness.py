@@ -107,7 +107,7 @@ def status(keys: KeysOpt) -> None:
     sender = WitnessSender(keys)
     cosigned = sender.cosigned()
     for witness in sender.witnesses():
-        name, key = parse_cosigner_vkey(witness.vkey)
+        name = witness.name
         sizes = [
             size
             for size, note in cosigned.items()
@@ -124,4 +124,3 @@ def status(keys: KeysOpt) -> None:
         )
     if not failures:
         out.print("no witness failures recorded")
-

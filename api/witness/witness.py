@@ -230,7 +230,11 @@ class Witness:
             raise WitnessError(422, msg) from e
 
     def _latest_path(self, origin: str) -> Path:
-        return self.state / "latest" / f"{hashlib.sha256(origin.encode()).hexdigest()}.note"
+        return (
+            self.state
+            / "latest"
+            / f"{hashlib.sha256(origin.encode()).hexdigest()}.note"
+        )
 
 
 def _replace(path: Path, text: str) -> None:

@@ -126,7 +126,9 @@ class WitnessSender:
             name, key = parse_cosigner_vkey(witness.vkey)
             cosigned = parse_checkpoint(note + text)
             verify_cosignature(cosigned, name, key)
-            mine = [s for s in text.splitlines(keepends=True) if s.startswith(f"— {name} ")]
+            mine = [
+                s for s in text.splitlines(keepends=True) if s.startswith(f"— {name} ")
+            ]
             self._store(checkpoint.size, note, mine)
             self._set_size(witness.name, checkpoint.size)
             return

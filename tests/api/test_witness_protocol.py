@@ -9,7 +9,6 @@ status, and that the witness's state (the latest cosigned note) is unchanged.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,9 +51,9 @@ class Log:
         return signed_note(body, self.origin, self.public, self.key.sign)
 
     def proof(self, old: int, new: int) -> list[bytes]:
-        get: Callable[[int, int], bytes] = lambda a, b: merkle.root_from_leaf_hashes(
-            self.leaves[a:b]
-        )
+        def get(a: int, b: int) -> bytes:
+            return merkle.root_from_leaf_hashes(self.leaves[a:b])
+
         return merkle.consistency_proof(old, new, get) if 0 < old < new else []
 
 
@@ -137,7 +136,7 @@ def test_a_rewritten_tail_signed_by_the_log_key_is_refused(
     forged.leaves = [*log.leaves[:3]]
     forged.append("rewritten 3", "rewritten 4", "entry 5")
     # the best proof the attacker has: a true proof of its own tree
-    status, text, _ = post(client, request(5, forged.proof(5, 6), forged.note()))
+    status, _, _ = post(client, request(5, forged.proof(5, 6), forged.note()))
     assert status == 422
     assert witness.latest(ORIGIN) == parse_checkpoint(log.note())
     policy = WitnessPolicy.from_json(
@@ -187,7 +186,9 @@ def test_a_bad_log_signature_is_403(
     client: TestClient, witness: Witness, log: Log
 ) -> None:
     note = log.note()
-    tampered = note.replace(base64.b64encode(log.root(5)).decode(), base64.b64encode(bytes(32)).decode())
+    tampered = note.replace(
+        base64.b64encode(log.root(5)).decode(), base64.b64encode(bytes(32)).decode()
+    )
     status, text, _ = post(client, request(0, [], tampered))
     assert status == 403
     assert "does not verify" in text
