@@ -33,6 +33,7 @@ from api.cli import (
     log,
     policy,
     record,
+    renewal,
     report,
     serve,
     verify,
@@ -108,6 +109,7 @@ for commands in (
     app.add_typer(commands.app)
 app.add_typer(cosign.app)
 app.add_typer(witness.app)
+app.add_typer(renewal.app)
 
 
 app.command()(demo.demo)  # one command, no group of its own

@@ -29,6 +29,7 @@ from ledger.envelope import format_time
 from ledger.errors import LedgerError
 from ledger.keys.directory import SigningKey
 from ledger.log.entries import EntryChecker
+from ledger.log.pqkey import pq_line
 from ledger.log.remembered import Remembered, SealerMemory
 from ledger.log.store import (
     DEFAULT_SEAL_INTERVAL,
@@ -195,12 +196,10 @@ class Sealer:
         if trusted is not None:
             self._check_consistent(trusted, size, root)
         key = self.log_key()
-        note = signed_note(
-            checkpoint_body(self.origin, size, root),
-            self.origin,
-            key.public_bytes,
-            key.sign,
-        )
+        body = checkpoint_body(self.origin, size, root)
+        note = signed_note(body, self.origin, key.public_bytes, key.sign)
+        keys = self.app.context.keys
+        note += pq_line(keys.path, keys.passphrase, self.origin, body)
         checkpoint = StoredCheckpoint(size, root, note, format_time(datetime.now(UTC)))
         try:
             self.store.add_checkpoint(checkpoint)
