@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PublicKey
-
 from verify.errors import NoteError
 from verify.note import _DASH, Checkpoint, parse_checkpoint
 from verify.report import Finding
@@ -85,6 +83,10 @@ def verify_pq(checkpoint: Checkpoint, name: str, public_key: bytes) -> None:
             f"by {name!r}"
         )
         raise NoteError(msg)
+    # imported here: the exported verifier runs on an older cryptography too,
+    # and needs ML-DSA only when asked to check renewals
+    from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PublicKey
+
     key = MLDSA65PublicKey.from_public_bytes(public_key)
     for line in lines:
         try:
