@@ -25,8 +25,8 @@ from ledger.keys.services import register_signer
 from ledger.log import Sealer, SealerMemory
 from ledger.log.pqkey import RenewalError, create_pq_key
 from ledger.log.renewal import renew, renewals
-from tests.integration.test_sealer_refusals import _rewrite_history
 from tests.support.notes import TEST_POLICY, Note
+from tests.support.rewrite import rewrite_history
 from tests.support.stores import PASSPHRASE, Store
 from verify.__main__ import main as verify_main
 from verify.errors import NoteError
@@ -159,7 +159,7 @@ def test_a_renewal_of_a_rewritten_log_is_refused_and_nothing_written(
     renew(app)
     before = renewals(store.keys)
     size = max(before)
-    _rewrite_history(store, size - 3)
+    rewrite_history(store, size - 3)
     SealerMemory(
         store.keys, app.context.origin, app.context.keys.log_public_key
     ).path.unlink()

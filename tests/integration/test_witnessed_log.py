@@ -29,8 +29,8 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer
 from ledger.log import Sealer, SealerMemory
 from ledger.log.witnesses import CONFIG, WitnessSender
-from tests.integration.test_sealer_refusals import _rewrite_history
 from tests.support.notes import TEST_POLICY, Note
+from tests.support.rewrite import rewrite_history
 from tests.support.stores import Store
 from verify.__main__ import main as verify_main
 from verify.cosignature import verify_cosignature
@@ -139,7 +139,7 @@ def test_a_rewritten_tail_re_signed_by_the_school_gets_no_cosignature(
 
     # the attacker holds the database and the key directory: cut the tail,
     # forget what the sealer remembered, write other entries, and re-sign
-    _rewrite_history(store, honest.size - 3)
+    rewrite_history(store, honest.size - 3)
     memory = SealerMemory(
         store.keys, app.context.origin, app.context.keys.log_public_key
     )
