@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey
 
 from ledger.errors import LedgerError
-from verify.renewal import pq_key_name, pq_signature_line
 
 PQ_KEY = "log-mldsa65.key.pem"
 PQ_PUBLIC = "log-mldsa65.pub"
@@ -62,12 +61,3 @@ def load_pq_key(keys: Path, passphrase: str) -> MLDSA65PrivateKey | None:
         msg = f"{path} is not an ML-DSA-65 key"
         raise RenewalError(msg)
     return key
-
-
-def pq_line(keys: Path, passphrase: str, origin: str, body: str) -> str:
-    """The ML-DSA-65 signature line over ``body``, or "" if the log has no such key."""
-    key = load_pq_key(keys, passphrase)
-    if key is None:
-        return ""
-    public = key.public_key().public_bytes_raw()
-    return pq_signature_line(body, pq_key_name(origin), public, key.sign)
