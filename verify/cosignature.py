@@ -166,6 +166,7 @@ class WitnessPolicy:
 
     @classmethod
     def load(cls, path: Path) -> WitnessPolicy:
+        """The policy in a JSON file (the auditor's, held outside the archive)."""
         return cls.from_json(path.read_text(encoding="utf-8"), str(path))
 
     def cosigners(self, checkpoint: Checkpoint) -> list[str]:

@@ -138,6 +138,8 @@ def read_renewal(
 
 @dataclass(frozen=True)
 class AlgorithmState:
+    """One algorithm's state, and the date from which it no longer counts."""
+
     state: str
     weakened_after: date | None = None
 
@@ -150,6 +152,7 @@ class AlgorithmPolicy:
 
     @classmethod
     def from_json(cls, text: str, where: str = "algorithm policy") -> AlgorithmPolicy:
+        """Read the policy; NoteError names the algorithm and what is allowed."""
         try:
             data = json.loads(text)
             table = data["algorithms"]
@@ -182,6 +185,7 @@ class AlgorithmPolicy:
 
     @classmethod
     def load(cls, path: Path) -> AlgorithmPolicy:
+        """The algorithm states in a JSON file (the auditor's, dated data)."""
         return cls.from_json(path.read_text(encoding="utf-8"), str(path))
 
     def trusted_at(self, algorithm: str, moment: datetime) -> bool:

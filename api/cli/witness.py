@@ -75,7 +75,11 @@ def serve(
 
     from api.witness.app import make_app
 
-    uvicorn.run(make_app(Witness(state)), host=host, port=port)
+    try:
+        witness = Witness(state)
+    except WitnessError as e:
+        raise _refuse(e) from e
+    uvicorn.run(make_app(witness), host=host, port=port)
 
 
 @app.command("add")

@@ -104,6 +104,12 @@ class Witness:
 
     def __init__(self, state: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.state = Path(state)
+        if not (self.state / "witness.json").is_file():
+            msg = (
+                f"{self.state} is not a witness state directory (no witness.json); "
+                "make one with `letopis witness init`"
+            )
+            raise WitnessError(400, msg)
         config = json.loads((self.state / "witness.json").read_text())
         self.name: str = config["name"]
         seed = bytes.fromhex((self.state / "witness.key").read_text().strip())

@@ -56,7 +56,11 @@ def load_pq_key(keys: Path, passphrase: str) -> MLDSA65PrivateKey | None:
     path = keys / PQ_KEY
     if not path.is_file():
         return None
-    key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode())
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode())
+    except (ValueError, TypeError) as e:
+        msg = f"cannot open {path}: wrong passphrase or not a PEM private key"
+        raise RenewalError(msg) from e
     if not isinstance(key, MLDSA65PrivateKey):
         msg = f"{path} is not an ML-DSA-65 key"
         raise RenewalError(msg)
