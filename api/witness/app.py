@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.witness.witness import SIZE_TYPE, Witness, WitnessError
 
@@ -27,7 +28,9 @@ def make_app(witness: Witness) -> FastAPI:
         if len(body) > MAX_BODY:
             return PlainTextResponse(f"body over {MAX_BODY} bytes\n", status_code=413)
         try:
-            line = witness.add_checkpoint(body)
+            # in a worker thread: the state's fsync must not stall the event loop;
+            # the witness's lock keeps the old-size check and the write one step
+            line = await run_in_threadpool(witness.add_checkpoint, body)
         except WitnessError as e:
             if e.status == 409 and e.latest is not None:
                 return PlainTextResponse(

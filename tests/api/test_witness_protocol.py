@@ -9,6 +9,7 @@ status, and that the witness's state (the latest cosigned note) is unchanged.
 from __future__ import annotations
 
 import base64
+import threading
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,30 @@ def test_the_same_size_with_another_root_is_422(client: TestClient, log: Log) ->
 def test_the_witness_key_is_published(client: TestClient, witness: Witness) -> None:
     answer = client.get("/key")
     assert answer.text == cosigner_vkey(witness.name, witness.public_key) + "\n"
+
+
+def test_concurrent_requests_from_one_size_cosign_exactly_one(
+    client: TestClient, witness: Witness, log: Log
+) -> None:
+    """The check of old and the write of the new latest are one step (no rollback)."""
+    _cosigned_five(client, log)
+    bodies = []
+    for extra in range(1, 9):
+        grown = Log()
+        grown.key, grown.public, grown.leaves = log.key, log.public, [*log.leaves]
+        grown.append(*(f"more {i}" for i in range(extra)))
+        bodies.append(request(5, grown.proof(5, 5 + extra), grown.note()))
+    statuses: list[int] = []
+
+    def send(body: bytes) -> None:
+        statuses.append(post(client, body)[0])
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [409] * 7
+    latest = witness.latest(ORIGIN)
+    assert latest is not None
+    assert latest.size > 5

@@ -127,6 +127,26 @@ def test_each_new_checkpoint_is_cosigned_kept_and_exported(
     assert (code, report["ok"]) == (0, True), report
     assert "witness policy met" in report["notes"]  # type: ignore[operator]
 
+    # the live store, with the cosigned notes kept beside its keys
+    out = io.StringIO()
+    code = verify_main(
+        [
+            "--store",
+            store.url,
+            "--keys",
+            str(store.keys),
+            "--state",
+            str(tmp_path / "store-state.json"),
+            "--workers",
+            "1",
+            "--json",
+            "--witness-policy",
+            str(_policy(tmp_path, witness)),
+        ],
+        out=out,
+    )
+    assert code == 0, out.getvalue()
+
 
 def test_a_rewritten_tail_re_signed_by_the_school_gets_no_cosignature(
     store: Store, witness: Witness, tmp_path: Path
