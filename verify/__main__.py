@@ -19,13 +19,27 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from verify.anchor import LogKey
+from verify.cosignature import WitnessPolicy
 from verify.errors import VerificationError
 from verify.inputs import gather, parse_moment, parse_seal_delay
+from verify.note import parse_checkpoint
+from verify.renewal import KIND as RENEWAL
+from verify.renewal import (
+    AlgorithmPolicy,
+    archive_entry_algorithms,
+    check_renewals,
+    read_renewal,
+)
+from verify.report import Finding, Report
 from verify.state import default_state_path
 from verify.verifier import DEFAULT_SEAL_DELAY, Progress, Verifier
+from verify.witnessed import KIND, check_witnessed, read_cosigned
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +92,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="how old an entry beyond the latest checkpoint may be (default: "
         f"{DEFAULT_SEAL_DELAY.total_seconds():g})",
     )
+    parser.add_argument(
+        "--witness-policy",
+        type=Path,
+        help="k of n witness keys (JSON) that must have cosigned the latest checkpoint",
+    )
+    parser.add_argument(
+        "--cosigned",
+        type=Path,
+        help="the cosigned notes (default: the archive's data/cosigned or the key "
+        "directory's cosigned/)",
+    )
+    parser.add_argument(
+        "--algorithms",
+        type=Path,
+        help="algorithm states and dates (JSON): entries under a weakened "
+        "algorithm need a renewal checkpoint made before it weakened (archives)",
+    )
+    parser.add_argument(
+        "--pq-key",
+        type=Path,
+        help="the log's ML-DSA-65 key (hex; default: the archive's log-mldsa65.pub)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -116,6 +152,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             report = verifier.audit(inputs.source, progress=_progress())
         finally:
             inputs.source.close()
+        if args.witness_policy is not None:
+            report = _witnessed(report, args, inputs.log_key)
+        if args.algorithms is not None:
+            report = _renewed(report, args, inputs.log_key)
     except VerificationError as e:
         print(f"error: {e}", file=sys.stderr)
         if args.json:
@@ -132,6 +172,65 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except BrokenPipeError:  # the reader stopped early (| head): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _witnessed(report: Report, args: argparse.Namespace, log_key: LogKey) -> Report:
+    """The report, with a finding if the witness policy is not met."""
+    policy = WitnessPolicy.load(args.witness_policy)
+    folder = args.cosigned
+    if folder is None:
+        folder = (
+            args.archive / "data" / "cosigned"
+            if args.archive is not None
+            else (args.keys or Path()) / "cosigned"
+        )
+    found = check_witnessed(
+        report.tree_size, report.root, read_cosigned(folder), log_key, policy
+    )
+    if not found:
+        return replace(report, notes=(*report.notes, "witness policy met"))
+    kinds = dict(report.findings_by_kind)
+    kinds[KIND] = kinds.get(KIND, 0) + len(found)
+    return replace(report, findings=(*report.findings, *found), findings_by_kind=kinds)
+
+
+def _renewed(report: Report, args: argparse.Namespace, log_key: LogKey) -> Report:
+    """The report, with findings for entries no renewal keeps provable."""
+    if args.archive is None:
+        msg = "--algorithms checks an exported archive (--archive)"
+        raise VerificationError(msg)
+    policy = AlgorithmPolicy.load(args.algorithms)
+    data = args.archive / "data"
+    key_path = args.pq_key or data / "log-mldsa65.pub"
+    found_renewals = []
+    if key_path.is_file():
+        public = bytes.fromhex(key_path.read_text().strip())
+        for size, note in sorted(read_cosigned(data / "renewals").items()):
+            found_renewals.append(
+                read_renewal(note, log_key.origin, public, f"renewals/{size}")
+            )
+    roots = {
+        size: parse_checkpoint(note).root
+        for size, note in read_cosigned(data / "checkpoints").items()
+    }
+    now = datetime.now(UTC) if args.now is None else parse_moment(args.now)
+    found = check_renewals(
+        archive_entry_algorithms(data / "log.jsonl"),
+        found_renewals,
+        roots,
+        policy,
+        now,
+    )
+    return _with(report, found, RENEWAL, f"{len(found_renewals)} renewal(s) checked")
+
+
+def _with(report: Report, found: list[Finding], kind: str, note: str) -> Report:
+    if not found:
+        return replace(report, notes=(*report.notes, note))
+    kinds = dict(report.findings_by_kind)
+    for finding in found:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+    return replace(report, findings=(*report.findings, *found), findings_by_kind=kinds)
 
 
 def _progress() -> Progress | None:

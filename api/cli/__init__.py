@@ -114,6 +114,14 @@ COMMANDS: dict[str, Entry] = {
         "api.cli.cosign:app",
         "List, read, sign or decline records waiting for a co-signature.",
     ),
+    "witness": Entry(
+        "api.cli.witness:app",
+        "Independent witnesses of the log (C2SP tlog-witness).",
+    ),
+    "log": Entry(
+        "api.cli.renewal:app",
+        "The log's keys over decades: renewal, witnesses.",
+    ),
 }
 
 

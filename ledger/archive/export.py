@@ -8,6 +8,9 @@ An auditor verifies the bag offline, years later, without trusting this code
                                is SHA-256(0x00 ‖ line i without its newline)
     checkpoint                 the signed note that covers every line
     checkpoints/<size>         every signed note up to that size
+    cosigned/<size>            those notes with the witnesses' cosignatures
+    renewals/<size>            renewal checkpoints (ML-DSA-65, ``letopis log renew``)
+    log-mldsa65.pub            the log's ML-DSA-65 key (hex), when it has one
     log.vkey                   the log key as a note verifier key
     keys.json                  the public key history (every registered key)
     policy/signing.toml        the signing policy in force (the log holds it
@@ -48,6 +51,9 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.registry import SignerKey, key_stream_id
 from ledger.keys.services import list_signers
 from ledger.log import Leaf, LogStore, Sealer, StoredCheckpoint
+from ledger.log.pqkey import PQ_PUBLIC, pq_public_key
+from ledger.log.renewal import renewals
+from ledger.log.witnesses import WitnessSender
 from ledger.policy_log import NAMES, POLICY_ENVS, load_policy
 from verify import merkle
 from verify.note import verifier_key
@@ -103,6 +109,29 @@ def export_archive(
     return Exported(target, checkpoint, count)
 
 
+def _write_cosigned(app: LedgerApplication, root: Path, size: int) -> None:
+    """The cosigned notes kept beside the keys, up to the export's size."""
+    cosigned = WitnessSender(app.context.keys.path).cosigned()
+    folder = root / "cosigned"
+    for tree_size, note in sorted(cosigned.items()):
+        if tree_size <= size:
+            folder.mkdir(exist_ok=True)
+            (folder / str(tree_size)).write_text(note, encoding="utf-8")
+
+
+def _write_renewals(app: LedgerApplication, root: Path, size: int) -> None:
+    """The renewal checkpoints and the ML-DSA-65 public key, if the log has them."""
+    keys = app.context.keys.path
+    public = pq_public_key(keys)
+    if public is None:
+        return
+    (root / PQ_PUBLIC).write_text(public.hex() + "\n")
+    for tree_size, note in sorted(renewals(keys).items()):
+        if tree_size <= size:
+            (root / "renewals").mkdir(exist_ok=True)
+            (root / "renewals" / str(tree_size)).write_text(note, encoding="utf-8")
+
+
 def archive_lines(bag: Path | str) -> Iterator[bytes]:
     """The envelopes of an exported bag in leaf order, newline removed, streamed."""
     with (Path(bag) / "data" / "log.jsonl").open("rb") as lines:
@@ -145,6 +174,8 @@ def _write_payload(
     public_key = app.context.keys.log_public_key
     _write_log(app.recorder, log, root / "log.jsonl", checkpoint, progress)
     count = _write_checkpoints(log, root, checkpoint)
+    _write_cosigned(app, root, checkpoint.size)
+    _write_renewals(app, root, checkpoint.size)
     (root / "log.vkey").write_text(verifier_key(origin, public_key) + "\n")
     _write_json(root / "keys.json", _key_history(app, origin, public_key))
     _copy_policies(app, root / "policy")

@@ -24,11 +24,14 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey
+
 from ledger.application import LedgerApplication
 from ledger.envelope import format_time
 from ledger.errors import LedgerError
 from ledger.keys.directory import SigningKey
 from ledger.log.entries import EntryChecker
+from ledger.log.pqkey import load_pq_key
 from ledger.log.remembered import Remembered, SealerMemory
 from ledger.log.store import (
     DEFAULT_SEAL_INTERVAL,
@@ -39,8 +42,10 @@ from ledger.log.store import (
     StoredCheckpoint,
 )
 from ledger.log.tree import StoredTree, border_keys
+from ledger.log.witnesses import WitnessSender
 from verify import merkle
 from verify.note import checkpoint_body, signed_note
+from verify.renewal import pq_key_name, pq_signature_line
 
 
 class Sealer:
@@ -52,7 +57,11 @@ class Sealer:
     """
 
     def __init__(
-        self, app: LedgerApplication, *, log_key: SigningKey | None = None
+        self,
+        app: LedgerApplication,
+        *,
+        log_key: SigningKey | None = None,
+        witnesses: WitnessSender | None = None,
     ) -> None:
         self.app = app
         self.store = LogStore(app.recorder)
@@ -60,8 +69,10 @@ class Sealer:
         keys = app.context.keys
         self.memory = SealerMemory(keys.path, self.origin, keys.log_public_key)
         self.entries = EntryChecker(app, self.store)
+        self.witnesses = witnesses or WitnessSender(keys.path)
         self._log_key = log_key
         self._lock = threading.Lock()
+        self._pq_key: tuple[MLDSA65PrivateKey | None] | None = None
 
     @property
     def origin(self) -> str:
@@ -189,12 +200,9 @@ class Sealer:
         if trusted is not None:
             self._check_consistent(trusted, size, root)
         key = self.log_key()
-        note = signed_note(
-            checkpoint_body(self.origin, size, root),
-            self.origin,
-            key.public_bytes,
-            key.sign,
-        )
+        body = checkpoint_body(self.origin, size, root)
+        note = signed_note(body, self.origin, key.public_bytes, key.sign)
+        note += self._pq_line(body)
         checkpoint = StoredCheckpoint(size, root, note, format_time(datetime.now(UTC)))
         try:
             self.store.add_checkpoint(checkpoint)
@@ -204,7 +212,21 @@ class Sealer:
             self.memory.remember(self.memory.verified(stored))
             return stored
         self.memory.remember(Remembered(size, root, note))
+        # after the checkpoint is stored and remembered: a witness's failure is
+        # recorded beside the keys and never undoes or stops sealing
+        self.witnesses.send(note, self.tree.consistency_proof)
         return checkpoint
+
+    def _pq_line(self, body: str) -> str:
+        """The ML-DSA-65 co-signature line, if the log has that key (loaded once)."""
+        if self._pq_key is None:
+            keys = self.app.context.keys
+            self._pq_key = (load_pq_key(keys.path, keys.passphrase),)
+        key = self._pq_key[0]
+        if key is None:
+            return ""
+        public = key.public_key().public_bytes_raw()
+        return pq_signature_line(body, pq_key_name(self.origin), public, key.sign)
 
     def _check_consistent(self, latest: Remembered, size: int, root: bytes) -> None:
         """Refuse to sign unless the new tree extends the one signed before."""

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from api.server.deps import OfficeDep
 from api.server.problems import MEDIA_TYPE, Problem, ProblemError
 from api.server.sealing import SealHealth
+from ledger.log.witnesses import WitnessSender
+from verify.note import parse_checkpoint
 
 UNAVAILABLE = {
     503: {
@@ -67,6 +69,52 @@ async def health_seal(office: OfficeDep) -> SealStatus:
         last_sealed_at=_iso(report.sealed_at),
         interval_seconds=seal.interval,
         overdue_after_seconds=seal.overdue_after,
+    )
+
+
+class WitnessStatus(BaseModel):
+    """One configured witness: the latest size it cosigned for this log."""
+
+    name: str
+    url: str
+    latest_cosigned_size: int | None
+
+
+class WitnessHealth(BaseModel):
+    """The witnesses (docs/witness.md) and the failures recorded sending to them."""
+
+    witnesses: list[WitnessStatus]
+    failures: int
+    last_failure: dict[str, object] | None
+
+
+@router.get("/health/witnesses")
+def health_witnesses(office: OfficeDep) -> WitnessHealth:
+    """The configured witnesses, what each cosigned last, and recorded failures.
+
+    A witness's failure never stops sealing, so this is always 200: read it.
+    """
+    sender = WitnessSender(office.app.context.keys.path)
+    cosigned = sender.cosigned()
+    rows = []
+    for witness in sender.witnesses():
+        sizes = [
+            size
+            for size, text in cosigned.items()
+            if any(s.name == witness.name for s in parse_checkpoint(text).signatures)
+        ]
+        rows.append(
+            WitnessStatus(
+                name=witness.name,
+                url=witness.url,
+                latest_cosigned_size=max(sizes) if sizes else None,
+            )
+        )
+    failures = sender.failures()
+    return WitnessHealth(
+        witnesses=rows,
+        failures=len(failures),
+        last_failure=failures[-1] if failures else None,
     )
 
 

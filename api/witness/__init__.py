@@ -1,0 +1,1 @@
+"""`letopis witness`: an independent C2SP tlog-witness run by a second party."""
