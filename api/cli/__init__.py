@@ -73,8 +73,8 @@ COMMANDS: dict[str, Entry] = {
     "proof": Entry("api.cli.log:app", "Inclusion and consistency proofs (RFC 6962)."),
     "verify": Entry(
         "api.cli.verify:app",
-        "Verify signatures, chains, the Merkle tree and checkpoints; report retention;\n"
-        "then check the report views against the log.",
+        "Verify signatures, chains, the Merkle tree and checkpoints; report "
+        "retention;\nthen check the report views against the log.",
     ),
     "export": Entry(
         "api.cli.export:app",
