@@ -11,10 +11,29 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from api.commands import Command, people, portfolio, school
+from api.commands import (
+    Command,
+    admission,
+    attestation,
+    attestats,
+    council,
+    people,
+    portfolio,
+    school,
+)
 
 #: the areas' modules, in the order their commands are listed
-AREAS: tuple[ModuleType, ...] = (school, people, portfolio)
+# in the year's order: the admission tests, the council (its admission to the
+# state exams), then the exam results and the rest of attestation
+AREAS: tuple[ModuleType, ...] = (
+    school,
+    people,
+    portfolio,
+    admission,
+    council,
+    attestation,
+    attestats,
+)
 
 
 def all_commands() -> tuple[Command[Any], ...]:

@@ -14,6 +14,7 @@ from typing import Any
 from api.commands.catalog import all_commands
 from tests.support.bodies import BODIES
 from tests.support.cosign import graduates, rows, submit
+from tests.support.grade_bodies import GRADE_STATUSES
 from tests.support.serving import ACCOUNTS, ROLES_OF, Served
 
 ANONYMOUS = None
@@ -149,7 +150,7 @@ CALLS: dict[str, Call] = {
 
 #: the record commands' calls, after the others: every account holding one of
 #: a command's roles records (201), except where the served school forbids it
-RECORDED_ALREADY = {"school.register": {"director": 409}}
+RECORDED_ALREADY = {"school.register": {"director": 409}, **GRADE_STATUSES}
 CALLS.update(
     {
         command.name: Call(

@@ -20,6 +20,7 @@ from ledger.domain.ids import school_id, staff_id
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer
 from tests.support.bodies import BODIES, pupil_body, year_body
+from tests.support.grade_bodies import GRADE_STATUSES
 from tests.support.school import SimClock
 from tests.support.serving import PASSWORD, ROLES_OF, Served, settings_for
 from tests.support.stores import Store
@@ -30,6 +31,7 @@ ACCOUNT_OF_ROLE = {
     "secretary": "secretary",
     "teacher": "maths",
     "class_teacher": "maths",
+    "importer": "importer",
 }
 
 
@@ -62,6 +64,8 @@ def test_every_command_appends_its_events_and_names_them(served: Served) -> None
     for command in all_commands():
         if command.name == "school.register":
             continue  # the served school is registered: see the refusal below
+        if _allowed(command) in GRADE_STATUSES.get(command.name, {}):
+            continue  # not appended at once there (tests/support/grade_bodies)
         before = served.events()
         body = BODIES[command.name](served, _allowed(command))
         answer = _post(served, command, body, _allowed(command))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.domain.ids import portfolio_id
+from tests.support.grade_bodies import GRADE_BODIES
 from tests.support.school import TEST, WORK, YEAR
 from tests.support.serving import Served
 
@@ -227,4 +228,5 @@ BODIES: dict[str, Body] = {
     "pupils.leave": _leave,
     "portfolio.record-achievement": _achievement,
     "portfolio.withdraw-achievement": _withdrawal,
+    **GRADE_BODIES,  # attestation, council, the attestat book
 }
