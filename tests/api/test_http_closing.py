@@ -24,8 +24,8 @@ def _period(served: Served, code: str) -> dict[str, Any]:
     answer = served.client.get(f"/periods?year={YEAR}", headers=served.auth("maths"))
     assert answer.status_code == 200, answer.text
     [scheme] = [s for s in answer.json()["schemes"] if 9 in s["grades"]]
-    [period] = [p for p in scheme["periods"] if p["code"] == code]
-    return period
+    found: list[dict[str, Any]] = [p for p in scheme["periods"] if p["code"] == code]
+    return found[0]
 
 
 def test_a_closed_period_is_listed_and_its_marks_change_only_by_order(

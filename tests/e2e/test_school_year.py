@@ -279,7 +279,7 @@ def _snils(i: int) -> str:
 def _school_days(s: School, first: str, count: int) -> list[str]:
     """``count`` Tuesdays to Thursdays from ``first`` on (no holiday falls on
     them in the first quarter)."""
-    day, days = date.fromisoformat(first), []
+    day, days = date.fromisoformat(first), list[str]()
     while len(days) < count:
         if day.weekday() in (1, 2, 3):
             days.append(day.isoformat())
