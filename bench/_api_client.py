@@ -36,13 +36,18 @@ def _sheet(slot: dict[str, Any], pupils: list[str]) -> dict[str, Any]:
 def main(plan_path: str) -> None:
     plan = json.loads(open(plan_path, encoding="utf-8").read())  # noqa: SIM115
     base = plan["base"]
-    token = httpx.post(
-        f"{base}/token",
-        data={"username": plan["account"], "password": plan["password"]},
-        timeout=30,
-    ).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    slots = iter(plan["slots"])
+    # one teacher for every thread, or (``teachers``) one teacher a thread, each
+    # with their own account, pupils and free lessons (bench/municipality.py)
+    teachers = plan.get("teachers") or [plan] * plan["threads"]
+    tokens = {
+        t["account"]: httpx.post(
+            f"{base}/token",
+            data={"username": t["account"], "password": t["password"]},
+            timeout=60,
+        ).json()["access_token"]
+        for t in teachers
+    }
+    shared = iter(plan.get("slots") or ())
     lock = threading.Lock()
     start = time.perf_counter() + plan["warmup"]
     stop = start + plan["seconds"]
@@ -64,17 +69,26 @@ def main(plan_path: str) -> None:
                 r["latencies"].append((ended - began) * 1000)
                 r["marks"] += marks
 
-    def post_sheets() -> None:
+    # back to back, or (``sheet_interval``) one sheet every so many seconds a
+    # thread, an open loop whose latency does not depend on the client count
+    interval = float(plan.get("sheet_interval") or 0)
+
+    def post_sheets(teacher: dict[str, Any], index: int) -> None:
+        auth = {"Authorization": f"Bearer {tokens[teacher['account']]}"}
+        time.sleep(index * interval / len(teachers))  # spread, not in step
+        slots = iter(teacher["slots"]) if "teachers" in plan else shared
         with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
             while time.perf_counter() < stop:
                 with lock:
                     slot = next(slots, None)
                 if slot is None:
                     return
-                pupils = plan["pupils"][slot["class_id"]]
+                pupils = teacher["pupils"][slot["class_id"]]
                 began = time.perf_counter()
                 answer = client.post("/lesson-sheets", json=_sheet(slot, pupils))
                 record("sheets", began, time.perf_counter(), answer, len(pupils))
+                if interval:
+                    time.sleep(max(0.0, began + interval - time.perf_counter()))
 
     def get_health() -> None:
         pause = 1 / plan["health_per_second"]
@@ -85,7 +99,10 @@ def main(plan_path: str) -> None:
                 record("health", began, time.perf_counter(), answer, 0)
                 time.sleep(max(0.0, began + pause - time.perf_counter()))
 
-    threads = [threading.Thread(target=post_sheets) for _ in range(plan["threads"])]
+    threads = [
+        threading.Thread(target=post_sheets, args=(t, i))
+        for i, t in enumerate(teachers)
+    ]
     threads.append(threading.Thread(target=get_health))
     for t in threads:
         t.start()

@@ -68,7 +68,12 @@ def _year_of(today: date) -> int:
 
 
 def build(
-    app: LedgerApplication, keys: Path, passphrase: str, classes: int, pupils: int
+    app: LedgerApplication,
+    keys: Path,
+    passphrase: str,
+    classes: int,
+    pupils: int,
+    code: str = CODE,
 ) -> BenchSchool:
     """Set the school up; its teacher's key is kept by the server (custodial)."""
     now = datetime.now(UTC)
@@ -78,7 +83,7 @@ def build(
     starts, ends = date(y, 9, 1), date(y + 1, 5, 31)
     names = [(5 + i // len(LETTERS), LETTERS[i % len(LETTERS)]) for i in range(classes)]
     plan = SchoolPlan(
-        SchoolProfile(CODE, "Школа нагрузки", "—", "UTC"),
+        SchoolProfile(code, "Школа нагрузки", "—", "UTC"),
         tuple(
             StaffMember(
                 number,

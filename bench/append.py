@@ -12,9 +12,11 @@ same mark-like events, in two shapes:
 Only the ``save()`` calls are timed (``time.perf_counter``); building the events
 is not. Each measurement runs 3 times, plain and signed interleaved (their order
 alternating), after a warm-up; the table shows the best (fastest) of the 3.
-The target: signed ≥ 0.7 × plain for 100-event saves, on SQLite and on
-PostgreSQL. When it is missed, the signed save is profiled and its hot spots
-inside ``ledger/`` are printed.
+The bound is plain eventsourcing plus the signature alone (one Ed25519
+signature per event, timed in the same run): what signing must cost at least.
+The target (issue 17): signed ≥ 0.8 × that bound for 100-event saves, on
+SQLite and on PostgreSQL. When it is missed, the signed save is profiled and
+its hot spots inside ``ledger/`` are printed.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ REPO = Path(__file__).resolve().parent.parent
 POLICY = Path(__file__).with_name("policy.toml")
 RESULTS = Path(__file__).with_name("results") / "append.json"
 REPEATS = 3
-TARGET_RATIO = 0.7
+TARGET_RATIO = 0.8  # of the bound: plain + one signature per event
 TARGET_SHAPE = "100/save"
 PUPILS = tuple(uuid4() for _ in range(30))
 
@@ -201,6 +203,13 @@ class Row:
         plain = 1 / self.plain.best_events_per_second
         return plain / (plain + seconds_per_signature)
 
+    def of_bound(self, seconds_per_signature: float) -> float | None:
+        """Signed throughput as a share of the bound's (1.0: signing costs
+        nothing but the signature)."""
+        if self.ratio is None:
+            return None
+        return self.ratio / self.bound(seconds_per_signature)
+
 
 def signature_cost(samples: int = 3000) -> float:
     """Seconds per Ed25519 signature with the ledger's own signer, on a message
@@ -340,10 +349,11 @@ def table(rows: list[Row], sign_seconds: float) -> Table:
     out = Table(title="Append throughput in events/s (best of 3, time in save())")
     out.add_column("store", no_wrap=True)
     out.add_column("shape", no_wrap=True)
-    for name in ("events", "plain", "signed", "signed/plain", "bound"):
+    for name in ("events", "plain", "signed", "signed/plain", "bound", "of bound"):
         out.add_column(name, justify="right", no_wrap=True)
-    out.add_column(f"≥ {TARGET_RATIO}×", no_wrap=True)
+    out.add_column(f"≥ {TARGET_RATIO}× bound", no_wrap=True)
     for row in rows:
+        share = row.of_bound(sign_seconds)
         out.add_row(
             row.store,
             row.shape,
@@ -352,32 +362,34 @@ def table(rows: list[Row], sign_seconds: float) -> Table:
             f"{row.signed.best_events_per_second:,.0f}" if row.signed else "skipped",
             f"{row.ratio:.2f}×" if row.ratio is not None else "—",
             f"{row.bound(sign_seconds):.2f}×",
-            _target_cell(row),
+            "—" if share is None else f"{share:.2f}×",
+            _target_cell(row, share),
         )
     return out
 
 
-def _target_cell(row: Row) -> str:
+def _target_cell(row: Row, share: float | None) -> str:
     if row.shape != TARGET_SHAPE:
         return "n/a"
-    if row.ratio is None:
+    if share is None:
         return "not measured"
-    return "[green]met[/]" if row.ratio >= TARGET_RATIO else "[red]missed[/]"
+    return "[green]met[/]" if share >= TARGET_RATIO else "[red]missed[/]"
 
 
-def verdict(rows: list[Row]) -> tuple[str, dict[str, Any]]:
+def verdict(rows: list[Row], sign_seconds: float) -> tuple[str, dict[str, Any]]:
     """The target line: met only when measured and met on both stores."""
     targets = {r.store: r for r in rows if r.shape == TARGET_SHAPE}
     parts = []
     per_store: dict[str, Any] = {}
     for store in ("sqlite", "postgresql"):
         row = targets.get(store)
-        if row is None or row.ratio is None:
+        share = None if row is None else row.of_bound(sign_seconds)
+        if share is None:
             per_store[store] = None
             parts.append(f"{store} not measured")
         else:
-            per_store[store] = round(row.ratio, 3)
-            parts.append(f"{store} {row.ratio:.2f}×")
+            per_store[store] = round(share, 3)
+            parts.append(f"{store} {share:.2f}×")
     measured = [r for r in per_store.values() if r is not None]
     if any(r < TARGET_RATIO for r in measured):
         outcome = "MISSED"
@@ -386,10 +398,11 @@ def verdict(rows: list[Row]) -> tuple[str, dict[str, Any]]:
     else:
         outcome = "MET"
     line = (
-        f"Target signed ≥ {TARGET_RATIO}× plain for {TARGET_SHAPE} on both stores: "
+        f"Target signed ≥ {TARGET_RATIO}× the bound (plain + signature) for "
+        f"{TARGET_SHAPE} on both stores: "
         f"{outcome} ({'; '.join(parts)})"
     )
-    return line, {"outcome": outcome, "ratio_by_store": per_store}
+    return line, {"outcome": outcome, "share_of_bound_by_store": per_store}
 
 
 def write_results(
@@ -476,7 +489,7 @@ def run(console: Console) -> None:
         f"signature per event ({sign_seconds * 1e6:.1f} µs, measured in this run) "
         "were all that signing added."
     )
-    line, summary = verdict(rows)
+    line, summary = verdict(rows, sign_seconds)
     console.print(line)
     spots = hotspots(console) if summary["outcome"] == "MISSED" else []
     summary["seconds_per_signature"] = round(sign_seconds, 9)

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
@@ -111,11 +111,17 @@ class ChainHeads:
             return self._hashes.get((stream, seq))
 
     def put(self, stream: UUID, seq: int, digest: str) -> None:
+        self.put_many([((stream, seq), digest)])
+
+    def put_many(self, entries: Iterable[tuple[tuple[UUID, int], str]]) -> None:
+        """Several hashes at once (a save's), under one lock."""
+        hashes = self._hashes
         with self._lock:
-            self._hashes[(stream, seq)] = digest
-            self._hashes.move_to_end((stream, seq))
-            while len(self._hashes) > self._maxsize:
-                self._hashes.popitem(last=False)
+            for key, digest in entries:
+                hashes[key] = digest
+                hashes.move_to_end(key)
+            while len(hashes) > self._maxsize:
+                hashes.popitem(last=False)
 
 
 class EnvelopeMapper(Mapper[UUID]):

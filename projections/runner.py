@@ -11,23 +11,28 @@ the store (SQLite cannot) and commits every event alone; this one polls and
 commits per batch (DESIGN §8).
 
 Views come in two kinds. A :class:`View` gets each event decoded into its
-domain class, through the application's mapper (which verifies signatures when
-the application was opened with verify-on-read). A :class:`BatchView` gets the
-whole batch at once as :class:`Fact` values read straight from the stored
-bytes with ``json.loads``: no domain classes, no canonical-form check and no
-signature verification. That is deliberate: proving that the stored bytes are
-canonical, signed and chained is the verifier's job (``letopis verify``), done
-once over the whole log and named on every report by its checkpoint; paying
-for it again on every rebuild would cost more than the projection itself
-(strict parsing alone is ~30 µs an event, verification ~150 µs).
+domain class, through the application's mapper. A :class:`BatchView` gets the
+whole batch at once as :class:`Fact` values read from the stored bytes with
+``json.loads``: no domain classes. Either way the runner applies only entries
+the independent verifier's own rules have accepted (:mod:`projections.checked`:
+signatures, chain, columns, leaf hash; entries under a checkpoint the verifier
+recorded as fully verified skip their signatures once the stored leaves give
+its root), so a forged or altered entry stops the runner with the verifier's
+finding and nothing of its batch is applied. Every fact carries its leaf index
+and leaf hash, and every view row names them.
+
+A rebuild runs in one transaction: the old views are dropped and the new ones
+built and indexed inside it, so readers see the old views until the commit
+and a rebuild refused half-way leaves them as they were.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -37,15 +42,21 @@ from eventsourcing.persistence import Notification
 from ledger.application import LedgerApplication
 from ledger.envelope import Envelope, parse_time
 from ledger.errors import LedgerError
-from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore, Transaction
+from ledger.storage.sql import DUPLICATE_ERRORS, QUERY_ERRORS, SqlStore, Transaction
 from ledger.storage.tables import (
     PROJECTION_TRACKING,
     PROJECTION_TRACKING_DDL,
+    VIEWS_CREATE,
+    VIEWS_REPLACE,
     index_ddl,
+    postgres_name,
+    view_protection_ddl,
     views_schema,
 )
+from projections.checked import CHUNK, CheckedEntry, CheckedLog
 
 TRACKING = PROJECTION_TRACKING
+
 DEFAULT_BATCH = 1000
 
 
@@ -82,8 +93,9 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Fact:
-    """One stored event as a batch view reads it: its log position, its name and
-    type, its ``at`` (RFC 3339 UTC text, as signed) and its plain JSON ``data``."""
+    """One checked event as a batch view reads it: its log position, its name
+    and type, its ``at`` (RFC 3339 UTC text, as signed), its plain JSON
+    ``data``, and the leaf it is (index, hash as hex) in the Merkle log."""
 
     position: int
     stream: str
@@ -91,26 +103,30 @@ class Fact:
     type: str
     at: str
     data: Mapping[str, Any]
+    data_json: str  # ``data`` as stored: canonical JSON text (keys sorted)
+    leaf_index: int
+    leaf_hash: str
 
     @property
     def name(self) -> str:
         """``<stream>:<seq>``, how an event is named everywhere."""
         return f"{self.stream}:{self.seq}"
 
-    data_json: str  # ``data`` as stored: canonical JSON text (keys sorted)
-
     @classmethod
-    def of(cls, notification: Notification) -> Fact:
-        """The fact of a stored event, without verifying it (see the module)."""
-        envelope = json.loads(notification.state)
+    def of(cls, entry: CheckedEntry) -> Fact:
+        """The fact of an entry the verifier's rules accepted (so its bytes are
+        a canonical envelope and ``json.loads`` reads them as signed)."""
+        envelope = json.loads(entry.state)
         return cls(
-            position=notification.id,
+            position=entry.order,
             stream=envelope["stream"],
             seq=envelope["seq"],
             type=envelope["type"],
             at=envelope["at"],
             data=envelope["data"],
-            data_json=_data_text(notification.state, envelope["data"]),
+            data_json=_data_text(entry.state, envelope["data"]),
+            leaf_index=entry.ordinal,
+            leaf_hash=entry.leaf_hash.hex(),
         )
 
 
@@ -138,7 +154,8 @@ class BatchView(Protocol):
 
     It may also declare ``indexes``: table → column lists (``"class_id,
     subject"``); the runner creates them, and on a rebuild only after the
-    replay.
+    replay; and ``append_only = True``: the runner then protects its tables
+    with the triggers that protect the log (UPDATE and DELETE refused).
     """
 
     name: str
@@ -183,6 +200,10 @@ class ProjectionRunner:
         self.batch = batch
         tables = [TRACKING, *(t for v in views for t in v.tables)]
         self.store = SqlStore(app.recorder, tables, postgres_schema=_views_schema(app))
+        self._events_schema = _events_schema(app)
+        self._views_schema = _views_schema(app)
+        self._owner_made: bool | None = None
+        self._drop_outdated()
         self._create()
 
     def position(self) -> int:
@@ -193,75 +214,192 @@ class ProjectionRunner:
         return int(rows[0]["position"]) if rows else 0
 
     def run(self, *, progress: Callable[[int], None] | None = None) -> int:
-        """Apply batches until the views have caught up; how many events."""
+        """Apply checked batches until the views have caught up; how many
+        events. A view never built is built as a rebuild is (one transaction)."""
+        position = self.position()
+        if position == 0:
+            return self.rebuild(progress=progress)
+        if position >= int(self.app.recorder.max_notification_id() or 0):
+            return 0  # nothing new: no need to survey the log
         total = 0
-        while applied := self.run_batch():
-            total += applied
-            if progress is not None:
-                progress(applied)
+        checked = CheckedLog(self.app, chunk_size=self._chunk())
+        try:
+            entries = checked.entries(after=self.position())
+            while applied := self._run_batch(entries):
+                total += applied
+                if progress is not None:
+                    progress(applied)
+        finally:
+            checked.close()
         return total
 
     def run_batch(self) -> int:
-        """Apply one batch of events and move the position, in one transaction."""
+        """Apply one checked batch and move the position, in one transaction."""
+        checked = CheckedLog(self.app, chunk_size=self._chunk())
+        try:
+            return self._run_batch(checked.entries(after=self.position()))
+        finally:
+            checked.close()
+
+    def _run_batch(self, entries: Iterator[CheckedEntry]) -> int:
         start = self.position()
-        notifications = self.app.recorder.select_notifications(
-            start=start + 1, limit=self.batch
-        )
-        if not notifications:
+        batch = list(islice(entries, self.batch))
+        if not batch:
             return 0
         try:
             with self.store.transaction() as tx:
-                self._apply(tx, notifications)
-                self._track(tx, start, notifications[-1].id)
+                self._apply(tx, batch)
+                self._track(tx, start, batch[-1].order)
         except DUPLICATE_ERRORS as e:
             msg = f"projection {self.name!r} was started by another runner at {start}"
             raise ProjectionConflictError(msg) from e
-        return len(notifications)
+        return len(batch)
 
-    def _apply(self, tx: Transaction, notifications: Sequence[Notification]) -> None:
+    def _chunk(self) -> int:
+        """Entries checked at once: a power of two, at least a batch."""
+        return max(CHUNK, 1 << (self.batch - 1).bit_length())
+
+    def _apply(self, tx: Transaction, entries: Sequence[CheckedEntry]) -> None:
         """Per-event views see each decoded event, then batch views the batch."""
         each = [v for v in self.views if not isinstance(v, BatchView)]
-        for notification in notifications if each else ():
-            envelope, event = self.app.mapper.read(notification)
-            recorded = Recorded.of(notification.id, envelope)
+        for entry in entries if each else ():
+            envelope, event = self.app.mapper.read(_stored(entry))
+            recorded = Recorded.of(entry.order, envelope)
             for view in each:
                 view.apply(tx, event, recorded)
         batched = [v for v in self.views if isinstance(v, BatchView)]
         if batched:
-            facts = [Fact.of(n) for n in notifications]
+            facts = [Fact.of(e) for e in entries]
             for batch_view in batched:
                 batch_view.apply_batch(tx, facts)
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
-        """Drop every view and replay the log from the first event.
+        """Drop every view and replay the log from the first event, in one
+        transaction (see the module): refused entries leave the old views.
 
         The indexes views declare (``indexes``) are built after the replay, in
-        bulk: maintaining them row by row costs more than the replay itself on
-        a large log. Until then (also after a crash mid-rebuild) queries work,
-        only slower; the next runner on the store builds them.
+        bulk: maintaining them row by row costs more than the replay itself.
         """
-        with self.store.transaction() as tx:
-            for view in self.views:
-                for table in view.tables:
-                    tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
-            tx.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
-        self._create(indexes=False)
-        applied = self.run(progress=progress)
-        self._create()
+        checked = CheckedLog(self.app, chunk_size=self._chunk())
+        applied = 0
+        try:
+            with self.store.transaction() as tx:
+                self._drop_in(tx, self.views)
+                tx.execute(
+                    "DELETE FROM {projection_tracking} WHERE name = ?", (self.name,)
+                )
+                self._create_in(tx, indexes=False)
+                last = 0
+                entries = checked.entries()
+                while batch := list(islice(entries, self.batch)):
+                    self._apply(tx, batch)
+                    applied += len(batch)
+                    last = batch[-1].order
+                    if progress is not None:
+                        progress(len(batch))
+                if last:
+                    self._track(tx, 0, last)
+                self._create_in(tx)
+        finally:
+            checked.close()
         return applied
+
+    def _drop_outdated(self) -> None:
+        """Drop views whose tables lack a column the view now writes (made by
+        an older version: ``leaf_index``, say), so the next run rebuilds them."""
+        outdated = [v for v in self.views if not self._current(v)]
+        if not outdated:
+            return
+        with self.store.transaction() as tx:
+            self._drop_in(tx, outdated)
+            tx.execute("DELETE FROM {projection_tracking} WHERE name = ?", (self.name,))
+
+    def _current(self, view: View | BatchView) -> bool:
+        """Whether the view's tables are as this version makes them: every
+        column there, and (made by the owner's functions) none of them the
+        application role's, as an older version left them."""
+        if self._by_owner(view) and self._app_owns(view):
+            return False
+        columns: Sequence[str] = getattr(view, "columns", ())
+        if not columns:
+            return True
+        for table in view.tables:
+            try:
+                self.store.query(
+                    f"SELECT {', '.join(columns)} FROM {{{table}}} WHERE 1 = 0"
+                )
+            except QUERY_ERRORS:
+                return self._missing(table)
+        return True
+
+    def _app_owns(self, view: View | BatchView) -> bool:
+        names = [postgres_name(t) for t in view.tables]
+        marks = ", ".join("?" * len(names))
+        found = self.store.query(
+            "SELECT count(*) AS n FROM pg_tables WHERE schemaname = ? AND "
+            f"tableowner = current_user AND tablename IN ({marks})",
+            (self._views_schema, *names),
+        )
+        return int(found[0]["n"]) > 0
+
+    def _missing(self, table: str) -> bool:
+        """Whether ``table`` does not exist at all (then it is not outdated)."""
+        try:
+            self.store.query(f"SELECT 1 FROM {{{table}}} WHERE 1 = 0")
+        except QUERY_ERRORS:
+            return True
+        return False
 
     def _create(self, *, indexes: bool = True) -> None:
         with self.store.transaction() as tx:
-            tx.execute(PROJECTION_TRACKING_DDL)
-            for view in self.views:
-                view.create(tx)
-            for table, columns in self._indexes() if indexes else ():
-                tx.execute(index_ddl(table, columns))
+            self._create_in(tx, indexes=indexes)
+
+    def _drop_in(self, tx: Transaction, views: Sequence[View | BatchView]) -> None:
+        """Drop the views' tables; those the owner makes, through its function
+        (which makes them anew, empty: the application cannot drop them)."""
+        for view in views:
+            if self._by_owner(view):
+                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_REPLACE}()')
+                continue
+            for table in view.tables:
+                tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
+
+    def _by_owner(self, view: View | BatchView) -> bool:
+        """Whether the owner's functions make this view's tables: a view that
+        says so (``owned``), on a PostgreSQL store whose `init` made them."""
+        if not getattr(view, "owned", False) or self._views_schema is None:
+            return False
+        if self._owner_made is None:
+            function = f'"{self._views_schema}".{VIEWS_CREATE}(boolean)'
+            found = self.store.query("SELECT to_regprocedure(?) AS f", (function,))
+            self._owner_made = found[0]["f"] is not None
+        return self._owner_made
+
+    def _create_in(self, tx: Transaction, *, indexes: bool = True) -> None:
+        """Tracking, the views' tables, their append-only triggers, indexes."""
+        tx.execute(PROJECTION_TRACKING_DDL)
+        for view in self.views:
+            if self._by_owner(view):
+                made = "true" if indexes else "false"
+                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_CREATE}({made})')
+                continue
+            view.create(tx)
+            protected = view.tables if getattr(view, "append_only", False) else ()
+            for table in protected:
+                for statement in view_protection_ddl(
+                    table, self.store.dialect, self._events_schema
+                ):
+                    tx.execute(statement)
+        for table, columns in self._indexes() if indexes else ():
+            tx.execute(index_ddl(table, columns))
 
     def _indexes(self) -> list[tuple[str, str]]:
-        """(table, columns) of every index the views declare."""
+        """(table, columns) of every index the views declare (those the owner
+        makes are made by its function)."""
         found: list[tuple[str, str]] = []
         for view in self.views:
+            if self._by_owner(view):
+                continue
             declared: Mapping[str, Sequence[str]] = getattr(view, "indexes", {})
             for table, column_lists in declared.items():
                 found.extend((table, columns) for columns in column_lists)
@@ -289,6 +427,24 @@ class ProjectionRunner:
 
 class ProjectionConflictError(LedgerError):
     """Another runner applied the same batch first; nothing of this one stays."""
+
+
+def _stored(entry: CheckedEntry) -> Notification:
+    """The checked entry in the shape the application's mapper reads."""
+    envelope = json.loads(entry.state)
+    return Notification(
+        id=entry.order,
+        originator_id=UUID(envelope["stream"]),
+        originator_version=envelope["seq"],
+        topic=envelope["type"],
+        state=entry.state,
+    )
+
+
+def _events_schema(app: LedgerApplication) -> str | None:
+    datastore: Any = getattr(app.recorder, "datastore", None)
+    schema: Any = getattr(datastore, "schema", None)
+    return str(schema) if schema else None
 
 
 def _views_schema(app: LedgerApplication) -> str | None:

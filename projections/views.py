@@ -10,10 +10,12 @@ attestation, retakes, state exams, final grades, council decisions),
 Every row is one event and nothing is ever updated: a correction, a void, a
 duplicate or a book correction is its own row naming the event it refers to
 (``target``). Each row carries the event's log position (notification id), its
-``at`` and its name ``<stream>:<seq>``, so a report "as of" a point reads the
-rows with ``position <= P`` (and ``at`` before a moment) and sees the records
-exactly as they stood then. The columns a report filters on are columns; the
-rest of the event stays in ``data`` (the event's JSON, keys sorted).
+leaf in the Merkle log (``leaf_index``, ``leaf_hash`` as hex: the row names
+the evidence it came from), its ``at`` and its name ``<stream>:<seq>``, so a
+report "as of" a point reads the rows with ``position <= P`` (and ``at``
+before a moment) and sees the records exactly as they stood then. The columns
+a report filters on are columns; the rest of the event stays in ``data`` (the
+event's JSON, keys sorted).
 
 The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``.
 ``apply_batch`` inserts each table's rows at once (``COPY`` on PostgreSQL,
@@ -106,6 +108,7 @@ FOLLOWED: dict[str, tuple[str, Columns]] = {
     "people.StudentEnrolled": ("view_people", _class),
     "people.StudentMovedToClass": ("view_people", _class),
     "people.StudentLeft": ("view_people", _none),
+    "archive.DataKeyDestroyed": ("view_people", _pupil),
     "journal.LessonHeld": ("view_journal", _lesson),
     "journal.MarkRecorded": ("view_journal", _pupil),
     "journal.AbsenceRecorded": ("view_journal", _pupil),
@@ -153,20 +156,30 @@ class RecordsView:
     name = "records"
     tables: tuple[str, ...] = TABLES
     indexes: Mapping[str, tuple[str, ...]] = INDEXES
+    append_only = True
+    #: on PostgreSQL the owner role's functions make the tables (`letopis init`)
+    owned = True
+    columns: tuple[str, ...] = COLUMNS
 
     def create(self, tx: Transaction) -> None:
         for table in TABLES:
             tx.execute(view_table_ddl(table))
 
     def apply_batch(self, tx: Transaction, facts: Sequence[Fact]) -> None:
-        rows: dict[str, list[Row]] = {}
-        for fact in facts:
-            followed = FOLLOWED.get(fact.type)
-            if followed is not None:
-                table, columns = followed
-                rows.setdefault(table, []).append(row_of(fact, columns(fact.data)))
-        for table, batch in rows.items():
+        for table, batch in rows_of(facts).items():
             tx.copy_rows(table, COLUMNS, batch)
+
+
+def rows_of(facts: Sequence[Fact]) -> dict[str, list[Row]]:
+    """The rows the events add to each table (the projection itself: what a
+    batch writes, and what ``projections.audit`` recomputes to compare)."""
+    rows: dict[str, list[Row]] = {}
+    for fact in facts:
+        followed = FOLLOWED.get(fact.type)
+        if followed is not None:
+            table, columns = followed
+            rows.setdefault(table, []).append(row_of(fact, columns(fact.data)))
+    return rows
 
 
 def row_of(fact: Fact, columns: dict[str, Any]) -> Row:
@@ -188,4 +201,6 @@ def row_of(fact: Fact, columns: dict[str, Any]) -> Row:
         columns.get("day"),
         columns.get("target"),
         fact.data_json,
+        fact.leaf_index,
+        fact.leaf_hash,
     )

@@ -19,15 +19,18 @@ from simulation.state import SchoolState
 
 
 def intermediate_attestation(sim: SchoolState, on: date) -> None:
-    """Grades 2–8 and 10, every subject (§7.3.1): a year test in Russian and
-    mathematics, the year grade elsewhere; a failed result is a debt."""
+    """Grades 2–11, every subject (§7.3.1): a year test in Russian and
+    mathematics, the year grade elsewhere and in the graduating grades 9 and 11
+    (whose pupils are admitted to the state exams only without a debt); a
+    failed result is a debt. The first grade is taught without marks."""
     sim.clock.at(on, 11)
     for klass in sim.classes.values():
-        if klass.grade in (1, 9, 11):
+        if klass.grade == 1:
             continue
         protocol = sim.protocol(on)
+        graduating = klass.grade in (9, 11)
         for course in (c for cs in klass.courses.values() for c in cs):
-            tested = course.subject in ("rus", maths(klass.grade))
+            tested = not graduating and course.subject in ("rus", maths(klass.grade))
             results = {
                 p.id: sim.grades[(p.id, course.subject)].get(YEAR_PERIOD, NOT_ATTESTED)
                 for p in course.members

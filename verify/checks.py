@@ -57,7 +57,7 @@ from verify.registry import (
     known_key,
     policy_problems,
 )
-from verify.retention import LEFT, RetentionPolicy
+from verify.retention import FILE_CLOCKS, RetentionPolicy
 from verify.rules import (
     Head,
     Link,
@@ -253,7 +253,7 @@ class _ChunkChecker:
         self.leaving = {
             i
             for i in range(self.unclassified)
-            if context.retention.clock(i) == "leaving_date"
+            if context.retention.clock(i) in FILE_CLOCKS
         }
         stale = context.stale_before
         self.stale_from = _NEVER if stale is None else context.unsealed_from
@@ -616,7 +616,7 @@ class _ChunkChecker:
             else:
                 entry[0] += 1
                 entry[1] = min(entry[1], at)
-            if envelope.type == LEFT:
+            if retention.closes(cls, envelope.type):
                 tallies.left[envelope.stream] = _leaving_day(envelope, at)
             return
         tally = tallies.classes[cls]
@@ -764,7 +764,8 @@ def _as_bytes(state: Any) -> bytes:
 
 
 def _leaving_day(envelope: Envelope, at: str) -> date:
-    """The day a pupil left: ``data.on`` of people.StudentLeft, else its ``at``."""
+    """The day a file was closed (a pupil left): ``data.on`` of the closing
+    event (people.StudentLeft), else its ``at``."""
     on = envelope.data.get("on")
     if isinstance(on, str):
         try:

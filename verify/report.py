@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verify.errors import VerificationError
+from verify.names import About
 
 __all__ = [
     "SEVERITY",
@@ -94,22 +95,29 @@ class Finding:
     event: str | None
     position: int | None
     detail: str
+    about: About | None = field(default=None, compare=False)
+    """What the entry was, from its clear text (``verify.about``)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The finding as the JSON report lists it."""
-        return {
+        """The finding as the JSON report lists it (``about``: what the entry
+        was, for a finding about one entry)."""
+        found: dict[str, Any] = {
             "kind": self.kind,
             "event": self.event,
             "position": self.position,
             "detail": self.detail,
         }
+        if self.about is not None:
+            found["about"] = self.about.to_json()
+        return found
 
     def line(self) -> str:
-        """One line for a person: where, then what."""
+        """One line for a person: where, then what, then what the entry was."""
         where = [f"leaf {self.position}"] if self.position is not None else []
         where += [f"event {self.event}"] if self.event is not None else []
         place = f" at {', '.join(where)}" if where else ""
-        return f"[{self.kind}]{place}: {self.detail}"
+        about = f" ({self.about.line()})" if self.about is not None else ""
+        return f"[{self.kind}]{place}: {self.detail}{about}"
 
 
 @dataclass(frozen=True)

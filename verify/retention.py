@@ -11,6 +11,17 @@ a period in whole years and the clock that starts it:
   personal file stream) — personal files (§7.3.4); not running while enrolled;
 - ``never``: kept as long as the log (keys, needed to verify everything else).
 
+Archives count per file (дело), from 1 January of the year after the file was
+closed (issue 16); these two clocks do, and the packaged policy uses them:
+
+- ``year_file``: the entry belongs to its school year's file (the class's year
+  journal, the year's summary statements, protocols), closed when the school
+  year ends; the period runs from 1 January after that;
+- ``file_closed``: the entry's stream is the file (a personal file, the
+  attestat book), closed by an event of a type in the class's ``closed_by``
+  in the same stream (``data.on`` if it has one, else its day); the period runs
+  from 1 January after that, and not at all while the file is open.
+
 The first class whose pattern matches an event type wins. The verifier reports
 per class how many entries there are, how many are intact, the oldest, when the
 first retention period runs out and how many entries are due for disposal.
@@ -28,14 +39,25 @@ from verify.policy import PolicyError, matches
 
 __all__ = [
     "CLOCKS",
+    "FILE_CLOCKS",
     "LEFT",
     "UNCLASSIFIED",
     "RetentionClass",
     "RetentionPolicy",
     "add_years",
+    "file_expiry",
 ]
 
-CLOCKS = ("school_year_end", "entry_date", "leaving_date", "never")
+CLOCKS = (
+    "school_year_end",
+    "entry_date",
+    "leaving_date",
+    "year_file",
+    "file_closed",
+    "never",
+)
+FILE_CLOCKS = ("leaving_date", "file_closed")
+"""Clocks that run per stream, from the event that closes it."""
 UNCLASSIFIED = "unclassified"
 LEFT = "people.StudentLeft"
 """The event that starts a ``leaving_date`` clock for its personal file stream."""
@@ -51,6 +73,8 @@ class RetentionClass:
     clock: str
     basis: str
     types: tuple[str, ...]
+    closed_by: tuple[str, ...] = ()
+    """For ``file_closed``: the event types that close a file (its stream)."""
 
 
 @dataclass(frozen=True)
@@ -123,16 +147,40 @@ class RetentionPolicy:
         if clock == "entry_date":
             return add_years(day, self.classes[index].keep_years)
         if clock == "school_year_end":
-            month, dom = self.school_year_ends
-            end = date(day.year, month, dom)
-            if day > end:
-                end = add_years(end, 1)
-            return add_years(end, self.classes[index].keep_years)
+            return add_years(self.year_end(day), self.classes[index].keep_years)
+        if clock == "year_file":
+            return file_expiry(self.year_end(day), self.classes[index].keep_years)
         return None
 
+    def year_end(self, day: date) -> date:
+        """The last day of the school year ``day`` falls in."""
+        month, dom = self.school_year_ends
+        end = date(day.year, month, dom)
+        return add_years(end, 1) if day > end else end
+
+    def closes(self, index: int, event_type: str) -> bool:
+        """Whether an event of ``event_type`` closes its stream's file of class
+        ``index`` (``leaving_date``: people.StudentLeft; ``file_closed``: the
+        class's ``closed_by``)."""
+        clock = self.clock(index)
+        if clock == "leaving_date":
+            return event_type == LEFT
+        return clock == "file_closed" and event_type in self.classes[index].closed_by
+
     def expiry_after_leaving(self, index: int, left: date) -> date:
-        """When a personal file entry may be disposed of, the pupil left on ``left``."""
-        return add_years(left, self.classes[index].keep_years)
+        """When an entry of a file of class ``index`` closed on ``left`` may be
+        disposed of (``leaving_date``: from that day; ``file_closed``: from 1
+        January of the year after)."""
+        keep = self.classes[index].keep_years
+        if self.clock(index) == "file_closed":
+            return file_expiry(left, keep)
+        return add_years(left, keep)
+
+
+def file_expiry(closed_on: date, keep_years: int) -> date:
+    """The first day a file closed on ``closed_on`` may be disposed of: its
+    ``keep_years`` counted from 1 January of the year after it was closed."""
+    return date(closed_on.year + 1 + keep_years, 1, 1)
 
 
 def add_years(day: date, years: int) -> date:
@@ -158,11 +206,16 @@ def _class(raw: Any, where: str) -> RetentionClass:
         msg = f"{where}: each [[class]] must be a table"
         raise PolicyError(msg)
     name = raw.get("name")
-    checks = (
+    closed_by = raw.get("closed_by", [])
+    closing = raw.get("clock") != "file_closed" or (
+        _is_strings(closed_by) and bool(closed_by)
+    )
+    checks: tuple[tuple[str, bool, str], ...] = (
         ("name", isinstance(name, str) and bool(name), "a name"),
         ("keep_years", _is_years(raw.get("keep_years")), "whole years from 0"),
         ("clock", raw.get("clock") in CLOCKS, f"one of {', '.join(CLOCKS)}"),
         ("types", _is_strings(raw.get("types")), "a list of event type patterns"),
+        ("closed_by", closing, "a list of the event types that close the file"),
     )
     for field_name, ok, allowed in checks:
         if not ok:
@@ -176,6 +229,7 @@ def _class(raw: Any, where: str) -> RetentionClass:
         clock=str(raw["clock"]),
         basis=str(raw.get("basis", "")),
         types=tuple(raw["types"]),
+        closed_by=tuple(closed_by) if _is_strings(closed_by) else (),
     )
 
 

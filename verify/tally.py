@@ -48,6 +48,8 @@ class Tally:
     chunks: TreeBuilder = field(default_factory=TreeBuilder)
     roots: dict[int, bytes] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    ordinals: list[int | None] = field(default_factory=list)
+    """The place in log order of each listed finding's entry (None: no entry)."""
     omitted: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     """Every finding counted per kind, listed or not."""
@@ -93,6 +95,7 @@ class Tally:
         self.by_kind[finding.kind] = seen + 1
         if seen < self.max_findings:
             self.findings.append(finding)
+            self.ordinals.append(ordinal)
         else:
             self.omitted += 1
 

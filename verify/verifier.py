@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from verify.about import describe_findings
 from verify.anchor import LogKey
 from verify.checks import (
     ChunkResult,
@@ -239,6 +240,10 @@ class Verifier:
         self._leaves(tally, survey, latest)
         self._upper_nodes(tally, source, survey)
         self._archive(tally, survey, registry, source.live)
+        # 7b. What each entry a finding names was, in words (verify.about).
+        tally.findings = describe_findings(
+            tally.findings, tally.ordinals, source, survey.chunks, registry
+        )
         report = self._report(source, survey, registry, tally, latest, notes)
         # 8. Remember a fully verified checkpoint for --since-checkpoint.
         return self._record(report, book.digest)

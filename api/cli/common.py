@@ -14,19 +14,20 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ledger.application import LedgerApplication
-from ledger.envelope import parse_time
 from ledger.errors import LedgerError
-from ledger.keys.directory import PASSPHRASE_ENV
-from ledger.log import LogIntegrityError, LogStore, StoredTree, open_log
-from ledger.storage import existing
-from ledger.storage.stores import open_ledger
+
+if TYPE_CHECKING:  # the ledger's modules load when a command opens a store
+    from ledger.application import LedgerApplication
+    from ledger.log import LogStore, StoredTree
+
+#: ``ledger.keys.directory.PASSPHRASE_ENV``, without loading the keys' crypto.
+PASSPHRASE_ENV = "LETOPIS_KEY_PASSPHRASE"  # noqa: S105 - a variable name
 
 out = Console()
 err = Console(stderr=True)
@@ -65,6 +66,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ledger.log import LogIntegrityError
+
         try:
             return command(*args, **kwargs)
         except LogIntegrityError as e:  # the sealer's refusal is a finding
@@ -90,6 +93,8 @@ def moment(value: str | None, name: str) -> datetime | None:
     """A date (``YYYY-MM-DD``, midnight UTC) or UTC time given as option ``name``."""
     if value is None:
         return None
+    from ledger.envelope import parse_time
+
     text = value if "T" in value else f"{value}T00:00:00"
     try:
         return parse_time(text if text.endswith("Z") else f"{text}Z")
@@ -100,11 +105,15 @@ def moment(value: str | None, name: str) -> datetime | None:
 
 def require_store(store: str) -> None:
     """Refuse a store that does not exist (no file, database or schema)."""
+    from ledger.storage import existing
+
     existing.require_store(store)
 
 
 def open_app(store: str, keys: Path) -> LedgerApplication:
     """The ledger on ``store`` with verification on read, for one command."""
+    from ledger.storage.stores import open_ledger
+
     require_store(store)
     return open_ledger(store, keys=keys, passphrase=passphrase(), verify_on_read=True)
 
@@ -112,6 +121,8 @@ def open_app(store: str, keys: Path) -> LedgerApplication:
 def open_reading(store: str, keys: Path) -> LedgerApplication:
     """The ledger for reading: no verify-on-read (the verifier's job); the
     passphrase, when set, opens personal data (names)."""
+    from ledger.storage.stores import open_ledger
+
     require_store(store)
     given = os.environ.get(PASSPHRASE_ENV) or None
     return open_ledger(store, keys=keys, passphrase=given, verify_on_read=False)
@@ -119,5 +130,7 @@ def open_reading(store: str, keys: Path) -> LedgerApplication:
 
 def open_store_log(store: str) -> tuple[LogStore, StoredTree]:
     """The Merkle log of ``store``, read-only, without keys."""
+    from ledger.log import open_log
+
     require_store(store)
     return open_log(store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from api.cli.common import KeysOpt, StoreOpt, out, passphrase
 from ledger.storage.init import initialise
 
 app = typer.Typer()
+DEFAULT_ORIGIN = "letopis.example/school"
 
 
 @app.command()
@@ -22,13 +24,23 @@ def init(
         typer.Option(
             help="Origin of the school's log, e.g. letopis.example/school-131"
         ),
-    ] = "letopis.example/school",
+    ] = DEFAULT_ORIGIN,
     owner_role: Annotated[
         str, typer.Option(help="PostgreSQL owner role.")
     ] = "letopis_owner",
     app_role: Annotated[
         str, typer.Option(help="PostgreSQL application role.")
     ] = "letopis_app",
+    school: Annotated[
+        str | None,
+        typer.Option(
+            help="Add this school to a deployment of many schools: --store is "
+            "then the deployment's base URL (PostgreSQL: the school gets schema "
+            "school_<code>; SQLite: a directory, the school gets <code>.db) and "
+            "--keys its keys root (the school's keys go to <keys>/<code>). A "
+            "running `letopis serve` with LETOPIS_MANY_SCHOOLS finds it."
+        ),
+    ] = None,
 ) -> None:
     """Create the key directory and the store, and register the log key.
 
@@ -36,6 +48,9 @@ def init(
     PostgreSQL run it as the administrator, and again after an upgrade.
     """
     from api.server.tables import API_TABLES
+
+    if school is not None:
+        store, keys, origin = _school(store, keys, origin, school)
 
     done = initialise(
         store,
@@ -59,3 +74,14 @@ def init(
             soft_wrap=True,
         )
     out.print(f"the application uses: --store {done.app_url}", soft_wrap=True)
+    if school is not None:
+        out.print(f"school {school}: --keys {keys}", soft_wrap=True)
+
+
+def _school(store: str, keys: Path, origin: str, code: str) -> tuple[str, Path, str]:
+    """The school's own store URL, key directory and origin in the deployment."""
+    from ledger.storage.schools import school_keys, school_store
+
+    if origin == DEFAULT_ORIGIN:
+        origin = f"letopis.example/{code}"
+    return school_store(store, code), school_keys(keys, code), origin

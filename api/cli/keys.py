@@ -1,4 +1,6 @@
-"""`letopis keys list | add | revoke | rotate`: the school's signer keys (DESIGN §4).
+"""`letopis keys list | add | revoke | rotate`: the school's signer keys (DESIGN §4);
+`letopis keys destroy-data-key`: a pupil's personal data erased
+(``ledger.records.erasure``).
 
 A key's holder is a registered staff member of this school, named by their id
 (``people.StaffMemberRegistered``), and its roles are roles of the signing
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import typer
 from rich.table import Table
@@ -26,7 +29,9 @@ from ledger.keys.services import (
     revoke_signer,
     rotate_signer,
 )
-from ledger.log import Sealer
+
+if TYPE_CHECKING:
+    from ledger.application import LedgerApplication
 
 app = typer.Typer(
     name="keys",
@@ -99,7 +104,7 @@ def keys_add(
         )
         if new_key is not None:
             directory.add_signer(label, new_key)
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     _print_record(record, as_json)
@@ -128,7 +133,7 @@ def keys_revoke(
             compromised_at=moment(compromised_at, "--compromised-at"),
             reason=reason,
         )
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     out.print(f"key {key} revoked")
@@ -156,10 +161,17 @@ def keys_rotate(
             at=datetime.now(UTC),
         )
         directory.add_signer(label, successor)
-        Sealer(ledger).seal()
+        _seal(ledger)
     finally:
         ledger.close()
     _print_record(record, as_json)
+
+
+def _seal(ledger: LedgerApplication) -> None:
+    """Seal the key change at once (the sealer loads only for a change)."""
+    from ledger.log import Sealer
+
+    Sealer(ledger).seal()
 
 
 def _public_key(text: str | None) -> bytes:
@@ -217,3 +229,70 @@ def _keys_table(records: list[KeyRecord]) -> Table:
             ),
         )
     return table
+
+
+@app.command("destroy-data-key")
+def keys_destroy_data_key(
+    pupil: Annotated[
+        str,
+        typer.Argument(help="The pupil: personal file number (К-25) or pupil id."),
+    ],
+    store: StoreOpt,
+    keys: KeysOpt,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="The act or request the erasure follows (number and date).",
+        ),
+    ],
+    signer: Annotated[
+        str, typer.Option("--as", help="The director's key label or personnel number.")
+    ],
+    ground: Annotated[
+        str,
+        typer.Option(
+            help="retention (the personal file's retention has run out) or "
+            "request (a lawful request, named in --reason).",
+        ),
+    ] = "retention",
+) -> None:
+    """Erase a pupil's personal data: a signed archive.DataKeyDestroyed by the
+    director, then the data key destroyed; reports show «данные удалены»."""
+    from api.cli.record import _open, _signing_key  # the school, the signer
+    from ledger.application import Signing
+    from ledger.domain.errors import DomainError
+    from ledger.log import Sealer
+
+    opened = _open(store, keys, None, None)
+    try:
+        records = opened.records
+        signing = Signing(_signing_key(opened, keys, signer))
+        try:
+            done = records.erasure.destroy_data_key(
+                _pupil_id(records.context.school_id, pupil),
+                ground=ground,
+                reason=reason,
+                signed_by=signing,
+            )
+        except DomainError as e:
+            raise LedgerError(str(e)) from e
+        Sealer(opened.app).seal()
+    finally:
+        opened.close()
+    kept = "destroyed" if done.key_was_here else "had been destroyed before"
+    out.print(
+        f"recorded {done.event} (archive.DataKeyDestroyed); data key {done.key} "
+        f"{kept}: the pupil's names now read «данные удалены»",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _pupil_id(school: UUID, given: str) -> UUID:
+    """A pupil named by personal file number or by id."""
+    from ledger.domain.ids import personal_file_id
+
+    try:
+        return UUID(given)
+    except ValueError:
+        return personal_file_id(school, given.strip())

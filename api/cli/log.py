@@ -10,11 +10,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from api import proofs
 from api.cli.common import KeysOpt, StoreOpt, open_app, open_store_log, out
-from ledger.log import Sealer
 
 app = typer.Typer()
 proof_app = typer.Typer(
@@ -26,6 +24,10 @@ app.add_typer(proof_app)
 @app.command()
 def seal(store: StoreOpt, keys: KeysOpt) -> None:
     """Append every unsealed event to the Merkle log and sign a checkpoint."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ledger.log import Sealer
+
     ledger = open_app(store, keys)
     try:
         sealer = Sealer(ledger)

@@ -95,6 +95,15 @@ PupilOpt = Annotated[
     str | None,
     typer.Option(help="Personal file number (К-25) or the pupil's id."),
 ]
+PseudonymousOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymous",
+        help="Personal file numbers instead of pupils' names, on purpose (said in "
+        "the report's header); without it a report needs the passphrase that opens "
+        "the names, and is refused without one.",
+    ),
+]
 LevelOpt = Annotated[
     str | None, typer.Option(help="Attestat book level: basic or secondary.")
 ]
@@ -134,6 +143,7 @@ def _one(
     out_file: Path | None,
     as_of: str | None,
     as_of_size: int | None,
+    pseudonymous: bool = False,
     *,
     bound: bool = False,
 ) -> None:
@@ -142,7 +152,8 @@ def _one(
     ledger = open_reading(store, keys)
     try:
         given = {k: v for k, v in params.items() if v}
-        rendered = Reports(ledger, point).render(name, given, fmt, bound=bound)
+        reports = Reports(ledger, point, pseudonymous=pseudonymous)
+        rendered = reports.render(name, given, fmt, bound=bound)
     finally:
         ledger.close()
     if out_file is None:
@@ -166,11 +177,12 @@ def journal(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """Class journal page: pupils × lessons of a class, subject and period, with
     corrections and their history (§7.3.6)."""
     params = {"class": klass, "subject": subject, "period": period, "year": year}
-    _one("journal", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one("journal", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous)
 
 
 @report_app.command("diary")
@@ -184,10 +196,11 @@ def diary(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """A pupil's diary: marks, absences and period grades of one year."""
     params = {"pupil": pupil, "year": year, "period": period}
-    _one("diary", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one("diary", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous)
 
 
 @report_app.command("summary")
@@ -200,6 +213,7 @@ def summary(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
     bound: Annotated[
         bool,
         typer.Option(
@@ -212,7 +226,18 @@ def summary(
 ) -> None:
     """Summary statement («сводная ведомость», §7.3.3) of a class and year."""
     params = {"class": klass, "year": year}
-    _one("summary", store, keys, params, fmt, out_file, as_of, as_of_size, bound=bound)
+    _one(
+        "summary",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+        bound=bound,
+    )
 
 
 @report_app.command("attestation-protocol")
@@ -226,10 +251,21 @@ def attestation_protocol(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """Intermediate attestation protocol of a class, with retakes (§7.3.1)."""
     params = {"class": klass, "year": year, "subject": subject}
-    _one("attestation-protocol", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "attestation-protocol",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
 
 
 @report_app.command("exam-protocol")
@@ -242,10 +278,21 @@ def exam_protocol(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """State exam results (ОГЭ, ЕГЭ, ГВЭ) of a class (§7.3.2)."""
     params = {"class": klass, "year": year}
-    _one("exam-protocol", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "exam-protocol",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
 
 
 @report_app.command("attestat-book")
@@ -257,10 +304,21 @@ def attestat_book(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """The attestat issuance book of a level (§7.3.5)."""
     params = {"level": level}
-    _one("attestat-book", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "attestat-book",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
 
 
 @report_app.command("blank-stock")
@@ -272,10 +330,21 @@ def blank_stock(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """Attestat blanks: received, issued, spoiled, on hand (Приказ № 546)."""
     params = {"level": level}
-    _one("blank-stock", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "blank-stock",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
 
 
 @report_app.command("personal-file")
@@ -287,10 +356,21 @@ def personal_file(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """A pupil's personal file: movement, yearly results, decisions (§7.3.4)."""
     params = {"pupil": pupil}
-    _one("personal-file", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "personal-file",
+        store,
+        keys,
+        params,
+        fmt,
+        out_file,
+        as_of,
+        as_of_size,
+        pseudonymous,
+    )
 
 
 @report_app.command("portfolio")
@@ -303,10 +383,13 @@ def portfolio(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """A pupil's portfolio of achievements (§3.2.2)."""
     params = {"pupil": pupil, "year": year}
-    _one("portfolio", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one(
+        "portfolio", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous
+    )
 
 
 @report_app.command("changes")
@@ -320,11 +403,12 @@ def changes(
     out_file: OutFile = None,
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """Change log («Журнал изменений») of a class for the deputy director: late
     entries, corrections and changes after closing, by month (§7.3.6, §8.1)."""
     params = {"class": klass, "year": year, "month": month}
-    _one("changes", store, keys, params, fmt, out_file, as_of, as_of_size)
+    _one("changes", store, keys, params, fmt, out_file, as_of, as_of_size, pseudonymous)
 
 
 @report_app.command("all")
@@ -338,6 +422,7 @@ def report_all(
     fmt: FormatOpt = "html",
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
+    pseudonymous: PseudonymousOpt = False,
 ) -> None:
     """Every report for every class, pupil and year of the school, into a folder
     with stable file names (``<report>/<report>-<year>-<class>-….<format>``)."""
@@ -346,7 +431,7 @@ def report_all(
     _check_out_dir(out_dir)
     ledger = open_reading(store, keys)
     try:
-        reports = Reports(ledger, point)
+        reports = Reports(ledger, point, pseudonymous=pseudonymous)
         jobs = list(every_report(reports.school))
         written = _write_all(reports, jobs, fmt, out_dir)
     finally:

@@ -60,7 +60,8 @@ def serve(
         )
         msg = f"settings incomplete or invalid: {missing} ({e.errors()[0]['msg']})"
         raise SettingsError(msg) from e
-    require_store(settings.store)
+    if not settings.many_schools:  # with many, each school's store when opened
+        require_store(settings.store)
     application = create_app(settings)
     if demo:
         office = application.state.office

@@ -3,8 +3,17 @@
 The checks themselves live in ``verify/`` (which never imports the writer);
 this command only resolves the options, shows a progress bar while the
 verifier works, and prints a table per retention class and a verdict, or, with
-``--json``, exactly the verifier's JSON object (DESIGN §7). Exit codes: 0
-intact, 1 a problem was found, 2 bad usage or an unreadable store or archive.
+``--json``, the verifier's JSON object (DESIGN §7).
+
+On a live store it then checks the report views against the log
+(``projections.audit``: the log re-projected in memory and compared row by
+row, column by column), a step the independent verifier cannot take (it
+imports nothing of the writer's, and the views are the writer's tables). It
+runs only when the log itself is intact (a forged entry would stop the
+re-projection), and only with the key directory (``--keys``); ``--no-views``
+skips it. Its result is printed after the verdict, and in ``--json`` as the
+member ``views``. Exit codes: 0 intact, 1 a problem was found (in the log or
+in the views), 2 bad usage or an unreadable store or archive.
 """
 
 from __future__ import annotations
@@ -12,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -26,7 +36,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli.common import JsonOpt, err, out, say_error
+from api.cli.common import JsonOpt, err, open_reading, out, say_error
+from ledger.errors import LedgerError
+from projections.audit import ViewAudit, audit_views
+from projections.reports.source import views_runner
 from verify.errors import VerificationError
 from verify.inputs import Inputs, gather, parse_moment, parse_seal_delay
 from verify.report import Report
@@ -88,9 +101,14 @@ def verify(
         float,
         typer.Option(help="Seconds an entry may wait beyond the latest checkpoint."),
     ] = DEFAULT_SEAL_DELAY.total_seconds(),
+    views: Annotated[
+        bool,
+        typer.Option(help="Also check the report views against the log (a store)."),
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify signatures, chains, the Merkle tree and checkpoints; report retention."""
+    """Verify signatures, chains, the Merkle tree and checkpoints; report retention;
+    then check the report views against the log."""
     try:
         inputs = _inputs(
             store, archive, keys, log_key, trusted_checkpoint, policy, retention
@@ -118,16 +136,110 @@ def verify(
             failure = {"ok": False, "error": str(e), "exit_code": 2}
             sys.stdout.write(json.dumps(failure, ensure_ascii=False, indent=2) + "\n")
         raise typer.Exit(2) from e
+    checked = _views_step(store, archive, keys, report, enabled=views)
     try:
         if as_json:
-            text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
-            sys.stdout.write(text + "\n")
+            whole = {**report.to_json(), "views": checked.to_json()}
+            whole["ok"] = report.ok and checked.ok
+            sys.stdout.write(json.dumps(whole, ensure_ascii=False, indent=2) + "\n")
         else:
             _show(report)
+            _show_views(checked)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped early (| head): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok and checked.ok else 1)
+
+
+def _views_step(
+    store: str | None,
+    archive: Path | None,
+    keys: Path | None,
+    report: Report,
+    *,
+    enabled: bool,
+) -> ViewsStep:
+    """The views check on a live store whose log is intact (see the module)."""
+    if archive is not None:
+        return ViewsStep("skipped", "an archive has no report views")
+    store = store or os.environ.get("LETOPIS_STORE") or None
+    if keys is None and os.environ.get("LETOPIS_KEYS"):
+        keys = Path(os.environ["LETOPIS_KEYS"])
+    if not enabled or store is None:
+        return ViewsStep("skipped", "--no-views")
+    if keys is None:
+        return ViewsStep("skipped", "the views check needs --keys DIR")
+    if not report.ok:
+        return ViewsStep("skipped", "the log has findings: the views were not checked")
+    try:
+        ledger = open_reading(store, keys)
+    except LedgerError as e:
+        return ViewsStep("failed", f"the store could not be opened: {e}")
+    try:
+        audit = audit_views(ledger, views_runner(ledger))
+    except LedgerError as e:
+        return ViewsStep("failed", str(e))
+    finally:
+        ledger.close()
+    return ViewsStep("checked", "", audit)
+
+
+@dataclass(frozen=True)
+class ViewsStep:
+    """What the views check did: ``checked``, ``skipped`` (why) or ``failed``."""
+
+    status: str
+    reason: str
+    audit: ViewAudit | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed" and (self.audit is None or self.audit.ok)
+
+    def to_json(self) -> dict[str, Any]:
+        audit = self.audit
+        return {
+            "status": self.status,
+            "reason": self.reason or None,
+            "ok": self.ok,
+            "position": audit.position if audit else None,
+            "rows": audit.rows if audit else None,
+            "findings": [f.to_json() for f in audit.findings] if audit else [],
+        }
+
+
+def _show_views(step: ViewsStep) -> None:
+    audit = step.audit
+    if audit is None:
+        colour = "red" if step.status == "failed" else "dim"
+        out.print(f"[{colour}]report views: {step.reason}[/{colour}]", highlight=False)
+        return
+    if audit.ok:
+        out.print(
+            f"[bold green]report views: {audit.rows} rows up to position "
+            f"{audit.position} agree with the log[/bold green]",
+            highlight=False,
+        )
+        return
+    table = Table(
+        title=f"Report views that disagree with the log ({len(audit.findings)})"
+    )
+    for column in ("table", "event", "column", "stored", "log gives"):
+        table.add_column(column, overflow="fold")
+    for finding in audit.findings[:SHOWN_FINDINGS]:
+        table.add_row(
+            finding.table,
+            finding.event,
+            finding.column or "(whole row)",
+            repr(finding.stored),
+            repr(finding.expected),
+        )
+    out.print(table)
+    out.print(
+        "[bold red]REPORT VIEWS DISAGREE WITH THE LOG: no report is made from them; "
+        "run `letopis rebuild`[/bold red]",
+        highlight=False,
+    )
 
 
 def _inputs(
@@ -243,10 +355,11 @@ def _findings_table(report: Report) -> Table:
     for column in ("kind", "position", "event", "detail"):
         table.add_column(column, overflow="fold")
     for finding in shown:
+        about = f"\n({finding.about.line()})" if finding.about is not None else ""
         table.add_row(
             finding.kind,
             "—" if finding.position is None else str(finding.position),
             finding.event or "—",
-            finding.detail,
+            finding.detail + about,
         )
     return table

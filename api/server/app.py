@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from api.server import problems
-from api.server.office import Clock, Office, system_clock
+from api.server.office import Clock, system_clock
 from api.server.routers import (
     audit,
     auth,
@@ -24,6 +24,8 @@ from api.server.routers import (
     reports,
     signed,
 )
+from api.server.routers import schools as schools_router
+from api.server.schools import Schools
 from api.server.settings import Settings
 from api.server.submit import submit
 from api.server.tokens import Tokens
@@ -45,17 +47,21 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
     The store stays open while the application object lives (servers and test
     clients come and go with the lifespan); ``app.state.office.close()`` closes it.
+    With ``settings.many_schools`` it serves every school of the deployment
+    (``api.server.schools``); ``app.state.office`` is then the default school's,
+    if there is one, and ``app.state.schools.close()`` closes them all.
     """
     settings.check_secrets()
-    office = Office(settings, clock)
+    schools = Schools(settings, clock)
+    office = schools.default
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        office.start()
+        schools.start()
         try:
             yield
         finally:
-            office.stop()
+            schools.stop()
 
     app = FastAPI(
         title="Letopis",
@@ -65,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         openapi_tags=records.openapi_tags(),
     )
     app.state.office = office
+    app.state.schools = schools
     app.state.tokens = Tokens(
         settings.token_secret.get_secret_value(),
         timedelta(minutes=settings.token_minutes),
@@ -84,12 +91,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(cosignatures.router)
+    app.include_router(schools_router.router)
     app.openapi_tags = [
         *(app.openapi_tags or []),
         lists.TAG_METADATA,
         signed.TAG_METADATA,
         cosignatures.TAG_METADATA,
         imports.TAG_METADATA,
+        schools_router.TAG_METADATA,
     ]
     for router in records.routers(submit):
         app.include_router(router)

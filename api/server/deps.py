@@ -11,15 +11,21 @@ from fastapi.security import OAuth2PasswordBearer
 from api.server.accounts import Account
 from api.server.office import Office
 from api.server.problems import ProblemError
+from api.server.schools import (
+    SCHOOL_HEADER,
+    Schools,
+    TooManySchoolsError,
+    UnknownSchoolError,
+)
 from api.server.tokens import TokenError, Tokens
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-async def get_office(request: Request) -> Office:
-    office: Office = request.app.state.office
-    return office
+async def get_schools(request: Request) -> Schools:
+    schools: Schools = request.app.state.schools
+    return schools
 
 
 async def get_tokens(request: Request) -> Tokens:
@@ -27,12 +33,68 @@ async def get_tokens(request: Request) -> Tokens:
     return tokens
 
 
-OfficeDep = Annotated[Office, Depends(get_office)]
+SchoolsDep = Annotated[Schools, Depends(get_schools)]
 TokensDep = Annotated[Tokens, Depends(get_tokens)]
 
 
+def school_office(schools: Schools, code: str) -> Office:
+    """The office of school ``code``, or the problem that says why not."""
+    try:
+        return schools.office(code)
+    except UnknownSchoolError as e:
+        raise ProblemError(404, "unknown-school", str(e), field=SCHOOL_HEADER) from e
+    except TooManySchoolsError as e:
+        raise ProblemError(503, "too-many-schools", str(e)) from e
+
+
+async def get_office(
+    request: Request,
+    schools: SchoolsDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Depends(oauth2)],
+) -> Office:
+    """The office the request acts on: the one school of a single-school
+    server; with many schools, the token's (the account's school), or the
+    school named by ``X-Letopis-School``: one already open for a request
+    without a token, any for the municipality's auditor; naming another
+    school with any other token is refused here, before that school opens."""
+    if not schools.many:
+        assert schools.default is not None
+        return schools.default
+    named = request.headers.get(SCHOOL_HEADER)
+    bearer = None
+    if token:
+        try:
+            bearer = tokens.bearer(token)
+        except TokenError:
+            bearer = None  # current_account says why, if the route needs one
+    home = (bearer.school if bearer else None) or schools.settings.school
+    if named is None or named == home:
+        return school_office(schools, home)
+    if bearer is None:
+        if not schools.is_open(named):
+            msg = f"school {named!r} is not open here: sign in to one of its accounts"
+            raise ProblemError(404, "unknown-school", msg, field=SCHOOL_HEADER)
+        return school_office(schools, named)
+    own = school_office(schools, home)
+    current = own.accounts.active(bearer.name)
+    if current is None or not schools.municipal(own, current.account):
+        msg = (
+            f"account {bearer.name!r} belongs to school {home!r} and may not act "
+            f"on school {named!r}"
+        )
+        raise ProblemError(403, "other-school", msg, field=SCHOOL_HEADER, allowed=home)
+    return school_office(schools, named)
+
+
+OfficeDep = Annotated[Office, Depends(get_office)]
+
+
 def current_account(
-    office: OfficeDep, tokens: TokensDep, token: Annotated[str | None, Depends(oauth2)]
+    office: OfficeDep,
+    schools: SchoolsDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> Account:
     """The account of the bearer token, or 401."""
     if not token:
@@ -44,7 +106,10 @@ def current_account(
         raise ProblemError(
             401, "bad-token", f"{e}; sign in again at /token", headers=BEARER
         ) from e
-    current = office.accounts.active(bearer.name)
+    home = office
+    if schools.many:
+        home = school_office(schools, bearer.school or schools.settings.school)
+    current = home.accounts.active(bearer.name)
     if current is None:
         msg = f"the token names account {bearer.name!r}, which is not active"
         raise ProblemError(401, "bad-token", msg, headers=BEARER)
@@ -54,6 +119,18 @@ def current_account(
             "password); sign in again at /token"
         )
         raise ProblemError(401, "token-revoked", msg, headers=BEARER)
+    if not schools.may_read(home, current.account, office):
+        msg = (
+            f"account {bearer.name!r} belongs to school {home.settings.school!r} "
+            f"and may not act on school {office.settings.school!r}"
+        )
+        raise ProblemError(
+            403,
+            "other-school",
+            msg,
+            field=SCHOOL_HEADER,
+            allowed=home.settings.school,
+        )
     return current.account
 
 

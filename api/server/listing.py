@@ -22,7 +22,7 @@ from ledger.domain.schoolyear import PERIOD_NAMES, YEAR_PERIOD
 from ledger.errors import LedgerError
 from ledger.keys.personal import DataKeyStore
 from projections.collation import file_number_key, russian_key
-from projections.reports.school import ERASED, UNAVAILABLE
+from projections.reports.school import ERASED, ERASURE, UNAVAILABLE
 from projections.reports.source import Record, catch_up, views_runner
 from projections.runner import ProjectionRunner
 
@@ -190,7 +190,10 @@ def _open_name(
     placed: Placed, history: list[Record], keys: DataKeyStore | None
 ) -> None:
     enrolled = next(r for r in history if r.type == PEOPLE_EVENTS[0])
-    identity = open_identity(placed.pupil, enrolled.data["enc"], keys)
+    erased = any(r.type == ERASURE for r in history)  # the log's own word
+    identity = (
+        ERASED if erased else open_identity(placed.pupil, enrolled.data["enc"], keys)
+    )
     number = file_number_key(placed.personal_file)
     if isinstance(identity, str):
         placed.name = f"{identity} (л/д {placed.personal_file})"
@@ -224,7 +227,8 @@ def pupil_names(
         )
         if not rows:
             continue
-        identity = open_identity(pupil, rows[0].data["enc"], keys)
+        erased = live.rows("view_people", "pupil = ? AND type = ?", (pupil, ERASURE))
+        identity = ERASED if erased else open_identity(pupil, rows[0].data["enc"], keys)
         if isinstance(identity, str):
             names[pupil] = identity
             continue

@@ -70,7 +70,13 @@ class NoCustodialKeyError(LedgerError):
 class Office:
     """The ledger, the school's records services and the API's own tables."""
 
-    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = system_clock,
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         passphrase = settings.key_passphrase.get_secret_value()
         self.settings = settings
         self.clock = CommandClock(clock)
@@ -80,7 +86,10 @@ class Office:
             passphrase=passphrase,
             school_code=settings.school,
             clock=self.clock,
-            extra_env=recorder_env(settings.store, settings.db_timeout_seconds),
+            extra_env={
+                **recorder_env(settings.store, settings.db_timeout_seconds),
+                **(extra_env or {}),
+            },
         )
         self.app = school.app
         try:
@@ -128,6 +137,14 @@ class Office:
                 self._sealing_since = time.time()
                 self.auto_sealer = self._sealing()
                 self.auto_sealer.start()
+
+    def sealed_by(self, loop: Sealing) -> None:
+        """Sealed by the deployment's loop over its schools (``api.server.schools``),
+        not by a sealer of its own; that loop is started and stopped there."""
+        with self._running_lock:
+            self._sealing_since = time.time()
+            self.auto_sealer = loop
+            self._running = 1
 
     def _sealing(self) -> Sealing:
         settings = self.settings

@@ -34,6 +34,7 @@ from ledger.errors import (
     SignatureError,
     UnknownKeyError,
 )
+from projections.checked import EntryRefusedError
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://letopis.example/problems/"
@@ -176,6 +177,9 @@ LEDGER_STATUSES: tuple[tuple[type[LedgerError], int, str], ...] = (
     (SignatureError, 422, "bad-signature"),
     (EnvelopeError, 422, "bad-envelope"),
     (DomainError, 422, "rule-broken"),
+    # the log holds an entry the views refuse to apply (issue 15): not the
+    # caller's fault, and no list or report can be trusted until it is seen to
+    (EntryRefusedError, 503, "log-entry-refused"),
     (LedgerError, 422, "rejected"),
 )
 

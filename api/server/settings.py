@@ -93,6 +93,20 @@ class Settings(BaseSettings):
     cosign_days: float = Field(
         default=7, gt=0, le=90, description="Days a co-signature request waits."
     )
+    many_schools: bool = Field(
+        default=False,
+        description="Serve every school of the deployment (a schema or file and "
+        "a key directory per school, see ledger.storage.schools); LETOPIS_STORE "
+        "and LETOPIS_KEYS are then the base URL and the keys root.",
+    )
+    municipality: str | None = Field(
+        default=None,
+        description="With many schools: the school whose auditor accounts may "
+        "list and read every school of the deployment.",
+    )
+    open_schools: int = Field(
+        default=200, ge=1, le=10_000, description="Schools open at once, at most."
+    )
     demo: bool = False
 
     @property

@@ -23,6 +23,7 @@ class Bearer:
 
     name: str
     version: int
+    school: str | None = None  # the account's school (many schools, one server)
 
 
 class Tokens:
@@ -33,9 +34,15 @@ class Tokens:
         self.lifetime = lifetime
 
     def issue(
-        self, name: str, roles: tuple[str, ...], now: datetime, *, version: int
+        self,
+        name: str,
+        roles: tuple[str, ...],
+        now: datetime,
+        *,
+        version: int,
+        school: str | None = None,
     ) -> str:
-        claims = {
+        claims: dict[str, object] = {
             "sub": name,
             "ver": version,
             "roles": list(roles),
@@ -43,6 +50,8 @@ class Tokens:
             "iat": int(now.timestamp()),
             "exp": int((now + self.lifetime).timestamp()),
         }
+        if school is not None:
+            claims["sch"] = school
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def bearer(self, token: str) -> Bearer:
@@ -67,7 +76,11 @@ class Tokens:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             msg = "the access token names no account version"
             raise TokenError(msg)
-        return Bearer(subject, version)
+        school = claims.get("sch")
+        if school is not None and not isinstance(school, str):
+            msg = "the access token names no school"
+            raise TokenError(msg)
+        return Bearer(subject, version, school)
 
 
 def utcnow() -> datetime:

@@ -17,12 +17,26 @@ are projections of the log, so the cleanest way is to give the archive's
 
 An archive that fails any step is refused (:class:`RestoreError`) naming what
 did not check. The store lives in a folder the caller owns and removes.
+
+``letopis restore`` (:func:`restore_store`) goes the same way into a real
+store that the log then continues in (§7.3.5: backup and restore by the
+system administrator): the tables, triggers, roles and grants are made as
+`letopis init` makes them (:func:`ledger.storage.init.prepare_store`), and
+nothing is signed anew, so the restored store holds byte-identical envelopes
+in the same order, the same checkpoints and the same tree. Before anything is
+written it refuses a store that is not empty, an archive of another log, an
+archive whose lines do not recompute to its own checkpoint, and one that is
+not the log the school's key signed (the sealer's remembered checkpoint,
+``ledger.log.remembered``, must be a prefix of the archive: an older archive
+would fork the log, and the sealer would refuse to sign after it).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
@@ -31,11 +45,16 @@ from eventsourcing.persistence import StoredEvent
 from ledger.application import LedgerApplication
 from ledger.archive.export import archive_lines
 from ledger.errors import LedgerError
+from ledger.keys.directory import KeyDirectory
 from ledger.log import LogStore, Sealer, StoredCheckpoint, StoredTree
+from ledger.log.remembered import SealerMemory
+from ledger.storage.existing import probe
+from ledger.storage.init import SideTable, prepare_store
 from ledger.storage.stores import open_ledger
 from ledger.storage.tables import SQLITE_LOG_SCHEMA
+from verify import merkle
 from verify.errors import NoteError
-from verify.note import parse_checkpoint
+from verify.note import Checkpoint, parse_checkpoint
 
 BATCH = 5000
 
@@ -73,22 +92,136 @@ def restore_archive(
     return app
 
 
+@dataclass(frozen=True)
+class Restored:
+    """What `letopis restore` made: the URL the application uses from now on,
+    and the archive's latest checkpoint, which now covers the store."""
+
+    app_url: str
+    entries: int
+    checkpoint: str
+
+
+def restore_store(
+    bag: Path | str,
+    url: str,
+    keys: Path | str,
+    *,
+    passphrase: str,
+    owner_role: str = "letopis_owner",
+    app_role: str = "letopis_app",
+    app_password: str | None = None,
+    side_tables: Sequence[SideTable] = (),
+) -> Restored:
+    """The exported archive ``bag`` as the store at ``url`` (which must be
+    empty), made as `init` makes a store; the log continues from there."""
+    data = Path(bag) / "data"
+    directory = KeyDirectory.open(keys, passphrase)
+    latest = _checked_archive(data, directory)
+    _check_empty(url)
+    app_url = prepare_store(
+        url,
+        keys,
+        passphrase=passphrase,
+        owner_role=owner_role,
+        app_role=app_role,
+        app_password=app_password,
+        side_tables=side_tables,
+    )
+    app = open_ledger(app_url, keys=keys, passphrase=passphrase)
+    try:
+        _insert_events(app, Path(bag))
+        _seal_leaves(app)
+        _add_checkpoints(app, data)
+    finally:
+        app.close()
+    return Restored(app_url, latest.size, latest.text)
+
+
+def _checked_archive(data: Path, directory: KeyDirectory) -> Checkpoint:
+    """The archive's latest checkpoint, after reading the whole archive once:
+    the checkpoint is the log key's for this log, the lines recompute to its
+    root, and the archive extends what the sealer remembers signing."""
+    if not (data / "log.jsonl").is_file() or not (data / "checkpoint").is_file():
+        msg = (
+            f"--archive {data.parent} has no data/log.jsonl or data/checkpoint: "
+            "it is not a Letopis export (`letopis export` writes one)"
+        )
+        raise RestoreError(msg)
+    origin, public_key = directory.origin, directory.log_public_key
+    try:
+        latest = parse_checkpoint((data / "checkpoint").read_text(encoding="utf-8"))
+        if latest.origin != origin:
+            msg = (
+                f"--archive is of log {latest.origin!r}, the key directory of "
+                f"{origin!r}: give the school's own --keys"
+            )
+            raise RestoreError(msg)
+        latest.verify(origin, public_key)
+    except NoteError as e:
+        msg = (
+            f"the archive's data/checkpoint is not signed by the log key of "
+            f"{directory.path} ({e}): give the school's own --keys"
+        )
+        raise RestoreError(msg) from e
+    remembered = SealerMemory(directory.path, origin, public_key).load()
+    builder = merkle.TreeBuilder()
+    at_remembered = builder.root() if remembered and remembered.size == 0 else None
+    for number, line in enumerate(archive_lines(data.parent), 1):
+        _envelope(line, number)
+        builder.append(merkle.leaf_hash(line))
+        if remembered is not None and builder.size == remembered.size:
+            at_remembered = builder.root()
+    if builder.size != latest.size or builder.root() != latest.root:
+        msg = (
+            f"the archive's data/log.jsonl ({builder.size} lines) does not recompute "
+            f"to its data/checkpoint (size {latest.size}): the archive is damaged; "
+            "run `letopis verify --archive` on it"
+        )
+        raise RestoreError(msg)
+    if remembered is not None and at_remembered != remembered.root:
+        msg = (
+            f"the log key signed a checkpoint of size {remembered.size} "
+            f"({directory.path}/log-state/checkpoint) that this archive of "
+            f"{latest.size} entries does not extend: restoring it would fork the "
+            "log; restore the latest archive of this log"
+        )
+        raise RestoreError(msg)
+    return latest
+
+
+def _check_empty(url: str) -> None:
+    """Refuse a store that holds anything of a log (nothing is written)."""
+    found = probe(url)  # None: no file, database or schema there yet
+    if found is None:
+        return
+    if found.events or found.leaves or found.checkpoint is not None:
+        msg = (
+            f"--store {url} is not empty ({found.events} events, {found.leaves} "
+            "leaves): an archive is restored only into a new, empty store, so that "
+            "nothing there is overwritten or mixed in; give a new one"
+        )
+        raise RestoreError(msg)
+
+
+def _envelope(line: bytes, number: int) -> StoredEvent:
+    try:
+        envelope = json.loads(line)
+        return StoredEvent(
+            originator_id=UUID(envelope["stream"]),
+            originator_version=int(envelope["seq"]),
+            topic=str(envelope["type"]),
+            state=line,
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        msg = f"line {number} of data/log.jsonl is not an envelope ({e})"
+        raise RestoreError(msg) from e
+
+
 def _insert_events(app: LedgerApplication, bag: Path) -> None:
     batch: list[StoredEvent] = []
     for number, line in enumerate(archive_lines(bag), 1):
-        try:
-            envelope = json.loads(line)
-            batch.append(
-                StoredEvent(
-                    originator_id=UUID(envelope["stream"]),
-                    originator_version=int(envelope["seq"]),
-                    topic=str(envelope["type"]),
-                    state=line,
-                )
-            )
-        except (ValueError, KeyError, TypeError) as e:
-            msg = f"line {number} of data/log.jsonl is not an envelope ({e})"
-            raise RestoreError(msg) from e
+        batch.append(_envelope(line, number))
         if len(batch) >= BATCH:
             app.recorder.insert_events(batch)
             batch = []

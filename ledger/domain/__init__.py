@@ -2,7 +2,7 @@
 signed events, and the rules their aggregates' commands enforce at append time.
 
 Modules: ``school``, ``people``, ``journal``, ``attestation``, ``decisions``,
-``attestat``, ``portfolio``, ``admission`` (aggregates, their commands and
+``attestat``, ``portfolio``, ``admission``, ``archive`` (aggregates, their commands and
 events, pure); ``grading``, ``schoolyear``, ``honours``, ``graduation``,
 ``promotion`` (pure values and rules); ``base``
 (typed events, streams any event may open); ``ids`` (deterministic stream ids);
@@ -12,6 +12,7 @@ load, command and save are in :mod:`ledger.records`. See ``docs/domain.md``.
 
 from ledger.domain import (  # noqa: F401 - importing registers every event type
     admission,
+    archive,
     attestat,
     attestation,
     decisions,

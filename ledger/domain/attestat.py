@@ -243,7 +243,9 @@ class AttestatBook(RecordStream):
         entries: tuple[int, ...]
         certified_on: date
         class_teacher: UUID
-        director: UUID
+        #: the co-signing director; None only in a dry run made before the
+        #: director co-signs (the signing policy refuses the save without one)
+        director: UUID | None = None
 
         def apply(self, aggregate: Any) -> None:
             for number in self.entries:
@@ -519,7 +521,7 @@ class AttestatBook(RecordStream):
         year: str,
         certified_on: date,
         class_teacher: UUID,
-        director: UUID,
+        director: UUID | None,
         at: datetime,
     ) -> tuple[int, ...]:
         """Certify the class's entries not yet certified (§7.3.5: «заверяются

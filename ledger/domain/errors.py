@@ -156,3 +156,7 @@ class PromotionError(DomainError):
 class SchoolTypeError(DomainError):
     """A record the school's type does not keep (a primary school has no
     attestat book and no state exams; grades beyond its last one)."""
+
+
+class ErasureError(DomainError):
+    """A pupil's personal data may not be erased now, or was erased already."""

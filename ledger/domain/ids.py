@@ -84,3 +84,8 @@ def portfolio_id(pupil: UUID, year: str) -> UUID:
 def admission_tests_id(pupil: UUID, year: str) -> UUID:
     """A pupil's final interview or essay results in one year (ГИА admission)."""
     return uuid5(pupil, f"admission-tests/{year}")
+
+
+def data_key_erasure_id(pupil: UUID) -> UUID:
+    """The stream of a pupil's data key destruction (one event, ever)."""
+    return uuid5(pupil, "data-key-destroyed")

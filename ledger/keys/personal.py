@@ -84,6 +84,17 @@ class DataKeyStore:
         opened: dict[str, Any] = json.loads(plain)
         return opened
 
+    def destroyed_at(self, subject: str) -> str | None:
+        """When the subject's data key was destroyed (its tombstone), if it was."""
+        tombstone = self._file(data_key_id(subject)).with_suffix(".destroyed")
+        if not tombstone.exists():
+            return None
+        return tombstone.read_text().strip()
+
+    def has_key(self, subject: str) -> bool:
+        """Whether the subject's data key is here (not destroyed, not missing)."""
+        return self._file(data_key_id(subject)).exists()
+
     def destroy(self, subject: str, *, at: datetime | None = None) -> str:
         """Destroy the subject's data key; leaves a tombstone saying when."""
         key_id = data_key_id(subject)

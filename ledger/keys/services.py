@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import LedgerApplication, Signing
-from ledger.domain.people import StaffMember
-from ledger.domain.school import School
 from ledger.errors import TrustError, UnknownKeyError
 from ledger.keys.directory import SigningKey
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
+
+if TYPE_CHECKING:  # the domain loads when a holder is checked (not to list keys)
+    from ledger.domain.people import StaffMember
 
 #: Roles that only a staff member registered in a named position may hold: the
 #: position (``people.StaffMemberRegistered``, lower case) must start with one of
@@ -69,6 +71,8 @@ def _staff_id(holder: str) -> UUID:
 
 
 def _staff_member(app: LedgerApplication, staff: UUID) -> StaffMember | None:
+    from ledger.domain.people import StaffMember
+
     first = app.recorder.select_events(staff, limit=1)
     if not first or first[0].topic != StaffMember.Registered.TOPIC:
         return None
@@ -77,6 +81,8 @@ def _staff_member(app: LedgerApplication, staff: UUID) -> StaffMember | None:
 
 
 def _check_first_staff(app: LedgerApplication, staff: UUID, first: bool) -> None:
+    from ledger.domain.people import StaffMember
+
     registered = app.recorder.select_notifications(
         start=1, limit=1, topics=[StaffMember.Registered.TOPIC]
     )
@@ -101,6 +107,8 @@ def _check_first_staff(app: LedgerApplication, staff: UUID, first: bool) -> None
 
 
 def _school(app: LedgerApplication) -> UUID | None:
+    from ledger.domain.school import School
+
     found = app.recorder.select_notifications(
         start=1, limit=1, topics=[School.Registered.TOPIC]
     )

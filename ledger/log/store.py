@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.errors import LedgerError
-from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore
+from ledger.storage.sql import SqlStore, duplicate_errors
 from ledger.storage.tables import SQLITE_LOG_TABLES
 
 DEFAULT_SEAL_INTERVAL = 2.0
@@ -127,7 +127,7 @@ class LogStore:
                     _named("INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)"),
                     list(nodes),
                 )
-        except DUPLICATE_ERRORS as e:
+        except duplicate_errors() as e:
             msg = "another sealer appended these leaves first"
             raise LogConflictError(msg) from e
 
@@ -203,7 +203,7 @@ class LogStore:
                         checkpoint.signed_at,
                     ),
                 )
-        except DUPLICATE_ERRORS as e:
+        except duplicate_errors() as e:
             msg = f"a checkpoint of size {checkpoint.size} was signed already"
             raise LogConflictError(msg) from e
 

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from ledger.application import LedgerApplication
 from ledger.log.store import LogStore
-from ledger.storage.stores import parse_store_url
+from ledger.storage.stores import APPLICATION_NAME, parse_store_url
 from verify import merkle
 
 
@@ -77,7 +76,7 @@ def _key(start: int, end: int) -> tuple[int, int]:
 
 def open_log(url: str) -> tuple[LogStore, StoredTree]:
     """The log of the store at ``url``, read-only, without keys (for proofs)."""
-    env = Environment(LedgerApplication.name, dict(parse_store_url(url).env))
+    env = Environment(APPLICATION_NAME, dict(parse_store_url(url).env))
     env["CREATE_TABLE"] = "n"
     recorder = InfrastructureFactory.construct(env).application_recorder()
     store = LogStore(recorder)

@@ -29,6 +29,7 @@ from ledger.records.attestats import AttestatOffice
 from ledger.records.closing import Closing
 from ledger.records.context import Clock, RecordsContext
 from ledger.records.council import Council
+from ledger.records.erasure import Erasure
 from ledger.records.journal import Journal
 from ledger.records.people import Enrolment
 from ledger.records.portfolio import Portfolios
@@ -67,3 +68,4 @@ class SchoolRecords:
         self.attestats = AttestatOffice(self.context)
         self.portfolio = Portfolios(self.context)
         self.closing = Closing(self.context)
+        self.erasure = Erasure(self.context)

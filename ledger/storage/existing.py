@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-import psycopg
-from psycopg import sql
 
 from ledger.errors import LedgerError
 from ledger.storage.stores import StoreURL, parse_store_url
 from ledger.storage.tables import POSTGRES_LOG_TABLES, SQLITE_LOG_TABLES
+
+if TYPE_CHECKING:  # the driver is loaded for a PostgreSQL store only
+    import psycopg
 
 #: The events table as the eventsourcing recorders name it (application "Letopis").
 SQLITE_EVENTS = "stored_events"
@@ -154,6 +154,8 @@ def _found_sqlite(db: sqlite3.Connection, stream: UUID | None) -> Found:
 
 
 def _probe_postgres(store: StoreURL, stream: UUID | None) -> Found | None:
+    import psycopg
+
     env = store.env
     try:
         conn = psycopg.connect(
@@ -183,6 +185,8 @@ def _probe_postgres(store: StoreURL, stream: UUID | None) -> Found | None:
 def _found_postgres(
     conn: psycopg.Connection[Any], schema: str, stream: UUID | None
 ) -> Found | None:
+    from psycopg import sql
+
     def one(query: sql.SQL | sql.Composed, params: tuple[Any, ...] = ()) -> Any:
         row = conn.execute(query, params).fetchone()
         return None if row is None else row[0]

@@ -52,7 +52,7 @@ from ledger.storage.tables import (
     sqlite_trigger,
 )
 
-__all__ = ["Initialised", "SideTable", "initialise"]
+__all__ = ["Initialised", "SideTable", "initialise", "prepare_store"]
 
 
 class StoreInUseError(LedgerError):
@@ -96,7 +96,7 @@ def initialise(
         for name, path in ((SIGNING, signing_policy), (RETENTION, retention_policy))
         if path is not None
     }
-    store = parse_store_url(url)
+    parse_store_url(url)  # a malformed URL is refused before anything is made
     found = probe(url)
     if found is not None and found.events:
         _check_completable(url, found, keys, passphrase)
@@ -112,14 +112,15 @@ def initialise(
             f"{origin!r}; use --origin {directory.origin} or another --keys"
         )
         raise TrustError(msg)
-    app_url = url
-    if store.is_postgres:
-        from ledger.storage.postgres import PostgresRoles, prepare_postgres
-
-        roles = PostgresRoles(owner=owner_role, app=app_role, password=app_password)
-        app_url = prepare_postgres(store, roles, extra=side_tables)
-    else:
-        _prepare_sqlite(store, keys, passphrase, side_tables)
+    app_url = prepare_store(
+        url,
+        keys,
+        passphrase=passphrase,
+        owner_role=owner_role,
+        app_role=app_role,
+        app_password=app_password,
+        side_tables=side_tables,
+    )
     kept = found.events if found is not None else 0
     if not kept:  # a store with events was checked above: nothing to record
         app = open_ledger(app_url, keys=keys, passphrase=passphrase)
@@ -129,6 +130,30 @@ def initialise(
         finally:
             app.close()
     return Initialised(app_url, directory.config["log_key"], origin, created, kept)
+
+
+def prepare_store(
+    url: str,
+    keys: Path | str,
+    *,
+    passphrase: str,
+    app_role: str = "letopis_app",
+    owner_role: str = "letopis_owner",
+    app_password: str | None = None,
+    side_tables: Sequence[SideTable] = (),
+) -> str:
+    """The store's tables, triggers (and on PostgreSQL roles and grants), with
+    nothing recorded; the URL the application uses. `init` and `letopis
+    restore` (``ledger.archive.restore``) share it, so a restored store is
+    protected exactly as a new one."""
+    store = parse_store_url(url)
+    if store.is_postgres:
+        from ledger.storage.postgres import PostgresRoles, prepare_postgres
+
+        roles = PostgresRoles(owner=owner_role, app=app_role, password=app_password)
+        return prepare_postgres(store, roles, extra=side_tables)
+    _prepare_sqlite(store, keys, passphrase, side_tables)
+    return url
 
 
 def _check_completable(

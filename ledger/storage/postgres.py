@@ -45,6 +45,7 @@ from ledger.storage.tables import (
     SideTable,
     postgres_log_schema,
     postgres_trigger_ddl,
+    postgres_view_functions,
     trigger_name,
     views_schema,
 )
@@ -152,6 +153,7 @@ def prepare_postgres(
         for statement in postgres_log_schema(tables.schema):
             conn.execute(sql.SQL(statement))
         _install_triggers(conn, tables.schema, tables.all)
+        _create_view_functions(conn, tables.schema, roles)
         _grant(conn, tables, roles.app)
         _create_side_tables(conn, tables.schema, extra, roles.app)
     # 6. The URL the application uses from now on.
@@ -343,6 +345,13 @@ def _create_views_schema(conn: Connection, schema: str, roles: PostgresRoles) ->
         )
     )
     conn.execute(sql.SQL("RESET ROLE"))
+
+
+def _create_view_functions(conn: Connection, schema: str, roles: PostgresRoles) -> None:
+    """The owner's functions that make the records view's tables (as the owner,
+    after the trigger function they call exists)."""
+    for statement in postgres_view_functions(views_schema(schema), schema, roles.app):
+        conn.execute(sql.SQL(statement))
 
 
 # -- 3. tables --------------------------------------------------------------------

@@ -9,21 +9,57 @@ names) or SQLite as the store needs. Driver errors are converted here.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.errors import UniqueViolation
 
 from ledger.errors import LedgerError
 from ledger.storage.tables import postgres_name
 
-#: Errors the datastores raise when a unique or primary key is violated.
-DUPLICATE_ERRORS = (PersistenceIntegrityError, sqlite3.IntegrityError, UniqueViolation)
+if TYPE_CHECKING:
+    #: Errors the datastores raise when a unique or primary key is violated
+    #: (built on first use: see :func:`__getattr__`).
+    DUPLICATE_ERRORS: tuple[type[Exception], ...]
+    #: Errors a query raises through the datastores, e.g. of a table or column
+    #: that is not there (a view made by an older version); built on first use.
+    QUERY_ERRORS: tuple[type[Exception], ...]
+
+
+def duplicate_errors() -> tuple[type[Exception], ...]:
+    """The errors the datastores raise when a unique or primary key is violated.
+
+    psycopg's own is among them once psycopg is loaded (a PostgreSQL store loads
+    it); before that no PostgreSQL error can arise, and a SQLite reader (a proof,
+    a checkpoint) does not pay for importing the PostgreSQL driver. Use it in the
+    ``except`` clause itself, which is evaluated only when an error arrives."""
+    found: tuple[type[Exception], ...] = (
+        PersistenceIntegrityError,
+        sqlite3.IntegrityError,
+    )
+    psycopg_errors = sys.modules.get("psycopg.errors")
+    if psycopg_errors is not None:
+        found += (psycopg_errors.UniqueViolation,)
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    """``DUPLICATE_ERRORS``, for modules that name the errors at import time
+    (they run on PostgreSQL too, so psycopg is loaded for them)."""
+    if name == "DUPLICATE_ERRORS":
+        from psycopg.errors import UniqueViolation
+
+        return (PersistenceIntegrityError, sqlite3.IntegrityError, UniqueViolation)
+    if name == "QUERY_ERRORS":
+        import psycopg
+
+        return (PersistenceError, sqlite3.Error, psycopg.Error)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 class SqlStoreError(LedgerError):
@@ -85,19 +121,21 @@ class SqlStore:
         *,
         postgres_schema: str | None = None,
     ) -> None:
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            self.names: Mapping[str, str] = {t: t for t in tables}
+            self.dialect = "sqlite"
+            self._datastore: Any = recorder.datastore
+            return
+        from eventsourcing.postgres import PostgresApplicationRecorder
+
         if isinstance(recorder, PostgresApplicationRecorder):
             schema = postgres_schema or recorder.datastore.schema
-            self.names: Mapping[str, str] = {
-                t: f'"{schema}".{postgres_name(t)}' for t in tables
-            }
+            self.names = {t: f'"{schema}".{postgres_name(t)}' for t in tables}
             self.dialect = "postgresql"
-        elif isinstance(recorder, SQLiteApplicationRecorder):
-            self.names = {t: t for t in tables}
-            self.dialect = "sqlite"
         else:
             msg = f"tables beside the events need SQLite or PostgreSQL, not {recorder}"
             raise SqlStoreError(msg)
-        self._datastore: Any = recorder.datastore
+        self._datastore = recorder.datastore
 
     def sql(self, text: str) -> str:
         for name, qualified in self.names.items():

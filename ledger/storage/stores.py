@@ -12,11 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.application import LedgerApplication
 from ledger.errors import StoreURLError
-from ledger.mapper import KEYS_ENV, VERIFY_ON_READ_ENV
+
+if TYPE_CHECKING:  # imported when a ledger is opened, not to read a URL
+    from ledger.application import LedgerApplication
+
+#: ``LedgerApplication.name``: the prefix of the eventsourcing environment,
+#: here for readers that open the store without the application (proofs).
+APPLICATION_NAME = "Letopis"
+
+#: The store's URL in the application's environment: the report views read the
+#: log through the verifier's own source (``projections.checked``), which needs it.
+STORE_URL_ENV = "LETOPIS_STORE_URL"
 
 ALLOWED = (
     "sqlite:///path/to/file.db or "
@@ -111,9 +121,13 @@ def open_ledger(
     extra_env: Mapping[str, str] | None = None,
 ) -> LedgerApplication:
     """The ledger application on the store at ``url`` with the keys in ``keys``."""
+    from ledger.application import LedgerApplication
+    from ledger.mapper import KEYS_ENV, VERIFY_ON_READ_ENV
+
     store = parse_store_url(url)
     env = dict(store.env)
     env[KEYS_ENV] = str(keys)
+    env[STORE_URL_ENV] = url
     env[VERIFY_ON_READ_ENV] = "y" if verify_on_read else "n"
     if passphrase is not None:
         env["LETOPIS_KEY_PASSPHRASE"] = passphrase

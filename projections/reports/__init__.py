@@ -46,12 +46,12 @@ from projections.reports import (
     summary,
 )
 from projections.reports.common import Inputs
-from projections.reports.errors import ReportError
+from projections.reports.errors import NamesUnavailableError, ReportError
 from projections.reports.model import Report
 from projections.reports.pdf import to_pdf
 from projections.reports.render import MEDIA_TYPES
 from projections.reports.render import RENDERERS as TEXT_RENDERERS
-from projections.reports.school import School, data_keys
+from projections.reports.school import ERASED, School, data_keys
 from projections.reports.source import AsOf, Source, open_source
 
 __all__ = [
@@ -133,7 +133,14 @@ def _check_format(fmt: str) -> None:
 
 class Reports:
     """Several reports from one cut of the log (``report all`` builds thousands
-    from one catch-up, one read of the school and one opening of the names)."""
+    from one catch-up, one read of the school and one opening of the names).
+
+    Reports show pupils by name: without the passphrase that opens the
+    personal data keys (or with a wrong one) they are refused
+    (:class:`NamesUnavailableError`), never printed with every pupil «имя
+    недоступно». ``pseudonymous`` asks for personal file numbers instead, on
+    purpose; every report then says so in its header.
+    """
 
     def __init__(
         self,
@@ -141,12 +148,18 @@ class Reports:
         as_of: AsOf | None = None,
         *,
         source: Source | None = None,
+        pseudonymous: bool = False,
     ) -> None:
         """``source``: a cut made already (``report check`` cuts at the
         checkpoint a file names), else the cut ``as_of`` says."""
         if source is None:
             source = open_source(app, as_of)
-        self.inputs = Inputs(source, School(source, data_keys(app.env)))
+        keys = None if pseudonymous else data_keys(app.env)
+        school = School(source, keys, pseudonymous=pseudonymous)
+        if not pseudonymous:
+            refuse_without_names(school, keys is not None)
+        self.pseudonymous = pseudonymous
+        self.inputs = Inputs(source, school)
 
     @property
     def school(self) -> School:
@@ -160,7 +173,7 @@ class Reports:
         builder = _builder(name)[0]
         given = {k: v for k, v in params.items() if v}
         if not leaves:
-            return builder(self.inputs, given)
+            return self._named(builder(self.inputs, given))
         source = self.inputs.source
         source.read = set()
         try:
@@ -168,7 +181,13 @@ class Reports:
             read = source.read
         finally:
             source.read = None
-        return replace(report, leaves=source.leaf_indexes(read))
+        return self._named(replace(report, leaves=source.leaf_indexes(read)))
+
+    def _named(self, report: Report) -> Report:
+        """A pseudonymous report says so in its header."""
+        if not self.pseudonymous:
+            return report
+        return replace(report, header=(*report.header, ("Имена", PSEUDONYMOUS_NOTE)))
 
     def render(
         self, name: str, params: Mapping[str, str], fmt: str, *, bound: bool = False
@@ -176,6 +195,34 @@ class Reports:
         _check_format(fmt)
         report = self.build(name, params, leaves=fmt == "pdf")
         return rendered(report, fmt, bound=bound)
+
+
+PSEUDONYMOUS_NOTE = "не показаны: вместо имён номера личных дел (--pseudonymous)"
+
+
+def refuse_without_names(school: School, keys_given: bool) -> None:
+    """Refuse a report with names when pupils' names cannot be opened (pupils
+    whose data were erased on purpose show «данные удалены» and are no reason)."""
+    unreadable = [
+        p
+        for p in school.pupils.values()
+        if p.surname is None and p.placeholder != ERASED
+    ]
+    if not unreadable:
+        return
+    reason = (
+        f"the passphrase does not open the personal data keys of {len(unreadable)} "
+        "pupil(s)"
+        if keys_given
+        else "no passphrase for the personal data keys was given "
+        "(LETOPIS_KEY_PASSPHRASE) or the key directory has no data-keys"
+    )
+    msg = (
+        f"the report needs the pupils' names, and they cannot be opened: {reason}; "
+        "give the right passphrase, or ask for --pseudonymous to show personal "
+        "file numbers instead of names"
+    )
+    raise NamesUnavailableError(msg)
 
 
 def rendered(report: Report, fmt: str, *, bound: bool = False) -> Rendered:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from projections.reports.common import DASH, day, protocol
+from projections.reports.common import DASH, day, moment, protocol
 from projections.reports.model import Table
 from projections.reports.source import Record
 
@@ -124,6 +125,8 @@ def changes_table(
     describe: Callable[[Record], tuple[str, str]],
     staff: Callable[[str], str],
     title: str = "Исправления",
+    *,
+    zone: ZoneInfo,
 ) -> Table | None:
     """The history of every change: what was changed (``describe`` gives the
     pupil and the record, e.g. «Математика, I четверть»), before and after, the
@@ -143,7 +146,7 @@ def changes_table(
             "Причина",
             "Основание",
             "Кто (сотрудник)",
-            "Когда (UTC)",
+            "Когда",
             "Исправление (событие)",
             "Исправляет",
         ),
@@ -156,7 +159,7 @@ def changes_table(
                 c.record.data.get("reason") or DASH,
                 basis(c.record.data),
                 staff(c.record.data.get("by") or ""),
-                c.record.at,
+                moment(c.record.at, zone),
                 c.record.event,
                 c.record.target or DASH,
             )

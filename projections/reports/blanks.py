@@ -17,8 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from projections.reports.book import KINDS, blank_text
-from projections.reports.common import DASH, Inputs, check_parameters, day
-from projections.reports.model import Report, Table
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    day,
+    director_signature,
+)
+from projections.reports.model import Report, Signature, Table
 from projections.reports.school import LEVELS
 from projections.reports.source import Record
 
@@ -112,7 +118,11 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "выданным считается бланк записи или дубликата в книге выдачи.",
         ),
         parameters={"level": levels[0]} if wanted else {},
-        signatures=("Ответственный за учёт бланков", "Директор школы"),
+        signatures=(
+            Signature("Ответственный за учёт бланков"),
+            director_signature(school),
+        ),
+        seal=True,
     )
 
 

@@ -12,6 +12,14 @@ duplicates, with its own grades. The class's certification by the class
 teacher and the director, the director's corrections (listed against the
 number of the entry they correct) and spoiled blanks follow.
 
+On A4 landscape the entries continue on further sheets, as the paper book's
+spreads do: the graduate and blanks, the final grades (over as many sheets
+as the subjects need), the issue; each sheet repeats the entry's number and
+the graduate's name, so no column is lost at the margin. The signatures are
+printed as the book carries them: the class teacher and the director under
+each class's entries with the seal, the director under each duplicate and
+each correction (§7.3.5).
+
 Names and birth dates come from the entry itself (sealed under the book's own
 data key of the pupil), so they last as long as the book; an entry made before
 the book kept them shows the name from the personal file.
@@ -25,8 +33,16 @@ from typing import Any
 from ledger.domain.attestat import book_subject
 from ledger.errors import LedgerError
 from ledger.keys.personal import DataKeyStore
-from projections.reports.common import DASH, Inputs, check_parameters, day, protocol
-from projections.reports.model import Report, Table
+from projections.reports.amendments import amend, with_corrections
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    day,
+    moment,
+    protocol,
+)
+from projections.reports.model import Layout, Report, Signature, Table
 from projections.reports.school import ERASED, LEVELS, UNAVAILABLE, School
 from projections.reports.source import Record
 
@@ -49,6 +65,12 @@ MEDALS = {"I": "медаль I степени", "II": "медаль II степ�
 KINDS = {"attestat": "аттестат", "supplement": "приложение"}
 ENTRY_TYPES = ("attestat.AttestatIssued", "attestat.DuplicateIssued")
 SIGNATURE = "________"
+#: the graduate and the blanks; each final grade; the issue (narrow columns)
+PERSON_WIDTHS = (4, 1, 3, 2, 4, 4)
+GRADE_WIDTH = 2
+ISSUE_WIDTHS = (3, 2, 3, 3, 4, 2, 4, 5)
+#: narrow columns a sheet of A4 landscape holds beside the number and name
+SHEET_COLUMNS = 26
 
 
 def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
@@ -66,6 +88,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         for g in r.data.get("final_grades", ()):
             subjects.setdefault(g["subject"], g["name"])
     book = _Book(entries, corrections, subjects, school.keys, school)
+    disagreeing = _disagreements(entries, source, level, book)
     return Report(
         name=NAME,
         title=f"Книга для учёта и записи выданных аттестатов об {_level_title(level)} "
@@ -81,10 +104,10 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                 "Записи о выдаче",
                 (
                     "№ записи",
+                    "Фамилия, имя, отчество выпускника",
                     "Вид записи",
                     "Класс",
                     "Год",
-                    "Фамилия, имя, отчество выпускника",
                     "Дата рождения",
                     "Номер бланка аттестата",
                     "Номер бланка приложения",
@@ -99,6 +122,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     "Событие",
                 ),
                 tuple(book.row(r) for r in entries),
+                entries_layout(len(subjects)),
             ),
             Table(
                 "Заверение записей по классам (классный руководитель, директор, "
@@ -121,7 +145,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                     "Поле",
                     "Новое значение",
                     "Причина",
-                    "Когда (UTC)",
+                    "Когда",
                     "Событие",
                 ),
                 tuple(
@@ -130,21 +154,33 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
                         FIELDS.get(c.data["field"], c.data["field"]),
                         _value(c.data["field"], c.data["value"]),
                         c.data["reason"],
-                        c.at,
+                        moment(c.at, school.zone),
                         c.event,
                     )
                     for c in corrections
                 ),
             ),
             Table(
+                "Расхождения с итоговыми отметками (нужен дубликат или исправление)",
+                (
+                    "№ записи",
+                    "Фамилия, имя, отчество выпускника",
+                    "Предмет",
+                    "В книге",
+                    "Итоговая отметка сейчас",
+                    "Событие исправления",
+                ),
+                disagreeing,
+            ),
+            Table(
                 "Испорченные бланки",
-                ("Бланк", "Номер", "Причина", "Когда (UTC)", "Событие"),
+                ("Бланк", "Номер", "Причина", "Когда", "Событие"),
                 tuple(
                     (
                         KINDS[s.data.get("kind", "attestat")],
                         blank_text(s.data["blank"]),
                         s.data["reason"],
-                        s.at,
+                        moment(s.at, school.zone),
                         s.event,
                     )
                     for s in of_type.get("attestat.BlankSpoiled", [])
@@ -162,7 +198,71 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         ),
         landscape=True,
         parameters={"level": level},
-        signatures=("Классный руководитель", "Директор школы"),
+        signatures=_signatures(entries, of_type, corrections, school),
+        seal=True,
+    )
+
+
+def _disagreements(
+    entries: list[Record], source: Any, level: str, book: _Book
+) -> tuple[tuple[str, ...], ...]:
+    """Each grade of a pupil's latest entry (the attestat or its latest
+    duplicate) that differs from the pupil's current final grade: a final
+    grade corrected after the entry was made, which the book must not hide
+    (issue 13). A duplicate issued for the error, or a correction of the entry,
+    carries the current grade and clears the row."""
+    latest: dict[str, Record] = {}
+    for r in entries:
+        latest[r.data["pupil"]] = r
+    if not latest:
+        return ()
+    pupils = sorted(latest)
+    found = source.rows(
+        "view_grades",
+        f"pupil IN ({', '.join('?' * len(pupils))})",
+        pupils,
+        types=with_corrections(("attestation.FinalGradeRecorded",)),
+    )
+    current: dict[tuple[str, str], tuple[str, str]] = {}
+    amended = amend(
+        [r for r in found if r.data.get("level", level) == level],
+        lambda r: str(r.data["grade"]),
+    )
+    for r in amended.rows:
+        changed = amended.changes.get(r.event)
+        where = changed[-1].record.event if changed else ""
+        current[(r.pupil or "", r.data["subject"])] = (str(r.data["grade"]), where)
+    rows = []
+    for pupil, entry in sorted(latest.items(), key=lambda x: x[1].data["number"]):
+        for g in entry.data.get("final_grades", ()):
+            now, where = current.get((pupil, g["subject"]), (str(g["grade"]), ""))
+            if now != str(g["grade"]):
+                name = book.person(entry.data).get("name", DASH)
+                rows.append(
+                    (
+                        str(entry.data["number"]),
+                        name,
+                        g["name"],
+                        str(g["grade"]),
+                        now,
+                        where,
+                    )
+                )
+    return tuple(rows)
+
+
+def entries_layout(subjects: int) -> Layout:
+    """The entries on A4, as the paper book's spreads: the graduate and the
+    blanks, the final grades, the issue; the number and name on every sheet."""
+    return Layout(
+        fixed=2,
+        groups=(
+            ("Выпускник, бланки", len(PERSON_WIDTHS)),
+            ("Итоговые отметки", subjects),
+            ("Выдача", len(ISSUE_WIDTHS)),
+        ),
+        budget=SHEET_COLUMNS,
+        widths=(*PERSON_WIDTHS, *(GRADE_WIDTH for _ in range(subjects)), *ISSUE_WIDTHS),
     )
 
 
@@ -198,10 +298,10 @@ class _Book:
         person = self.person(d)
         return (
             str(d["number"]),
+            person.get("name", DASH),
             _kind(d) if duplicate else _late(d),
             source.get("class_name") or DASH,
             source.get("year") or DASH,
-            person.get("name", DASH),
             day(person.get("birth_date")),
             blank_text(d["blank"]),
             blank_text(d.get("supplement")),
@@ -256,7 +356,7 @@ def _certifications(
                 d["year"],
                 _numbers(d["entries"]),
                 school.staff_member(d["class_teacher"]),
-                school.staff_member(d["director"]),
+                school.staff_member(d["director"]) if d.get("director") else "—",
                 day(d["certified_on"]),
                 c.event,
             )
@@ -269,6 +369,61 @@ def _certifications(
     for (name, year), numbers in waiting.items():
         rows.append((name, year, _numbers(numbers), "не заверены", DASH, DASH, DASH))
     return tuple(rows)
+
+
+def _signatures(
+    entries: list[Record],
+    of_type: dict[str, list[Record]],
+    corrections: list[Record],
+    school: School,
+) -> tuple[Signature, ...]:
+    """The book's signatures as the paper book carries them (§7.3.5): under
+    each class's entries the class teacher and the director, under each
+    duplicate and each correction the director, each with the seal."""
+    director = school.director()
+    head = school.staff_name(director) if director else ""
+    signs: list[Signature] = []
+    certified = of_type.get("attestat.ClassEntriesCertified", [])
+    for c in certified:
+        d = c.data
+        what = (
+            f"Записи № {_numbers(d['entries'])} ({d['class_name']} класс, "
+            f"{d['year']}) заверены {day(d['certified_on'])}"
+        )
+        signs += [
+            Signature(
+                "Классный руководитель", school.staff_name(d["class_teacher"]), what
+            ),
+            Signature("Директор школы", school.staff_name(d["director"]), what),
+        ]
+    covered = {n for c in certified for n in c.data["entries"]}
+    waiting: dict[tuple[str, str], list[int]] = {}
+    for r in entries:
+        if r.type == ENTRY_TYPES[0] and r.data["number"] not in covered:
+            key = (r.data["class_name"], r.data["year"])
+            waiting.setdefault(key, []).append(r.data["number"])
+    for (name, year), numbers in waiting.items():
+        what = f"Записи № {_numbers(numbers)} ({name} класс, {year}) заверяю"
+        teacher = _class_teacher(school, name, year)
+        signs += [
+            Signature("Классный руководитель", teacher, what),
+            Signature("Директор школы", head, what),
+        ]
+    for r in entries:
+        if r.type == ENTRY_TYPES[1]:
+            what = f"Дубликат, запись № {r.data['number']}"
+            signs.append(Signature("Директор школы", head, what))
+    for c in corrections:
+        what = f"Исправление в записи № {c.data['entry']}"
+        signs.append(Signature("Директор школы", head, what))
+    return tuple(signs)
+
+
+def _class_teacher(school: School, name: str, year: str) -> str:
+    for klass in school.classes.values():
+        if klass.name == name and klass.year == year:
+            return school.staff_name(klass.class_teacher)
+    return ""
 
 
 def _numbers(numbers: list[int]) -> str:

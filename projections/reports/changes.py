@@ -12,7 +12,7 @@ made in), three lists:
 - entries after closing: those corrections made after the period they concern
   was closed («период закрыт», «год закрыт»), with the order they cite.
 
-Each row says who (the staff member), when (UTC, as signed), why (the reason,
+Each row says who (the staff member), when (in the school's time zone), why (the reason,
 the order or protocol) and names the events.
 """
 
@@ -31,7 +31,14 @@ from projections.reports.amendments import (
     amend,
     basis,
 )
-from projections.reports.common import DASH, Inputs, check_parameters, day
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    day,
+    director_signature,
+    moment,
+)
 from projections.reports.errors import ReportError
 from projections.reports.journal import (
     AMEND_TYPES,
@@ -127,6 +134,8 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "year": year.label,
             **({"month": month} if month else {}),
         },
+        signatures=(director_signature(school),),
+        seal=True,
     )
 
 
@@ -143,13 +152,13 @@ LATE_COLUMNS = (
     "Предмет",
     "Обучающийся",
     "Запись",
-    "Внесена (UTC)",
+    "Внесена",
     "Позже на, дн.",
     "Кто (сотрудник)",
     "Событие",
 )
 CHANGE_COLUMNS = (
-    "Когда (UTC)",
+    "Когда",
     "Предмет",
     "Обучающийся",
     "Запись",
@@ -234,7 +243,7 @@ class ChangeLog:
                         self.school.subject_name(lesson.subject or ""),
                         self._pupil(r.data.get("pupil")),
                         _entry_text(r),
-                        r.at,
+                        moment(r.at, self.zone),
                         str(late_by),
                         self.school.staff_member(_author(r)),
                         r.event,
@@ -298,7 +307,7 @@ class ChangeLog:
         return Line(
             self._month_of(r.at),
             (
-                r.at,
+                moment(r.at, self.zone),
                 self.school.subject_name(subject or "") if subject else DASH,
                 self._pupil(original.data.get("pupil") or original.pupil),
                 what,

@@ -29,6 +29,7 @@ from pypdf.errors import PdfReadError
 
 from projections.reports.errors import ReportError
 from projections.reports.evidence import Evidence
+from projections.reports.model import CHECKPOINT_LABELS
 from projections.reports.pdf import REPORT_JSON
 from projections.reports.render import (
     CSV_DIGEST,
@@ -132,18 +133,38 @@ def _json_claim(fmt: str, document: dict[str, Any], name: str) -> Claim:
 
 
 class _Page(HTMLParser):
-    """The visible tables of a report's HTML form, and its embedded JSON."""
+    """The visible tables of a report's HTML form, and its embedded JSON.
+
+    A wide table prints as continuation sheets (``model.Layout``): each sheet
+    is a ``<table data-sheet="N">`` repeating the fixed columns, its cells
+    naming their column (``data-column``) and a heading under a group its full
+    text (``data-heading``); the sheets of a table are put together again, so
+    the table read is the table the report holds. Group headings
+    (``th.group``) are not columns."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.tables: list[dict[str, Any]] = []
+        self._tables: list[tuple[str, dict[int, str], list[dict[int, str]]]] = []
         self.embedded: str | None = None
         self._title = ""
         self._text: list[str] | None = None
-        self._row: list[str] | None = None
+        self._row: dict[int, str] | None = None
+        self._cell: tuple[int | None, str | None] = (None, None)
         self._head = False
         self._skip_row = False
         self._script = False
+        self._sheet_rows = 0  # rows of the current sheet read so far
+
+    @property
+    def tables(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "title": title,
+                "columns": [columns[c] for c in sorted(columns)],
+                "rows": [[row[c] for c in sorted(row)] for row in rows],
+            }
+            for title, columns, rows in self._tables
+        ]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         given = dict(attrs)
@@ -152,12 +173,23 @@ class _Page(HTMLParser):
         elif tag == "h2":
             self._text = []
         elif tag == "table":
-            self.tables.append({"title": self._title, "columns": [], "rows": []})
-        elif tag == "tr" and self.tables:
-            self._row, self._head, self._skip_row = [], False, False
+            title = given.get("data-title") or self._title
+            continued = (given.get("data-sheet") or "1") != "1"
+            if not (continued and self._tables and self._tables[-1][0] == title):
+                self._tables.append((title, {}, []))
+            self._sheet_rows = 0
+        elif tag == "tr" and self._tables:
+            self._row, self._head, self._skip_row = {}, False, False
         elif tag in ("td", "th") and self._row is not None:
             self._head = tag == "th"
             self._skip_row = self._skip_row or given.get("class") == "empty"
+            column = given.get("data-column")
+            if "group" in (given.get("class") or "").split():
+                column = "skip"
+            self._cell = (
+                -1 if column == "skip" else None if column is None else int(column),
+                given.get("data-heading"),
+            )
             self._text = []
 
     def handle_data(self, data: str) -> None:
@@ -171,14 +203,22 @@ class _Page(HTMLParser):
         elif tag == "h2":
             self._title, self._text = text.strip(), None
         elif tag in ("td", "th") and self._row is not None:
-            self._row.append(text)
+            column, heading = self._cell
+            if column != -1:
+                self._row[len(self._row) if column is None else column] = (
+                    heading or text
+                )
             self._text = None
         elif tag == "tr" and self._row is not None:
-            table = self.tables[-1]
+            _, columns, rows = self._tables[-1]
             if self._head:
-                table["columns"] = self._row
+                columns.update(self._row)
             elif not self._skip_row:
-                table["rows"].append(self._row)
+                if self._sheet_rows < len(rows):
+                    rows[self._sheet_rows].update(self._row)
+                else:
+                    rows.append(self._row)
+                self._sheet_rows += 1
             self._row = None
 
 
@@ -253,11 +293,7 @@ def _csv_claim(data: bytes, name: str) -> Claim:
 
 
 #: the labels of the provenance rows of a CSV (model.Provenance.fields)
-_CSV_CHECKPOINT = (
-    "Журнал (origin)",
-    "Размер дерева (tree size)",
-    "Корень (root, SHA-256, base64)",
-)
+_CSV_CHECKPOINT = CHECKPOINT_LABELS
 
 
 def csv_document(rows: list[list[str]], expected: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from ledger.envelope import parse_time
 from projections.reports.errors import ReportError
-from projections.reports.school import School
+from projections.reports.model import Signature
+from projections.reports.school import Klass, School
 from projections.reports.source import Source
 
 DASH = "—"
@@ -21,6 +24,18 @@ class Inputs:
 
     source: Source
     school: School
+
+
+def director_signature(school: School) -> Signature:
+    """The director, who certifies a printout of the electronic records with the
+    school's seal (§7.3.6)."""
+    director = school.director()
+    return Signature("Директор школы", school.staff_name(director) if director else "")
+
+
+def class_teacher_signature(school: School, klass: Klass | None) -> Signature:
+    teacher = school.staff_name(klass.class_teacher) if klass else ""
+    return Signature("Классный руководитель", teacher)
 
 
 def check_parameters(
@@ -51,6 +66,33 @@ def day(text: str | None) -> str:
     if not text:
         return DASH
     return f"{date.fromisoformat(text):%d.%m.%Y}"
+
+
+MOSCOW = timedelta(hours=3)
+
+
+def moment(at: str | None, zone: ZoneInfo) -> str:
+    """A signed time (UTC, RFC 3339) as the school reads it, in its own time
+    zone: «30.06.2026 10:00 (МСК)»."""
+    if not at:
+        return DASH
+    local = parse_time(at).astimezone(zone)
+    return f"{local:%d.%m.%Y %H:%M} ({zone_label(local.utcoffset())})"
+
+
+def zone_label(offset: timedelta | None) -> str:
+    """A UTC offset as Russian documents name time zones: «МСК», «МСК+2»,
+    «МСК−1»; an offset in part of an hour as «UTC+05:30»."""
+    if offset is None:
+        return "UTC"
+    hours, rest = divmod(offset - MOSCOW, timedelta(hours=1))
+    if rest:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "+" if minutes >= 0 else "−"
+        return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    if hours == 0:
+        return "МСК"
+    return f"МСК{'+' if hours > 0 else '−'}{abs(hours)}"
 
 
 def short_day(text: str) -> str:

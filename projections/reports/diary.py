@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from ledger.domain.grading import weighted_average
 from projections.reports.amendments import amend, with_corrections
-from projections.reports.common import DASH, Inputs, check_parameters, day, decimal
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    class_teacher_signature,
+    day,
+    decimal,
+)
 from projections.reports.errors import ReportError
 from projections.reports.journal import (
     AMEND_TYPES,
@@ -90,6 +97,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "year": year.label,
             **({"period": span.code} if params.get("period") else {}),
         },
+        signatures=(class_teacher_signature(school, klass),),
     )
 
 

@@ -9,6 +9,13 @@ with each mark (``ledger.domain.grading.weighted_average``). An entry made later
 than the year's grace period after its lesson (§7.3.6: on the day of the
 lesson) is printed with «*» (see :func:`is_late`); a corrected period grade
 shows its current value and what it was.
+
+A subject taught in subgroups has a journal per subgroup (§7.3.6: each
+subgroup's teacher keeps its own records): its lessons, its members and its
+teacher, signed by that teacher; the ``subgroup`` parameter prints one. On A4
+landscape a wide period continues on further sheets, lessons in chunks, each
+sheet repeating the pupils' column, the average and the period grade on the
+last.
 """
 
 from __future__ import annotations
@@ -27,18 +34,25 @@ from projections.reports.common import (
     check_parameters,
     day,
     decimal,
+    moment,
     short_day,
 )
-from projections.reports.model import Report, Table
-from projections.reports.school import Pupil
+from projections.reports.errors import ReportError
+from projections.reports.model import Layout, Report, Signature, Table
+from projections.reports.school import Course, Pupil, School
 from projections.reports.source import Record, Source, school_zone
 
 NAME = "journal"
 LATE = "*"
-PARAMETERS = ("class", "subject", "period", "year")
+PARAMETERS = ("class", "subject", "period", "year", "subgroup")
 REQUIRED = ("class", "subject", "period")
 ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
 AMEND_TYPES = ("journal.MarkCorrected", "journal.MarkVoided")
+#: narrow (one-lesson) columns a sheet of A4 landscape holds beside the pupils
+SHEET_COLUMNS = 20
+AVERAGE_WIDTH = 2
+GRADE_WIDTH = 4
+MARKS = "Отметки и посещаемость"
 LESSONS_OF = (
     "SELECT stream FROM {view_journal} WHERE type = 'journal.LessonHeld' AND "
     "class_id = ? AND subject = ? AND day >= ? AND day <= ?"
@@ -128,21 +142,40 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         if r.data["period"] == period.code
     }
     pupils = school.pupils_of(klass)
+    groups = _subgroups(page, school.subgroups(klass, subject.code), pupils)
+    wanted = params.get("subgroup")
+    if wanted:
+        groups = [g for g in groups if g.label == wanted.strip()]
+        if not groups:
+            known = ", ".join(
+                g.label or "весь класс"
+                for g in _subgroups(page, school.subgroups(klass, subject.code), pupils)
+            )
+            msg = (
+                f"subgroup {wanted!r} has no lessons of {subject.code} in "
+                f"{klass.name}; subgroups: {known}"
+            )
+            raise ReportError(msg)
+    teachers = [
+        (g, school.staff_name(g.teacher) if g.teacher else DASH) for g in groups
+    ]
     return Report(
         name=NAME,
-        title=f"Классный журнал: {klass.name}, {subject.name}, {period.title}",
+        title=f"Классный журнал: {klass.name}, {subject.name}, {period.title}"
+        + (f", подгруппа {wanted.strip()}" if wanted else ""),
         header=(
             ("Школа", school.name),
             ("Учебный год", year.label),
             ("Класс", klass.name),
             ("Предмет", subject.name),
             ("Период", f"{period.title}: {day(period.starts)} – {day(period.ends)}"),
+            *((_teacher_label(g), name) for g, name in teachers),
         ),
         provenance=inputs.source.provenance,
         tables=(
-            _marks_table(page, pupils, period.title),
+            *(_marks_table(page, g, period.title) for g in groups),
             _amendments_table(
-                page, {p.id: p.name for p in pupils}, school.staff_member
+                page, {p.id: p.name for p in pupils}, school.staff_member, school
             ),
             _lessons_table(page.lessons),
         ),
@@ -153,8 +186,62 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "subject": subject.code,
             "period": period.code,
             "year": year.label,
+            **({"subgroup": wanted.strip()} if wanted else {}),
         },
+        signatures=tuple(
+            Signature("Учитель", name, f"Подгруппа {g.label}" if g.label else "")
+            for g, name in teachers
+        ),
     )
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """One journal of a subject: the whole class (``label`` empty) or a
+    subgroup, with its lessons, pupils and teacher."""
+
+    label: str
+    lessons: list[Record]
+    pupils: list[Pupil]
+    teacher: str | None
+
+
+def _subgroups(
+    page: Page, courses: list[Course], pupils: list[Pupil]
+) -> list[Subgroup]:
+    """The page's journals: one per subgroup its lessons name (the whole class
+    when they name none), each with the subgroup's members when assigned, and
+    the teacher of its assignment (or of its lessons)."""
+    labels = sorted({r.data["subgroup"] or "" for r in page.lessons}) or [""]
+    if not page.lessons:
+        labels = sorted({c.subgroup or "" for c in courses}) or [""]
+    assigned = {c.subgroup or "": c for c in courses}
+    found = []
+    for label in labels:
+        lessons = [r for r in page.lessons if (r.data["subgroup"] or "") == label]
+        course = assigned.get(label)
+        members = set(course.members) if course and course.members else None
+        if members is None and label:
+            members = {
+                e.record.data["pupil"]
+                for e in page.entries.values()
+                if e.record.stream in {r.stream for r in lessons}
+            }
+        held = [r.data["teacher"] for r in lessons if not r.data["substitute"]]
+        teacher = course.teacher if course else (held[0] if held else None)
+        found.append(
+            Subgroup(
+                label,
+                lessons,
+                [p for p in pupils if members is None or p.id in members],
+                teacher,
+            )
+        )
+    return found
+
+
+def _teacher_label(group: Subgroup) -> str:
+    return f"Учитель (подгруппа {group.label})" if group.label else "Учитель"
 
 
 NOTES = (
@@ -188,13 +275,13 @@ def _read(source: Source, span: tuple[str, str, str, str]) -> Page:
     return Page(lessons, entries, amendments, {})
 
 
-def _marks_table(page: Page, pupils: list[Pupil], period: str) -> Table:
+def _marks_table(page: Page, group: Subgroup, period: str) -> Table:
     cells: dict[tuple[str, str], list[Entry]] = {}
     for e in page.entries.values():
         cells.setdefault((e.record.data["pupil"], e.record.stream), []).append(e)
     rows = []
-    for n, pupil in enumerate(pupils, 1):
-        mine = [cells.get((pupil.id, lesson.stream), []) for lesson in page.lessons]
+    for n, pupil in enumerate(group.pupils, 1):
+        mine = [cells.get((pupil.id, lesson.stream), []) for lesson in group.lessons]
         counted = [
             (int(e.current), e.record.data["weight"])
             for c in mine
@@ -213,15 +300,32 @@ def _marks_table(page: Page, pupils: list[Pupil], period: str) -> Table:
     columns = (
         "№",
         "Обучающийся",
-        *(_lesson_heading(r) for r in page.lessons),
+        *(_lesson_heading(r) for r in group.lessons),
         "Средний балл (взвешенный)",
         f"Отметка за период ({period})",
     )
-    return Table("Отметки и посещаемость", columns, tuple(rows))
+    title = f"{MARKS}: подгруппа {group.label}" if group.label else MARKS
+    return Table(
+        title,
+        columns,
+        tuple(rows),
+        marks_layout(len(group.lessons)),
+    )
+
+
+def marks_layout(lessons: int) -> Layout:
+    """A journal page on A4: lessons in chunks that fit a sheet, the pupils'
+    column on every sheet, the average and the period grade last."""
+    return Layout(
+        fixed=2,
+        groups=(("Даты уроков", lessons), ("", 2)),
+        budget=SHEET_COLUMNS,
+        widths=(*(1 for _ in range(lessons)), AVERAGE_WIDTH, GRADE_WIDTH),
+    )
 
 
 def _amendments_table(
-    page: Page, names: dict[str, str], staff: Callable[[str], str]
+    page: Page, names: dict[str, str], staff: Callable[[str], str], school: School
 ) -> Table:
     lesson_day = {r.stream: r.day for r in page.lessons}
     return Table(
@@ -234,11 +338,11 @@ def _amendments_table(
             "Действие",
             "Причина",
             "Кто (сотрудник)",
-            "Когда (UTC)",
+            "Когда",
             "Событие исправления",
         ),
         tuple(
-            _amendment(a, page.entries, names, lesson_day, staff)
+            _amendment(a, page.entries, names, lesson_day, staff, school.zone)
             for a in page.amendments
         ),
     )
@@ -266,8 +370,6 @@ def _lesson_heading(r: Record) -> str:
     text = short_day(r.day or "")
     if r.data["number"] > 1:
         text += f"/{r.data['number']}"
-    if r.data["subgroup"]:
-        text += f" гр.{r.data['subgroup']}"
     return text
 
 
@@ -277,6 +379,7 @@ def _amendment(
     names: dict[str, str],
     lesson_day: dict[str, str | None],
     staff: Callable[[str], str],
+    zone: ZoneInfo,
 ) -> tuple[str, ...]:
     r, before = amended
     pupil = entries[r.target or ""].record.data["pupil"]
@@ -292,7 +395,7 @@ def _amendment(
         action,
         r.data["reason"],
         staff(r.data["by"]),
-        r.at,
+        moment(r.at, zone),
         r.event,
     )
 

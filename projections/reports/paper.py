@@ -2,7 +2,8 @@
 
 :func:`print_tables` cuts a table wider than a sheet into parts of whole
 columns, as paper forms continue «на обороте», each part repeating the
-columns that name a row; :func:`sheets_in_words` writes the count of a bound
+columns that name a row (a table whose form lays it out in sheets itself,
+``model.Layout``, is left to that); :func:`sheets_in_words` writes the count of a bound
 file's sheets as its certification sheet states it («восемь листов»). Both
 serve the PDF (:mod:`.pdf`); a report's data, JSON and digest never change.
 """
@@ -29,6 +30,9 @@ def print_tables(report: Report) -> tuple[Table, ...]:
     budget = LINE_CHARS[report.landscape]
     printed: list[Table] = []
     for table in report.tables:
+        if table.layout.budget:  # laid out in sheets by its form (model.Layout)
+            printed.append(table)
+            continue
         widths = [_width(table, i) for i in range(len(table.columns))]
         if sum(widths) <= budget or len(table.columns) < 2:
             printed.append(table)

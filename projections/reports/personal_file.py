@@ -16,11 +16,13 @@ from projections.reports.common import (
     DASH,
     Inputs,
     check_parameters,
+    class_teacher_signature,
     day,
     decision_text,
+    director_signature,
 )
 from projections.reports.model import Report, Table
-from projections.reports.school import LEVELS
+from projections.reports.school import LEVELS, Klass, Pupil, School
 from projections.reports.source import Record
 
 NAME = "personal-file"
@@ -139,7 +141,20 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "заверяются печатью школы (§7.3.4).",
         ),
         parameters={"pupil": pupil.personal_file},
+        signatures=(
+            class_teacher_signature(school, _last_class(school, pupil)),
+            director_signature(school),
+        ),
+        seal=True,
     )
+
+
+def _last_class(school: School, pupil: Pupil) -> Klass | None:
+    """The class the pupil was placed in last (its teacher keeps the file)."""
+    found = None
+    for placement in pupil.placements:
+        found = school.classes.get(placement.get("class_id") or "") or found
+    return found
 
 
 def _movement(p: Mapping[str, Any]) -> tuple[str, ...]:

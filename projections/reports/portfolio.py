@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from uuid import UUID
 
 from ledger.domain.ids import portfolio_id
-from projections.reports.common import DASH, Inputs, check_parameters, day
+from projections.reports.common import (
+    DASH,
+    Inputs,
+    check_parameters,
+    day,
+    director_signature,
+)
 from projections.reports.model import Report, Table
 
 NAME = "portfolio"
@@ -106,4 +112,6 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "pupil": pupil.personal_file,
             **({"year": year.label} if year else {}),
         },
+        signatures=(director_signature(school),),
+        seal=True,
     )

@@ -20,7 +20,7 @@ from projections.reports.amendments import (
     with_corrections,
 )
 from projections.reports.common import DASH, Inputs, check_parameters, day, protocol
-from projections.reports.model import Report, Table
+from projections.reports.model import Report, Signature, Table
 from projections.reports.school import School
 from projections.reports.source import Record
 
@@ -87,7 +87,18 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
                 ),
             )
         )
-    history = changes_table(amended, _describer(school), school.staff_member)
+    if not tables:
+        tables.append(
+            Table(
+                f"Результаты промежуточной аттестации: записей нет ({klass.name}, "
+                f"{year.label})",
+                ("№", "Обучающийся", "Результат"),
+                (),
+            )
+        )
+    history = changes_table(
+        amended, _describer(school), school.staff_member, zone=school.zone
+    )
     if history is not None:
         tables.append(history)
     subject_title = f", {school.subject_name(only)}" if only else ""
@@ -111,6 +122,43 @@ def build_attestation(inputs: Inputs, params: Mapping[str, str]) -> Report:
             "year": year.label,
             **({"subject": only} if only else {}),
         },
+        signatures=(*_examiners(by_subject, school), *_director(school)),
+        seal=True,
+    )
+
+
+def _examiners(
+    by_subject: dict[str, dict[str, list[Record]]], school: School
+) -> list[Signature]:
+    """Who signs an attestation protocol: the teacher who assessed each subject
+    and the members of each second retake's commission (273-ФЗ art. 58)."""
+    signs: list[Signature] = []
+    for subject in (s for s in school.subjects if s in by_subject):
+        name = school.subject_name(subject)
+        teachers: list[str] = []
+        commission: list[str] = []
+        for stream_rows in by_subject[subject].values():
+            for r in stream_rows:
+                if r.type == "attestation.IntermediateAttestationRecorded":
+                    teachers.append(r.data["teacher"])
+                else:
+                    commission += r.data.get("commission") or ()
+        signs += [
+            Signature(f"Учитель ({name})", school.staff_name(t))
+            for t in dict.fromkeys(teachers)
+        ]
+        signs += [
+            Signature(f"Член комиссии ({name}, пересдача)", school.staff_name(m))
+            for m in dict.fromkeys(commission)
+        ]
+    return signs
+
+
+def _director(school: School) -> tuple[Signature, ...]:
+    """The director, who certifies a printout of the electronic records (§7.3.6)."""
+    director = school.director()
+    return (
+        Signature("Директор школы", school.staff_name(director) if director else ""),
     )
 
 
@@ -218,6 +266,8 @@ def build_exams(inputs: Inputs, params: Mapping[str, str]) -> Report:
         ),
         landscape=True,
         parameters={"class": klass.name, "year": year.label},
+        signatures=_director(school),
+        seal=True,
     )
 
 
@@ -232,6 +282,6 @@ def _describer(school: School) -> Callable[[Record], tuple[str, str]]:
 
 def _appeals(amended: Amended, school: School) -> tuple[Table, ...]:
     history = changes_table(
-        amended, _describer(school), school.staff_member, "Апелляции"
+        amended, _describer(school), school.staff_member, "Апелляции", zone=school.zone
     )
     return () if history is None else (history,)

@@ -127,7 +127,7 @@ def to_csv(report: Report) -> bytes:
         writer.writerow([label, value])
     if report.provenance.checkpoint:
         writer.writerow(
-            ["Контрольная точка (signed note)", report.provenance.checkpoint]
+            ["Контрольная точка (подписанная)", report.provenance.checkpoint]
         )
     for command in report.provenance.verify:
         writer.writerow(["Проверка", command])

@@ -24,9 +24,11 @@ from ledger.keys.personal import DataKeyStore
 from ledger.mapper import KEYS_ENV
 from projections.collation import file_number_key, russian_key
 from projections.reports.errors import ReportError
-from projections.reports.source import Source
+from projections.reports.source import Source, school_zone
 
 ERASED = "данные удалены"
+#: a pupil's data key destroyed, by a signed entry (``ledger.records.erasure``)
+ERASURE = "archive.DataKeyDestroyed"
 UNAVAILABLE = "имя недоступно"
 LEVELS = {"basic": "основное общее", "secondary": "среднее общее"}
 
@@ -74,6 +76,19 @@ class Klass:
 
 
 @dataclass(frozen=True)
+class Course:
+    """Who teaches a class's subject, or one subgroup of it, from a date on,
+    and the subgroup's members (§7.3.6: each subgroup's teacher keeps its own
+    journal)."""
+
+    subject: str
+    subgroup: str | None
+    teacher: str
+    starts: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Subject:
     code: str
     name: str
@@ -89,10 +104,19 @@ class Pupil:
     patronymic: str | None
     placeholder: str = UNAVAILABLE
     placements: list[dict[str, Any]] = field(default_factory=list)
+    pseudonymous: bool = False
+
+    def erase(self) -> None:
+        """The pupil's data key was destroyed: no name, «данные удалены»."""
+        self.surname = self.given = self.patronymic = None
+        self.placeholder = ERASED
 
     @property
     def name(self) -> str:
-        """«Фамилия Имя Отчество», or the placeholder when it cannot be read."""
+        """«Фамилия Имя Отчество», or the placeholder when it cannot be read;
+        «л/д К-25» in a pseudonymous report."""
+        if self.pseudonymous:
+            return f"л/д {self.personal_file}"
         if self.surname is None:
             return f"{self.placeholder} (л/д {self.personal_file})"
         return " ".join(p for p in (self.surname, self.given, self.patronymic) if p)
@@ -114,7 +138,9 @@ class Pupil:
 class School:
     """Subjects, years, classes and pupils of the school, at the source's cut."""
 
-    def __init__(self, source: Source, keys: DataKeyStore | None) -> None:
+    def __init__(
+        self, source: Source, keys: DataKeyStore | None, *, pseudonymous: bool = False
+    ) -> None:
         self.source = source
         self.keys = keys
         rows = source.rows("view_school")
@@ -128,10 +154,17 @@ class School:
         self.years: dict[str, Year] = {}
         self.classes: dict[str, Klass] = {}
         self.assigned: dict[str, set[str]] = {}
+        self.courses: dict[str, list[Course]] = {}
         self.staff: dict[str, str] = {}
+        self.staff_sealed: dict[str, dict[str, str]] = {}
+        self.positions: dict[str, str] = {}
         for r in rows:
             self._add(r.type, r.stream, r.data)
         self.pupils = _pupils(source, keys)
+        for pupil in self.pupils.values() if pseudonymous else ():
+            pupil.pseudonymous = True
+        self.zone = school_zone(source)
+        self._names: dict[str, str] = {}
 
     def _add(self, kind: str, stream: str, d: dict[str, Any]) -> None:
         if kind == "school.SubjectDefined":
@@ -147,8 +180,19 @@ class School:
             )
         elif kind == "people.StaffMemberRegistered":
             self.staff[stream] = f"{d['position']}, таб. № {d['personnel_number']}"
+            self.staff_sealed[stream] = d["enc"]
+            self.positions[stream] = d["position"]
         elif kind == "school.TeachingAssigned":
             self.assigned.setdefault(stream, set()).add(d["subject"])
+            self.courses.setdefault(stream, []).append(
+                Course(
+                    d["subject"],
+                    d["subgroup"],
+                    d["teacher"],
+                    d["starts"],
+                    tuple(d.get("members") or ()),
+                )
+            )
         elif kind == "school.ClassOpened":
             self.classes[stream] = Klass(
                 stream, d["name"], d["grade"], d["year"], d["class_teacher"]
@@ -273,6 +317,40 @@ class School:
         number (the name is personal data, sealed in the log)."""
         return self.staff.get(staff, staff)
 
+    def staff_name(self, staff: str) -> str:
+        """A staff member's full name, opened from the sealed registration;
+        their position and personnel number when the name cannot be read."""
+        if staff not in self._names:
+            self._names[staff] = self._open_staff(staff) or self.staff_member(staff)
+        return self._names[staff]
+
+    def _open_staff(self, staff: str) -> str | None:
+        sealed = self.staff_sealed.get(staff)
+        if self.keys is None or not sealed:
+            return None
+        try:
+            return str(self.keys.open(staff, sealed).get("full_name") or "") or None
+        except LedgerError:
+            return None
+
+    def director(self) -> str | None:
+        """The staff member registered as the school's director, if any."""
+        for staff, position in self.positions.items():
+            if position.strip().casefold() == "директор":
+                return staff
+        return None
+
+    def subgroups(self, klass: Klass, subject: str) -> list[Course]:
+        """The latest assignment of each subgroup of ``subject`` in ``klass``
+        (one, with subgroup ``None``, when the class is taught whole)."""
+        latest: dict[str | None, Course] = {}
+        for course in self.courses.get(klass.id, []):
+            if course.subject == subject:
+                was = latest.get(course.subgroup)
+                if was is None or course.starts >= was.starts:
+                    latest[course.subgroup] = course
+        return [latest[g] for g in sorted(latest, key=lambda g: g or "")]
+
     def class_name(self, class_id: str | None) -> str:
         klass = self.classes.get(class_id or "")
         return klass.name if klass else "—"
@@ -286,6 +364,10 @@ def _pupils(source: Source, keys: DataKeyStore | None) -> dict[str, Pupil]:
     pupils: dict[str, Pupil] = {}
     for r in source.rows("view_people"):
         pupil = r.pupil or r.stream
+        if r.type == ERASURE:  # the log says so: erased wherever it is read
+            if pupil in pupils:
+                pupils[pupil].erase()
+            continue
         if r.type == "people.StudentEnrolled":
             pupils[pupil] = _opened(pupil, r.data, keys)
         if pupil in pupils:

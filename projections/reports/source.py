@@ -13,6 +13,10 @@ point the report shows (:class:`Cut`) and the checkpoint that proves it
   e.g. Europe/Moscow): «as of 14 October» means what the school had recorded by
   the end of that day where the school is.
 
+Before a report reads them, the views are compared with the log up to that
+point (:func:`refuse_unless_true`): a changed, added or missing row refuses
+the report (:class:`ViewsDisagreeError`).
+
 A size beyond the latest checkpoint, or a date after the school-local date of
 the last event that checkpoint covers, is bad input (:class:`ReportError`).
 """
@@ -32,7 +36,8 @@ from ledger.application import LedgerApplication
 from ledger.envelope import format_time, parse_time
 from ledger.log import LogStore, StoredCheckpoint, StoredTree
 from ledger.storage.sql import SqlStore
-from projections.reports.errors import ReportError
+from projections.audit import audit_views, first_lines
+from projections.reports.errors import ReportError, ViewsDisagreeError
 from projections.reports.model import Provenance
 from projections.runner import ProjectionConflictError, ProjectionRunner
 from projections.views import RecordsView
@@ -203,11 +208,28 @@ def open_source(app: LedgerApplication, as_of: AsOf | None) -> Source:
     position = _position_of_leaf(log, size - 1)
     runner = views_runner(app)
     catch_up(runner, position)
+    refuse_unless_true(app, runner, position)
     provenance = _provenance(app, log, latest, size)
     source = Source(runner, Cut(position), provenance)
     if as_of.date is not None:
         source = cut_at_date(source, as_of.date)
     return source
+
+
+def refuse_unless_true(
+    app: LedgerApplication, runner: ProjectionRunner, upto: int
+) -> None:
+    """Refuse to report from views that disagree with the log up to the
+    checkpoint the report names, or lag behind it (``projections.audit``)."""
+    audit = audit_views(app, runner, upto)
+    if not audit.ok:
+        msg = (
+            f"the report views disagree with the log up to position {upto} "
+            f"({len(audit.findings)} finding(s)); no report is made from them. "
+            f"Run `letopis verify`, then `letopis rebuild`:\n"
+            + first_lines(audit.findings)
+        )
+        raise ViewsDisagreeError(msg)
 
 
 def _position_of_leaf(log: LogStore, index: int) -> int:

@@ -273,9 +273,8 @@ def test_a_class_is_certified_by_its_class_teacher_and_the_director(
     )
     rejected(
         school,
-        AuthorityError,
-        r"the certification of a class's entries is co-signed by the director "
-        r"\(§7.3.5\); no co-signer holds the director's role",
+        PolicyError,
+        r"attestat.ClassEntriesCertified needs a co-signature by the director",
         lambda: certify("maths", "deputy"),
     )
     before = _rows(_report(school, "attestat-book", level="basic"), "Заверение")
@@ -323,8 +322,14 @@ def test_duplicates_carry_the_originals_or_the_corrected_grades(
             cause=cause,
         )
 
+    differing = "Расхождения с итоговыми отметками (нужен дубликат или исправление)"
+    # the final grade was corrected after the entry: the book says so
+    [(entry, _, subject, in_book, now, _)] = _rows_of(school, differing)
+    assert (entry, subject, in_book, now) == ("1", "Русский язык", "4", "5")
     assert duplicate(TITLE[1], DuplicateCause.LOST, "утрата оригинала") == 2
+    assert len(_rows_of(school, differing)) == 1  # a lost one keeps the old grades
     assert duplicate(TITLE[2], DuplicateCause.ERROR, "ошибка в отметке") == 3
+    assert _rows_of(school, differing) == []  # the duplicate for the error clears it
     book = _book(school)
     assert [g[2] for g in book.entries["2"]["grades"]] == ["4", "5", "5"]
     assert [g[2] for g in book.entries["3"]["grades"]] == ["5", "5", "5"]
@@ -417,3 +422,10 @@ def test_the_stock_report_reconciles_received_issued_spoiled_and_on_hand(
     receipts = _rows(stock, "Поступление бланков")
     assert receipts[0]["Номера"] == f"{TITLE[0]}–{TITLE[3]}"
     assert receipts[0]["Накладная (акт)"] == "накладная № 17 от 01.06.2025"
+
+
+def _rows_of(school: SmallSchool, title: str) -> list[tuple[str, ...]]:
+    """The rows of the basic book's table ``title``."""
+    book = _report(school, "attestat-book", level="basic")
+    [found] = [t for t in book["tables"] if t["title"] == title]
+    return [tuple(r) for r in found["rows"]]

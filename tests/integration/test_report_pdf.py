@@ -197,8 +197,9 @@ def one_cell_changed(fmt: str, body: bytes) -> bytes:
         document = json.loads(text)
         document["tables"][0]["rows"][0][4] = "5"
         return json.dumps(document, ensure_ascii=False).encode()
-    old = {"csv": ",3→5,4,", "html": "<td>3→5</td><td>4</td>"}[fmt]
-    new = {"csv": ",3→5,5,", "html": "<td>3→5</td><td>5</td>"}[fmt]
+    cell = '<td data-column="4">'  # a lesson's cell names its column
+    old = {"csv": ",3→5,4,", "html": f">3→5</td>{cell}4</td>"}[fmt]
+    new = {"csv": ",3→5,5,", "html": f">3→5</td>{cell}5</td>"}[fmt]
     assert text.count(old) == 1
     changed = text.replace(old, new).encode()
     return b"\xef\xbb\xbf" + changed if fmt == "csv" else changed

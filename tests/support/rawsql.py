@@ -18,6 +18,7 @@ from ledger.storage.tables import (
     SQLITE_REFUSED,
     sqlite_trigger,
     trigger_name,
+    views_schema,
 )
 
 
@@ -87,3 +88,37 @@ def insert_event(
         "VALUES (?, ?, ?, ?)",
         (stored_id, seq, topic, state),
     )
+
+
+def view_table(store_url: str, name: str) -> str:
+    """A report view's table as stored (``view_journal``, …)."""
+    parsed = parse_store_url(store_url)
+    if parsed.is_postgres:
+        return f"{views_schema(parsed.schema)}.letopis_{name}"
+    return name
+
+
+def execute_on_view(
+    store_url: str, admin_url: str, name: str, sql: str, params: tuple[Any, ...] = ()
+) -> None:
+    """Run ``sql`` on the view table ``{view}`` around its append-only triggers:
+    SQLite's file owner drops them, PostgreSQL's superuser turns them off."""
+    parsed = parse_store_url(store_url)
+    statement = sql.format(view=view_table(store_url, name))
+    if parsed.is_postgres:
+        with psycopg.connect(admin_url, autocommit=True) as c:
+            c.execute("SET session_replication_role = replica")
+            c.execute(statement.replace("?", "%s"), params)
+        return
+    connection = sqlite3.connect(parsed.sqlite_path)
+    try:
+        with connection:
+            for action in SQLITE_REFUSED:
+                connection.execute(
+                    f"DROP TRIGGER IF EXISTS {trigger_name(name, action)}"
+                )
+            connection.execute(statement, params)
+            for action in SQLITE_REFUSED:
+                connection.execute(sqlite_trigger(name, action))
+    finally:
+        connection.close()

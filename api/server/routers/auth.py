@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.server.deps import BEARER, CurrentAccount, OfficeDep, TokensDep
+from api.server.deps import BEARER, CurrentAccount, SchoolsDep, TokensDep
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, documented
+from api.server.schools import TooManySchoolsError, UnknownSchoolError
 from api.server.signin import TooManyAttemptsError
 from api.server.tokens import utcnow
 
@@ -40,23 +41,32 @@ class AccountPublic(BaseModel):
 
 @router.post("/token", responses={429: documented(429)})
 async def sign_in(
-    office: OfficeDep,
+    schools: SchoolsDep,
     tokens: TokensDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
 ) -> TokenPublic:
     """Exchange a name and password for a short-lived access token.
 
-    Attempts are limited per login and per client address (429 with
-    ``Retry-After``), and only a few passwords are hashed at once."""
+    On a server of many schools the name is ``login@school`` (a bare login
+    is the default school's). Attempts are limited per login and per client
+    address (429 with ``Retry-After``), and only a few passwords are hashed
+    at once."""
     address = request.client.host if request.client else "unknown"
     found = None
+    try:
+        office, login = schools.for_sign_in(form.username)
+    except UnknownSchoolError:
+        msg = "the name or the password is wrong (no such school)"
+        raise ProblemError(401, "bad-credentials", msg, headers=BEARER) from None
+    except TooManySchoolsError as e:
+        raise ProblemError(503, "too-many-schools", str(e)) from e
     try:
         attempt = office.attempts.admit(form.username[:100], address)
         if NAME.fullmatch(form.username) and len(form.password) <= 1024:
             async with office.hashing.slot():
                 found = await run_in_threadpool(
-                    office.accounts.sign_in, form.username, form.password
+                    office.accounts.sign_in, login, form.password
                 )
     except TooManyAttemptsError as e:
         raise ProblemError(
@@ -71,7 +81,10 @@ async def sign_in(
         msg = "the name or the password is wrong"
         raise ProblemError(401, "bad-credentials", msg, headers=BEARER)
     account = found.account
-    token = tokens.issue(account.name, account.roles, utcnow(), version=found.version)
+    school = office.settings.school if schools.many else None
+    token = tokens.issue(
+        account.name, account.roles, utcnow(), version=found.version, school=school
+    )
     return TokenPublic(
         access_token=token,
         token_type="bearer",  # noqa: S106 - the OAuth2 token type

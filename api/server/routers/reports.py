@@ -27,6 +27,7 @@ from api.server.tokens import utcnow
 from ledger.domain.ids import class_id
 from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
+from projections.checked import EntryRefusedError
 from projections.reports import (
     FORMATS,
     REPORT_NAMES,
@@ -36,6 +37,7 @@ from projections.reports import (
     render,
     report_parameters,
 )
+from projections.reports.errors import NamesUnavailableError, ViewsDisagreeError
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 _rendering = threading.Lock()
@@ -145,6 +147,9 @@ def _render(
     other pupils' personal files, say); the office and auditors get it all."""
     try:
         return render(office.app, name, params, fmt, AsOf(as_of, tree_size))
+    except (ViewsDisagreeError, EntryRefusedError, NamesUnavailableError) as e:
+        # not the caller's parameters: the views or the names cannot be trusted
+        raise ProblemError(503, "report-refused", str(e)) from e
     except ReportError as e:
         if reads_everything(account):
             raise ProblemError(422, "bad-report-parameters", str(e)) from e
