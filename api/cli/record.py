@@ -8,6 +8,14 @@ key, «печать школы», which registers the school), or a staff member
 personnel number (their valid key kept in the key directory). A refusal names
 the field and what is allowed, exits 2, and writes nothing.
 
+A kind the signing policy wants co-signed (``[cosign]``: an attestat entry,
+a class's certification, a final grade's correction…) is signed at one desk
+with both keys: ``--cosigner WHO`` names the co-signer's key the same way as
+``--as`` (the class teacher and the director at one computer). Without it
+such a kind is refused, naming the role that must co-sign and how: here with
+``--cosigner``, or through the server's co-signature queue (POST it to its
+endpoint; the co-signer signs it at ``/cosignatures``).
+
 ``letopis record staff-id NUMBER`` prints the id a staff member gets, which a
 new school's first staff need for their keys before anyone is registered
 (``letopis keys add LABEL --holder ID --role director --first-staff``).
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
     from api.commands import Body, Command
     from ledger.application import LedgerApplication
     from ledger.bootstrap import OpenSchool
+    from ledger.errors import PolicyError
     from ledger.keys.directory import KeyDirectory, SigningKey
 
 KINDS = "kinds"
@@ -80,6 +89,14 @@ def record(
             help="Who signs: a key label, a personnel number, or `seal`.",
         ),
     ] = None,
+    cosigners: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cosigner",
+            help="Who co-signs, for kinds the signing policy wants co-signed "
+            "(a key label or personnel number; repeatable).",
+        ),
+    ] = None,
     school: SchoolOpt = None,
     list_kinds: Annotated[
         bool, typer.Option("--list", help="List the kinds of record.")
@@ -102,7 +119,7 @@ def record(
     if signer is None:
         _refuse("--as", "no signer given", "a key label, personnel number or seal")
     body = _body(found, body_file)
-    result = _run(found, body, store, keys, signer, school)
+    result = _run(found, body, store, keys, (signer, *(cosigners or ())), school)
     out.print_json(json.dumps({"recorded": kind, "result": result}, default=str))
 
 
@@ -161,28 +178,56 @@ def _run(
     body: Body,
     store: str,
     keys: Path,
-    signer: str,
+    signers: tuple[str, ...],
     school: str | None,
 ) -> Any:
+    """Run ``command`` signed by ``signers`` (the author first, then any
+    co-signers) and seal; a refusal exits 2 with nothing written."""
     from api.commands.checks import located
     from api.commands.school import SchoolIn
     from ledger.application import Signing
     from ledger.domain.errors import DomainError
+    from ledger.errors import PolicyError
     from ledger.log import Sealer
 
     registering = body.code if isinstance(body, SchoolIn) else None
     opened = _open(store, keys, school, registering)
     try:
-        signing = Signing(_signing_key(opened, keys, signer))
+        author, *others = (_signing_key(opened, keys, who) for who in signers)
+        signing = Signing(author, tuple(others))
         try:
             result = command.run(opened.records, body, signing)
         except DomainError as e:
             field, allowed = located(e)
             _refuse(field or command.field_of(e), str(e), allowed)
+        except PolicyError as e:
+            _refuse_unsigned(command, e, cosigned=bool(others))
         Sealer(opened.app).seal()
     finally:
         opened.close()
     return result
+
+
+def _refuse_unsigned(
+    command: Command[Any], error: PolicyError, *, cosigned: bool
+) -> NoReturn:
+    """The signing policy refused the signers: say which role must co-sign and
+    how, when a co-signature is what is missing."""
+    import re
+
+    missing = re.search(r"needs a co-signature by the (\w+)", str(error))
+    if missing is None:
+        who = "--cosigner" if cosigned else "--as"
+        _refuse(who, str(error), "a key whose role the signing policy allows")
+    role = missing.group(1)
+    _refuse(
+        "--cosigner",
+        f"{command.name} needs the {role}'s co-signature besides the author's "
+        f"({error})",
+        f"--cosigner LABEL with the {role}'s key from the key directory, or POST "
+        f"it to {command.path} on the server and the {role} signs it in the "
+        "co-signature queue (/cosignatures)",
+    )
 
 
 def _open(

@@ -16,6 +16,7 @@ from api.commands import (
     admission,
     attestation,
     attestats,
+    closing,
     council,
     people,
     portfolio,
@@ -33,6 +34,7 @@ AREAS: tuple[ModuleType, ...] = (
     council,
     attestation,
     attestats,
+    closing,
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.domain.ids import portfolio_id
 from tests.support.grade_bodies import GRADE_BODIES
+from tests.support.grade_bodies import TODAY as GRADES_TODAY
 from tests.support.school import TEST, WORK, YEAR
 from tests.support.serving import Served
 
@@ -213,6 +214,19 @@ def _withdrawal(s: Served, account: str) -> dict[str, Any]:
     return {"achievement": achievement_name(s, seq), "reason": "записано ошибочно"}
 
 
+def _closing(s: Served, account: str) -> dict[str, Any]:
+    """The first quarter closed: for 9А's mathematics by the deputy, for the
+    whole of 9А by the director (distinct scopes, each closed once)."""
+    s.school.clock.set(GRADES_TODAY)
+    scope = {"subject": "math"} if account == "deputy" else {}
+    return {
+        "year": YEAR,
+        "period": "Q1",
+        "class_id": str(s.school.klass("9А")),
+        **scope,
+    }
+
+
 #: a body per command, in an order where each allowed call succeeds
 BODIES: dict[str, Body] = {
     "school.register": _school,
@@ -229,4 +243,5 @@ BODIES: dict[str, Body] = {
     "portfolio.record-achievement": _achievement,
     "portfolio.withdraw-achievement": _withdrawal,
     **GRADE_BODIES,  # attestation, council, the attestat book
+    "periods.close": _closing,
 }

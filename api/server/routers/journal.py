@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api.commands.attestation import ProtocolIn
 from api.server.accounts import AUDITOR, OFFICE, Account
 from api.server.deps import OfficeDep, role
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, ledger_status
@@ -101,16 +102,25 @@ class LessonSheet(BaseModel):
 
 
 class Correction(BaseModel):
-    """A new mark for an entry, and why."""
+    """A new mark for an entry, and why; in a closed period (§8.1) also the
+    order («приказ») the deputy or the director cites."""
 
     mark: Annotated[str, Field(min_length=1, max_length=16)]
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+    order: Annotated[
+        ProtocolIn | None,
+        Field(description="Приказ (после закрытия периода) / the order, if closed"),
+    ] = None
 
 
 class Void(BaseModel):
-    """Why an entry stops counting."""
+    """Why an entry stops counting; in a closed period, the order cited."""
 
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+    order: Annotated[
+        ProtocolIn | None,
+        Field(description="Приказ (после закрытия периода) / the order, if closed"),
+    ] = None
 
 
 class EntryPublic(BaseModel):
@@ -212,7 +222,11 @@ def correct_mark(
         signing = office.custodial(account)
         name = office.run(
             lambda r: r.journal.correct_mark(
-                entry, mark=correction.mark, reason=correction.reason, signed_by=signing
+                entry,
+                mark=correction.mark,
+                reason=correction.reason,
+                order=correction.order.protocol() if correction.order else None,
+                signed_by=signing,
             )
         )
         return Appended(events=[name])
@@ -234,7 +248,12 @@ def void_entry(
     def run() -> Appended:
         signing = office.custodial(account)
         name = office.run(
-            lambda r: r.journal.void_entry(entry, reason=void.reason, signed_by=signing)
+            lambda r: r.journal.void_entry(
+                entry,
+                reason=void.reason,
+                order=void.order.protocol() if void.order else None,
+                signed_by=signing,
+            )
         )
         return Appended(events=[name])
 

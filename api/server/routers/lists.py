@@ -37,7 +37,9 @@ from api.server.problems import PROBLEM_RESPONSES, ProblemError
 from api.server.routers.journal import NUMBER_DOC
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
-from ledger.domain.school import course_key
+from ledger.domain.ids import academic_year_id
+from ledger.domain.school import AcademicYear, course_key
+from ledger.domain.schoolyear import YEAR_PERIOD
 from projections.reports.source import Record
 
 TAG = "lists"
@@ -647,15 +649,27 @@ def _amend(entry: EntryListed, r: Record) -> None:
 
 
 class PeriodState(StrEnum):
-    """Where a period stands. ``closed`` is for a period closed by a record
-    (its closing event names it in ``closed_by``); until such records exist a
-    period whose last day has passed is ``ended``: its period grades may be
-    recorded (§4.1)."""
+    """Where a period stands. ``closed``: closed for the whole school by the
+    deputy director or the director (its closing event, or the year's, named
+    in ``closed_by``); a period whose last day has passed and that is not
+    closed is ``ended``: its period grades may be recorded (§4.1). Closings
+    of one class or subject are listed in the period's ``closings``."""
 
     UPCOMING = "upcoming"
     OPEN = "open"
     ENDED = "ended"
     CLOSED = "closed"
+
+
+class ClosingPublic(BaseModel):
+    """A closing of a period or the year («период закрыт», «год закрыт»): its
+    scope (the whole school, a class, or a class's subject) and event."""
+
+    event: str = Field(description="<year stream>:<seq>")
+    period: str = Field(description="The period closed, or Y: the whole year")
+    class_id: UUID | None = Field(default=None, description="None: every class")
+    subject: str | None = Field(default=None, description="None: every subject")
+    by: UUID
 
 
 class PeriodPublic(BaseModel):
@@ -667,7 +681,14 @@ class PeriodPublic(BaseModel):
     ends: date
     state: PeriodState
     closed_by: str | None = Field(
-        default=None, description="The event that closed it, once closing is recorded."
+        default=None,
+        description="The event that closed it for the whole school "
+        "(«период закрыт» or «год закрыт»)",
+    )
+    closings: list[ClosingPublic] = Field(
+        default_factory=list,
+        description="Every closing that covers the period, for the school, a "
+        "class or a class's subject, with its event",
     )
 
 
@@ -699,6 +720,8 @@ def periods(
     chosen = _year(office, facts, year)
     with office.reading() as ctx:
         today = ctx.today()
+        record = ctx.replay(AcademicYear, academic_year_id(ctx.school_id, chosen))
+        closings = [] if record is None else _closings(record)
     y = facts.years[chosen]
     whole = {"code": "Y", "starts": y["starts"], "ends": y["ends"]}
     return YearPeriods(
@@ -710,16 +733,40 @@ def periods(
             SchemePublic(
                 grades=s["grades"],
                 kind=s["kind"],
-                periods=[_period_public(p, today) for p in [*s["periods"], whole]],
+                periods=[
+                    _period_public(p, today, closings) for p in [*s["periods"], whole]
+                ],
             )
             for s in y["schemes"]
         ],
     )
 
 
-def _period_public(p: dict[str, Any], today: date) -> PeriodPublic:
+def _closings(record: AcademicYear) -> list[ClosingPublic]:
+    """The year's closings, in the order they were recorded."""
+    return [
+        ClosingPublic(
+            event=record.closed_name(c),
+            period=c.period,
+            class_id=c.class_id,
+            subject=c.subject,
+            by=c.by,
+        )
+        for c in record.closures
+    ]
+
+
+def _period_public(
+    p: dict[str, Any], today: date, closings: list[ClosingPublic]
+) -> PeriodPublic:
+    """A period's state today: the closings that cover it (its own or the
+    year's) decide ``closed``; the days decide the rest."""
     starts, ends = date.fromisoformat(p["starts"]), date.fromisoformat(p["ends"])
-    if today < starts:
+    covering = [c for c in closings if c.period in (p["code"], YEAR_PERIOD)]
+    school = next((c for c in covering if c.class_id is None and not c.subject), None)
+    if school is not None:
+        state = PeriodState.CLOSED
+    elif today < starts:
         state = PeriodState.UPCOMING
     elif today <= ends:
         state = PeriodState.OPEN
@@ -731,4 +778,6 @@ def _period_public(p: dict[str, Any], today: date) -> PeriodPublic:
         starts=starts,
         ends=ends,
         state=state,
+        closed_by=school.event if school is not None else None,
+        closings=covering,
     )
