@@ -58,6 +58,7 @@ RUSSIAN: Mapping[str, str] = {
     "attestat.BlankSpoiled": "испорченный бланк аттестата",
     "attestat.BlanksReceived": "поступление бланков аттестатов",
     "attestat.ClassEntriesCertified": "заверение записей класса в книге выдачи",
+    "archive.DataKeyDestroyed": "уничтожение ключа персональных данных",
     "portfolio.AchievementRecorded": "достижение в портфолио",
     "portfolio.AchievementWithdrawn": "отзыв достижения из портфолио",
     "trust.SignerKeyRegistered": "регистрация ключа подписи",

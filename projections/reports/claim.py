@@ -253,7 +253,7 @@ def _csv_claim(data: bytes, name: str) -> Claim:
         msg = f"{name} is neither JSON, HTML, PDF nor UTF-8 CSV ({e})"
         raise UncheckableError(msg) from e
     rows = list(csv.reader(io.StringIO(text)))
-    labelled = {r[0]: r[1] for r in rows if len(r) == 2}
+    labelled = {r[0]: r[1] for r in _strip_cells(rows) if len(r) == 2}
     missing = [
         label
         for label in (CSV_REPORT, CSV_PARAMETERS, CSV_DIGEST, *_CSV_CHECKPOINT)

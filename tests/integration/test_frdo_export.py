@@ -20,22 +20,28 @@ from ledger.records.attestats import AttestatRequest
 from ledger.records.people import EnrolmentInput, Identity
 from projections.frdo import ABOUT_SHEET, DATA_SHEET, HEADERS
 from tests.support.cli import letopis
-from tests.support.school import ISSUED_ON, SmallSchool, build, graduate
+from tests.support.school import (
+    ISSUED_ON,
+    SmallSchool,
+    build,
+    graduate,
+    stock_blanks,
+)
 from tests.support.stores import PASSPHRASE, Store
 
 SNILS = "112-233-445 95"
 
 
 def _school(store: Store) -> tuple[SmallSchool, UUID]:
-    """9А with Иванов (enrolled without sex, СНИЛС, citizenship) and Белова
-    (with them); both get attestats on 25 June 2025, Белова a duplicate on
+    """9А with Иванов (enrolled without sex, СНИЛС, citizenship) and Яковлева
+    (with them); both get attestats on 25 June 2025, Яковлева a duplicate on
     1 July 2025 and Иванов one on 2 February 2026."""
     s = build(store)
     [belova] = s.records.people.enrol(
         [
             EnrolmentInput(
                 Identity(
-                    "Белова",
+                    "Яковлева",
                     "Дарья",
                     "Олеговна",
                     date(2009, 4, 2),
@@ -53,6 +59,7 @@ def _school(store: Store) -> tuple[SmallSchool, UUID]:
     ivanov = s.pupils[0]
     graduate(s, ivanov)
     graduate(s, belova)
+    stock_blanks(s, *(f"09 {n:07d}" for n in (7, 8, 10, 11)))
     s.records.attestats.issue(
         class_id=s.klass("9А"),
         requests=[
@@ -130,8 +137,8 @@ def test_the_years_attestats_and_duplicates_are_one_row_each(
         for r in got
     ] == [
         ("Оригинал", "1", "09", "0000007", ISSUED_ON, "Иванов"),
-        ("Оригинал", "2", "09", "0000008", ISSUED_ON, "Белова"),
-        ("Дубликат", "3", "09", "0000010", date(2025, 7, 1), "Белова"),
+        ("Оригинал", "2", "09", "0000008", ISSUED_ON, "Яковлева"),
+        ("Дубликат", "3", "09", "0000010", date(2025, 7, 1), "Яковлева"),
     ]
     ivanov, belova, duplicate = got
     assert ivanov["Название документа"] == "Аттестат об основном общем образовании"

@@ -658,7 +658,7 @@ class JournalMachine(RecordsMachine):
             assert stored == {k.value for k in kinds}
 
 
-#: blanks 09 0000001 … 09 0000013 are received; 14 and 15 are not
+#: blanks 09 0000001 … 09 0000013 are received; 14 and 15 are not (16 … 40 are)
 STOCKED = 13
 #: the small school's pupils in alphabetical order: Иванов, Кузнецов, Смирнова
 ALPHABETICAL = {0: 0, 1: 2, 2: 1}
@@ -673,6 +673,8 @@ class BookMachine(RecordsMachine):
         for pupil in s.pupils:
             graduate(s, pupil)
         stock_blanks(s, *(f"09 {n:07d}" for n in range(1, STOCKED + 1)))
+        # beyond 15, for the exam rule's attempts (no_entry_after_a_failed_sitting)
+        stock_blanks(s, *(f"09 {n:07d}" for n in range(16, 41)))
         self.base = s.app.recorder.max_notification_id() or 0
         self.entries: dict[int, tuple[str, int]] = {}
         self.blanks: set[int] = set()
