@@ -27,7 +27,7 @@ from ledger.domain.errors import (
 from ledger.records.office import SchoolRecords
 
 TAGS = {
-    "closing": (
+    "periods": (
         "Закрытие периодов и учебного года: после него изменения — только "
         "исправлением по приказу.",
         "Closing study periods and the year: afterwards changes are corrections "
@@ -78,7 +78,7 @@ def _close(records: SchoolRecords, body: ClosingIn, signing: Signing) -> str:
 COMMANDS: tuple[Command[Any], ...] = (
     Command(
         name="periods.close",
-        resource="closing",
+        resource="periods",
         path="/closings",
         body=ClosingIn,
         roles=("deputy_director", "director"),
