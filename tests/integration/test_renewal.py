@@ -10,31 +10,26 @@ that was rewritten is refused with nothing written.
 
 from __future__ import annotations
 
-import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 
-from ledger.application import LedgerApplication, Signing
+from ledger.application import LedgerApplication
 from ledger.archive.export import export_archive
-from ledger.keys.directory import SigningKey
-from ledger.keys.services import register_signer
 from ledger.log import Sealer, SealerMemory
 from ledger.log.pqkey import RenewalError, create_pq_key
 from ledger.log.renewal import renew, renewals
-from tests.support.notes import TEST_POLICY, Note
+from tests.support.notarised import verify_bag, write_notes
+from tests.support.notes import TEST_POLICY
 from tests.support.rewrite import rewrite_history
 from tests.support.stores import PASSPHRASE, Store
-from verify.__main__ import main as verify_main
 from verify.errors import NoteError
 from verify.note import parse_checkpoint
 from verify.renewal import AlgorithmPolicy, pq_key_name, read_renewal, verify_pq
 
 pytestmark = pytest.mark.signing_policy(TEST_POLICY)
-NOW = datetime.now(UTC)
 WEAKENED = {
     "algorithms": {
         "ed25519": {"state": "weakened", "weakened_after": "2045-01-01"},
@@ -42,40 +37,6 @@ WEAKENED = {
         "sha-256": {"state": "trusted"},
     }
 }
-
-
-def _write(app: LedgerApplication, store: Store, n: int) -> None:
-    teacher = SigningKey.generate()
-    register_signer(
-        app,
-        store.key_directory.log_key(),
-        public_key=teacher.public_bytes,
-        holder=f"teacher-{teacher.key_id[:6]}",
-        roles=("teacher",),
-        valid_from=NOW - timedelta(days=1),
-    )
-    for i in range(n):
-        app.save(Note.write(uuid4(), f"заметка {i}"), signed_by=Signing(teacher))
-
-
-def _verify(bag: Path, tmp: Path, *extra: str) -> tuple[int, dict[str, object]]:
-    out = io.StringIO()
-    code = verify_main(
-        [
-            "--archive",
-            str(bag),
-            "--log-key",
-            str(bag / "data" / "log.vkey"),
-            "--state",
-            str(tmp / f"state-{uuid4().hex[:6]}.json"),
-            "--workers",
-            "1",
-            "--json",
-            *extra,
-        ],
-        out=out,
-    )
-    return code, json.loads(out.getvalue())
 
 
 def _renewal_findings(report: dict[str, object]) -> list[str]:
@@ -93,7 +54,7 @@ def app(store: Store) -> LedgerApplication:
 def test_checkpoints_carry_an_ml_dsa_65_signature_line(
     store: Store, app: LedgerApplication
 ) -> None:
-    _write(app, store, 2)
+    write_notes(app, store, 2)
     checkpoint = parse_checkpoint(Sealer(app).seal().note)
     public = bytes.fromhex((store.keys / "log-mldsa65.pub").read_text())
     assert len(checkpoint.signatures) == 2
@@ -106,20 +67,20 @@ def test_entries_under_a_weakened_algorithm_need_a_renewal_made_before(
 ) -> None:
     policy = tmp_path / "algorithms.json"
     policy.write_text(json.dumps(WEAKENED))
-    _write(app, store, 3)
+    write_notes(app, store, 3)
     first = renew(app)
     renewed = read_renewal(
         first,
         app.context.origin,
         bytes.fromhex((store.keys / "log-mldsa65.pub").read_text()),
     )
-    _write(app, store, 2)
+    write_notes(app, store, 2)
     Sealer(app).seal()
     bag = export_archive(app, tmp_path / "bag").path
 
-    code, report = _verify(bag, tmp_path, "--algorithms", str(policy))
+    code, report = verify_bag(bag, tmp_path, "--algorithms", str(policy))
     assert code == 0, report  # today ed25519 is still trusted
-    code, report = _verify(
+    code, report = verify_bag(
         bag, tmp_path, "--algorithms", str(policy), "--now", "2050-01-01"
     )
     found = _renewal_findings(report)
@@ -130,7 +91,7 @@ def test_entries_under_a_weakened_algorithm_need_a_renewal_made_before(
 
     renew(app)
     again = export_archive(app, tmp_path / "renewed").path
-    code, report = _verify(
+    code, report = verify_bag(
         again, tmp_path, "--algorithms", str(policy), "--now", "2050-01-01"
     )
     assert _renewal_findings(report) == []
@@ -142,10 +103,10 @@ def test_a_renewal_made_after_the_algorithm_weakened_does_not_count(
 ) -> None:
     policy = tmp_path / "algorithms.json"
     policy.write_text(json.dumps(WEAKENED))
-    _write(app, store, 2)
+    write_notes(app, store, 2)
     renew(app, now=datetime(2046, 1, 1, tzinfo=UTC))
     bag = export_archive(app, tmp_path / "bag").path
-    code, report = _verify(
+    code, report = verify_bag(
         bag, tmp_path, "--algorithms", str(policy), "--now", "2050-01-01"
     )
     assert code == 1
@@ -155,7 +116,7 @@ def test_a_renewal_made_after_the_algorithm_weakened_does_not_count(
 def test_a_renewal_of_a_rewritten_log_is_refused_and_nothing_written(
     store: Store, app: LedgerApplication
 ) -> None:
-    _write(app, store, 6)
+    write_notes(app, store, 6)
     renew(app)
     before = renewals(store.keys)
     size = max(before)
@@ -165,7 +126,7 @@ def test_a_renewal_of_a_rewritten_log_is_refused_and_nothing_written(
     ).path.unlink()
     app.close()
     app = store.open()
-    _write(app, store, 4)
+    write_notes(app, store, 4)
     with pytest.raises(RenewalError, match="not consistent with the renewal of size"):
         renew(app)
     assert renewals(store.keys) == before
@@ -174,7 +135,7 @@ def test_a_renewal_of_a_rewritten_log_is_refused_and_nothing_written(
 def test_renewing_without_the_key_or_twice_at_one_size_is_refused(
     store: Store, app: LedgerApplication
 ) -> None:
-    _write(app, store, 1)
+    write_notes(app, store, 1)
     renew(app)
     with pytest.raises(RenewalError, match=r"renewed at size \d+ already"):
         renew(app)

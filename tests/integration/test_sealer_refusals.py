@@ -10,13 +10,10 @@ checkpoint's commit and the memory's rename does not.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
-import psycopg
 import pytest
 
 from ledger.application import LedgerApplication, Signing
@@ -32,11 +29,10 @@ from ledger.log import (
     SealerMemory,
     StoredCheckpoint,
 )
-from ledger.storage.stores import parse_store_url
 from tests.support import rawsql
 from tests.support.notes import TEST_POLICY, Note
+from tests.support.rewrite import as_owner, query, rewrite_history, table
 from tests.support.stores import Store
-from verify import merkle
 from verify.note import parse_checkpoint
 
 NOW = datetime.now(UTC)
@@ -45,72 +41,6 @@ pytestmark = pytest.mark.signing_policy(TEST_POLICY)
 
 
 # -- the attacker's raw access --------------------------------------------------------
-
-
-def _table(store: Store, name: str) -> str:
-    if store.kind == "sqlite":
-        return "stored_events" if name == "events" else f"log_{name}"
-    schema = parse_store_url(store.url).schema
-    return f"{schema}.letopis_{'events' if name == 'events' else 'log_' + name}"
-
-
-def _nid(store: Store) -> str:
-    return "rowid" if store.kind == "sqlite" else "notification_id"
-
-
-def _query(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    if store.kind == "sqlite":
-        connection = sqlite3.connect(parse_store_url(store.url).sqlite_path)
-        try:
-            return connection.execute(sql, params).fetchall()
-        finally:
-            connection.close()
-    with psycopg.connect(store.admin_url) as c:
-        return c.execute(sql.replace("?", "%s"), params).fetchall()
-
-
-def _as_owner(store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
-    """Run ``sql`` around the append-only triggers, as the database owner can."""
-    rawsql.execute_as_superuser(store.url, store.admin_url, sql, params)
-
-
-def _rewrite_history(store: Store, keep: int) -> None:
-    """Keep the first ``keep`` entries; delete the rest, every checkpoint, and
-    rebuild the leaf and node rows of what is left: no key is needed."""
-    events, nid = _table(store, "events"), _nid(store)
-    rows = _query(store, f"SELECT {nid}, state FROM {events} ORDER BY {nid}")
-    cut = rows[keep][0]
-    _as_owner(store, f"DELETE FROM {events} WHERE {nid} >= ?", (cut,))
-    for name in ("leaves", "nodes", "checkpoints"):
-        _as_owner(store, f"DELETE FROM {_table(store, name)}")
-    kept = rows[:keep]
-    level = [merkle.leaf_hash(bytes(state)) for _, state in kept]
-    for index, ((notification, _), digest) in enumerate(zip(kept, level, strict=True)):
-        stream, seq = _query(
-            store,
-            f"SELECT originator_id, originator_version FROM {events} WHERE {nid} = ?",
-            (notification,),
-        )[0]
-        _as_owner(
-            store,
-            f"INSERT INTO {_table(store, 'leaves')} (leaf_index, notification_id, "
-            "stream, seq, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-            (index, notification, str(UUID(str(stream))), seq, digest),
-        )
-    height = 1
-    while len(level) > 1:
-        level = [
-            merkle.node_hash(level[i], level[i + 1])
-            for i in range(0, len(level) - 1, 2)
-        ]
-        for index, digest in enumerate(level):
-            _as_owner(
-                store,
-                f"INSERT INTO {_table(store, 'nodes')} (level, idx, hash) "
-                "VALUES (?, ?, ?)",
-                (height, index, digest),
-            )
-        height += 1
 
 
 def _insert(store: Store, envelope: Envelope) -> None:
@@ -168,8 +98,8 @@ def _forged(
 
 
 def _checkpoints(store: Store) -> list[int]:
-    rows = _query(
-        store, f"SELECT tree_size FROM {_table(store, 'checkpoints')} ORDER BY 1"
+    rows = query(
+        store, f"SELECT tree_size FROM {table(store, 'checkpoints')} ORDER BY 1"
     )
     return [int(r[0]) for r in rows]
 
@@ -200,7 +130,7 @@ def test_a_rewritten_history_is_refused_and_nothing_is_signed(
     _write(app, teacher, 6)
     signed = Sealer(app).seal()
     assert _remembered_size(app) == signed.size == 10
-    _rewrite_history(store, keep=7)
+    rewrite_history(store, keep=7)
     assert _checkpoints(store) == []
     assert LogStore(app.recorder).size() == 7  # a consistent tree of what is left
 
@@ -216,7 +146,7 @@ def test_the_refusal_stands_until_a_person_removes_it(
     teacher = _key(app, store, "teacher")
     _write(app, teacher, 3)
     Sealer(app).seal()
-    _rewrite_history(store, keep=5)
+    rewrite_history(store, keep=5)
     with pytest.raises(LogIntegrityError, match="checkpoints were removed"):
         Sealer(app).seal()
     memory = _memory(app)
@@ -236,7 +166,7 @@ def test_a_rewritten_tree_under_kept_checkpoint_rows_is_refused(
     teacher = _key(app, store, "teacher")
     _write(app, teacher, 4)
     Sealer(app).seal()
-    _rewrite_history(store, keep=6)
+    rewrite_history(store, keep=6)
     forged = StoredCheckpoint(9, bytes(32), "letopis.test/school-1\n9\nAA==\n", "x")
     LogStore(app.recorder).add_checkpoint(forged)
     with pytest.raises(LogIntegrityError, match="not a checkpoint signed by the log"):
@@ -249,8 +179,8 @@ def test_removed_leaf_rows_alone_are_refused(
 ) -> None:
     _write(app, _key(app, store, "teacher"), 4)
     Sealer(app).seal()
-    _as_owner(store, f"DELETE FROM {_table(store, 'leaves')} WHERE leaf_index >= 5")
-    _as_owner(store, f"DELETE FROM {_table(store, 'checkpoints')} WHERE tree_size > 3")
+    as_owner(store, f"DELETE FROM {table(store, 'leaves')} WHERE leaf_index >= 5")
+    as_owner(store, f"DELETE FROM {table(store, 'checkpoints')} WHERE tree_size > 3")
     with pytest.raises(LogIntegrityError, match="checkpoints were removed"):
         Sealer(app).seal()
     assert _checkpoints(store) == [3]

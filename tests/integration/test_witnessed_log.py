@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.witness.app import make_app
 from api.witness.witness import Witness
-from ledger.application import LedgerApplication, Signing
 from ledger.archive.export import export_archive
-from ledger.keys.directory import SigningKey
-from ledger.keys.services import register_signer
 from ledger.log import Sealer, SealerMemory
 from ledger.log.witnesses import CONFIG, WitnessSender
-from tests.support.notes import TEST_POLICY, Note
+from tests.support.notarised import verify_bag, write_notes
+from tests.support.notes import TEST_POLICY
 from tests.support.rewrite import rewrite_history
 from tests.support.stores import Store
 from verify.__main__ import main as verify_main
@@ -37,7 +33,6 @@ from verify.cosignature import verify_cosignature
 from verify.note import parse_checkpoint, verifier_key
 
 pytestmark = pytest.mark.signing_policy(TEST_POLICY)
-NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -61,40 +56,6 @@ def _sender(store: Store, witness: Witness) -> WitnessSender:
     return WitnessSender(store.keys, post=post)
 
 
-def _write(app: LedgerApplication, store: Store, n: int) -> None:
-    teacher = SigningKey.generate()
-    register_signer(
-        app,
-        store.key_directory.log_key(),
-        public_key=teacher.public_bytes,
-        holder=f"teacher-{teacher.key_id[:6]}",
-        roles=("teacher",),
-        valid_from=NOW - timedelta(days=1),
-    )
-    for i in range(n):
-        app.save(Note.write(uuid4(), f"заметка {i}"), signed_by=Signing(teacher))
-
-
-def _verify(bag: Path, tmp: Path, *extra: str) -> tuple[int, dict[str, object]]:
-    out = io.StringIO()
-    code = verify_main(
-        [
-            "--archive",
-            str(bag),
-            "--log-key",
-            str(bag / "data" / "log.vkey"),
-            "--state",
-            str(tmp / f"state-{uuid4().hex[:6]}.json"),
-            "--workers",
-            "1",
-            "--json",
-            *extra,
-        ],
-        out=out,
-    )
-    return code, json.loads(out.getvalue())
-
-
 def _policy(tmp: Path, witness: Witness) -> Path:
     path = tmp / "witnesses.json"
     path.write_text(json.dumps({"quorum": 1, "witnesses": [witness.vkey]}))
@@ -106,9 +67,9 @@ def test_each_new_checkpoint_is_cosigned_kept_and_exported(
 ) -> None:
     app = store.open()
     sender = _sender(store, witness)
-    _write(app, store, 3)
+    write_notes(app, store, 3)
     first = Sealer(app, witnesses=sender).seal()
-    _write(app, store, 2)
+    write_notes(app, store, 2)
     second = Sealer(app, witnesses=sender).seal()
     cosigned = sender.cosigned()
     assert {first.size, second.size} <= set(cosigned)
@@ -121,7 +82,7 @@ def test_each_new_checkpoint_is_cosigned_kept_and_exported(
     assert (bag / "data" / "cosigned" / str(second.size)).read_text() == cosigned[
         second.size
     ]
-    code, report = _verify(
+    code, report = verify_bag(
         bag, tmp_path, "--witness-policy", str(_policy(tmp_path, witness))
     )
     assert (code, report["ok"]) == (0, True), report
@@ -153,7 +114,7 @@ def test_a_rewritten_tail_re_signed_by_the_school_gets_no_cosignature(
 ) -> None:
     app = store.open()
     sender = _sender(store, witness)
-    _write(app, store, 6)
+    write_notes(app, store, 6)
     honest = Sealer(app, witnesses=sender).seal()
     assert honest.size in sender.cosigned()
 
@@ -166,7 +127,7 @@ def test_a_rewritten_tail_re_signed_by_the_school_gets_no_cosignature(
     memory.path.unlink()
     app.close()
     app = store.open()
-    _write(app, store, 4)
+    write_notes(app, store, 4)
     forged = Sealer(app, witnesses=sender).seal()
     assert forged.size != honest.size or forged.root != honest.root
 
@@ -180,9 +141,9 @@ def test_a_rewritten_tail_re_signed_by_the_school_gets_no_cosignature(
     assert latest.root == honest.root  # the witness kept the honest head
 
     bag = export_archive(app, tmp_path / "forged").path
-    code, report = _verify(bag, tmp_path)
+    code, report = verify_bag(bag, tmp_path)
     assert code == 0  # the forged log is consistent in itself: the key alone can't tell
-    code, report = _verify(
+    code, report = verify_bag(
         bag, tmp_path, "--witness-policy", str(_policy(tmp_path, witness))
     )
     assert code == 1

@@ -1,8 +1,8 @@
 """An attacker who owns the database rewrites the log's tail (no key needed).
 
-The same attack as ``tests/integration/test_sealer_refusals.py`` makes, kept
-here so that the witness and renewal tests can use it (test modules do not
-import each other).
+The sealer-refusal, witness and renewal tests all make this attack; the raw
+table access it needs (``table``, ``query``, ``as_owner``) serves their other
+tampering too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from tests.support.stores import Store
 from verify import merkle
 
 
-def _table(store: Store, name: str) -> str:
+def table(store: Store, name: str) -> str:
+    """The SQL name of the events table or of a log table (``leaves``, …)."""
     if store.kind == "sqlite":
         return "stored_events" if name == "events" else f"log_{name}"
     schema = parse_store_url(store.url).schema
@@ -30,7 +31,8 @@ def _nid(store: Store) -> str:
     return "rowid" if store.kind == "sqlite" else "notification_id"
 
 
-def _query(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+def query(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Rows of ``sql`` (``?`` placeholders), read as the database owner."""
     if store.kind == "sqlite":
         connection = sqlite3.connect(parse_store_url(store.url).sqlite_path)
         try:
@@ -41,30 +43,31 @@ def _query(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         return c.execute(sql.replace("?", "%s"), params).fetchall()
 
 
-def _as_owner(store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+def as_owner(store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Run ``sql`` around the append-only triggers, as the database owner can."""
     rawsql.execute_as_superuser(store.url, store.admin_url, sql, params)
 
 
 def rewrite_history(store: Store, keep: int) -> None:
     """Keep the first ``keep`` entries; delete the rest, every checkpoint, and
     rebuild the leaf and node rows of what is left."""
-    events, nid = _table(store, "events"), _nid(store)
-    rows = _query(store, f"SELECT {nid}, state FROM {events} ORDER BY {nid}")
+    events, nid = table(store, "events"), _nid(store)
+    rows = query(store, f"SELECT {nid}, state FROM {events} ORDER BY {nid}")
     cut = rows[keep][0]
-    _as_owner(store, f"DELETE FROM {events} WHERE {nid} >= ?", (cut,))
+    as_owner(store, f"DELETE FROM {events} WHERE {nid} >= ?", (cut,))
     for name in ("leaves", "nodes", "checkpoints"):
-        _as_owner(store, f"DELETE FROM {_table(store, name)}")
+        as_owner(store, f"DELETE FROM {table(store, name)}")
     kept = rows[:keep]
     level = [merkle.leaf_hash(bytes(state)) for _, state in kept]
     for index, ((notification, _), digest) in enumerate(zip(kept, level, strict=True)):
-        stream, seq = _query(
+        stream, seq = query(
             store,
             f"SELECT originator_id, originator_version FROM {events} WHERE {nid} = ?",
             (notification,),
         )[0]
-        _as_owner(
+        as_owner(
             store,
-            f"INSERT INTO {_table(store, 'leaves')} (leaf_index, notification_id, "
+            f"INSERT INTO {table(store, 'leaves')} (leaf_index, notification_id, "
             "stream, seq, leaf_hash) VALUES (?, ?, ?, ?, ?)",
             (index, notification, str(UUID(str(stream))), seq, digest),
         )
@@ -75,9 +78,9 @@ def rewrite_history(store: Store, keep: int) -> None:
             for i in range(0, len(level) - 1, 2)
         ]
         for index, digest in enumerate(level):
-            _as_owner(
+            as_owner(
                 store,
-                f"INSERT INTO {_table(store, 'nodes')} (level, idx, hash) "
+                f"INSERT INTO {table(store, 'nodes')} (level, idx, hash) "
                 "VALUES (?, ?, ?)",
                 (height, index, digest),
             )
