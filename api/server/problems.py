@@ -20,6 +20,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.commands import Command
+from api.commands.checks import located
 from ledger.domain.errors import (
     AlreadyRecordedError,
     AuthorityError,
@@ -267,3 +269,15 @@ def install(app: FastAPI) -> None:
     async def _ledger(request: Request, error: LedgerError) -> JSONResponse:
         status, kind = ledger_status(error)
         return problem_response(request, status, kind, str(error))
+
+
+def refusal(
+    command: Command[Any], error: DomainError, *, within: str = "body"
+) -> ProblemError:
+    """A record command's rule refused it: a problem naming the field (inside
+    ``within``, where the command's body sits in the request) and what is
+    allowed."""
+    status, kind = ledger_status(error)
+    field, allowed = located(error)
+    where = (field or command.field_of(error)).replace("body", within, 1)
+    return ProblemError(status, kind, str(error), field=where, allowed=allowed)

@@ -19,12 +19,11 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from api.commands import Body, Command
-from api.commands.checks import located
 from api.server import cosign
 from api.server.accounts import Account
 from api.server.idempotency import capturing
 from api.server.office import Office
-from api.server.problems import ProblemError, ledger_status
+from api.server.problems import refusal
 from api.server.routers import cosignatures
 from api.server.routers._appends import Recorded, idempotent
 from ledger.domain.errors import DomainError
@@ -66,16 +65,3 @@ def submit(
         )
     except cosign.Held as held:
         return cosignatures.accepted(held.request)
-
-
-def refusal(command: Command[Any], error: DomainError) -> ProblemError:
-    """A rule's refusal as a problem naming its field and what is allowed."""
-    status, kind = ledger_status(error)
-    field, allowed = located(error)
-    return ProblemError(
-        status,
-        kind,
-        str(error),
-        field=field or command.field_of(error),
-        allowed=allowed,
-    )

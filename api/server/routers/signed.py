@@ -29,11 +29,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.commands import Body, Command
 from api.commands.catalog import all_commands
-from api.commands.checks import located
 from api.server.accounts import Account
 from api.server.deps import OfficeDep, current_account
 from api.server.presigned import MAX_ENVELOPES, SubmissionError
-from api.server.problems import PROBLEM_RESPONSES, ProblemError, ledger_status
+from api.server.problems import PROBLEM_RESPONSES, ProblemError, refusal
 from api.server.routers._appends import Appended, answer_of, idempotent
 from api.server.routers.envelopes import KEY_ID, _check_own_key, _problem
 from api.server.routers.journal import CREATED, IdempotencyKey
@@ -123,14 +122,6 @@ def _body(command: Command[Any], raw: dict[str, Any]) -> Body:
     return body
 
 
-def _rule_problem(command: Command[Any], error: DomainError) -> ProblemError:
-    """A rule's refusal naming its field inside the request's ``body``."""
-    status, kind = ledger_status(error)
-    field, allowed = located(error)
-    where = (field or command.field_of(error)).replace("body", "body.body", 1)
-    return ProblemError(status, kind, str(error), field=where, allowed=allowed)
-
-
 @router.post("/signed/{kind}/prepare")
 def prepare_command(
     kind: str,
@@ -150,7 +141,7 @@ def prepare_command(
             lambda records, signing: command.run(records, body, signing),
         )
     except DomainError as e:
-        raise _rule_problem(command, e) from e
+        raise refusal(command, e, within="body.body") from e
     return PreparedCommand(envelopes=[e.unsigned_json() for e in made])
 
 
@@ -176,7 +167,7 @@ def append_command(
         except SubmissionError as e:
             raise _problem(e) from e
         except DomainError as e:
-            raise _rule_problem(command, e) from e
+            raise refusal(command, e, within="body.body") from e
         return Appended(events=names)
 
     payload = {"kind": kind, **request.model_dump(mode="json")}
