@@ -141,12 +141,19 @@ def role(*roles: str) -> Callable[[Account], Account]:
     """A dependency: the signed-in account, if it has one of ``roles``; else 403."""
 
     def check(account: CurrentAccount) -> Account:
-        if not account.has(*roles):
-            msg = (
-                f"account {account.name!r} ({', '.join(account.roles)}) may not do "
-                f"this; allowed roles: {', '.join(roles)}"
-            )
-            raise ProblemError(403, "role-not-allowed", msg, allowed=", ".join(roles))
+        require_role(account, roles)
         return account
 
     return check
+
+
+def require_role(
+    account: Account, roles: tuple[str, ...], what: str = "do this"
+) -> None:
+    """403 unless ``account`` has one of ``roles``; ``what`` it may not do."""
+    if not account.has(*roles):
+        msg = (
+            f"account {account.name!r} ({', '.join(account.roles)}) may not {what}; "
+            f"allowed roles: {', '.join(roles)}"
+        )
+        raise ProblemError(403, "role-not-allowed", msg, allowed=", ".join(roles))

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from api.imports import ImportRefusedError, run_import
 from api.imports.sheets import FORMATS
-from api.server.deps import CurrentAccount, OfficeDep
+from api.server.deps import CurrentAccount, OfficeDep, require_role
 from api.server.problems import (
     PROBLEM_RESPONSES,
     FieldProblem,
@@ -100,13 +100,7 @@ def import_file(
     """Импорт из таблицы (XLSX, ODS, CSV): все строки проверяются, и ничего не
     записывается, пока есть ошибки. / Import a spreadsheet: every row checked,
     nothing written unless all pass; then signed saves by your key."""
-    allowed = ROLES[kind]
-    if not account.has(*allowed):
-        msg = (
-            f"account {account.name!r} ({', '.join(account.roles)}) may not import "
-            f"{kind.value}; allowed roles: {', '.join(allowed)}"
-        )
-        raise ProblemError(403, "role-not-allowed", msg, allowed=", ".join(allowed))
+    require_role(account, ROLES[kind], f"import {kind.value}")
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in FORMATS:
         msg = f"file {file.filename!r} is not a spreadsheet this import reads"

@@ -19,7 +19,6 @@ command would not record.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -29,8 +28,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.commands import Body, Command
 from api.commands.catalog import all_commands
+from api.commands.catalog import command as command_named
 from api.server.accounts import Account
-from api.server.deps import OfficeDep, current_account
+from api.server.deps import OfficeDep, current_account, require_role
 from api.server.presigned import MAX_ENVELOPES, SubmissionError
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, refusal
 from api.server.routers._appends import Appended, answer_of, idempotent
@@ -53,11 +53,6 @@ TAG_METADATA = {
 }
 router = APIRouter(tags=[TAG], responses=PROBLEM_RESPONSES)
 KeyId = Annotated[str, Field(pattern=KEY_ID)]
-
-
-@cache
-def _commands() -> dict[str, Command[Any]]:
-    return {c.name: c for c in all_commands()}
 
 
 class PrepareCommand(BaseModel):
@@ -91,25 +86,18 @@ class PreparedCommand(BaseModel):
 
 
 def _command(kind: str, account: Account) -> Command[Any]:
-    command = _commands().get(kind)
-    if command is None:
+    found = command_named(kind)
+    if found is None:
         msg = f"there is no record kind {kind!r}"
         raise ProblemError(
             404,
             "not-found",
             msg,
             field="path.kind",
-            allowed=", ".join(sorted(_commands())),
+            allowed=", ".join(sorted(c.name for c in all_commands())),
         )
-    if not account.has(*command.roles):
-        msg = (
-            f"account {account.name!r} ({', '.join(account.roles)}) may not record "
-            f"{kind}; allowed roles: {', '.join(command.roles)}"
-        )
-        raise ProblemError(
-            403, "role-not-allowed", msg, allowed=", ".join(command.roles)
-        )
-    return command
+    require_role(account, found.roles, f"record {kind}")
+    return found
 
 
 def _body(command: Command[Any], raw: dict[str, Any]) -> Body:
