@@ -17,6 +17,7 @@ from api.commands import (
     attestation,
     attestats,
     closing,
+    corrections,
     council,
     people,
     portfolio,
@@ -33,6 +34,7 @@ AREAS: tuple[ModuleType, ...] = (
     admission,
     council,
     attestation,
+    corrections,
     attestats,
     closing,
 )

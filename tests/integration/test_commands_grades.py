@@ -27,6 +27,7 @@ from api.commands import (
     attestation,
     attestats,
     checks,
+    corrections,
     council,
 )
 from api.server.office import DryRun, KeyOnly
@@ -74,7 +75,9 @@ from tests.support.school import (
 from tests.support.stores import Store
 
 COMMANDS: dict[str, Command[Any]] = {
-    c.name: c for m in (admission, attestation, council, attestats) for c in m.COMMANDS
+    c.name: c
+    for m in (admission, attestation, corrections, council, attestats)
+    for c in m.COMMANDS
 }
 # The events each command appends: its roles are the policy's authors of them.
 EVENTS = {
