@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.server import problems
 from api.server.office import Clock, system_clock
@@ -29,6 +30,7 @@ from api.server.schools import Schools
 from api.server.settings import Settings
 from api.server.submit import submit
 from api.server.tokens import Tokens
+from api.server.web import install as install_web
 
 DESCRIPTION = """
 Letopis, the school's signed, append-only records ledger, over HTTP.
@@ -63,7 +65,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         finally:
             schools.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from assets served here, not from a CDN (closed networks)
+    app = FastAPIOffline(
         title="Letopis",
         version="1",
         description=DESCRIPTION,
@@ -102,4 +105,5 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     ]
     for router in records.routers(submit):
         app.include_router(router)
+    install_web(app, settings)
     return app

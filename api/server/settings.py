@@ -107,6 +107,18 @@ class Settings(BaseSettings):
     open_schools: int = Field(
         default=200, ge=1, le=10_000, description="Schools open at once, at most."
     )
+    web_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="Web pages: a session ends after this long without a request.",
+    )
+    web_lifetime_hours: int = Field(
+        default=12,
+        ge=1,
+        le=7 * 24,
+        description="Web pages: a session ends this long after sign-in at the latest.",
+    )
     demo: bool = False
 
     @property

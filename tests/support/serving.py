@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -106,6 +107,21 @@ def settings_for(store: Store, **values: Any) -> Settings:
 def serve(store: Store, **settings: Any) -> Iterator[Served]:
     """The small school with one lesson (3 marks, 1 absence), served (with
     ``settings`` over the tests' defaults)."""
+    with school_app(store, **settings) as (app, school, lesson):
+        office: Office = app.state.office
+        with TestClient(app) as client:
+            served = Served(client, school, office, store, lesson=lesson)
+            for name in ACCOUNTS:
+                served.tokens[name] = _token(client, name)
+            yield served
+
+
+@contextmanager
+def school_app(
+    store: Store, **settings: Any
+) -> Iterator[tuple[FastAPI, SmallSchool, UUID]]:
+    """The application on the small school with its accounts (password
+    ``PASSWORD``) and its first lesson, sealed; closed afterwards."""
     school = build(store)
     directory = store.key_directory
     for label in STAFF_ACCOUNTS.values():
@@ -113,14 +129,10 @@ def serve(store: Store, **settings: Any) -> Iterator[Served]:
     lesson = _first_lesson(school)
     app = create_app(settings_for(store, **settings), clock=school.clock)
     office: Office = app.state.office
-    _accounts(office, school)
-    office.sealer.seal()  # reports read as of the latest checkpoint
     try:
-        with TestClient(app) as client:
-            served = Served(client, school, office, store, lesson=lesson)
-            for name in ACCOUNTS:
-                served.tokens[name] = _token(client, name)
-            yield served
+        _accounts(office, school)
+        office.sealer.seal()  # reports read as of the latest checkpoint
+        yield app, school, lesson
     finally:
         office.close()
 

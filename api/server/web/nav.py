@@ -1,0 +1,40 @@
+"""The sections of the web application and who sees them.
+
+One row per section: the roles that open it, its address and its Russian
+name. The layout's menu and the start page list the sections of the signed-in
+person's roles; each section's routes check the same roles again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.server.accounts import Account
+
+ROLE_NAMES = {
+    "teacher": "учитель",
+    "class_teacher": "классный руководитель",
+    "deputy_director": "заместитель директора",
+    "director": "директор",
+    "secretary": "секретарь",
+    "importer": "оператор загрузки",
+    "auditor": "аудитор",
+    "pupil": "обучающийся",
+    "guardian": "родитель (законный представитель)",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    roles: tuple[str, ...]
+    href: str
+    title: str
+    about: str
+
+
+SECTIONS: tuple[Section, ...] = ()
+
+
+def sections(account: Account) -> list[Section]:
+    """The sections ``account`` may open, in the table's order."""
+    return [s for s in SECTIONS if account.has(*s.roles)]
