@@ -158,14 +158,27 @@ def placed_in(
         for r in live.rows("view_people", "class_id = ?", (class_id,))
         if r.pupil is not None
     }
+    histories = people_histories(live, sorted(ids))
     found = []
     for pupil in sorted(ids):
-        history = live.rows("view_people", "pupil = ?", (pupil,))
+        history = histories.get(pupil, [])
         placed = _placement(pupil, history, class_id)
         if placed is not None:
             _open_name(placed, history, keys)
             found.append(placed)
     return sorted(found, key=lambda p: p.sort_key)
+
+
+def people_histories(live: LiveRecords, pupils: list[str]) -> dict[str, list[Record]]:
+    """Each pupil's rows of the people view (enrolment, moves, leaving,
+    erasure), in log order; a few queries for a whole class."""
+    found: dict[str, list[Record]] = {}
+    for start in range(0, len(pupils), 500):
+        chunk = pupils[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for r in live.rows("view_people", f"pupil IN ({marks})", tuple(chunk)):
+            found.setdefault(str(r.pupil), []).append(r)
+    return found
 
 
 def _placement(pupil: str, history: list[Record], class_id: str) -> Placed | None:
@@ -235,3 +248,35 @@ def pupil_names(
         parts = (identity.get(k) for k in ("surname", "name", "patronymic"))
         names[pupil] = " ".join(p for p in parts if p)
     return names
+
+
+# -- staff ----------------------------------------------------------------------------
+
+STAFF_EVENT = "people.StaffMemberRegistered"
+
+
+def staff_names(
+    live: LiveRecords, keys: DataKeyStore | None, only: set[str] | None = None
+) -> dict[str, str]:
+    """Each staff member's full name (of ``only``, or everyone), opened from
+    the sealed registration; their position and personnel number where the
+    name cannot be read."""
+    names = {}
+    for r in live.rows("view_school", "type = ?", (STAFF_EVENT,)):
+        if only is None or r.stream in only:
+            names[r.stream] = staff_name(r.stream, r.data, keys)
+    return names
+
+
+def staff_name(
+    staff: str, registered: dict[str, Any], keys: DataKeyStore | None
+) -> str:
+    """A staff member's full name from their registration's data."""
+    title = f"{registered['position']}, таб. № {registered['personnel_number']}"
+    if keys is None:
+        return title
+    try:
+        opened = keys.open(staff, registered["enc"])
+    except LedgerError:
+        return title
+    return str(opened.get("full_name") or "") or title

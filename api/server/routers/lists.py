@@ -13,6 +13,7 @@ a checkpoint as reports do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -124,14 +125,14 @@ def my_classes(
     """My classes and subjects this year: class ids, subject codes, subgroups."""
     live = LiveRecords(office.app)
     facts = live.facts()
-    chosen = _year(office, facts, year)
-    staff = _staff_names(live)
+    chosen = chosen_year(office, facts, year)
+    staff = staff_titles(live)
     everything = reads_everything(account)
     classes = []
     for klass in sorted(facts.classes.values(), key=_class_order):
         if klass["year"] != chosen:
             continue
-        mine = _class_of_mine(facts, klass, account, staff, everything=everything)
+        mine = class_of_mine(facts, klass, account, staff, everything=everything)
         if mine is not None:
             classes.append(mine)
     return MyClasses(year=chosen, classes=classes)
@@ -141,7 +142,7 @@ def _class_order(klass: dict[str, Any]) -> tuple[int, str]:
     return klass["grade"], klass["name"]
 
 
-def _year(office: Office, facts: SchoolFacts, year: str | None) -> str:
+def chosen_year(office: Office, facts: SchoolFacts, year: str | None) -> str:
     if year is not None and year not in facts.years:
         known = ", ".join(sorted(facts.years)) or "none yet"
         msg = f"year {year} is not opened in this school; years: {known}"
@@ -157,7 +158,7 @@ def _year(office: Office, facts: SchoolFacts, year: str | None) -> str:
     return found
 
 
-def _class_of_mine(
+def class_of_mine(
     facts: SchoolFacts,
     klass: dict[str, Any],
     account: Account,
@@ -229,7 +230,7 @@ def _substitution(facts: SchoolFacts, d: dict[str, Any]) -> Substitution:
     )
 
 
-def _staff_names(live: LiveRecords) -> dict[str, str]:
+def staff_titles(live: LiveRecords) -> dict[str, str]:
     """Staff as the records name them: position and personnel number (the
     full name is sealed in the log)."""
     return {
@@ -278,7 +279,7 @@ def class_roster(class_id: UUID, office: OfficeDep, account: CurrentAccount) -> 
     with pupil ids and personal file numbers; who left and when."""
     action = f"roster {class_id}"
     live = LiveRecords(office.app)
-    klass = _readable_class(office, account, live, class_id, action)
+    klass = readable_class(office, account, live, class_id, action)
     placed = placed_in(live, str(class_id), office.reads.data_keys)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     return Roster(
@@ -307,7 +308,7 @@ def _leave_kind(how: str | None, moved_to: str | None) -> LeaveKind | None:
     return LeaveKind.MOVED if moved_to is not None else LeaveKind(how)
 
 
-def _readable_class(
+def readable_class(
     office: Office,
     account: Account,
     live: LiveRecords,
@@ -402,15 +403,15 @@ def class_lessons(
     ids, dates, numbers and topics, in date order."""
     action = f"lessons {class_id} subject={subject or '*'} period={period}"
     live = LiveRecords(office.app)
-    klass = _readable_class(office, account, live, class_id, action)
+    klass = readable_class(office, account, live, class_id, action)
     try:
         facts = live.facts()
-        span = _period(facts, klass, period)
+        span = period_span(facts, klass, period)
         _check_subject(facts, subject)
     except ProblemError as e:
         office.access.refused(account, action, f"class:{class_id}", e.status, utcnow())
         raise
-    lessons = _lessons(live, str(class_id), span, subject, subgroup)
+    lessons = lessons_in(live, str(class_id), span, subject, subgroup)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     return ClassLessons(
         class_id=class_id,
@@ -426,7 +427,7 @@ def class_lessons(
     )
 
 
-def _period(facts: SchoolFacts, klass: dict[str, Any], code: str) -> dict[str, Any]:
+def period_span(facts: SchoolFacts, klass: dict[str, Any], code: str) -> dict[str, Any]:
     periods = year_periods(facts.years[klass["year"]], klass["grade"])
     for p in periods:
         if p["code"].casefold() == code.strip().casefold():
@@ -445,7 +446,7 @@ def _check_subject(facts: SchoolFacts, subject: str | None) -> None:
         )
 
 
-def _lessons(
+def lessons_in(
     live: LiveRecords,
     class_id: str,
     span: dict[str, Any],
@@ -485,18 +486,29 @@ def _lessons(
     return sorted(listed, key=lambda x: (x.day, x.subject, x.subgroup or "", x.number))
 
 
+ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
+
+
 def _entry_counts(live: LiveRecords, lessons: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
+    for r in lesson_rows(live, lessons, ENTRY_TYPES):
+        counts[r.stream] = counts.get(r.stream, 0) + 1
+    return counts
+
+
+def lesson_rows(
+    live: LiveRecords, lessons: Sequence[str], types: Sequence[str] = ()
+) -> list[Record]:
+    """The view rows of ``lessons`` (of ``types``, or all), a few queries for
+    any number of lessons: a journal page reads its lessons' entries at once."""
+    found: list[Record] = []
+    kinds = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
     for start in range(0, len(lessons), 500):
         chunk = lessons[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        for r in live.rows(
-            "view_journal",
-            f"stream IN ({marks}) AND type IN (?, ?)",
-            (*chunk, "journal.MarkRecorded", "journal.AbsenceRecorded"),
-        ):
-            counts[r.stream] = counts.get(r.stream, 0) + 1
-    return counts
+        where = f"stream IN ({marks}){kinds}"
+        found.extend(live.rows("view_journal", where, (*chunk, *types)))
+    return found
 
 
 # -- a lesson's entries ----------------------------------------------------------------
@@ -569,8 +581,10 @@ def lesson_entries(
         msg = f"lesson {lesson} is not recorded"
         raise ProblemError(404, "not-found", msg, field="path.lesson")
     class_id = UUID(held.data["class_id"])
-    klass = _readable_class(office, account, live, class_id, action)
-    entries = _entries(live, rows, office)
+    klass = readable_class(office, account, live, class_id, action)
+    pupils = {r.data["pupil"] for r in rows if "pupil" in r.data}
+    names = pupil_names(live, pupils, office.reads.data_keys)
+    entries = entries_listed(rows, names)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     facts_subjects = live.facts().subjects
     d = held.data
@@ -591,21 +605,21 @@ def lesson_entries(
     )
 
 
-def _entries(
-    live: LiveRecords, rows: list[Record], office: Office
+def entries_listed(
+    rows: Iterable[Record], names: Mapping[str, str]
 ) -> list[EntryListed]:
-    pupils = {r.data["pupil"] for r in rows if "pupil" in r.data}
-    names = pupil_names(live, pupils, office.reads.data_keys)
+    """The marks and absences among ``rows`` (in log order), each as it stands
+    after its corrections and voids, with its history; pupils by ``names``."""
     found: dict[str, EntryListed] = {}
     for r in rows:
-        if r.type in ("journal.MarkRecorded", "journal.AbsenceRecorded"):
+        if r.type in ENTRY_TYPES:
             found[r.event] = _entry(r, names)
         elif r.target in found:
             _amend(found[r.target], r)
     return list(found.values())
 
 
-def _entry(r: Record, names: dict[str, str]) -> EntryListed:
+def _entry(r: Record, names: Mapping[str, str]) -> EntryListed:
     d = r.data
     mark = r.type == "journal.MarkRecorded"
     value = d["mark"] if mark else d["kind"]
@@ -717,7 +731,7 @@ def periods(
     """The periods of the academic year by grade, and their state today."""
     live = LiveRecords(office.app)
     facts = live.facts()
-    chosen = _year(office, facts, year)
+    chosen = chosen_year(office, facts, year)
     with office.reading() as ctx:
         today = ctx.today()
         record = ctx.replay(AcademicYear, academic_year_id(ctx.school_id, chosen))

@@ -1,0 +1,242 @@
+"""A journal page's grid: pupils × lessons of one course and period.
+
+Read from the records view as the API's lists read it
+(:mod:`api.server.routers.lists`), once per page: the course's lessons of the
+period, the entries of all of them in one read, the class's pupils by journal
+number (Russian alphabetical order) with their names opened only for this
+class, and the period grades. Each pupil's weighted average and the grade it
+rounds to come from the school's grading policy itself
+(:meth:`GradingPolicy.suggest`, the same arithmetic the period grade records
+beside the teacher's grade).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from api.server.accounts import Account
+from api.server.listing import (
+    LiveRecords,
+    period_title,
+    placed_in,
+    staff_names,
+    year_periods,
+)
+from api.server.office import Office
+from api.server.routers.lists import (
+    EntryListed,
+    LessonListed,
+    entries_listed,
+    lesson_rows,
+    lessons_in,
+    period_span,
+)
+from api.server.tokens import utcnow
+from api.server.web.journal_scope import JournalCourse
+from api.server.web.pages import PageError
+from ledger.domain.grading import GradingPolicy, Suggestion, WorkType
+from ledger.domain.schoolyear import YEAR_PERIOD
+
+GRADE_TYPES = ("attestation.PeriodGradeRecorded", "attestation.PeriodGradeCorrected")
+
+
+@dataclass
+class GridRow:
+    """One pupil's line: their entries by lesson, average and period grade."""
+
+    number: int  # № in the class journal
+    pupil: str
+    name: str
+    left: str | None  # the day the pupil left the class, if they did
+    cells: dict[str, list[EntryListed]] = field(default_factory=dict)
+    suggestion: Suggestion | None = None
+    grade: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.left is None
+
+    def entries(self, lesson: LessonListed) -> list[EntryListed]:
+        return self.cells.get(str(lesson.lesson), [])
+
+
+@dataclass
+class Grid:
+    """Everything a journal page shows."""
+
+    course: JournalCourse
+    period: dict[str, Any]  # code, starts, ends (ISO dates)
+    periods: list[dict[str, Any]]
+    lessons: list[LessonListed]
+    rows: list[GridRow]
+    work_types: tuple[WorkType, ...]
+    marks: tuple[str, ...]  # marks a new lesson may take
+    min_marks: int
+    today: date
+    staff: dict[str, str]  # staff id → full name (the lessons' teachers)
+
+    @property
+    def period_name(self) -> str:
+        return period_title(self.period["code"])
+
+    @property
+    def starts(self) -> date:
+        return date.fromisoformat(self.period["starts"])
+
+    @property
+    def ends(self) -> date:
+        return date.fromisoformat(self.period["ends"])
+
+    def in_period(self, day: date) -> bool:
+        return self.starts <= day <= self.ends
+
+    def default_day(self) -> str:
+        """Today, when the page's period holds it; else nothing."""
+        return self.today.isoformat() if self.in_period(self.today) else ""
+
+    def next_number(self, day: str) -> int:
+        """The number the next lesson of this course on ``day`` takes."""
+        taken = [lesson.number for lesson in self.lessons if str(lesson.day) == day]
+        return max(taken, default=0) + 1
+
+    def work_type_index(self, name: str | None) -> int:
+        names = [w.name for w in self.work_types]
+        return names.index(name) if name in names else len(names)
+
+
+def read_grid(
+    office: Office,
+    account: Account,
+    live: LiveRecords,
+    course: JournalCourse,
+    period: str | None,
+) -> Grid:
+    """The grid of ``course`` in ``period`` (default: the one today is in)."""
+    klass = course.klass
+    with office.reading() as ctx:
+        school = ctx.school()
+        today = ctx.today()
+        assessment = school.subject(course.subject).assessment
+    span, periods = page_period(live, course, period, today)
+    lessons = [
+        lesson
+        for lesson in lessons_in(
+            live, klass["id"], span, course.subject, course.subgroup
+        )
+        if lesson.subgroup == course.subgroup
+    ]
+    rows = _rows(live, office, course)
+    _fill(live, rows, lessons)
+    _grades(live, rows, course, span["code"])
+    ends = date.fromisoformat(span["ends"])
+    policy = school.policy_on(ends)
+    for row in rows:
+        row.suggestion = policy.suggest(_marks(row), assessment)
+    entering = school.policy_on(max(min(today, ends), policy.effective_from))
+    teachers = {str(lesson.teacher) for lesson in lessons} | {course.teacher}
+    action = f"journal {klass['id']} {course.subject} period={span['code']}"
+    office.access.record(account, action, f"class:{klass['id']}", utcnow())
+    return Grid(
+        course=course,
+        period=span,
+        periods=periods,
+        lessons=lessons,
+        rows=rows,
+        work_types=entering.work_types,
+        marks=_entering_marks(entering, assessment, klass["grade"]),
+        min_marks=policy.min_marks,
+        today=today,
+        staff=staff_names(live, office.reads.data_keys, teachers),
+    )
+
+
+def page_period(
+    live: LiveRecords, course: JournalCourse, period: str | None, today: date
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The page's period (``period``, or the one ``today`` is in) and every
+    period of the class's grade; the year is not a journal page."""
+    klass = course.klass
+    facts = live.facts()
+    periods = [
+        p
+        for p in year_periods(facts.years[klass["year"]], klass["grade"])
+        if p["code"] != YEAR_PERIOD
+    ]
+    span = period_span(facts, klass, period or current_period(periods, today))
+    if span["code"] == YEAR_PERIOD:
+        codes = ", ".join(p["code"] for p in periods)
+        raise PageError(
+            422,
+            "Журнал ведётся по периодам",
+            f"Откройте журнал одного периода ({codes}); годовые отметки "
+            "выставляют по отметкам за периоды.",
+        )
+    return span, periods
+
+
+def current_period(periods: list[dict[str, Any]], today: date) -> str:
+    """The period ``today`` falls in; else the latest begun; else the first."""
+    day = today.isoformat()
+    inside = [p for p in periods if p["starts"] <= day <= p["ends"]]
+    begun = [p for p in periods if p["starts"] <= day]
+    chosen = inside or begun or periods[:1]
+    return str(chosen[-1]["code"]) if chosen else YEAR_PERIOD
+
+
+def _rows(live: LiveRecords, office: Office, course: JournalCourse) -> list[GridRow]:
+    """The class's pupils by journal number; a subgroup's only its members."""
+    placed = placed_in(live, str(course.class_id), office.reads.data_keys)
+    return [
+        GridRow(number, p.pupil, p.name, p.left)
+        for number, p in enumerate(placed, start=1)
+        if not course.members or p.pupil in course.members
+    ]
+
+
+def _fill(live: LiveRecords, rows: list[GridRow], lessons: list[LessonListed]) -> None:
+    """Every entry of the lessons, in one read, into its pupil's cell."""
+    by_pupil = {row.pupil: row for row in rows}
+    names = {row.pupil: row.name for row in rows}
+    found = lesson_rows(live, [str(lesson.lesson) for lesson in lessons])
+    for entry in entries_listed(found, names):
+        row = by_pupil.get(str(entry.pupil))
+        if row is not None:
+            lesson = entry.entry.split(":")[0]
+            row.cells.setdefault(lesson, []).append(entry)
+
+
+def _grades(
+    live: LiveRecords, rows: list[GridRow], course: JournalCourse, period: str
+) -> None:
+    """Each pupil's period grade as it stands (the latest correction)."""
+    by_pupil = {row.pupil: row for row in rows}
+    marks = ", ".join("?" * len(GRADE_TYPES))
+    where = f"class_id = ? AND year = ? AND type IN ({marks}) AND subject = ?"
+    params = (str(course.class_id), course.klass["year"], *GRADE_TYPES, course.subject)
+    for r in live.rows("view_grades", where, params):
+        row = by_pupil.get(str(r.pupil))
+        if row is not None and r.data.get("period") == period:
+            row.grade = r.data["grade"]
+
+
+def _marks(row: GridRow) -> Iterable[tuple[str, int]]:
+    """The pupil's counting marks (value, weight), after corrections and voids."""
+    return [
+        (e.value, e.weight)
+        for entries in row.cells.values()
+        for e in entries
+        if e.kind == "mark" and not e.voided
+    ]
+
+
+def _entering_marks(
+    policy: GradingPolicy, assessment: Any, grade: int
+) -> tuple[str, ...]:
+    """The marks a lesson of this course may record now (none in the grades
+    taught without marks)."""
+    if grade in policy.unmarked_grades:
+        return ()
+    return policy.current_marks(assessment)
