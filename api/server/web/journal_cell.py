@@ -30,7 +30,7 @@ from api.server.routers.journal import Correction, Void, correct_mark, void_entr
 from api.server.routers.lists import EntryListed, LessonEntries, lesson_entries
 from api.server.web.journal_forms import FormState, body_field, first_values
 from api.server.web.journal_grid import current_period
-from api.server.web.journal_page import JOURNAL_ROLES, Reader
+from api.server.web.journal_page import Reader
 from api.server.web.journal_words import invalid_text, rule_text
 from api.server.web.pages import CsrfDep, PageError, WebUser, render
 from ledger.domain.errors import InvalidRecordError, ScaleError
@@ -121,20 +121,21 @@ def _change(request: Request, user: WebUser, entry: str, form: CellForm) -> Resp
         route(
             entry, body, user.office, user.account, f"web-{form.kind}:{form.submission}"
         )
-    except ProblemError as e:
-        form.refuse(_field_of(form.kind, e), rule_text(e), e.detail)
-        return _page(request, user, entry, form=form, status_code=422)
     except NoCustodialKeyError as e:
         form.refuse("", "Сервер не хранит ваш ключ подписи.", str(e))
+        return _page(request, user, entry, form=form, status_code=422)
+    except (ProblemError, LedgerError) as e:  # the route lets a rule's error out
+        cause = e.__cause__ if isinstance(e, ProblemError) else e
+        detail = e.detail if isinstance(e, ProblemError) else str(e)
+        form.refuse(_field_of(form.kind, cause), rule_text(e), detail)
         return _page(request, user, entry, form=form, status_code=422)
     path = f"/app/journal/entries/{entry}?done={form.kind}"
     return RedirectResponse(path, status_code=303)
 
 
-def _field_of(kind: str, error: ProblemError) -> str:
+def _field_of(kind: str, cause: BaseException | None) -> str:
     """The form field a rule's refusal is about: the new mark (off the scale,
     or the same as before), else the form as a whole."""
-    cause = error.__cause__
     if kind == "correction" and isinstance(cause, ScaleError | InvalidRecordError):
         return "mark"
     return ""
@@ -201,7 +202,7 @@ def _page(
         void=form if form and form.kind == "void" else CellForm(kind="void"),
         answers=user.has("deputy_director", "director"),
         notice=notice,
-        roles_ok=user.has(*JOURNAL_ROLES),
+        failed=form,
     )
 
 

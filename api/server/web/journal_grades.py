@@ -12,6 +12,7 @@ the pupil's line with the input kept.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -36,6 +37,7 @@ from ledger.domain.grading import NOT_ATTESTED, period_grades_allowed
 
 router = APIRouter(include_in_schema=False)
 COMMAND = "grades.period-sheet"
+LINE = re.compile(r"grades\.([0-9]{1,3})\.pupil")
 
 
 @router.get("/app/journal/{class_id}/{subject}/grades")
@@ -101,11 +103,13 @@ def _save(
 ) -> Response:
     office = user.office
     grid = read_grid(office, user.account, LiveRecords(office.app), course, period)
-    lines = [
-        (i, row.pupil, form.value(f"grades.{i}.grade").strip())
-        for i, row in enumerate(grid.rows)
-        if row.grade is None and form.value(f"grades.{i}.pupil")
-    ]
+    # the lines as posted (not as the grid stands now): a form sent twice
+    # makes the same body, and its second post gets the first one's answer
+    lines = sorted(
+        (int(m.group(1)), value, form.value(f"grades.{m.group(1)}.grade").strip())
+        for name, value in form.values.items()
+        if (m := LINE.fullmatch(name))
+    )
     chosen = [(i, pupil, grade) for i, pupil, grade in lines if grade]
     if not chosen:
         form.refuse("", "Выберите отметку хотя бы одному обучающемуся.")
@@ -116,8 +120,7 @@ def _save(
         "subgroup": course.subgroup,
         "period": grid.period["code"],
         "grades": [
-            {"pupil": form.value(f"grades.{i}.pupil"), "grade": grade}
-            for i, _, grade in chosen
+            {"pupil": pupil, "grade": grade} for _, pupil, grade in chosen
         ],
     }
 

@@ -121,7 +121,7 @@ def _page(
 
 
 def _who_may() -> str:
-    names = ", ".join(ROLE_NAMES[r] for r in recorders())
+    names = " или ".join(ROLE_NAMES[r] for r in recorders())
     return (
         f"Замещение записывает {names} (§7.3.6): обратитесь к ним, и замещаемые "
         "уроки появятся в ваших классах на эти дни."

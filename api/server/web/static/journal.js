@@ -2,7 +2,8 @@
 // The page works without this file (a plain form); with it:
 //  - typing a mark that is complete moves to the next pupil's mark;
 //  - Tab goes through the cells in order, arrows move between rows and
-//    controls, Enter goes one row down instead of sending the form;
+//    controls (in a work type list up and down choose the work type), Enter
+//    goes one row down instead of sending the form;
 //  - "Вид работы для всех" sets every row's work type;
 //  - if the browser holds the teacher's own key (window.LetopisSigning, the
 //    browser-key page's script), the lesson is signed here and sent through
@@ -106,10 +107,15 @@
   function onKey(form, event) {
     const control = event.target;
     if (!control.closest || !control.closest("td.new")) return;
+    // in a work type list, up and down choose the kind of work (as in any list)
+    const vertical = control.tagName !== "SELECT";
     let moved = false;
-    if (event.key === "ArrowDown" || (event.key === "Enter" && control.tagName !== "SELECT")) {
-      moved = move(form, control, 1, 0) || event.key === "Enter";
-    } else if (event.key === "ArrowUp") {
+    if (event.key === "Enter") {
+      move(form, control, 1, 0);
+      moved = true; // a row down; the form is sent by its button only
+    } else if (event.key === "ArrowDown" && vertical) {
+      moved = move(form, control, 1, 0);
+    } else if (event.key === "ArrowUp" && vertical) {
       moved = move(form, control, -1, 0);
     } else if (event.key === "ArrowRight" && atEdge(control, false)) {
       moved = move(form, control, 0, 1);
