@@ -113,8 +113,9 @@ def build(
         signed_by=Signing(plan.member("director").key),
     )
     days = _quarter_days(builder, year, plan.year.schemes[0].periods[1], today)
+    keys_of = {m.number: m.key for m in plan.staff}
     for label, c, members in zip(labels, classes, enrolled, strict=True):
-        _lessons(builder, Signing(plan.member(label).key), c, members, days)
+        _lessons(builder, Signing(keys_of[label]), c, members, days)
     accounts = AccountStore(app)
     for label in labels:
         staff = builder.staff_id(label)

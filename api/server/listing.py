@@ -13,9 +13,11 @@ list shows; a pupil whose key is gone shows as «данные удалены».
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ledger.application import LedgerApplication
 from ledger.domain.schoolyear import PERIOD_NAMES, YEAR_PERIOD
@@ -33,13 +35,42 @@ PEOPLE_EVENTS = (
 )
 
 
+@dataclass
+class _Live:
+    """The records view's runner on one application, and the lock that lets
+    one request of this process catch it up while the others wait for it."""
+
+    runner: ProjectionRunner
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_RUNNERS: WeakKeyDictionary[LedgerApplication, _Live] = WeakKeyDictionary()
+_RUNNERS_LOCK = threading.Lock()
+
+
+def _live(app: LedgerApplication) -> _Live:
+    """The runner of ``app``, made once: making one checks the views' tables
+    (several queries), which every list would otherwise repeat."""
+    with _RUNNERS_LOCK:
+        found = _RUNNERS.get(app)
+        if found is None:
+            found = _RUNNERS[app] = _Live(views_runner(app))
+        return found
+
+
 class LiveRecords:
-    """The records view caught up to the log's last event, for one request."""
+    """The records view caught up to the log's last event, for one request.
+
+    Requests that arrive together after an append catch the view up once: the
+    first checks and applies the new entries, the others wait for it and then
+    find nothing left to do (rather than each checking the same entries)."""
 
     def __init__(self, app: LedgerApplication) -> None:
-        self.runner: ProjectionRunner = views_runner(app)
+        live = _live(app)
+        self.runner: ProjectionRunner = live.runner
         self.position = int(app.recorder.max_notification_id() or 0)
-        catch_up(self.runner, self.position)
+        with live.lock:
+            catch_up(self.runner, self.position)
         self._facts: SchoolFacts | None = None
 
     def facts(self) -> SchoolFacts:

@@ -1,5 +1,6 @@
 """Lists to act on: my classes and courses, a class's roster, its lessons, a
-lesson's entries with their history, and the periods of the year.
+lesson's entries with their history (and, in :mod:`.periods`, the periods of
+the year).
 
 A lesson sheet wants the class and every pupil by id, and a correction wants
 the entry as ``<lesson>:<seq>``; these lists give them, with the Russian names
@@ -38,9 +39,7 @@ from api.server.problems import PROBLEM_RESPONSES, ProblemError
 from api.server.routers.journal import NUMBER_DOC
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
-from ledger.domain.ids import academic_year_id
-from ledger.domain.school import AcademicYear, course_key
-from ledger.domain.schoolyear import YEAR_PERIOD
+from ledger.domain.school import course_key
 from projections.reports.source import Record
 
 TAG = "lists"
@@ -453,6 +452,18 @@ def lessons_in(
     subject: str | None,
     subgroup: str | None,
 ) -> list[LessonListed]:
+    held = held_in(live, class_id, span, subject, subgroup)
+    return listed_lessons(held, _entry_counts(live, [r.stream for r in held]))
+
+
+def held_in(
+    live: LiveRecords,
+    class_id: str,
+    span: dict[str, Any],
+    subject: str | None,
+    subgroup: str | None,
+) -> list[Record]:
+    """The lessons held in the class (subject, subgroup) in the span."""
     where = "class_id = ? AND type = ? AND day >= ? AND day <= ?"
     params: tuple[Any, ...] = (
         class_id,
@@ -462,12 +473,15 @@ def lessons_in(
     )
     if subject is not None:
         where, params = f"{where} AND subject = ?", (*params, subject)
-    held = [
+    return [
         r
         for r in live.rows("view_journal", where, params)
         if subgroup is None or r.data["subgroup"] == subgroup
     ]
-    counts = _entry_counts(live, [r.stream for r in held])
+
+
+def listed_lessons(held: list[Record], counts: dict[str, int]) -> list[LessonListed]:
+    """The lessons with their entry ``counts``, in date order."""
     listed = [
         LessonListed(
             lesson=UUID(r.stream),
@@ -490,9 +504,15 @@ ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
 
 
 def _entry_counts(live: LiveRecords, lessons: list[str]) -> dict[str, int]:
+    return entry_counts(lesson_rows(live, lessons, ENTRY_TYPES))
+
+
+def entry_counts(rows: Iterable[Record]) -> dict[str, int]:
+    """Marks and absences recorded with each lesson among ``rows``."""
     counts: dict[str, int] = {}
-    for r in lesson_rows(live, lessons, ENTRY_TYPES):
-        counts[r.stream] = counts.get(r.stream, 0) + 1
+    for r in rows:
+        if r.type in ENTRY_TYPES:
+            counts[r.stream] = counts.get(r.stream, 0) + 1
     return counts
 
 
@@ -620,20 +640,22 @@ def entries_listed(
 
 
 def _entry(r: Record, names: Mapping[str, str]) -> EntryListed:
+    # made from the view's own rows, already checked: built, not re-validated
+    # (a journal page lists hundreds)
     d = r.data
     mark = r.type == "journal.MarkRecorded"
     value = d["mark"] if mark else d["kind"]
-    return EntryListed(
+    return EntryListed.model_construct(
         entry=r.event,
         kind="mark" if mark else "absence",
-        pupil=d["pupil"],
+        pupil=UUID(d["pupil"]),
         pupil_name=names.get(d["pupil"], d["pupil"]),
         value=value,
         recorded=value,
         work_type=d.get("work_type"),
         weight=d.get("weight", 0),
         voided=False,
-        by=d["teacher"],
+        by=UUID(d["teacher"]),
         at=r.at,
         history=[],
     )
@@ -643,13 +665,13 @@ def _amend(entry: EntryListed, r: Record) -> None:
     d = r.data
     correction = r.type == "journal.MarkCorrected"
     entry.history.append(
-        Amendment(
+        Amendment.model_construct(
             event=r.event,
             kind=AmendmentKind.CORRECTION if correction else AmendmentKind.VOID,
             previous=entry.value,
             value=d["mark"] if correction else None,
             reason=d["reason"],
-            by=d["by"],
+            by=UUID(d["by"]),
             at=r.at,
         )
     )
@@ -657,141 +679,3 @@ def _amend(entry: EntryListed, r: Record) -> None:
         entry.value = d["mark"]
     else:
         entry.voided = True
-
-
-# -- the periods of the year -----------------------------------------------------------
-
-
-class PeriodState(StrEnum):
-    """Where a period stands. ``closed``: closed for the whole school by the
-    deputy director or the director (its closing event, or the year's, named
-    in ``closed_by``); a period whose last day has passed and that is not
-    closed is ``ended``: its period grades may be recorded (§4.1). Closings
-    of one class or subject are listed in the period's ``closings``."""
-
-    UPCOMING = "upcoming"
-    OPEN = "open"
-    ENDED = "ended"
-    CLOSED = "closed"
-
-
-class ClosingPublic(BaseModel):
-    """A closing of a period or the year («период закрыт», «год закрыт»): its
-    scope (the whole school, a class, or a class's subject) and event."""
-
-    event: str = Field(description="<year stream>:<seq>")
-    period: str = Field(description="The period closed, or Y: the whole year")
-    class_id: UUID | None = Field(default=None, description="None: every class")
-    subject: str | None = Field(default=None, description="None: every subject")
-    by: UUID
-
-
-class PeriodPublic(BaseModel):
-    """A study period: code, Russian name, days and state."""
-
-    code: str = Field(description="Q1…Q4, T1…T3, H1, H2, or Y for the year")
-    name: str = Field(description="«I четверть»")
-    starts: date
-    ends: date
-    state: PeriodState
-    closed_by: str | None = Field(
-        default=None,
-        description="The event that closed it for the whole school "
-        "(«период закрыт» or «год закрыт»)",
-    )
-    closings: list[ClosingPublic] = Field(
-        default_factory=list,
-        description="Every closing that covers the period, for the school, a "
-        "class or a class's subject, with its event",
-    )
-
-
-class SchemePublic(BaseModel):
-    """The periods of the grades that share one split of the year."""
-
-    grades: list[int]
-    kind: str = Field(description="quarters, trimesters or halves")
-    periods: list[PeriodPublic]
-
-
-class YearPeriods(BaseModel):
-    """An academic year, its days and its periods by grade."""
-
-    year: str
-    starts: date
-    ends: date
-    today: date
-    schemes: list[SchemePublic]
-
-
-@router.get("/periods")
-def periods(
-    office: OfficeDep, _: CurrentAccount, year: YearParam = None
-) -> YearPeriods:
-    """The periods of the academic year by grade, and their state today."""
-    live = LiveRecords(office.app)
-    facts = live.facts()
-    chosen = chosen_year(office, facts, year)
-    with office.reading() as ctx:
-        today = ctx.today()
-        record = ctx.replay(AcademicYear, academic_year_id(ctx.school_id, chosen))
-        closings = [] if record is None else _closings(record)
-    y = facts.years[chosen]
-    whole = {"code": "Y", "starts": y["starts"], "ends": y["ends"]}
-    return YearPeriods(
-        year=chosen,
-        starts=y["starts"],
-        ends=y["ends"],
-        today=today,
-        schemes=[
-            SchemePublic(
-                grades=s["grades"],
-                kind=s["kind"],
-                periods=[
-                    _period_public(p, today, closings) for p in [*s["periods"], whole]
-                ],
-            )
-            for s in y["schemes"]
-        ],
-    )
-
-
-def _closings(record: AcademicYear) -> list[ClosingPublic]:
-    """The year's closings, in the order they were recorded."""
-    return [
-        ClosingPublic(
-            event=record.closed_name(c),
-            period=c.period,
-            class_id=c.class_id,
-            subject=c.subject,
-            by=c.by,
-        )
-        for c in record.closures
-    ]
-
-
-def _period_public(
-    p: dict[str, Any], today: date, closings: list[ClosingPublic]
-) -> PeriodPublic:
-    """A period's state today: the closings that cover it (its own or the
-    year's) decide ``closed``; the days decide the rest."""
-    starts, ends = date.fromisoformat(p["starts"]), date.fromisoformat(p["ends"])
-    covering = [c for c in closings if c.period in (p["code"], YEAR_PERIOD)]
-    school = next((c for c in covering if c.class_id is None and not c.subject), None)
-    if school is not None:
-        state = PeriodState.CLOSED
-    elif today < starts:
-        state = PeriodState.UPCOMING
-    elif today <= ends:
-        state = PeriodState.OPEN
-    else:
-        state = PeriodState.ENDED
-    return PeriodPublic(
-        code=p["code"],
-        name=period_title(p["code"]),
-        starts=starts,
-        ends=ends,
-        state=state,
-        closed_by=school.event if school is not None else None,
-        closings=covering,
-    )

@@ -119,9 +119,7 @@ def _save(
         "subject": course.subject,
         "subgroup": course.subgroup,
         "period": grid.period["code"],
-        "grades": [
-            {"pupil": pupil, "grade": grade} for _, pupil, grade in chosen
-        ],
+        "grades": [{"pupil": pupil, "grade": grade} for _, pupil, grade in chosen],
     }
 
     def field_of(where: str, detail: str) -> str:

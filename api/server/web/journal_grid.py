@@ -30,8 +30,10 @@ from api.server.routers.lists import (
     EntryListed,
     LessonListed,
     entries_listed,
+    entry_counts,
+    held_in,
     lesson_rows,
-    lessons_in,
+    listed_lessons,
     period_span,
 )
 from api.server.tokens import utcnow
@@ -39,8 +41,44 @@ from api.server.web.journal_scope import JournalCourse
 from api.server.web.pages import PageError
 from ledger.domain.grading import GradingPolicy, Suggestion, WorkType
 from ledger.domain.schoolyear import YEAR_PERIOD
+from projections.reports.source import Record
 
 GRADE_TYPES = ("attestation.PeriodGradeRecorded", "attestation.PeriodGradeCorrected")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An entry as its cell shows it: the link, the style, the hover text."""
+
+    href: str
+    css: str
+    title: str
+    value: str
+
+
+def shown(entry: EntryListed, work_types: list[str]) -> Shown:
+    """How a cell shows ``entry``: its work type's style (the legend's), a
+    correction or void marked, the work type and weight on hover."""
+    css = ["entry", entry.kind]
+    if entry.kind == "mark":
+        index = (
+            work_types.index(entry.work_type)
+            if entry.work_type in work_types
+            else len(work_types)
+        )
+        css.append(f"wt-{index}")
+        title = f"{entry.work_type}, вес {entry.weight}"
+    else:
+        title = "отсутствие"
+    if entry.voided:
+        css.append("voided")
+        title += "; аннулирована"
+    elif entry.history:
+        css.append("corrected")
+        title += f"; исправлено: {entry.recorded} → {entry.value}"
+    return Shown(
+        f"/app/journal/entries/{entry.entry}", " ".join(css), title, entry.value
+    )
 
 
 @dataclass
@@ -54,6 +92,7 @@ class GridRow:
     cells: dict[str, list[EntryListed]] = field(default_factory=dict)
     suggestion: Suggestion | None = None
     grade: str | None = None
+    line: list[list[Shown]] = field(default_factory=list)  # a cell a lesson
 
     @property
     def present(self) -> bool:
@@ -102,10 +141,6 @@ class Grid:
         taken = [lesson.number for lesson in self.lessons if str(lesson.day) == day]
         return max(taken, default=0) + 1
 
-    def work_type_index(self, name: str | None) -> int:
-        names = [w.name for w in self.work_types]
-        return names.index(name) if name in names else len(names)
-
 
 def read_grid(
     office: Office,
@@ -121,21 +156,25 @@ def read_grid(
         today = ctx.today()
         assessment = school.subject(course.subject).assessment
     span, periods = page_period(live, course, period, today)
-    lessons = [
-        lesson
-        for lesson in lessons_in(
-            live, klass["id"], span, course.subject, course.subgroup
-        )
-        if lesson.subgroup == course.subgroup
+    held = [
+        r
+        for r in held_in(live, klass["id"], span, course.subject, course.subgroup)
+        if r.data["subgroup"] == course.subgroup
     ]
+    found = lesson_rows(live, [r.stream for r in held])  # every entry, one read
+    lessons = listed_lessons(held, entry_counts(found))
     rows = _rows(live, office, course)
-    _fill(live, rows, lessons)
+    _fill(rows, found)
     _grades(live, rows, course, span["code"])
     ends = date.fromisoformat(span["ends"])
     policy = school.policy_on(ends)
+    entering = school.policy_on(max(min(today, ends), policy.effective_from))
+    names = [w.name for w in entering.work_types]  # the legend's styles
     for row in rows:
         row.suggestion = policy.suggest(_marks(row), assessment)
-    entering = school.policy_on(max(min(today, ends), policy.effective_from))
+        row.line = [
+            [shown(e, names) for e in row.cells.get(str(x.lesson), ())] for x in lessons
+        ]
     teachers = {str(lesson.teacher) for lesson in lessons} | {course.teacher}
     action = f"journal {klass['id']} {course.subject} period={span['code']}"
     office.access.record(account, action, f"class:{klass['id']}", utcnow())
@@ -196,11 +235,10 @@ def _rows(live: LiveRecords, office: Office, course: JournalCourse) -> list[Grid
     ]
 
 
-def _fill(live: LiveRecords, rows: list[GridRow], lessons: list[LessonListed]) -> None:
-    """Every entry of the lessons, in one read, into its pupil's cell."""
+def _fill(rows: list[GridRow], found: list[Record]) -> None:
+    """Every entry of the lessons' rows ``found`` into its pupil's cell."""
     by_pupil = {row.pupil: row for row in rows}
     names = {row.pupil: row.name for row in rows}
-    found = lesson_rows(live, [str(lesson.lesson) for lesson in lessons])
     for entry in entries_listed(found, names):
         row = by_pupil.get(str(entry.pupil))
         if row is not None:
