@@ -1,12 +1,14 @@
 """The web load client, run in its own process: ``python -m bench._web_client PLAN``.
 
-Each simulated teacher is a thread with its own cookies, signed in through
-the sign-in form (its CSRF cookie and token), then, in a loop: opens their
+Each simulated teacher has its own cookies, signed in through the sign-in
+form (its CSRF cookie and token) before the clock starts, then a thread of
+its own that, in a loop: opens their
 journal page, fills the new-lesson form as the page gives it (its CSRF token
 and submission key, every pupil's row) with a topic, a mark for most pupils
 and two absences, posts it (one signed lesson sheet), and opens the page it
 leads to. One more thread calls ``/health`` at a steady rate: the baseline in
-the same run. Requests that start and finish inside the measured window count.
+the same run. Requests that start and finish inside the measured window count
+(errors count whenever they happen).
 Prints one JSON object: per kind (``page``, ``sheet``, ``health``) the
 latencies in ms and the errors.
 """
@@ -41,14 +43,13 @@ class Results:
         self.lock = threading.Lock()
 
     def add(self, kind: str, began: float, error: str | None = None) -> None:
+        """A request's latency if it lies in the window; an error whenever."""
         ended = time.perf_counter()
-        if began < self.start or ended > self.stop:
-            return
         with self.lock:
-            if error is None:
-                self.kinds[kind]["latencies"].append((ended - began) * 1000)
-            else:
+            if error is not None:
                 self.kinds[kind]["errors"].append(error[:300])
+            elif self.start <= began and ended <= self.stop:
+                self.kinds[kind]["latencies"].append((ended - began) * 1000)
 
 
 def sign_in(client: httpx.Client, account: str, password: str) -> None:
@@ -82,14 +83,17 @@ def filled(page: str, slot: list[Any], n: int) -> tuple[str, dict[str, str]]:
 
 
 def teacher(
-    plan: dict[str, Any], who: dict[str, Any], index: int, results: Results
+    plan: dict[str, Any],
+    who: dict[str, Any],
+    client: httpx.Client,
+    index: int,
+    results: Results,
 ) -> None:
     interval = float(plan["interval"])
     slots = iter(who["slots"])
-    with httpx.Client(base_url=plan["base"], timeout=60) as client:
-        sign_in(client, who["account"], plan["password"])
-        time.sleep(index * interval / len(plan["teachers"]))  # spread, not in step
-        n = 0
+    time.sleep(index * interval / len(plan["teachers"]))  # spread, not in step
+    n = 0
+    try:
         while time.perf_counter() < results.stop:
             began = time.perf_counter()
             slot = next(slots, None)
@@ -98,6 +102,10 @@ def teacher(
             n += 1
             _cycle(client, who["journal"], slot, n, results)
             time.sleep(max(0.0, began + interval - time.perf_counter()))
+    except (httpx.HTTPError, AssertionError, KeyError) as e:  # counted, not lost
+        results.add("page", time.perf_counter(), f"{who['account']}: {e!r}")
+    finally:
+        client.close()
 
 
 def _cycle(
@@ -136,11 +144,16 @@ def health(plan: dict[str, Any], results: Results) -> None:
 
 def main(plan_path: str) -> None:
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    clients = []
+    for who in plan["teachers"]:  # everyone signed in before the clock starts
+        client = httpx.Client(base_url=plan["base"], timeout=60)
+        sign_in(client, who["account"], plan["password"])
+        clients.append(client)
     start = time.perf_counter() + plan["warmup"]
     results = Results(start, start + plan["seconds"])
     threads = [
-        threading.Thread(target=teacher, args=(plan, who, i, results))
-        for i, who in enumerate(plan["teachers"])
+        threading.Thread(target=teacher, args=(plan, who, client, i, results))
+        for i, (who, client) in enumerate(zip(plan["teachers"], clients, strict=True))
     ]
     threads.append(threading.Thread(target=health, args=(plan, results)))
     for t in threads:

@@ -166,6 +166,9 @@ def _load(
             check=True,
         )
         result: dict[str, Any] = json.loads(client.stdout)
+        if client.stderr.strip():
+            console.print("[red]the load client said:[/red]")
+            console.print(client.stderr[-3000:], markup=False, highlight=False)
     finally:
         server.send_signal(signal.SIGINT)
         _, log = server.communicate(timeout=60)

@@ -129,6 +129,7 @@ def _change(request: Request, user: WebUser, entry: str, form: CellForm) -> Resp
         detail = e.detail if isinstance(e, ProblemError) else str(e)
         form.refuse(_field_of(form.kind, cause), rule_text(e), detail)
         return _page(request, user, entry, form=form, status_code=422)
+    LiveRecords(user.office.app)  # the view takes the change in (journal_page)
     path = f"/app/journal/entries/{entry}?done={form.kind}"
     return RedirectResponse(path, status_code=303)
 

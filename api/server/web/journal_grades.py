@@ -134,6 +134,7 @@ def _save(
         return "" if line is None else f"grades.{line}.grade"
 
     if run_command(user, COMMAND, body, form, field_of):
+        LiveRecords(office.app)  # the view takes them in (journal_page)
         path = _path(course, grid.period["code"]) + "&done=1"
         return RedirectResponse(path, status_code=303)
     return _page(request, user, grid, form, status_code=422)

@@ -10,6 +10,11 @@ rules, the account's custodial key, and its idempotency: the form's random
 the page again with the typed input kept and the message next to the cell it
 is about (status 422); nothing is written. A saved lesson leads back to the
 page (303), which says what was saved.
+
+The lists read the records view caught up to the log's last event. The save
+catches the view up before it answers, so the teacher who appended pays for
+taking their lesson in, once, and the pages that follow (theirs and their
+colleagues') find the view current instead of each checking the new entries.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -48,6 +54,8 @@ JOURNAL_ROLES = ("teacher", "class_teacher", "deputy_director", "director")
 Reader = Annotated[WebUser, roles(*JOURNAL_ROLES)]
 SUBJECT = re.compile(r"[A-Za-z0-9_-]{1,50}")
 PeriodQuery = Annotated[str | None, Query(max_length=4)]
+#: the browser-key script (signing in the browser), where the server has it
+SIGNING_SCRIPT = Path(__file__).parent / "static" / "signing.js"
 SubgroupQuery = Annotated[str | None, Query(max_length=20)]
 
 
@@ -148,6 +156,7 @@ def _save(
     if sheet is not None and not form.refused:
         lesson = _record(user, sheet, form)
         if lesson is not None:
+            LiveRecords(office.app)  # the view takes the lesson in now: see below
             path = journal_path(course, period=span["code"], saved=lesson)
             return RedirectResponse(path, status_code=303)
     grid = read_grid(office, user.account, LiveRecords(office.app), course, period)
@@ -205,6 +214,7 @@ def _page(
         saved=saved,
         action=journal_path(course, period=grid.period["code"]),
         grades_path=_grades_path(course, grid.period["code"]),
+        signing=SIGNING_SCRIPT.exists(),
     )
 
 

@@ -166,16 +166,19 @@
     }
     say(form, "Подписываем урок ключом этого браузера…", false);
     try {
-      const result = await signing.submit("lesson-sheet", bodyOf(form));
-      if (result && result.ok === false) {
-        say(form, "Урок не сохранён: " + (result.message || result.detail || "отказ"), true);
-        form.dataset.sent = "";
-        return;
-      }
+      await signing.submit("lesson-sheet", bodyOf(form));
       say(form, "Урок подписан ключом этого браузера и записан.", false);
       window.location.assign(window.location.pathname + window.location.search);
     } catch (e) {
-      say(form, "Урок не сохранён: " + (e && e.message ? e.message : String(e)), true);
+      // a refusal (the server's rules, or the page's own check of what it
+      // would sign): its message and reasons; nothing was written
+      const status = form.querySelector("#sign-status");
+      if (status && typeof signing.show === "function") {
+        signing.show(status, e);
+        status.classList.add("refused");
+      } else {
+        say(form, "Урок не сохранён: " + (e && e.message ? e.message : String(e)), true);
+      }
       form.dataset.sent = "";
     }
   }
