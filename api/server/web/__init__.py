@@ -19,7 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
-from api.server.web import signin
+from api.server.web import (
+    classteacher,
+    deputy,
+    deputy_periods,
+    director,
+    office,
+    office_imports,
+    signin,
+)
 from api.server.web.pages import (
     PageError,
     SignInNeededError,
@@ -125,3 +133,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
     app.include_router(signin.router)
+    app.include_router(office.router)
+    app.include_router(office_imports.router)
+    app.include_router(director.router)
+    app.include_router(classteacher.router)
+    app.include_router(deputy.router)
+    app.include_router(deputy_periods.router)

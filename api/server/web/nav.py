@@ -32,7 +32,34 @@ class Section:
     about: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        ("class_teacher",),
+        "/app/class",
+        "Мой класс",
+        "Список класса, сводная ведомость, личные дела, аттестаты выпускников.",
+    ),
+    Section(
+        ("deputy_director", "director"),
+        "/app/deputy",
+        "Учебная часть",
+        "Протоколы аттестации и пересдачи, закрытие периодов, журнал изменений, "
+        "решения педсовета.",
+    ),
+    Section(
+        ("director",),
+        "/app/director",
+        "Подпись директора",
+        "Записи, ожидающие подписи директора: аттестаты, дубликаты, исправления.",
+    ),
+    Section(
+        ("secretary", "importer", "director"),
+        "/app/office",
+        "Канцелярия",
+        "Зачисление, переводы, выбытие, импорт, книга выдачи аттестатов, бланки, "
+        "ФИС ФРДО.",
+    ),
+)
 
 
 def sections(account: Account) -> list[Section]:

@@ -1,0 +1,462 @@
+"""Forms made from the command table: one form per kind of record.
+
+A record command (:mod:`api.commands`) has a strict pydantic body; its form is
+that body laid out as inputs, each named by the body field it fills, the way
+the API's problems name fields (``pupils.0.surname``, ``protocol.date``). So
+the posted form becomes the very body the HTTP API takes, and a refusal, of
+the body's validation or of a rule, lands next to the input it is about.
+
+What differs between forms is data (:class:`FormSpec`): which fields are
+fixed by the page or left out, which list is one item and which is a row per
+pupil (or subject) of a class, and the choices a select offers (filled from
+the school's records by the page). Labels and help come from
+:mod:`api.server.web.forms_labels`. Nothing here reads the records or writes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, Union, get_args, get_origin
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from api.commands import Body, Command
+from api.server.web.forms_labels import (
+    enum_choices,
+    hint_of,
+    label_of,
+    model_error_field,
+    russian_error,
+)
+
+TEXT, AREA, DATE, NUMBER, CHECK, SELECT, MANY, LINES, HIDDEN, GROUP, ROWS = (
+    "text",
+    "area",
+    "date",
+    "number",
+    "check",
+    "select",
+    "many",
+    "lines",
+    "hidden",
+    "group",
+    "rows",
+)
+#: a text longer than this is a text area
+LONG_TEXT = 200
+#: the hidden field that makes a double-submitted form append once
+SUBMISSION = "submission"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice of a select: the value sent, the Russian text, its group."""
+
+    value: str
+    label: str
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """How one kind of record is laid out as a form (data, not code).
+
+    ``rows``: a list field shown as a table, one row per choice of its key
+    field (``{"results": "pupil"}``: a row per pupil offered for
+    ``results.pupil``); rows left blank are not sent. Other lists of records
+    are one item. ``hidden``: fields the page fixes (the class chosen).
+    ``omit``: fields the page derives (:attr:`derive`) or leaves to default.
+    """
+
+    slug: str
+    command: str
+    title: str
+    about: str = ""
+    rows: Mapping[str, str] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
+    per_class: bool = False
+    button: str = "Записать"
+
+
+@dataclass
+class Row:
+    """One row of a table of records: whom it is about and its inputs."""
+
+    key: str
+    label: str
+    cells: list[Widget]
+    error: str = ""
+
+
+@dataclass
+class Widget:
+    """One input of a form (or a group of them), with what was typed and the
+    refusal shown beside it."""
+
+    path: str
+    name: str
+    kind: str
+    label: str
+    hint: str = ""
+    required: bool = False
+    maxlength: int | None = None
+    options: list[Option] = field(default_factory=list)
+    value: Any = ""
+    error: str = ""
+    children: list[Widget] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    initial: Any = ""  # the value the form opened with
+    optional_group: bool = False
+    one_of_list: bool = False  # a group that is the one item of a list
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.error)
+
+
+@dataclass
+class Form:
+    """A command's form: its inputs, the submission key, a form-level refusal."""
+
+    spec: FormSpec
+    command: Command[Any]
+    widgets: list[Widget]
+    submission: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    error: str = ""
+    #: body values the page derives (not inputs): merged into the body
+    fixed: dict[str, Any] = field(default_factory=dict)
+    # a table's sent rows: the body's index → the row's index on the page
+    _sent: dict[str, list[int]] = field(default_factory=dict)
+
+    # -- what was posted ----------------------------------------------------------
+
+    def bind(self, posted: Mapping[str, Any], getlist: Any) -> None:
+        """Keep what was typed in every input (shown again on a refusal)."""
+        key = posted.get(SUBMISSION)
+        if isinstance(key, str) and 0 < len(key) <= 200 and key.isprintable():
+            self.submission = key
+        for widget in self._inputs():
+            if widget.kind == MANY:
+                widget.value = [str(v) for v in getlist(widget.path)]
+            elif widget.kind == CHECK:
+                widget.value = posted.get(widget.path) is not None
+            elif widget.kind != HIDDEN:  # hidden values are the page's own
+                widget.value = str(posted.get(widget.path) or "")
+
+    def body(self) -> Body | None:
+        """The command's body from the inputs, or None with each refusal of
+        its validation placed beside its input."""
+        data = {**self._data(self.widgets), **self.fixed}
+        try:
+            made: Body = self.command.body.model_validate(data)
+        except ValidationError as e:
+            for error in e.errors():
+                self._place_validation(error)
+            return None
+        return made
+
+    def refuse(self, where: str | None, message: str) -> None:
+        """Show a refusal about ``where`` (a body field: ``body.pupils.0.on``)
+        beside its input; one about no input is shown over the form."""
+        path = where or ""
+        if path == "body" or path.startswith("body."):
+            path = path[5:]
+        widget, row = self._find(path)
+        if row is not None:
+            row.error = _joined(row.error, message)
+        elif widget is not None:
+            widget.error = _joined(widget.error, message)
+        else:
+            self.error = _joined(self.error, message)
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.error) or any(w.error for w in self._all())
+
+    # -- the body from the inputs -------------------------------------------------
+
+    def _data(self, widgets: Sequence[Widget]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for w in widgets:
+            value = self._value(w)
+            if value is not None:
+                data[w.name] = value
+        return data
+
+    def _value(self, w: Widget) -> Any:
+        if w.kind == GROUP:
+            inner = self._data(w.children)
+            if w.optional_group and not _filled(inner):
+                return None
+            return [inner] if w.one_of_list else inner
+        if w.kind == ROWS:
+            sent = [i for i, r in enumerate(w.rows) if _row_filled(r)]
+            self._sent[w.path] = sent
+            return [self._row(w.rows[i]) for i in sent]
+        return _scalar(w)
+
+    def _row(self, row: Row) -> dict[str, Any]:
+        data = self._data(row.cells)
+        for cell in row.cells:
+            if cell.kind == HIDDEN:
+                data[cell.name] = row.key
+        return data
+
+    # -- placing refusals ---------------------------------------------------------
+
+    def _place_validation(self, error: Any) -> None:
+        loc = [str(part) for part in error.get("loc", ())]
+        path = ".".join(loc)
+        if not loc:
+            path = model_error_field(self.spec.command, str(error.get("msg", "")))
+        self.refuse(path, russian_error(error, loc[-1] if loc else ""))
+
+    def _find(self, path: str) -> tuple[Widget | None, Row | None]:
+        """The input (or table row) a body path is about: the deepest one whose
+        path it starts with; a hidden input's refusal goes to its row."""
+        parts = self._page_path(path).split(".") if path else []
+        rows = {
+            f"{w.path}.{i}": row
+            for w in self._all()
+            if w.kind == ROWS
+            for i, row in enumerate(w.rows)
+        }
+        inputs = {w.path: w for w in self._all()}
+        while parts:
+            candidate = ".".join(parts)
+            if candidate in rows:
+                return None, rows[candidate]
+            found = inputs.get(candidate)
+            if found is not None and found.kind != HIDDEN:
+                return found, None
+            parts.pop()
+        return None, None
+
+    def _page_path(self, path: str) -> str:
+        """A body path with a table's index as the row's on the page (the body
+        holds only the rows filled in)."""
+        for table, sent in self._sent.items():
+            head = table + "."
+            if path.startswith(head):
+                index, _, rest = path[len(head) :].partition(".")
+                if index.isdigit() and int(index) < len(sent):
+                    tail = f".{rest}" if rest else ""
+                    return f"{head}{sent[int(index)]}{tail}"
+        return path
+
+    def _all(self) -> list[Widget]:
+        found: list[Widget] = []
+
+        def walk(widgets: Sequence[Widget]) -> None:
+            for w in widgets:
+                found.append(w)
+                walk(w.children)
+                for row in w.rows:
+                    walk(row.cells)
+
+        walk(self.widgets)
+        return found
+
+    def _inputs(self) -> list[Widget]:
+        return [w for w in self._all() if w.kind not in (GROUP, ROWS)]
+
+
+# -- laying a body out as inputs ------------------------------------------------------
+
+
+def build_form(
+    command: Command[Any],
+    spec: FormSpec,
+    options: Mapping[str, Sequence[Option]],
+    initial: Mapping[str, Any] | None = None,
+) -> Form:
+    """The form of ``command`` laid out by ``spec``; ``options`` are the choices
+    of selects by field (``class_id``) or by path without indexes
+    (``results.pupil``); ``initial`` the first values by path."""
+    maker = _Maker(spec, options, initial or {})
+    return Form(spec, command, maker.fields(command.body, ""))
+
+
+@dataclass
+class _Maker:
+    spec: FormSpec
+    options: Mapping[str, Sequence[Option]]
+    initial: Mapping[str, Any]
+
+    def fields(self, model: type[BaseModel], prefix: str) -> list[Widget]:
+        made = []
+        for name, info in model.model_fields.items():
+            path = f"{prefix}{name}"
+            generic = _generic(path)
+            if generic in self.spec.omit:
+                continue
+            made.append(self.widget(name, path, info))
+        return made
+
+    def widget(self, name: str, path: str, info: FieldInfo) -> Widget:
+        generic = _generic(path)
+        annotation, optional = _unwrap(info.annotation)
+        w = Widget(
+            path=path,
+            name=name,
+            kind=TEXT,
+            label=label_of(self.spec.command, generic, info.description),
+            hint=hint_of(self.spec.command, generic),
+            required=info.is_required(),
+            maxlength=_max_length(info),
+        )
+        if generic in self.spec.hidden:
+            w.kind = HIDDEN
+            w.value = str(self.initial.get(path, ""))
+            return w
+        item = _item_type(annotation)
+        if item is not None and _is_model(item):
+            return self._records(w, item, info)
+        if _is_model(annotation):
+            w.kind = GROUP
+            w.optional_group = optional or not info.is_required()
+            w.children = self.fields(annotation, f"{path}.")
+            return w
+        self._scalar(w, annotation, item, info)
+        return w
+
+    def _records(self, w: Widget, item: type[BaseModel], info: FieldInfo) -> Widget:
+        key = self.spec.rows.get(w.path)
+        if key is None:  # one record of the list, as a group of inputs
+            w.kind = GROUP
+            w.one_of_list = True
+            w.optional_group = not info.is_required()
+            w.children = self.fields(item, f"{w.path}.0.")
+            return w
+        w.kind = ROWS
+        choices = self.options.get(f"{w.path}.{key}") or self.options.get(key, [])
+        for i, choice in enumerate(choices):
+            cells = self.fields(item, f"{w.path}.{i}.")
+            for cell in cells:
+                if cell.name == key:
+                    cell.kind, cell.value = HIDDEN, choice.value
+            w.rows.append(Row(choice.value, choice.label, cells))
+        return w
+
+    def _scalar(self, w: Widget, annotation: Any, item: Any, info: FieldInfo) -> None:
+        generic = _generic(w.path)
+        choices = self.options.get(generic) or self.options.get(w.name)
+        start = self.initial.get(w.path, info.default)
+        if item is not None:  # a list of values: choose several, or one a line
+            w.kind = MANY if choices else LINES
+            w.options = list(choices or [])
+            w.value = w.initial = [] if w.kind == MANY else ""
+            return
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            w.kind = SELECT
+            w.options = list(choices or [Option(*c) for c in enum_choices(annotation)])
+        elif choices is not None:
+            w.kind = SELECT
+            w.options = list(choices)
+        elif annotation is bool:
+            w.kind = CHECK
+            w.value = w.initial = bool(start) if isinstance(start, bool) else False
+            return
+        elif annotation is date:
+            w.kind = DATE
+        elif annotation is int:
+            w.kind = NUMBER
+        elif annotation is UUID:
+            w.kind = TEXT
+        elif (w.maxlength or 0) > LONG_TEXT:
+            w.kind = AREA
+        w.value = w.initial = _shown(start)
+
+
+def _generic(path: str) -> str:
+    """``pupils.0.surname`` → ``pupils.surname``: the field, whatever the item."""
+    return ".".join(p for p in path.split(".") if not p.isdigit())
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without ``| None``, and whether it had it."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _item_type(annotation: Any) -> Any:
+    """The item type of a list or tuple annotation, else None."""
+    if get_origin(annotation) in (list, tuple):
+        args = [a for a in get_args(annotation) if a is not Ellipsis]
+        if args:
+            item, _ = _unwrap(args[0])
+            return get_args(item)[0] if get_origin(item) is Annotated else item
+    return None
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _max_length(info: FieldInfo) -> int | None:
+    for meta in info.metadata:
+        found = getattr(meta, "max_length", None)
+        if isinstance(found, int):
+            return found
+    return None
+
+
+def _shown(value: Any) -> str:
+    if value is None or type(value).__name__ == "PydanticUndefinedType":
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, tuple | list):
+        return ""
+    return str(value)
+
+
+def _scalar(w: Widget) -> Any:
+    """The body value of one input: absent when left empty (the body's
+    default then applies, or its «required» refusal)."""
+    if w.kind == CHECK:
+        return True if w.value else None
+    if w.kind == MANY:
+        return list(w.value) or None
+    if w.kind == LINES:
+        lines = [line.strip() for line in str(w.value).splitlines()]
+        return [line for line in lines if line] or None
+    text = str(w.value).strip()
+    if not text:
+        return None
+    if w.kind == NUMBER:
+        return int(text) if text.lstrip("-").isdigit() else text
+    return text
+
+
+def _filled(data: Any) -> bool:
+    if isinstance(data, dict):
+        return any(_filled(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_filled(v) for v in data)
+    return data is not None and data != ""
+
+
+def _row_filled(row: Row) -> bool:
+    """Whether anything in the row was changed from what the form opened with
+    (a row left as it was is not sent)."""
+    return any(_scalar(c) != _scalar(_opened(c)) for c in row.cells if c.kind != HIDDEN)
+
+
+def _opened(w: Widget) -> Widget:
+    return Widget(w.path, w.name, w.kind, w.label, value=w.initial)
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first} {second}" if first else second

@@ -1,0 +1,60 @@
+"""Reports as pages: the summary statement, a personal file, the attestat
+book, the blank stock, the change log, read in the browser and printed on A4.
+
+A report is built as the API builds it (:func:`api.server.routers.reports.
+read_report`: the same scope checks, access log and refusals), as of the
+latest signed checkpoint, and shown as data in the application's own layout
+(the report's own HTML carries inline styles and scripts the pages' security
+policy refuses). Wide tables print on continuation sheets that repeat the
+pupils' column, as the paper forms do (:meth:`projections.reports.model.
+Table.sheets`); ``office.css`` holds the A4 print rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from api.server.routers.reports import read_report
+from api.server.web.forms_submit import notices
+from api.server.web.pages import WebUser, render
+from projections.reports import Reports
+from projections.reports.model import Report
+
+
+def report_of(user: WebUser, name: str, params: Mapping[str, str | None]) -> Report:
+    """Report ``name`` as data, if the signed-in person may read it."""
+    office = user.office
+    return read_report(
+        office,
+        user.account,
+        name,
+        params,
+        lambda checked: Reports(office.app).build(name, checked),
+    )
+
+
+def report_page(
+    request: Request,
+    user: WebUser,
+    name: str,
+    params: Mapping[str, str | None],
+    *,
+    back: str,
+    back_title: str,
+) -> HTMLResponse:
+    """The report's page, printable."""
+    report = report_of(user, name, params)
+    return render(
+        request,
+        "office_report.html",
+        user,
+        report=report,
+        provenance=report.provenance,
+        title=report.title,
+        back=back,
+        back_title=back_title,
+        notices=notices(user),
+    )
