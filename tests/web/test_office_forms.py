@@ -121,7 +121,9 @@ def test_names_typed_in_a_form_are_escaped_everywhere(web: Web) -> None:
     sign_in(web.client, "secretary")
     evil = 'Злов<script>alert("x")</script>'
     refused = send(
-        web.client, ENROL, _enrolment(web, **{"pupils.0.surname": evil, "pupils.0.sex": "X"})
+        web.client,
+        ENROL,
+        _enrolment(web, **{"pupils.0.surname": evil, "pupils.0.sex": "X"}),
     )
     assert refused.status_code == 422
     assert "<script>alert" not in refused.text
@@ -174,7 +176,9 @@ def test_a_move_and_a_leaving_with_the_file_handed_over(web: Web) -> None:
     assert refused.status_code == 422
     assert list(field_errors(refused.text)) == ["file_handover"]
     assert len(logged(web.app, before)) == 1
-    left = send(web.client, "/app/office/forms/leave", {**leaving, "reason": "transferred"})
+    left = send(
+        web.client, "/app/office/forms/leave", {**leaving, "reason": "transferred"}
+    )
     assert left.status_code == 303, field_errors(left.text)
     types = [e["type"] for e in logged(web.app, before)]
     assert types == ["people.StudentMovedToClass", "people.StudentLeft"]
@@ -186,7 +190,15 @@ def test_blanks_are_taken_into_stock_and_shown_in_the_stock(web: Web) -> None:
     sign_in(web.client, "secretary")
     before = position(web.app)
     path = "/app/office/forms/blanks"
-    bad = send(web.client, path, {"level": "basic", "blanks": "10224000000001\nплохой", "invoice": "накладная № 3"})
+    bad = send(
+        web.client,
+        path,
+        {
+            "level": "basic",
+            "blanks": "10224000000001\nплохой",
+            "invoice": "накладная № 3",
+        },
+    )
     assert bad.status_code == 422
     assert "blanks" in field_errors(bad.text)
     empty = send(web.client, path, {"level": "basic", "invoice": "накладная № 3"})
