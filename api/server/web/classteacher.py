@@ -154,7 +154,12 @@ def _form_of(user: WebUser, class_id: UUID, slug: str) -> Any:
         "pupil": pupils,
         "grades.subject": choices.subjects(),
     }
-    initial = {"class_id": klass["id"], "issued_on": today, "certified_on": today}
+    initial = {
+        "class_id": klass["id"],
+        "issued_on": today,
+        "certified_on": today,
+        "level": "basic" if klass["grade"] == GRADUATING[0] else "secondary",
+    }
     return command_form(user, spec, options, initial), klass
 
 

@@ -170,6 +170,10 @@ class Form:
         if path == "body" or path.startswith("body."):
             path = path[5:]
         widget, row = self._find(path)
+        if widget is not None and widget.kind == ROWS:
+            widget = _quoted_cell(widget, message) or widget
+        if widget is None and row is None:
+            row = self._row_about(message)
         if row is not None:
             row.error = _joined(row.error, message)
         elif widget is not None:
@@ -239,6 +243,20 @@ class Form:
                 return found, None
             parts.pop()
         return None, None
+
+    def _row_about(self, message: str) -> Row | None:
+        """The sent row a refusal about no field is about: the one whose key
+        (a pupil's id) it names, or the only row sent."""
+        sent = [
+            table.rows[i]
+            for table in self._all()
+            if table.kind == ROWS
+            for i in self._sent.get(table.path, [])
+        ]
+        named = [row for row in sent if row.key and row.key in message]
+        if len(named) == 1:
+            return named[0]
+        return sent[0] if len(sent) == 1 else None
 
     def _page_path(self, path: str) -> str:
         """A body path with a table's index as the row's on the page (the body
@@ -456,6 +474,22 @@ def _row_filled(row: Row) -> bool:
 
 def _opened(w: Widget) -> Widget:
     return Widget(w.path, w.name, w.kind, w.label, value=w.initial)
+
+
+def _quoted_cell(table: Widget, message: str) -> Widget | None:
+    """The one cell of ``table`` whose value a refusal about the whole table
+    quotes («grade '7' is not on the scale»), if exactly one is."""
+    quoted = [
+        cell
+        for row in table.rows
+        for cell in row.cells
+        if cell.kind != HIDDEN
+        and str(cell.value).strip()
+        and any(
+            q.format(str(cell.value).strip()) in message for q in ("'{}'", "«{}»")
+        )
+    ]
+    return quoted[0] if len(quoted) == 1 else None
 
 
 def _joined(first: str, second: str) -> str:

@@ -1,0 +1,143 @@
+"""The deputy director's pages: an attestation protocol, a retake of its
+debt, the council's decisions, closing a period after a confirmation, and the
+change log; refusals beside their inputs with nothing written."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.support.school import INTERVIEW_ON, interview
+from tests.support.web import sign_in
+from tests.support.web_forms import (
+    field_errors,
+    form_values,
+    logged,
+    position,
+    send,
+)
+from tests.web.conftest import Web
+
+PROTOCOL_DAY = date(2025, 5, 20)
+
+
+def _protocol(number: str, on: date = PROTOCOL_DAY) -> dict[str, str]:
+    return {"protocol.number": number, "protocol.date": on.isoformat()}
+
+
+def test_an_attestation_protocol_and_a_retake_of_its_debt(web: Web) -> None:
+    s = web.school
+    s.clock.set(PROTOCOL_DAY)
+    sign_in(web.client, "deputy")
+    klass = s.klass("9А")
+    path = f"/app/deputy/forms/attestation?class={klass}"
+    results = {
+        "subject": "math",
+        "form": "годовая контрольная работа",
+        **_protocol("П-1"),
+        "results.0.result": "2",  # Иванов: an academic debt
+        "results.1.result": "5",
+        "results.2.result": "отлично",
+    }
+    before = position(web.app)
+    refused = send(web.client, path, results)
+    assert refused.status_code == 422
+    assert list(field_errors(refused.text)) == ["results.2.result"]
+    assert form_values(refused.text)["results.2.result"] == "отлично"
+    assert position(web.app) == before
+    missing = send(web.client, path, {**results, "results.2.result": "", "form": ""})
+    assert list(field_errors(missing.text)) == ["form"]
+    recorded = send(web.client, path, {**results, "results.2.result": ""})
+    assert recorded.status_code == 303, field_errors(recorded.text)
+    events = logged(web.app, before)
+    assert [e["type"] for e in events] == [
+        "attestation.IntermediateAttestationRecorded"
+    ] * 2
+
+    retake = f"/app/deputy/forms/retake?class={klass}"
+    page = web.client.get(retake).text
+    assert "Иванов Пётр Сергеевич" in page and "«2»" in page  # the open debt
+    debt = f"{events[0]['stream']}:{events[0]['seq']}"
+    assert f'<option value="{debt}">' in page  # the only debt offered
+    assert f"{events[1]['stream']}:" not in page
+    tampered = send(web.client, retake, {"retakes": f"{events[1]['stream']}:1"})
+    assert list(field_errors(tampered.text)) == ["retakes"]
+    mid = position(web.app)
+    done = send(
+        web.client, retake, {"retakes": debt, "result": "4", **_protocol("П-2")}
+    )
+    assert done.status_code == 303, field_errors(done.text)
+    [made] = logged(web.app, mid)
+    assert made["type"] == "attestation.RetakeRecorded"
+    assert made["data"]["retakes"] == debt
+    assert "«2»" not in web.client.get(retake).text  # no debt left
+
+
+def test_the_councils_decisions_with_the_protocol(web: Web) -> None:
+    s = web.school
+    interview(s, s.pupils[0], s.pupils[1])
+    s.clock.set(PROTOCOL_DAY)
+    sign_in(web.client, "deputy")
+    path = f"/app/deputy/forms/council?class={s.klass('9А')}"
+    before = position(web.app)
+    decisions = {**_protocol("7"), "decisions.0.kind": "admitted_to_state_exams"}
+    no_protocol = send(web.client, path, {**decisions, "protocol.number": ""})
+    assert list(field_errors(no_protocol.text)) == ["protocol.number"]
+    nothing = send(web.client, path, _protocol("7"))
+    assert list(field_errors(nothing.text)) == ["decisions"]
+    wrong = send(web.client, path, {**decisions, "decisions.2.kind": "promoted"})
+    assert wrong.status_code == 422  # grade 9 is not promoted to grade 10
+    assert list(field_errors(wrong.text)) == ["decisions.2.kind"]
+    no_exams = {**_protocol("7"), "decisions.1.kind": "attestat_basic"}
+    refused = send(web.client, path, no_exams)
+    assert refused.status_code == 422  # the rule names no field: the row sent
+    errors = field_errors(refused.text)
+    assert list(errors) == ["decisions.1"], errors
+    assert "допущен к ГИА" in errors["decisions.1"]
+    assert position(web.app) == before
+    done = send(web.client, path, decisions)
+    assert done.status_code == 303, field_errors(done.text)
+    [event] = logged(web.app, before)
+    assert event["type"] == "decisions.CouncilDecisionRecorded"
+    assert event["data"]["protocol"]["number"] == "7"
+    assert INTERVIEW_ON < PROTOCOL_DAY
+
+
+def test_closing_a_period_asks_first_and_is_appended_once(web: Web) -> None:
+    web.school.clock.set(date(2024, 11, 6))  # the first quarter has ended
+    sign_in(web.client, "deputy")
+    page = web.client.get("/app/deputy/periods")
+    assert page.status_code == 200
+    assert "I четверть" in page.text and "окончен, не закрыт" in page.text
+    values = form_values(web.client.get("/app/deputy/periods?period=Q1").text)
+    assert values["period"] == "Q1"
+    before = position(web.app)
+    asked = web.client.post("/app/deputy/periods", data=values)
+    assert asked.status_code == 200
+    assert "I четверть 2024/2025 уч. года — вся школа, все предметы" in asked.text
+    assert position(web.app) == before  # nothing until confirmed
+    confirm = form_values(asked.text, "/app/deputy/periods")
+    assert confirm["confirmed"] == "1"
+    first = web.client.post("/app/deputy/periods", data=confirm, follow_redirects=False)
+    second = web.client.post(
+        "/app/deputy/periods", data=confirm, follow_redirects=False
+    )
+    assert first.status_code == second.status_code == 303
+    [closed] = logged(web.app, before)
+    assert closed["type"] == "school.PeriodClosed"
+    assert "закрыт" in web.client.get("/app/deputy/periods").text
+    bad = web.client.post(
+        "/app/deputy/periods", data={**confirm, "period": "Q9", "submission": "x1"}
+    )
+    assert bad.status_code == 422
+    assert list(field_errors(bad.text)) == ["period"]
+
+
+def test_the_change_log_of_a_class(web: Web) -> None:
+    sign_in(web.client, "deputy")
+    chooser = web.client.get("/app/deputy/changes")
+    assert chooser.status_code == 200
+    log = web.client.get(f"/app/deputy/changes?class={web.school.klass('9А')}")
+    assert log.status_code == 200
+    assert "Журнал изменений" in log.text
+    sign_in(web.client, "secretary")
+    assert web.client.get("/app/deputy").status_code == 403
