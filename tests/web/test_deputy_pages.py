@@ -55,7 +55,8 @@ def test_an_attestation_protocol_and_a_retake_of_its_debt(web: Web) -> None:
 
     retake = f"/app/deputy/forms/retake?class={klass}"
     page = web.client.get(retake).text
-    assert "Иванов Пётр Сергеевич" in page and "«2»" in page  # the open debt
+    assert "Иванов Пётр Сергеевич" in page
+    assert "«2»" in page
     debt = f"{events[0]['stream']}:{events[0]['seq']}"
     assert f'<option value="{debt}">' in page  # the only debt offered
     assert f"{events[1]['stream']}:" not in page
@@ -107,7 +108,8 @@ def test_closing_a_period_asks_first_and_is_appended_once(web: Web) -> None:
     sign_in(web.client, "deputy")
     page = web.client.get("/app/deputy/periods")
     assert page.status_code == 200
-    assert "I четверть" in page.text and "окончен, не закрыт" in page.text
+    assert "I четверть" in page.text
+    assert "окончен, не закрыт" in page.text
     values = form_values(web.client.get("/app/deputy/periods?period=Q1").text)
     assert values["period"] == "Q1"
     before = position(web.app)

@@ -485,9 +485,7 @@ def _quoted_cell(table: Widget, message: str) -> Widget | None:
         for cell in row.cells
         if cell.kind != HIDDEN
         and str(cell.value).strip()
-        and any(
-            q.format(str(cell.value).strip()) in message for q in ("'{}'", "«{}»")
-        )
+        and any(q.format(str(cell.value).strip()) in message for q in ("'{}'", "«{}»"))
     ]
     return quoted[0] if len(quoted) == 1 else None
 
