@@ -157,6 +157,7 @@ def _form_of(user: WebUser, class_id: UUID, slug: str) -> Any:
     initial = {
         "class_id": klass["id"],
         "issued_on": today,
+        "order.date": today,
         "certified_on": today,
         "level": "basic" if klass["grade"] == GRADUATING[0] else "secondary",
     }

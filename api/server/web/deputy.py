@@ -18,6 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.server.routers.lists import periods
 from api.server.web.forms import Form, FormSpec, Option
 from api.server.web.forms_choices import SchoolChoices
 from api.server.web.forms_submit import (
@@ -35,6 +36,13 @@ TITLE = "Учебная часть"
 ROLES = ("deputy_director", "director")
 Deputy = Annotated[WebUser, roles(*ROLES)]
 ClassParam = Annotated[UUID | None, Query(alias="class")]
+#: where a period stands today, as the school says it
+PERIOD_STATES = {
+    "upcoming": "ещё не начался",
+    "open": "идёт",
+    "ended": "окончен, не закрыт",
+    "closed": "закрыт",
+}
 
 FORMS: dict[str, FormSpec] = {
     spec.slug: spec
@@ -114,7 +122,9 @@ def _chooser(request: Request, user: WebUser, spec: FormSpec) -> HTMLResponse:
 
 @router.get("/app/deputy")
 def deputy_home(request: Request, user: Deputy) -> HTMLResponse:
+    """The classes with their forms, and where the year's periods stand."""
     choices = SchoolChoices(user.office, user.account)
+    year = periods(user.office, user.account, None) if choices.year else None
     return render(
         request,
         "deputy_home.html",
@@ -123,6 +133,8 @@ def deputy_home(request: Request, user: Deputy) -> HTMLResponse:
         forms=list(FORMS.values()),
         classes=choices.class_list(),
         year=choices.year,
+        periods=year,
+        states=PERIOD_STATES,
         notices=notices(user),
     )
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.server.routers.lists import periods
-from api.server.web.deputy import HOME, ROLES, TITLE
+from api.server.web.deputy import HOME, PERIOD_STATES, ROLES, TITLE
 from api.server.web.forms import Form, FormSpec, Option
 from api.server.web.forms_choices import SchoolChoices
 from api.server.web.forms_submit import Posted, command_form, notices, post_form
@@ -37,12 +37,7 @@ CLOSE = FormSpec(
     hidden=("year",),
     button="Закрыть…",
 )
-STATES = {
-    "upcoming": "ещё не начался",
-    "open": "идёт",
-    "ended": "окончен, не закрыт",
-    "closed": "закрыт",
-}
+STATES = PERIOD_STATES
 
 
 def _close_form(

@@ -46,7 +46,7 @@ def _row(desk: CosignDesk, request: PendingRequest, user: WebUser) -> dict[str, 
     head, _, rest = request.summary.partition("\n")
     return {
         "id": str(request.id),
-        "title": head,
+        "title": head.split(". Подаёт:", 1)[0],
         "lines": rest.splitlines(),
         "state": request.state_at(now),
         "submitted_by": request.submitted_by,

@@ -163,7 +163,13 @@ Level = Annotated[str, Query(pattern="^(basic|secondary)$")]
 def attestat_book(request: Request, user: Clerk, level: Level = "basic") -> Response:
     """The attestat book of a level, as of the latest checkpoint (printable)."""
     return report_page(
-        request, user, "attestat-book", {"level": level}, back=HOME, back_title=TITLE
+        request,
+        user,
+        "attestat-book",
+        {"level": level},
+        back=HOME,
+        back_title=TITLE,
+        actions=_actions(user, ("duplicate", "correction")),
     )
 
 
@@ -174,5 +180,21 @@ def blank_stock(
     """The blanks of strict accounting: received, used, spoiled, on hand."""
     chosen = level if level in ("basic", "secondary") else None
     return report_page(
-        request, user, "blank-stock", {"level": chosen}, back=HOME, back_title=TITLE
+        request,
+        user,
+        "blank-stock",
+        {"level": chosen},
+        back=HOME,
+        back_title=TITLE,
+        actions=_actions(user, ("blanks", "spoiled")),
     )
+
+
+def _actions(user: WebUser, slugs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Links to the forms ``slugs`` the person's roles may send."""
+    found = []
+    for slug in slugs:
+        command = catalog.command(FORMS[slug].command)
+        if command is not None and user.has(*command.roles):
+            found.append((f"/app/office/forms/{slug}", FORMS[slug].title))
+    return found

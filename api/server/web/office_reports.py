@@ -12,7 +12,7 @@ Table.sheets`); ``office.css`` holds the A4 print rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -44,8 +44,10 @@ def report_page(
     *,
     back: str,
     back_title: str,
+    actions: Sequence[tuple[str, str]] = (),
 ) -> HTMLResponse:
-    """The report's page, printable."""
+    """The report's page, printable; ``actions``: links (address, text) to
+    the forms that add to it."""
     report = report_of(user, name, params)
     return render(
         request,
@@ -56,5 +58,6 @@ def report_page(
         title=report.title,
         back=back,
         back_title=back_title,
+        actions=actions,
         notices=notices(user),
     )
