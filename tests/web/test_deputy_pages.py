@@ -4,6 +4,7 @@ change log; refusals beside their inputs with nothing written."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from tests.support.school import INTERVIEW_ON, interview
@@ -63,13 +64,32 @@ def test_an_attestation_protocol_and_a_retake_of_its_debt(web: Web) -> None:
     tampered = send(web.client, retake, {"retakes": f"{events[1]['stream']}:1"})
     assert list(field_errors(tampered.text)) == ["retakes"]
     mid = position(web.app)
-    done = send(
-        web.client, retake, {"retakes": debt, "result": "4", **_protocol("П-2")}
+    failed = send(
+        web.client, retake, {"retakes": debt, "result": "2", **_protocol("П-2")}
     )
+    assert failed.status_code == 303, field_errors(failed.text)
+    [first] = logged(web.app, mid)
+    assert first["type"] == "attestation.RetakeRecorded"
+    assert first["data"]["retakes"] == debt
+    second = f"{first['stream']}:{first['seq']}"
+    assert "пересдача 1" in web.client.get(retake).text  # still a debt
+    staff = [str(s.staff(label)) for label in ("maths", "russian", "history")]
+    mid = position(web.app)
+    two = {
+        "retakes": second,
+        "result": "4",
+        **_protocol("П-3"),
+        "commission": staff[:2],
+    }
+    refused = send(web.client, retake, two)
+    assert refused.status_code == 422  # the second retake: a commission of three
+    assert "commission" in next(iter(field_errors(refused.text).values()))
+    assert form_values(refused.text)["commission"] == staff[:2]  # kept
+    assert position(web.app) == mid
+    done = send(web.client, retake, {**two, "commission": staff})
     assert done.status_code == 303, field_errors(done.text)
     [made] = logged(web.app, mid)
-    assert made["type"] == "attestation.RetakeRecorded"
-    assert made["data"]["retakes"] == debt
+    assert sorted(made["data"]["commission"]) == sorted(staff)
     assert "«2»" not in web.client.get(retake).text  # no debt left
 
 
@@ -101,6 +121,47 @@ def test_the_councils_decisions_with_the_protocol(web: Web) -> None:
     assert event["type"] == "decisions.CouncilDecisionRecorded"
     assert event["data"]["protocol"]["number"] == "7"
     assert INTERVIEW_ON < PROTOCOL_DAY
+
+
+def test_a_corrected_council_decision_waits_for_the_director(web: Web) -> None:
+    s = web.school
+    interview(s, s.pupils[0])
+    s.clock.set(PROTOCOL_DAY)
+    sign_in(web.client, "deputy")
+    klass = s.klass("9А")
+    decided = {**_protocol("7"), "decisions.0.kind": "admitted_to_state_exams"}
+    send(web.client, f"/app/deputy/forms/council?class={klass}", decided)
+    before = position(web.app)
+    path = f"/app/deputy/forms/council-correction?class={klass}"
+    decision = f"{logged(web.app, before - 1)[0]['stream']}:1"
+    correction = {
+        "corrects": decision,
+        **_protocol("8"),
+        "decision.kind": "admitted_to_state_exams",
+        "reason": "номер протокола записан с ошибкой",
+    }
+    no_reason = send(web.client, path, {**correction, "reason": ""})
+    assert list(field_errors(no_reason.text)) == ["reason"]
+    unknown = send(web.client, path, {**correction, "corrects": f"{klass}:1"})
+    assert list(field_errors(unknown.text)) == ["corrects"]
+    held = send(web.client, path, correction)
+    assert held.status_code == 303, field_errors(held.text)
+    assert position(web.app) == before  # not in the log before the director
+    director = web.new_client()
+    sign_in(director, "director")
+    queue = director.get("/app/director").text
+    assert "Исправление решения педсовета" in queue
+    found = re.search(r"/app/director/requests/([0-9a-f-]{36})", queue)
+    assert found
+    shown = director.get(found.group(0)).text
+    assert "Иванов Пётр Сергеевич" in shown
+    assert "номер протокола записан с ошибкой" in shown
+    values = form_values(shown, f"{found.group(0)}/sign")
+    director.post(f"{found.group(0)}/sign", data=values)
+    [event] = logged(web.app, before)
+    assert event["type"] == "decisions.CouncilDecisionCorrected"
+    keys = [sig["key"] for sig in event["sigs"]]
+    assert keys == [s.keys["deputy"].key_id, s.keys["director"].key_id]
 
 
 def test_closing_a_period_asks_first_and_is_appended_once(web: Web) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.support.browser import screenshot_path
 from tests.support.school import ISSUED_ON, graduate, stock_blanks
@@ -17,7 +17,7 @@ from tests.support.serving import PASSWORD
 from tests.support.web_forms import logged, position
 from tests.web.conftest import Site
 
-LAPTOP = {"width": 1366, "height": 768}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 BLANK = "10224000000001"
 #: A4 landscape less the 12 mm margins, in CSS pixels (96 per inch)
 A4_LANDSCAPE_WIDTH = round((297 - 24) / 25.4 * 96)

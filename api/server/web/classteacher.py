@@ -49,7 +49,6 @@ FORMS: dict[str, FormSpec] = {
             "попадают в журнал только с ней.",
             rows={"entries": "pupil"},
             hidden=("class_id",),
-            per_class=True,
             button="Передать на подпись директору",
         ),
         FormSpec(
@@ -58,7 +57,6 @@ FORMS: dict[str, FormSpec] = {
             "Итоговые отметки выпускника",
             "Итоговые отметки для аттестата: по каждому предмету, с основанием.",
             rows={"grades": "subject"},
-            per_class=True,
             button="Записать отметки",
         ),
         FormSpec(
@@ -67,7 +65,6 @@ FORMS: dict[str, FormSpec] = {
             "Заверение записей класса в книге выдачи",
             "Заверяются все записи класса; заверение ждёт подписи директора.",
             hidden=("class_id",),
-            per_class=True,
             button="Передать на подпись директору",
         ),
     )

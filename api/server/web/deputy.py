@@ -12,6 +12,7 @@ too (the council's decisions and closings are the director's as well).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -55,7 +56,6 @@ FORMS: dict[str, FormSpec] = {
             "неудовлетворительный результат становится академической задолженностью.",
             rows={"results": "pupil"},
             hidden=("class_id",),
-            per_class=True,
         ),
         FormSpec(
             "retake",
@@ -64,7 +64,6 @@ FORMS: dict[str, FormSpec] = {
             "Не более двух пересдач; вторая — перед комиссией не менее чем из трёх "
             "педагогов (ст. 58 273-ФЗ).",
             omit=("pupil", "subject", "year"),
-            per_class=True,
         ),
         FormSpec(
             "council",
@@ -73,7 +72,16 @@ FORMS: dict[str, FormSpec] = {
             "Решения по ученикам класса с датой и номером протокола (п. 7.3.6).",
             rows={"decisions": "pupil"},
             hidden=("class_id",),
-            per_class=True,
+        ),
+        FormSpec(
+            "council-correction",
+            "council.correct",
+            "Исправление решения педсовета",
+            "Решение заменяется решением более позднего протокола педсовета; "
+            "прежнее остаётся в журнале. Исправление заверяет директор: оно ждёт "
+            "его подписи.",
+            omit=("decision.pupil",),
+            button="Передать на подпись директору",
         ),
     )
 }
@@ -103,6 +111,8 @@ def _form_of(
     }
     if spec.slug == "retake":
         options["retakes"] = choices.debt_options(klass["id"])
+    if spec.slug == "council-correction":
+        options["corrects"] = [o for _, _, o in choices.decisions(klass["id"])]
     initial = {"class_id": klass["id"], "protocol.date": choices.today.isoformat()}
     return command_form(user, spec, options, initial), klass, choices
 
@@ -171,11 +181,10 @@ def deputy_form_sent(
     if klass is None:
         return _chooser(request, user, spec)
     form, chosen, choices = _form_of(user, spec, klass)
-    if spec.slug == "retake" and not _retaken(
-        form, choices, chosen, str(posted.get("retakes") or "")
-    ):
+    derived = DERIVED.get(spec.slug)
+    if derived is not None and not derived(form, choices, chosen, posted):
         form.bind(posted, posted.getlist)
-        form.refuse("retakes", "Выберите задолженность из списка класса.")
+        form.refuse(DERIVED_FROM[spec.slug], "Выберите запись из списка класса.")
         return form_page(
             request,
             user,
@@ -197,12 +206,34 @@ def deputy_form_sent(
 
 
 def _retaken(
-    form: Form, choices: SchoolChoices, klass: dict[str, Any], event: str
+    form: Form, choices: SchoolChoices, klass: dict[str, Any], posted: Posted
 ) -> bool:
     """A retake names the debt; its pupil, subject and year are the debt's.
-    False when ``event`` is no open debt of the class."""
+    False when the posted one is no open debt of the class."""
+    event = str(posted.get("retakes") or "")
     debt = next((d for d in choices.debts(klass["id"]) if d.event == event), None)
     if debt is None:
         return False
     form.fixed = {"pupil": debt.pupil, "subject": debt.subject, "year": debt.year}
     return True
+
+
+def _corrected(
+    form: Form, choices: SchoolChoices, klass: dict[str, Any], posted: Posted
+) -> bool:
+    """A correction names the decision; its pupil is the decision's. False
+    when the posted one is no decision about the class's pupils."""
+    event = str(posted.get("corrects") or "")
+    found = [p for e, p, _ in choices.decisions(klass["id"]) if e == event]
+    if not found:
+        return False
+    form.fixed = {"decision": {"pupil": found[0]}}
+    return True
+
+
+#: forms whose record names another record, and derives fields from it
+DERIVED: dict[str, Callable[[Form, SchoolChoices, dict[str, Any], Posted], bool]] = {
+    "retake": _retaken,
+    "council-correction": _corrected,
+}
+DERIVED_FROM = {"retake": "retakes", "council-correction": "corrects"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -82,7 +82,6 @@ class FormSpec:
     rows: Mapping[str, str] = field(default_factory=dict)
     hidden: tuple[str, ...] = ()
     omit: tuple[str, ...] = ()
-    per_class: bool = False
     button: str = "Записать"
 
 
@@ -117,10 +116,6 @@ class Widget:
     optional_group: bool = False
     one_of_list: bool = False  # a group that is the one item of a list
 
-    @property
-    def invalid(self) -> bool:
-        return bool(self.error)
-
 
 @dataclass
 class Form:
@@ -138,7 +133,9 @@ class Form:
 
     # -- what was posted ----------------------------------------------------------
 
-    def bind(self, posted: Mapping[str, Any], getlist: Any) -> None:
+    def bind(
+        self, posted: Mapping[str, Any], getlist: Callable[[str], list[Any]]
+    ) -> None:
         """Keep what was typed in every input (shown again on a refusal)."""
         key = posted.get(SUBMISSION)
         if isinstance(key, str) and 0 < len(key) <= 200 and key.isprintable():
@@ -154,7 +151,7 @@ class Form:
     def body(self) -> Body | None:
         """The command's body from the inputs, or None with each refusal of
         its validation placed beside its input."""
-        data = {**self._data(self.widgets), **self.fixed}
+        data = _merged(self._data(self.widgets), self.fixed)
         try:
             made: Body = self.command.body.model_validate(data)
         except ValidationError as e:
@@ -172,8 +169,8 @@ class Form:
         widget, row = self._find(path)
         if widget is not None and widget.kind == ROWS:
             widget = _quoted_cell(widget, message) or widget
-        if widget is None and row is None:
-            row = self._row_about(message)
+        if widget is None and row is None and where == "body":
+            row = self._row_about(message)  # a rule's refusal naming no field
         if row is not None:
             row.error = _joined(row.error, message)
         elif widget is not None:
@@ -474,6 +471,18 @@ def _row_filled(row: Row) -> bool:
 
 def _opened(w: Widget) -> Widget:
     return Widget(w.path, w.name, w.kind, w.label, value=w.initial)
+
+
+def _merged(data: dict[str, Any], fixed: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with ``fixed`` laid over it, nested records merged."""
+    merged = dict(data)
+    for key, value in fixed.items():
+        inner = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(inner, dict):
+            merged[key] = _merged(inner, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _quoted_cell(table: Widget, message: str) -> Widget | None:

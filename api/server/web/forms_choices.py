@@ -28,13 +28,16 @@ from api.server.listing import (
 from api.server.office import Office
 from api.server.tokens import utcnow
 from api.server.web.forms import Option
+from api.server.web.forms_labels import ENUM_NAMES
 from ledger.domain.attestation import MAX_RETAKES
+from ledger.domain.decisions import DecisionKind
 
 RESULT_TYPES = (
     "attestation.IntermediateAttestationRecorded",
     "attestation.RetakeRecorded",
 )
 CORRECTED = "attestation.AttestationResultCorrected"
+DECIDED = ("decisions.CouncilDecisionRecorded", "decisions.CouncilDecisionCorrected")
 
 
 @dataclass(frozen=True)
@@ -207,4 +210,29 @@ class SchoolChoices:
             if d.attempt:
                 text += f", пересдача {d.attempt}"
             found.append(Option(d.event, text))
+        return found
+
+    # -- council decisions ------------------------------------------------------------
+
+    def decisions(self, class_id: str) -> list[tuple[str, str, Option]]:
+        """The council's decisions about the class's pupils this year, the
+        corrections too (a correction names the decision as it stands):
+        (event, pupil, choice), in the log's order."""
+        names = {o.value: o.label for o in self.pupils_of(class_id)}
+        rows = self.live.rows(
+            "view_grades",
+            f"class_id = ? AND year = ? AND type IN ({', '.join('?' * len(DECIDED))})",
+            (class_id, self.year, *DECIDED),
+        )
+        found = []
+        for r in rows:
+            d = r.data
+            kind = ENUM_NAMES[DecisionKind].get(d["decision"], d["decision"])
+            protocol = d["protocol"]
+            on = ".".join(reversed(str(protocol["on"]).split("-")))
+            text = (
+                f"{names.get(d['pupil'], d['pupil'])} — {kind} (протокол "
+                f"№ {protocol['number']} от {on})"
+            )
+            found.append((r.event, d["pupil"], Option(r.event, text)))
         return found
