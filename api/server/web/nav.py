@@ -32,7 +32,21 @@ class Section:
     about: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        ("pupil", "guardian"),
+        "/app/diary",
+        "Дневник",
+        "Отметки, посещаемость, домашние задания, личное дело и портфолио.",
+    ),
+    Section(
+        ("pupil", "guardian", "class_teacher", "deputy_director", "director"),
+        "/app/charts",
+        "Успеваемость",
+        "Графики: динамика успеваемости обучающегося, результаты класса по "
+        "предметам и периодам.",
+    ),
+)
 
 
 def sections(account: Account) -> list[Section]:
