@@ -17,21 +17,25 @@ Besides the small school's accounts: ``parent2``, the guardian of Иванов a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from fastapi import FastAPI
 
 from api.server.accounts import Account
 from api.server.office import Office
+from api.server.tables import API_TABLES
 from ledger.domain.journal import AbsenceKind
 from ledger.domain.portfolio import AchievementKind, AchievementLevel, AchievementResult
 from ledger.records.journal import AbsenceInput, LessonInput, MarkInput
+from ledger.storage.init import initialise
+from tests.support.pg import throwaway_database
 from tests.support.school import TEST, WORK, SmallSchool
 from tests.support.serving import PASSWORD, school_app
-from tests.support.stores import Store
+from tests.support.stores import ORIGIN, PASSPHRASE, Store, require_postgres
 
 SELF_STUDY = "самостоятельная работа"
 TODAY = date(2025, 1, 15)
@@ -93,6 +97,36 @@ class DiarySchool:
     @property
     def kuznetsov(self) -> UUID:
         return self.school.pupils[2]
+
+
+@contextmanager
+def module_store(kind: str, path: Path) -> Iterator[Store]:
+    """A store initialised as `letopis init` does (with the API's tables) that
+    lives as long as the caller wants: the diary's pages only read, so one
+    school serves a module's tests. PostgreSQL's lives in a throwaway database."""
+    keys = path / "keys"
+    with ExitStack() as stack:
+        roles: dict[str, str] = {}
+        if kind == "sqlite":
+            url = f"sqlite:///{path / 'letopis.db'}"
+        else:
+            require_postgres()
+            db = stack.enter_context(throwaway_database("letopis_t"))
+            url = db.admin_url
+            roles = {"owner_role": db.owner_role, "app_role": db.app_role}
+        done = initialise(
+            url,
+            keys,
+            origin=ORIGIN,
+            passphrase=PASSPHRASE,
+            side_tables=API_TABLES,
+            **roles,
+        )
+        store = Store(kind, done.app_url, keys, url)
+        try:
+            yield store
+        finally:
+            store.close_all()
 
 
 @contextmanager

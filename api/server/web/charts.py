@@ -230,7 +230,7 @@ def _year_labels(years: tuple[YearSlots, ...]) -> list[Text]:
 
 # -- a class's grades in one period ----------------------------------------------------
 
-LABELS, BAR, NUMBERS = 170, 440, 190
+LABELS, BAR, NUMBERS = 230, 440, 190
 ROW, GAP = 26, 8
 
 
@@ -247,7 +247,7 @@ def distribution_chart(
     bars: list[Bar] = []
     for i, d in enumerate(rows):
         y = 28 + i * (ROW + GAP)
-        texts.append(Text(LABELS - 8, y + ROW / 2 + 5, d.subject, "subject"))
+        texts.append(Text(LABELS - 8, y + ROW / 2 + 5, fitted(d.subject), "subject"))
         bars.extend(_segments(d, y))
         texts.append(
             Text(
@@ -265,6 +265,12 @@ def distribution_chart(
         texts=tuple(texts),
         bars=tuple(bars),
     )
+
+
+def fitted(name: str, room: int = 30) -> str:
+    """A subject's name cut to what the labels' column holds («Основы
+    безопасности и защит…»); the bars' tooltips and the table say it whole."""
+    return name if len(name) <= room else name[: room - 1].rstrip() + "…"
 
 
 def _segments(d: Distribution, y: float) -> list[Bar]:

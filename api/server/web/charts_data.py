@@ -49,6 +49,13 @@ class SubjectDynamics:
     name: str
     years: tuple[YearSlots, ...]
 
+    @property
+    def scored(self) -> bool:
+        """Whether it has a mark to draw: a five-point grade or an average
+        (a subject graded «зачёт» / «незачёт» is shown in the table only)."""
+        slots = (s for y in self.years for s in y.slots)
+        return any(s.average is not None or (s.grade or "").isdigit() for s in slots)
+
 
 def short_title(period: Period) -> str:
     """«I» for «I четверть», «I пол.», «год»: what fits under the axis."""

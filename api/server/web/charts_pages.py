@@ -116,7 +116,8 @@ def pupil_chart(request: Request, pupil: str, user: WebUserDep) -> HTMLResponse:
         pupil_id=UUID(records.pupil.id),
         tab="chart",
         subjects=subjects,
-        panels=[pupil_panel(s.name, s.years) for s in subjects],
+        panels=[(s, pupil_panel(s.name, s.years)) for s in subjects if s.scored],
+        unscored=[s.name for s in subjects if not s.scored],
         years=year_columns(subjects),
         provenance=records.source.provenance,
     )

@@ -112,10 +112,15 @@ def pupil_records(user: WebUser, pupil: UUID) -> PupilRecords:
 
     The views are not audited against the log here (see ``open_source``):
     what a page proves it proves from the log, entry by entry."""
-    app = user.office.app
+    office = user.office
     try:
-        source = open_source(app, None, audited=False)
-        reports = Reports(app, source=source)
+        source = open_source(office.app, None, audited=False)
+        reports = Reports(
+            office.app,
+            source=source,
+            keys=office.reads.data_keys,  # opened once for the server
+            only={str(pupil)},  # no other pupil's name is decrypted
+        )
     except NamesUnavailableError as e:
         raise PageError(503, "Имена недоступны", str(e)) from e
     except ReportError as e:
