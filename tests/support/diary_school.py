@@ -54,6 +54,7 @@ WORKS = (WORK, SELF_STUDY, TEST)
 INJECTED_TOPIC = '<script>alert("тема")</script> Смутное время & «Романовы»'
 INJECTED_HOMEWORK = "<img src=x onerror=alert(1)> §12, вопросы 1–3"
 INJECTED_DAY = date(2024, 10, 3)
+VOID_REASON = 'выставлена ошибочно: "<i>повтор</i>"'  # HTML in a reason
 CORRECTED_DAY = date(2024, 10, 2)
 VOIDED_DAY = date(2024, 10, 3)
 #: Иванов's (pupil 0's) marks fixed where the tests read them
@@ -238,7 +239,7 @@ def _amend(d: DiarySchool) -> None:
     three = next(m.entry for m in week if m.day == CORRECTED_DAY)
     two = next(m.entry for m in week if m.day == VOIDED_DAY)
     s.records.journal.correct_mark(three, mark="5", reason="описка", signed_by=maths)
-    s.records.journal.void_entry(two, reason="выставлена ошибочно", signed_by=maths)
+    s.records.journal.void_entry(two, reason=VOID_REASON, signed_by=maths)
     d.corrected, d.voided = three, two
 
 

@@ -125,7 +125,9 @@ def test_a_week_shows_lessons_homework_marks_absences_and_grades(
     assert re.search(
         f'href="/app/proof/{diary.voided}"' + r"[^>]*>\(2\) анн\.</a>", html
     )
-    assert "аннулирована: выставлена ошибочно" in html
+    assert (
+        "аннулирована: выставлена ошибочно: &#34;&lt;i&gt;повтор&lt;/i&gt;&#34;" in html
+    )
     marks = re.findall(r'href="/app/proof/([0-9a-f-]{36}:\d+)"', html)
     in_week = [
         m.entry
@@ -162,6 +164,7 @@ def test_html_in_topics_and_homework_is_shown_as_text(diary: DiarySchool) -> Non
     html = page.text
     assert "<script>alert" not in html
     assert "<img src=x" not in html
+    assert "<i>" not in html  # a void's reason, in the mark's tooltip
     assert "&lt;script&gt;alert(&#34;тема&#34;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert INJECTED_TOPIC.startswith("<script>")

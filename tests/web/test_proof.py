@@ -15,8 +15,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.server.listing import LiveRecords
 from ledger.records.journal import LessonInput, MarkInput
-from tests.support.diary_school import TODAY, DiarySchool, diary_app, module_store
+from tests.support.diary_school import (
+    TODAY,
+    VOID_REASON,
+    DiarySchool,
+    diary_app,
+    module_store,
+)
 from tests.support.school import TEST
 from tests.support.stores import Store
 from tests.support.web import sign_in
@@ -128,6 +135,46 @@ def test_a_proof_is_shown_only_to_those_who_may_read_the_pupil(
         and r.subject == f"pupil:{diary.smirnova}"
         for r in rows
     )
+
+
+def test_a_voids_reason_is_shown_as_text(diary: DiarySchool) -> None:
+    guardian = client_of(diary, "guardian")
+    mark = guardian.get(f"/app/proof/{diary.voided}").text
+    void = re.search(r'href="/app/proof/([0-9a-f-]{36}:\d+)"', mark)
+    assert void is not None
+    assert "Аннулирование записи: выставлена ошибочно: &#34;&lt;i&gt;повтор" in mark
+    page = guardian.get(f"/app/proof/{void.group(1)}").text
+    assert "<i>" not in page
+    assert verified(proof_of(page))["data"]["reason"] == VOID_REASON
+
+
+def test_a_period_grade_has_its_proof_too(diary: DiarySchool) -> None:
+    live = LiveRecords(diary.office.app)
+    [grade] = [
+        r
+        for r in live.rows("view_grades", "pupil = ?", (str(diary.ivanov),))
+        if r.subject == "math" and r.data["period"] == "Q1"
+    ]
+    page = client_of(diary, "guardian").get(f"/app/proof/{grade.event}")
+    assert page.status_code == 200
+    assert "Отметка за период" in page.text
+    envelope = verified(proof_of(page.text))
+    assert envelope["type"] == "attestation.PeriodGradeRecorded"
+    assert envelope["data"]["grade"] == "5"
+    assert proof_of(page.text)["expect"]["data"] == {
+        "pupil": str(diary.ivanov),
+        "subject": "math",
+        "period": "Q1",
+        "grade": "5",
+    }
+    pupil = client_of(diary, "pupil")
+    assert pupil.get(f"/app/proof/{grade.event}").status_code == 200  # their own
+    other = next(
+        r
+        for r in live.rows("view_grades", "pupil = ?", (str(diary.smirnova),))
+        if r.type == "attestation.PeriodGradeRecorded"
+    )
+    assert pupil.get(f"/app/proof/{other.event}").status_code == 403
 
 
 @pytest.mark.parametrize(
