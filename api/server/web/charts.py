@@ -230,8 +230,9 @@ def _year_labels(years: tuple[YearSlots, ...]) -> list[Text]:
 
 # -- a class's grades in one period ----------------------------------------------------
 
-LABELS, BAR, NUMBERS = 230, 440, 190
+BAR, NUMBERS = 420, 190
 ROW, GAP = 26, 8
+LETTER = 7  # px a letter of a subject's name takes, about (12 px DejaVu Sans)
 
 
 def distribution_chart(
@@ -239,19 +240,20 @@ def distribution_chart(
 ) -> Chart:
     """Subjects top to bottom, each a 100 % bar of its results in the period,
     with the average, the share of «4» and «5» and the failures beside."""
-    width = LABELS + BAR + NUMBERS
+    left = 16 + LETTER * max((len(fitted(d.subject)) for d in rows), default=8)
+    width = left + BAR + NUMBERS
     height = 28 + len(rows) * (ROW + GAP) + 4
     texts = [
-        Text(LABELS + BAR + 8, 16, "ср. балл · «4» и «5» · неусп.", "head"),
+        Text(left + BAR + 8, 16, "ср. балл · «4» и «5» · неусп.", "head"),
     ]
     bars: list[Bar] = []
     for i, d in enumerate(rows):
         y = 28 + i * (ROW + GAP)
-        texts.append(Text(LABELS - 8, y + ROW / 2 + 5, fitted(d.subject), "subject"))
-        bars.extend(_segments(d, y))
+        texts.append(Text(left - 8, y + ROW / 2 + 5, fitted(d.subject), "subject"))
+        bars.extend(_segments(d, left, y))
         texts.append(
             Text(
-                LABELS + BAR + 8,
+                left + BAR + 8,
                 y + ROW / 2 + 5,
                 f"{number(d.average)} · {percent(d.quality)} · {d.failures}",
                 "numbers",
@@ -273,10 +275,10 @@ def fitted(name: str, room: int = 30) -> str:
     return name if len(name) <= room else name[: room - 1].rstrip() + "…"
 
 
-def _segments(d: Distribution, y: float) -> list[Bar]:
+def _segments(d: Distribution, left: int, y: float) -> list[Bar]:
     if not d.total:
-        return [Bar(LABELS, y, BAR, ROW, "empty", f"{d.subject}: отметок нет", "нет")]
-    found, x = [], float(LABELS)
+        return [Bar(left, y, BAR, ROW, "empty", f"{d.subject}: отметок нет", "нет")]
+    found, x = [], float(left)
     for s in d.shares:
         if not s.count:
             continue

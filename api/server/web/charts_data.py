@@ -159,7 +159,7 @@ def class_school(office: Office) -> tuple[Source, School]:
     except ReportError as e:
         msg = (
             "Журнал записей ещё не заверен подписанной контрольной точкой; "
-            f"обновите страницу через несколько секунд. ({e})"
+            "обновите страницу через несколько секунд."
         )
         raise PageError(503, "Записи ещё не готовы", msg) from e
 

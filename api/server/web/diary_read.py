@@ -122,9 +122,17 @@ def pupil_records(user: WebUser, pupil: UUID) -> PupilRecords:
             only={str(pupil)},  # no other pupil's name is decrypted
         )
     except NamesUnavailableError as e:
-        raise PageError(503, "Имена недоступны", str(e)) from e
+        msg = (
+            "Сервер не может открыть имя обучающегося: ключи персональных данных "
+            "недоступны (152-ФЗ). Сообщите администратору школы."
+        )
+        raise PageError(503, "Имена недоступны", msg) from e
     except ReportError as e:
-        raise PageError(503, "Записи ещё не готовы", _not_ready(e)) from e
+        msg = (
+            "Журнал записей ещё не заверен подписанной контрольной точкой; "
+            "обновите страницу через несколько секунд."
+        )
+        raise PageError(503, "Записи ещё не готовы", msg) from e
     found = reports.school.pupils.get(str(pupil))
     if found is None:
         raise PageError(
@@ -134,13 +142,6 @@ def pupil_records(user: WebUser, pupil: UUID) -> PupilRecords:
             "журнала. Обновите страницу через несколько секунд.",
         )
     return PupilRecords(reports, found)
-
-
-def _not_ready(error: ReportError) -> str:
-    return (
-        "Журнал записей ещё не заверен подписанной контрольной точкой; обновите "
-        f"страницу через несколько секунд. ({error})"
-    )
 
 
 def report(records: PupilRecords, name: str) -> Report:
@@ -217,8 +218,6 @@ class DiaryWeek:
     year: Year | None
     klass: Klass | None
     periods: Table | None
-    entries: int = 0
-    lessons: int = 0
 
     @property
     def sunday(self) -> date:
@@ -271,8 +270,6 @@ def diary_week(records: PupilRecords, monday: date) -> DiaryWeek:
         year=year,
         klass=klass,
         periods=periods,
-        entries=len(marks.entries),
-        lessons=len(lessons),
     )
 
 
