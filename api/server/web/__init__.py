@@ -20,12 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
 from api.server.web import (
+    charts_pages,
     classteacher,
     deputy,
     deputy_periods,
+    diary,
     director,
     office,
     office_imports,
+    proofs,
     signin,
 )
 from api.server.web.pages import (
@@ -133,6 +136,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
     app.include_router(signin.router)
+    app.include_router(diary.router)
+    app.include_router(proofs.router)
+    app.include_router(charts_pages.router)
     app.include_router(office.router)
     app.include_router(office_imports.router)
     app.include_router(director.router)

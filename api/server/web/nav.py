@@ -34,6 +34,12 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        ("pupil", "guardian"),
+        "/app/diary",
+        "Дневник",
+        "Отметки, посещаемость, домашние задания, личное дело и портфолио.",
+    ),
+    Section(
         ("class_teacher",),
         "/app/class",
         "Мой класс",
@@ -58,6 +64,13 @@ SECTIONS: tuple[Section, ...] = (
         "Канцелярия",
         "Зачисление, переводы, выбытие, импорт, книга выдачи аттестатов, бланки, "
         "ФИС ФРДО.",
+    ),
+    Section(
+        ("pupil", "guardian", "class_teacher", "deputy_director", "director"),
+        "/app/charts",
+        "Успеваемость",
+        "Графики: динамика успеваемости обучающегося, результаты класса по "
+        "предметам и периодам.",
     ),
 )
 
