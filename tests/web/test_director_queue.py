@@ -9,6 +9,9 @@ from uuid import UUID
 
 from fastapi.testclient import TestClient
 
+from ledger.domain.attestat import Blank
+from ledger.domain.attestation import Protocol
+from ledger.records.attestats import AttestatRequest
 from tests.support.school import ISSUED_ON, graduate, stock_blanks
 from tests.support.web import csrf_of, sign_in
 from tests.support.web_forms import field_errors, form_values, logged, position, send
@@ -135,3 +138,40 @@ def test_only_the_director_reaches_the_signing(web: Web) -> None:
     assert position(web.app) == before
     unknown = director.get(f"/app/director/requests/{UUID(int=7)}")
     assert unknown.status_code == 404
+
+
+def test_a_duplicate_from_the_office_waits_for_the_director(web: Web) -> None:
+    s = web.school
+    graduate(s, s.pupils[0])
+    stock_blanks(s, BLANK, "10224000000002")
+    s.clock.set(ISSUED_ON)
+    s.records.attestats.issue(
+        class_id=s.klass("9А"),
+        requests=[AttestatRequest(s.pupils[0], Blank.parse(BLANK))],
+        order=Protocol("45-о", ISSUED_ON),
+        issued_on=ISSUED_ON,
+        signed_by=s.signing("maths", "director"),
+    )
+    sign_in(web.client, "secretary")
+    before = position(web.app)
+    duplicate = {
+        "level": "basic",
+        "original": "1",
+        "blank": "10224000000002",
+        "cause": "lost",
+        "reason": "заявление выпускника об утрате",
+        "order.number": "50-о",
+        "order.date": ISSUED_ON.isoformat(),
+        "issued_on": ISSUED_ON.isoformat(),
+    }
+    unknown = send(
+        web.client, "/app/office/forms/duplicate", {**duplicate, "original": "9"}
+    )
+    assert list(field_errors(unknown.text)) == ["original"]
+    held = send(web.client, "/app/office/forms/duplicate", duplicate)
+    assert held.status_code == 303, field_errors(held.text)
+    assert position(web.app) == before
+    office = web.client.get("/app/office").text
+    assert "Дубликат аттестата (с подписью директора) — ждёт: директор" in office
+    queue = _director(web).get("/app/director").text
+    assert "Дубликат аттестата" in queue

@@ -130,6 +130,7 @@ def personal_file(
         {"pupil": str(pupil)},
         back=HOME,
         back_title=TITLE,
+        only={str(pupil)},
     )
 
 

@@ -110,6 +110,11 @@ class SchoolChoices:
         )
         return found
 
+    def pupil_ids(self, class_id: str) -> set[str]:
+        """Every pupil ever placed in the class (no name opened)."""
+        rows = self.live.rows("view_people", "class_id = ?", (class_id,))
+        return {r.pupil for r in rows if r.pupil is not None}
+
     def pupils_of(self, class_id: str) -> list[Option]:
         """The class's present pupils: «3. Кузнецов Олег Павлович (л/д К-3)»."""
         return [

@@ -30,7 +30,8 @@ from api.commands import Body, Command, catalog
 from api.server.deps import require_role
 from api.server.problems import ProblemError, ledger_status
 from api.server.submit import submit
-from api.server.web.forms import Form, FormSpec, Option, build_form
+from api.server.web.forms import Form, FormSpec, Option
+from api.server.web.forms_layout import build_form
 from api.server.web.pages import WebUser, render
 from ledger.errors import LedgerError
 

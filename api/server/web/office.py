@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.commands import catalog
+from api.server.cosign import desk_for
 from api.server.web.forms import FormSpec, Option
 from api.server.web.forms_choices import SchoolChoices
 from api.server.web.forms_submit import (
@@ -129,6 +130,10 @@ def office_home(request: Request, user: Clerk) -> HTMLResponse:
     """What the records office does, by the person's roles."""
     forms = [(spec, catalog.command(spec.command)) for spec in FORMS.values()]
     allowed = [s for s, c in forms if c is not None and user.has(*c.roles)]
+    desk = desk_for(user.office)
+    waiting = [
+        r for r in desk.visible(user.account) if r.submitted_by_account(user.account)
+    ]
     return render(
         request,
         "office_home.html",
@@ -136,7 +141,7 @@ def office_home(request: Request, user: Clerk) -> HTMLResponse:
         title=TITLE,
         forms=allowed,
         books=user.has("secretary", "director"),
-        imports=True,
+        requests=waiting,
         notices=notices(user),
     )
 

@@ -12,7 +12,7 @@ Table.sheets`); ``office.css`` holds the A4 print rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -24,16 +24,21 @@ from projections.reports import Reports
 from projections.reports.model import Report
 
 
-def report_of(user: WebUser, name: str, params: Mapping[str, str | None]) -> Report:
-    """Report ``name`` as data, if the signed-in person may read it."""
+def report_of(
+    user: WebUser,
+    name: str,
+    params: Mapping[str, str | None],
+    only: Collection[str] | None = None,
+) -> Report:
+    """Report ``name`` as data, if the signed-in person may read it; ``only``:
+    the pupils it is about (only their names are opened), if known."""
     office = user.office
-    return read_report(
-        office,
-        user.account,
-        name,
-        params,
-        lambda checked: Reports(office.app).build(name, checked),
-    )
+
+    def build(checked: dict[str, str]) -> Report:
+        keys = office.reads.data_keys  # opened once for the server
+        return Reports(office.app, keys=keys, only=only).build(name, checked)
+
+    return read_report(office, user.account, name, params, build)
 
 
 def report_page(
@@ -45,10 +50,11 @@ def report_page(
     back: str,
     back_title: str,
     actions: Sequence[tuple[str, str]] = (),
+    only: Collection[str] | None = None,
 ) -> HTMLResponse:
     """The report's page, printable; ``actions``: links (address, text) to
     the forms that add to it."""
-    report = report_of(user, name, params)
+    report = report_of(user, name, params, only)
     return render(
         request,
         "office_report.html",
