@@ -3,7 +3,8 @@ book, the blank stock, the change log, read in the browser and printed on A4.
 
 A report is built as the API builds it (:func:`api.server.routers.reports.
 read_report`: the same scope checks, access log and refusals), as of the
-latest signed checkpoint, and shown as data in the application's own layout
+latest signed checkpoint (the views not re-audited on each view, as the
+diary's pages), and shown as data in the application's own layout
 (the report's own HTML carries inline styles and scripts the pages' security
 policy refuses). Wide tables print on continuation sheets that repeat the
 pupils' column, as the paper forms do (:meth:`projections.reports.model.
@@ -22,6 +23,7 @@ from api.server.web.forms_submit import notices
 from api.server.web.pages import WebUser, render
 from projections.reports import Reports
 from projections.reports.model import Report
+from projections.reports.source import open_source
 
 
 def report_of(
@@ -35,8 +37,14 @@ def report_of(
     office = user.office
 
     def build(checked: dict[str, str]) -> Report:
+        # not re-audited against the log on each view (as the diary's pages):
+        # that re-reads every view row of the school, seconds on a school of
+        # a few hundred pupils; `letopis report` and the archive's bound files
+        # keep the audit, and `letopis verify` checks the views against the log
+        source = open_source(office.app, None, audited=False)
         keys = office.reads.data_keys  # opened once for the server
-        return Reports(office.app, keys=keys, only=only).build(name, checked)
+        reports = Reports(office.app, source=source, keys=keys, only=only)
+        return reports.build(name, checked)
 
     return read_report(office, user.account, name, params, build)
 
