@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 
 from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
+from api.server.custody import Holds, NoCustodialKeyError, held_signer
 from api.server.idempotency import IdempotencyStore, recorder_env
 from api.server.presigned import (
     Command,
@@ -38,6 +39,7 @@ from ledger.bootstrap import open_school
 from ledger.envelope import Envelope
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.wrapped import KdfCost, is_wrapped
 from ledger.log import Sealer
 from ledger.records.context import RecordsContext
 from ledger.records.journal import LessonInput
@@ -61,10 +63,6 @@ class CommandClock:
 
     def __call__(self) -> datetime:
         return self.fixed or self.base()
-
-
-class NoCustodialKeyError(LedgerError):
-    """The account's key is not kept by the server: sign on the client."""
 
 
 class Office:
@@ -128,6 +126,7 @@ class Office:
         self.write_lock = threading.Lock()
         self.read_lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
+        self.holds = Holds()  # keys opened at sign-in (api.server.custody)
 
     def start(self) -> None:
         """One more running server on this office: the first starts the sealer."""
@@ -198,7 +197,11 @@ class Office:
     # -- custodial signing ---------------------------------------------------------
 
     def custodial(self, account: Account) -> Signing:
-        """The account's key, kept encrypted in the key directory, as a signing."""
+        """The account's key, kept encrypted in the key directory, as a signing.
+
+        A key wrapped by its holder's own password is the one a session or
+        token of the account opened at sign-in (``api.server.custody``); one
+        wrapped by the server's passphrase is opened here and kept."""
         label = account.key_label
         if label is None:
             msg = (
@@ -206,10 +209,21 @@ class Office:
                 "on your device and POST them to /envelopes"
             )
             raise NoCustodialKeyError(msg)
+        if is_wrapped(self.directory, label):
+            current = self.accounts.active(account.name)
+            version = current.version if current else 0
+            return Signing(held_signer(self.holds, account, version))
         key = self._keys.get(label)
         if key is None:
             key = self._keys[label] = self.directory.signer(label)
         return Signing(key)
+
+    @property
+    def kdf_cost(self) -> KdfCost:
+        """argon2id's cost for keys wrapped by a password: the server's own
+        password-hashing cost (``Settings.password_*``)."""
+        settings = self.settings
+        return KdfCost(settings.password_time_cost, 4, settings.password_memory_kib)
 
     def run(self, command: Callable[[SchoolRecords], T]) -> T:
         """Run one command of the records services, alone."""

@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
-from api.server.web import signin
+from api.server.web import keys, keys_requests, signed, signin
 from api.server.web.pages import (
     PageError,
     SignInNeededError,
@@ -92,6 +92,12 @@ class PageHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def wants_json(request: Request) -> bool:
+    """A page's script, not a person, asks (``Accept: application/json``):
+    refusals are answered as problems, not pages."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Adds the web pages, their assets and their error pages to ``app``."""
     app.state.web_sessions = WebSessions(
@@ -102,17 +108,23 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(PageHeaders)
 
     @app.exception_handler(SignInNeededError)
-    async def _sign_in(_: Request, error: SignInNeededError) -> RedirectResponse:
+    async def _sign_in(request: Request, error: SignInNeededError) -> Response:
+        if wants_json(request):
+            msg = "sign in first: the session has ended or never began"
+            return problem_response(request, 401, "not-signed-in", msg)
         return RedirectResponse(error.next_path, status_code=303)
 
     @app.exception_handler(PageError)
-    async def _refused(request: Request, error: PageError) -> HTMLResponse:
+    async def _refused(request: Request, error: PageError) -> Response:
+        if wants_json(request):
+            return problem_response(request, error.status, "refused", error.message)
         return error_page(request, error.status, error.title, error.message)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> Response:
-        # The API's own checks (scope, rules) raised inside a page: a page.
-        if request.url.path.startswith("/app/"):
+        # The API's own checks (scope, rules) raised inside a page: a page;
+        # a page's script asking for JSON gets the problem itself.
+        if request.url.path.startswith("/app/") and not wants_json(request):
             return problem_page(request, error)
         return problem_response(
             request,
@@ -125,3 +137,6 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
     app.include_router(signin.router)
+    app.include_router(signed.router)
+    app.include_router(keys.router)
+    app.include_router(keys_requests.router)

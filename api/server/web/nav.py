@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.server.accounts import Account
+from api.server.accounts import STAFF_ROLES, Account
 
 ROLE_NAMES = {
     "teacher": "учитель",
@@ -32,7 +32,20 @@ class Section:
     about: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        STAFF_ROLES,
+        "/app/keys",
+        "Ключи подписи",
+        "Ваш ключ подписи в этом браузере: создать, проверить, отозвать.",
+    ),
+    Section(
+        ("deputy_director", "director"),
+        "/app/keys/requests",
+        "Заявки на ключи",
+        "Подтвердить или отклонить ключи подписи сотрудников.",
+    ),
+)
 
 
 def sections(account: Account) -> list[Section]:
