@@ -31,6 +31,7 @@ from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.wrapped import (
     KdfCost,
     WrappedKey,
+    destroy_wrapped,
     is_wrapped,
     move_to_password,
     read_wrapped,
@@ -171,6 +172,43 @@ def change_password(
     version = accounts.change_password(login, new_password, by=by)
     write_wrapped(directory, again)
     return version
+
+
+def drop_wrapped_key(
+    accounts: AccountStore,
+    directory: KeyDirectory,
+    login: str,
+    new_password: str,
+    *,
+    by: str,
+) -> AccountVersion:
+    """A new password for ``login`` whose current one is forgotten: the key
+    that password wraps can no longer be opened, so (once it is revoked in
+    the log) its file is destroyed and the account names no key."""
+    latest = accounts.latest(login)
+    label = latest.account.key_label if latest else None
+    if latest is None or label is None or not is_wrapped(directory, label):
+        msg = f"account {login!r} has no key wrapped by its password to drop"
+        raise AccountError(msg)
+    wrapped = read_wrapped(directory, label)
+    if not _revoked(accounts, wrapped.key):
+        msg = (
+            f"key {wrapped.key} of {login!r} is still in force: revoke it first "
+            f"(`letopis keys revoke {wrapped.key} --reason 'пароль забыт'`), then "
+            "drop it; a new key is then enrolled in the browser"
+        )
+        raise AccountError(msg)
+    version = accounts.change_password(login, new_password, by=by, drop_key=True)
+    destroy_wrapped(directory, label)
+    return version
+
+
+def _revoked(accounts: AccountStore, key: str) -> bool:
+    try:
+        record = accounts.app.context.registry.get(key, fresh=True)
+    except TrustError:
+        return True  # never registered: nothing signs with it
+    return record.revoked_at is not None
 
 
 def move_key(

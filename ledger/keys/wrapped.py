@@ -222,6 +222,17 @@ def write_wrapped(directory: KeyDirectory, wrapped: WrappedKey) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def destroy_wrapped(directory: KeyDirectory, label: str) -> None:
+    """Overwrite and remove the wrapped key of ``label`` (its password lost)."""
+    path = wrapped_path(directory, label)
+    size = path.stat().st_size
+    with path.open("r+b") as f:
+        f.write(b"\0" * size)
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
+
+
 def move_to_password(
     directory: KeyDirectory,
     label: str,
@@ -266,6 +277,34 @@ def rewrap(
     return again, current
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Where the key directory keeps a signer's private key: ``passphrase``
+    (the server's) or ``password`` (its holder's, ``login``), under ``label``."""
+
+    path: str
+    label: str
+    login: str | None = None
+
+
+def kept_keys(directory: KeyDirectory) -> dict[str, Kept]:
+    """The signer keys this key directory keeps, by key id. A passphrase-
+    wrapped key whose public key is not on file (one added before the
+    ``.pub`` files) is named only when the passphrase at hand opens it."""
+    kept: dict[str, Kept] = {}
+    for label in directory.signer_labels():
+        try:
+            public = directory.public_key_of(label)
+        except TrustError:
+            public = None  # the passphrase at hand does not open it
+        if public is not None:
+            kept[key_id(public)] = Kept("passphrase", label)
+    for label in wrapped_labels(directory):
+        wrapped = read_wrapped(directory, label)
+        kept[wrapped.key] = Kept("password", label, wrapped.login)
+    return kept
+
+
 def _derive(password: str, kdf: dict[str, Any]) -> bytes:
     try:
         argon = Argon2id(
@@ -287,9 +326,12 @@ def _b64(data: bytes) -> str:
 
 __all__ = [
     "KdfCost",
+    "Kept",
     "WrappedKey",
     "WrongPasswordError",
+    "destroy_wrapped",
     "is_wrapped",
+    "kept_keys",
     "move_to_password",
     "read_wrapped",
     "rewrap",

@@ -13,7 +13,13 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from api.server.office import Office
 from tests.support.browser import screenshot_path
-from tests.support.browser_keys import check_signed_by, events, registration, sheet, stored
+from tests.support.browser_keys import (
+    check_signed_by,
+    events,
+    registration,
+    sheet,
+    stored,
+)
 from tests.support.serving import PASSWORD
 from tests.web.conftest import Site
 
@@ -29,7 +35,9 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
         context.close()
 
 
-def person(site: Site, contexts: list[BrowserContext], browser: Browser, login: str) -> Page:
+def person(
+    site: Site, contexts: list[BrowserContext], browser: Browser, login: str
+) -> Page:
     """A browser of its own, signed in as ``login``; page errors fail the test."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     contexts.append(context)
@@ -80,7 +88,9 @@ def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
     teacher = person(site, contexts, browser, "maths")
     key = enrol_in_browser(teacher, site, "Ноутбук, кабинет 12")
     assert grouped(key) in teacher.inner_text("table.keys")
-    teacher.screenshot(path=screenshot_path(f"keys-enrol-{site.store.kind}"), full_page=True)
+    teacher.screenshot(
+        path=screenshot_path(f"keys-enrol-{site.store.kind}"), full_page=True
+    )
     assert teacher.evaluate("LetopisSigning.ready()") is False  # not approved yet
 
     director = person(site, contexts, browser, "director")
@@ -91,7 +101,9 @@ def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
     card.locator("summary").click()  # what signing appends, shown in full
     assert "trust.SignerKeyRegistered" in card.inner_text()
     assert key in card.inner_text()
-    director.screenshot(path=screenshot_path(f"keys-approve-{site.store.kind}"), full_page=True)
+    director.screenshot(
+        path=screenshot_path(f"keys-approve-{site.store.kind}"), full_page=True
+    )
     approve_in_browser(director, site, grouped(key))
     assert "Ключ зарегистрирован" in director.inner_text("main")
 
