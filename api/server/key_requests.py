@@ -46,7 +46,7 @@ from api.server.cosign_requests import (
 from api.server.cosign_text import ROLE_RU
 from api.server.custody import CLIENT, custody_of
 from api.server.office import Office
-from ledger.envelope import Signer, canonical
+from ledger.envelope import Signer, canonical, key_id
 from ledger.errors import LedgerError, SignatureError
 from ledger.keys.directory import verify_signature
 from ledger.keys.registry import KeyRecord, SignerKey
@@ -85,7 +85,7 @@ class Enrolment:
 
     @property
     def key(self) -> str:
-        return hashlib.sha256(self.public_key).digest()[:16].hex()
+        return key_id(self.public_key)
 
     def as_body(self) -> dict[str, Any]:
         return {
@@ -131,7 +131,7 @@ def enrol(
     staff = _staff_of(account)
     label = _device(device)
     raw = _public_key(public_key)
-    key = hashlib.sha256(raw).digest()[:16].hex()
+    key = key_id(raw)
     _check_proof(
         raw, proof, proof_message(office.origin, account.name, staff, key, label)
     )
@@ -363,10 +363,10 @@ def _kept_key(office: Office, account: Account) -> KeyRow | None:
     if is_wrapped(directory, label):
         key = read_wrapped(directory, label).key
     else:
-        public = directory.public_key_of(label)
-        if public is None:
+        try:  # opened once and kept by the office
+            key = office.custodial(account).author.key_id
+        except LedgerError:
             return None
-        key = hashlib.sha256(public).digest()[:16].hex()
     record = _registered(office, key)
     if record is None:
         return None

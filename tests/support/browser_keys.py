@@ -104,11 +104,12 @@ def sign_in_python(
     )
     assert prepared.status_code == 200, prepared.text
     envelopes = sign_prepared(prepared.json()["envelopes"], key)
-    return client.post(
+    committed: Response = client.post(
         f"/app/signed/{kind}",
         json={"body": body, "envelopes": envelopes},
         headers=headers,
     )
+    return committed
 
 
 def stored(office: Office, name: str) -> Envelope:

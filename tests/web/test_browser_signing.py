@@ -24,33 +24,96 @@ from tests.support.serving import PASSWORD
 from tests.web.conftest import Site
 
 LOCAL_KEY = "LetopisSigning.localKey().then((k) => k && k.keyId)"
+#: prepare(body): what the server prepares for this person's browser key
+PREPARE = """async (body) => {
+    const st = await LetopisSigning.state();
+    const local = await LetopisSigning.localKey(st);
+    const answer = await fetch("/app/signed/lesson-sheet/prepare", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRF-Token": st.csrf,
+        },
+        body: JSON.stringify({key: local.keyId, body}),
+    });
+    return {st, local, status: answer.status, answer: await answer.json()};
+}"""
+TAMPERED = (
+    "async (body) => {\nconst prepare = "
+    + PREPARE
+    + """;
+    const S = window.LetopisSigning;
+    const {st, local, answer} = await prepare(body);
+    const prepared = answer.envelopes;
+    const copy = () => JSON.parse(JSON.stringify(prepared));
+    const mark = copy(); mark[1].data.mark = "2";
+    const extra = copy(); extra.push({...extra[1], seq: extra.length + 1});
+    const topic = copy(); topic[0].data.topic = "Другая тема";
+    const other = copy();
+    other[0].data.teacher = "00000000-0000-0000-0000-000000000001";
+    const dropped = copy(); dropped.pop();
+    const lists = {mark, extra, topic, other, dropped};
+    const reasons = {};
+    for (const [name, list] of Object.entries(lists)) {
+        reasons[name] = S.check("lesson-sheet", body, list, st);
+    }
+    let refused = null;
+    try {
+        await S.sign("lesson-sheet", body, mark, local, st);
+    } catch (e) {
+        refused = {name: e.name, message: e.message, reasons: e.reasons};
+    }
+    const untouched = S.check("lesson-sheet", body, prepared, st);
+    return {untouched, reasons, refused};
+}"""
+)
+EXPORT = """async () => {
+    const k = await LetopisSigning.localKey();
+    const tries = {};
+    for (const format of ["pkcs8", "jwk", "raw"]) {
+        try {
+            await crypto.subtle.exportKey(format, k.pair.privateKey);
+            tries[format] = "exported";
+        } catch (e) {
+            tries[format] = e.name;
+        }
+    }
+    return {extractable: k.pair.privateKey.extractable, tries};
+}"""
+
+
+FAILURES: list[str] = []
 
 
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """New browser contexts (own cookies, own IndexedDB), closed afterwards."""
+    """New browser contexts (own cookies, own IndexedDB), closed afterwards;
+    no page may have thrown an error meanwhile."""
+    FAILURES.clear()
     made: list[BrowserContext] = []
     yield made
     for context in made:
         context.close()
+    assert FAILURES == []
 
 
 def person(
     site: Site, contexts: list[BrowserContext], browser: Browser, login: str
 ) -> Page:
-    """A browser of its own, signed in as ``login``; page errors fail the test."""
+    """A browser of its own, signed in as ``login``; an error of a page's
+    script fails the test (``failures``)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     contexts.append(context)
     page = context.new_page()
-    failures: list[str] = []
-    page.on("pageerror", lambda e: failures.append(str(e)))
+    page.on("pageerror", lambda e: FAILURES.append(f"{login}: {e}"))
     page.goto(site.url + "/app/login")
     page.fill("input[name=username]", login)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(site.url + "/app/")
     page.set_default_timeout(15_000)
-    setattr(page, "failures", failures)  # noqa: B010 - read back by the test
     return page
 
 
@@ -129,7 +192,6 @@ def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
     lesson = stored(office, names[0])
     assert lesson.data["homework"] == "№ 12, 14"
     assert lesson.data["teacher"] == str(site.school.staff("maths"))
-    assert teacher.failures == []  # type: ignore[attr-defined]
 
 
 def test_the_page_refuses_to_sign_what_the_form_does_not_say(
@@ -142,35 +204,7 @@ def test_the_page_refuses_to_sign_what_the_form_does_not_say(
     teacher.reload()
     body = sheet(site.school, 2)
     before = events(office)
-    found: dict[str, Any] = teacher.evaluate(
-        """async (body) => {
-            const S = window.LetopisSigning;
-            const st = await S.state();
-            const local = await S.localKey(st);
-            const answer = await fetch("/app/signed/lesson-sheet/prepare", {
-                method: "POST", credentials: "same-origin",
-                headers: {"Content-Type": "application/json", "Accept": "application/json",
-                          "X-CSRF-Token": st.csrf},
-                body: JSON.stringify({key: local.keyId, body}),
-            });
-            const prepared = (await answer.json()).envelopes;
-            const copy = () => JSON.parse(JSON.stringify(prepared));
-            const mark = copy(); mark[1].data.mark = "2";
-            const extra = copy(); extra.push({...extra[1], seq: extra.length + 1});
-            const topic = copy(); topic[0].data.topic = "Другая тема";
-            const other = copy(); other[0].data.teacher = "00000000-0000-0000-0000-000000000001";
-            const dropped = copy(); dropped.pop();
-            const reasons = {};
-            for (const [name, list] of Object.entries({mark, extra, topic, other, dropped})) {
-                reasons[name] = S.check("lesson-sheet", body, list, st);
-            }
-            let refused = null;
-            try { await S.sign("lesson-sheet", body, mark, local, st); }
-            catch (e) { refused = {name: e.name, message: e.message, reasons: e.reasons}; }
-            return {untouched: S.check("lesson-sheet", body, prepared, st), reasons, refused};
-        }""",
-        body,
-    )
+    found: dict[str, Any] = teacher.evaluate(TAMPERED, body)
     assert found["untouched"] == []  # what the server prepared says what the form says
     reasons = found["reasons"]
     assert any("отметка" in r and "«2»" in r for r in reasons["mark"])
@@ -191,17 +225,7 @@ def test_a_revoked_key_is_refused_and_no_key_can_be_exported(
     office = office_of(site)
     teacher = person(site, contexts, browser, "maths")
     key = enrol_in_browser(teacher, site, "Старый ноутбук")
-    exported = teacher.evaluate(
-        """async () => {
-            const k = await LetopisSigning.localKey();
-            const tries = {};
-            for (const format of ["pkcs8", "jwk", "raw"]) {
-                try { await crypto.subtle.exportKey(format, k.pair.privateKey); tries[format] = "exported"; }
-                catch (e) { tries[format] = e.name; }
-            }
-            return {extractable: k.pair.privateKey.extractable, tries};
-        }"""
-    )
+    exported = teacher.evaluate(EXPORT)
     assert exported["extractable"] is False
     assert set(exported["tries"].values()) == {"InvalidAccessError"}
 
@@ -221,20 +245,7 @@ def test_a_revoked_key_is_refused_and_no_key_can_be_exported(
         sheet(site.school, 2),
     )
     assert "отозван" in refused
-    by_server = teacher.evaluate(
-        """async (body) => {
-            const st = await LetopisSigning.state();
-            const k = await LetopisSigning.localKey(st);
-            const answer = await fetch("/app/signed/lesson-sheet/prepare", {
-                method: "POST", credentials: "same-origin",
-                headers: {"Content-Type": "application/json", "Accept": "application/json",
-                          "X-CSRF-Token": st.csrf},
-                body: JSON.stringify({key: k.keyId, body}),
-            });
-            return {status: answer.status, problem: await answer.json()};
-        }""",
-        sheet(site.school, 2),
-    )
+    by_server = teacher.evaluate(PREPARE, sheet(site.school, 2))
     assert by_server["status"] == 403
-    assert by_server["problem"]["type"].endswith("key-not-valid")
+    assert by_server["answer"]["type"].endswith("key-not-valid")
     assert events(office) == before

@@ -378,3 +378,30 @@ def test_the_signed_routes_check_the_session_the_token_and_the_envelopes(
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json() == second.json()
     assert events(office) == before + 4
+
+
+def test_names_are_escaped_and_a_double_approval_appends_once(web: Web) -> None:
+    office = office_of(web)
+    teacher = signed_in(web, "maths")
+    enrolled = enrol(teacher, "<script>alert(1)</script> & Ко")
+    director = signed_in(web, "director")
+    page = director.get("/app/keys/requests")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Ко" in page.text
+    mine = teacher.get("/app/keys")
+    assert "&lt;script&gt;" in mine.text
+    assert "<script>alert" not in mine.text
+    before = events(office)
+    card = page.text[page.text.index(f'id="request-{enrolled.request}"') :]
+    reviewed = DIGEST.search(card)
+    assert reviewed
+    form = {"csrf": csrf_of(page.text), "reviewed": reviewed.group(1)}
+    first = director.post(
+        f"/app/keys/requests/{enrolled.request}/sign",
+        data=form,
+        follow_redirects=False,
+    )
+    second = director.post(f"/app/keys/requests/{enrolled.request}/sign", data=form)
+    assert first.status_code == 303
+    assert second.status_code == 409  # signed already: nothing more appended
+    assert events(office) == before + 1
