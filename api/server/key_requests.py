@@ -138,16 +138,29 @@ def enrol(
     roles = tuple(r for r in account.roles if r in STAFF_ROLES)
     now = office.now()
     _check_registrable(office, raw, staff, roles, now)
-    desk = desk_for(office)
+    _check_not_requested(office, key, now)
+    request = _request(office, account, Enrolment(raw, staff, roles, label, proof), now)
+    desk_for(office).requests.append(request, now)
+    return request
+
+
+def _check_not_requested(office: Office, key: str, now: datetime) -> None:
     for earlier in _requests_of(office, key):
         if earlier.state_at(now) in (PENDING, SIGNED):
             msg = f"key {key} was requested already (request {earlier.id})"
             raise EnrolmentError(
                 msg, field="public_key", allowed="a new key made in this browser"
             )
-    enrolment = Enrolment(raw, staff, roles, label, proof)
+
+
+def _request(
+    office: Office, account: Account, enrolment: Enrolment, now: datetime
+) -> PendingRequest:
+    """The pending request of ``enrolment``: the approvers' need, the
+    registration it would append, and what they read."""
     body = enrolment.as_body()
-    request = PendingRequest(
+    key = enrolment.key
+    return PendingRequest(
         id=uuid.uuid4(),
         version=1,
         state=PENDING,
@@ -155,17 +168,15 @@ def enrol(
         body=body,
         body_hash="sha256:" + hashlib.sha256(canonical(body)).hexdigest(),
         submitted_by=account.name,
-        submitter_staff=staff,
+        submitter_staff=enrolment.holder,
         submitter_key=key,
         submitted_at=now,
-        expires_at=now + desk.ttl,
+        expires_at=now + desk_for(office).ttl,
         needs=(NEED,),
         event_types=(REGISTERED,),
         subject=(f"{REGISTERED}:{key}",),
         summary=_summary(account, enrolment, now),
     )
-    desk.requests.append(request, now)
-    return request
 
 
 def _staff_of(account: Account) -> UUID:

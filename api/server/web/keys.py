@@ -54,6 +54,19 @@ CUSTODY_RU = {
 }
 
 
+#: What the keys page says when an enrolment is refused, by the field.
+ENROLMENT_REFUSALS = {
+    "device": f"Назовите устройство: от 1 до {MAX_DEVICE} печатных символов "
+    "(«Ноутбук, кабинет 12»).",
+    "public_key": "Этот ключ нельзя зарегистрировать: он уже заявлен или "
+    "зарегистрирован, или это не открытый ключ Ed25519. Создайте новый ключ.",
+    "proof": "Браузер не подтвердил, что ключ хранится у него: создайте ключ "
+    "заново в этом браузере.",
+    "account": "Вашей учётной записи ключ подписи не положен: ключи бывают "
+    "только у сотрудников с ролями подписи.",
+}
+
+
 class EnrolBody(BaseModel):
     """A key made in this browser: its public key, device, and proof."""
 
@@ -140,7 +153,11 @@ def enrol_key(body: EnrolBody, user: ScriptUser) -> dict[str, Any]:
         )
     except EnrolmentError as e:
         raise ProblemError(
-            422, "key-enrolment-refused", str(e), field=f"body.{e.field}"
+            422,
+            "key-enrolment-refused",
+            ENROLMENT_REFUSALS.get(e.field, str(e)),
+            field=f"body.{e.field}",
+            allowed=str(e),  # the API's own words: what exactly was wrong
         ) from e
     return {
         "request": str(request.id),
