@@ -355,7 +355,8 @@ class CosignDesk:
                 msg, field="body.reviewed", allowed="review it again (GET) and sign"
             )
         assert account.staff is not None
-        approval = Approval(need.role, account.name, str(account.staff), key, _iso(now))
+        role = need.role_of(account)
+        approval = Approval(role, account.name, str(account.staff), key, _iso(now))
         approved = replace(
             request,
             version=request.version + 1,
@@ -522,7 +523,7 @@ class CosignDesk:
         left = list(request.approvals)
         ordered = []
         for need in request.needs:
-            found = next(a for a in left if a.role == need.role)
+            found = next(a for a in left if need.takes(a.role))
             left.remove(found)
             ordered.append(found)
         return ordered

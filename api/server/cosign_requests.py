@@ -104,6 +104,14 @@ class Need:
             self.staff is None or account.staff == self.staff
         )
 
+    def takes(self, role: str) -> bool:
+        """Whether a co-signature given in ``role`` meets this need."""
+        return role == self.role or role in self.also
+
+    def role_of(self, account: Account) -> str:
+        """The role in which ``account`` meets this need (the need's own first)."""
+        return next(r for r in (self.role, *self.also) if account.has(r))
+
     def as_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
             "role": self.role,
@@ -163,8 +171,9 @@ class PendingRequest:
         given = [a.role for a in self.approvals]
         missing = []
         for need in self.needs:
-            if need.role in given:
-                given.remove(need.role)
+            role = next((r for r in given if need.takes(r)), None)
+            if role is not None:
+                given.remove(role)
             else:
                 missing.append(need)
         return missing

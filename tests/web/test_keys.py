@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 
@@ -91,6 +92,8 @@ def test_a_teacher_enrols_the_director_approves_and_the_key_signs(web: Web) -> N
         web.school.keys["director"].key_id,  # the approver co-signs
     ]
     assert events(office) == before + 1
+    [approved] = desk_for(office).history(UUID(enrolled.request))[-1].approvals
+    assert (approved.role, approved.account) == ("director", "director")
     assert state(teacher)["keys"] == [
         {"key": key.key_id, "state": "active", "device": "Ноутбук, кабинет 12"}
     ]
@@ -129,6 +132,9 @@ def test_the_general_queue_lists_key_requests_for_the_approvers(web: Web) -> Non
     assert preview.envelopes[0]["data"]["key"] == enrolled.key.key_id
     signed = desk.sign(shown.id, deputy, reviewed=preview.digest)
     assert signed.state == "signed"
+    assert [(a.role, a.account) for a in signed.approvals] == [
+        ("deputy_director", "deputy")
+    ]
     registered = registration(office, enrolled.key.key_id)
     assert registered.sigs[1].key == web.school.keys["deputy"].key_id
 
