@@ -215,6 +215,7 @@ def test_the_page_refuses_to_sign_what_the_form_does_not_say(
     refused = found["refused"]
     assert refused["name"] == "SigningError"
     assert "Подпись отменена" in refused["message"]
+    assert reasons["mark"][0] in refused["message"]  # why, even where only it is shown
     assert refused["reasons"] == reasons["mark"]
     assert events(office) == before  # nothing signed, nothing written
 

@@ -317,8 +317,11 @@
   async function sign(kind, body, prepared, local, me) {
     const reasons = check(kind, body, prepared, me);
     if (reasons.length) {
+      // the reasons are in the message too: a page that shows only the
+      // message still says why
       throw new SigningError(
-        "Подпись отменена: сервер подготовил не то, что введено в форму. Ничего не подписано и не записано.",
+        `Подпись отменена: сервер подготовил не то, что введено в форму (${reasons.join("; ")}). ` +
+          "Ничего не подписано и не записано.",
         reasons
       );
     }
