@@ -14,8 +14,8 @@ appends one ``trust.SignerKeyRegistered``, signed by the school's log key
 so the entry itself shows who vouched for the key. :class:`KeyEnrolments` is
 this request kind for the desk.
 
-A lost or replaced device: the key is revoked (:func:`revoke`, a signed
-``trust.SignerKeyRevoked``) and a new one enrolled.
+A lost or replaced device: the key is revoked (``api.server.signer_keys``)
+and a new one enrolled.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from api.server.accounts import STAFF_ROLES, Account
 from api.server.cosign import desk_for
 from api.server.cosign_requests import (
@@ -44,7 +42,6 @@ from api.server.cosign_requests import (
     preview_of,
 )
 from api.server.cosign_text import ROLE_RU
-from api.server.custody import CLIENT, custody_of
 from api.server.office import Office
 from ledger.envelope import Signer, canonical, key_id
 from ledger.errors import LedgerError, SignatureError
@@ -54,9 +51,7 @@ from ledger.keys.services import (
     check_holder,
     checked_registration,
     register_signer,
-    revoke_signer,
 )
-from ledger.keys.wrapped import is_wrapped, read_wrapped
 
 KIND = "keys.enrol"
 REGISTERED = SignerKey.Registered.TOPIC
@@ -145,7 +140,7 @@ def enrol(
 
 
 def _check_not_requested(office: Office, key: str, now: datetime) -> None:
-    for earlier in _requests_of(office, key):
+    for earlier in requests_of(office, key):
         if earlier.state_at(now) in (PENDING, SIGNED):
             msg = f"key {key} was requested already (request {earlier.id})"
             raise EnrolmentError(
@@ -307,160 +302,7 @@ def request_kinds(office: Office) -> tuple[KeyEnrolments, ...]:
     return (KeyEnrolments(office),)
 
 
-# -- a person's keys ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    """One of a person's keys (or key requests), as the keys pages show it."""
-
-    key: str
-    device: str
-    state: str  # pending, declined, expired, superseded, active, revoked, ended
-    custody: str  # custody.CLIENT, PASSPHRASE or PASSWORD
-    since: datetime
-    request: PendingRequest | None = None
-    record: KeyRecord | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.key)
-
-    @property
-    def browser(self) -> bool:
-        return self.request is not None
-
-
-def keys_of(office: Office, account: Account) -> list[KeyRow]:
-    """``account``'s keys: every key it enrolled in a browser (and each
-    request's state), and the key the server keeps for it, newest first."""
-    if account.staff is None:
-        return []
-    now = office.now()
-    rows = [
-        _request_row(office, r, now)
-        for r in desk_for(office).requests.current()
-        if r.command == KIND and r.submitter_staff == account.staff
-    ]
-    kept = _kept_key(office, account)
-    if kept is not None:
-        rows.append(kept)
-    return sorted(rows, key=lambda r: r.since, reverse=True)
-
-
-def _request_row(office: Office, request: PendingRequest, now: datetime) -> KeyRow:
-    state = request.state_at(now)
-    record = None
-    if state == SIGNED:
-        record = _registered(office, request.submitter_key)
-        state = _key_state(record, now) if record else state
-    return KeyRow(
-        key=request.submitter_key,
-        device=str(request.body.get("device", "")),
-        state=state,
-        custody=CLIENT,
-        since=request.submitted_at,
-        request=request,
-        record=record,
-    )
-
-
-def _kept_key(office: Office, account: Account) -> KeyRow | None:
-    """The key the server keeps for ``account`` (by either path), if any."""
-    label = account.key_label
-    if label is None:
-        return None
-    directory = office.directory
-    if is_wrapped(directory, label):
-        key = read_wrapped(directory, label).key
-    else:
-        try:  # opened once and kept by the office
-            key = office.custodial(account).author.key_id
-        except LedgerError:
-            return None
-    record = _registered(office, key)
-    if record is None:
-        return None
-    return KeyRow(
-        key=key,
-        device="на сервере",
-        state=_key_state(record, office.now()),
-        custody=custody_of(directory, label),
-        since=record.valid_from,
-        record=record,
-    )
-
-
-def _registered(office: Office, key: str) -> KeyRecord | None:
-    try:
-        return office.app.context.registry.get(key, fresh=True)
-    except (LedgerError, AggregateNotFoundError):
-        return None
-
-
-def _key_state(record: KeyRecord, now: datetime) -> str:
-    if record.revoked_at is not None:
-        return "revoked"
-    try:
-        record.check_valid_at(now)
-    except LedgerError:
-        return "ended"
-    return "active"
-
-
-def active_browser_keys(office: Office, account: Account) -> list[KeyRow]:
-    """``account``'s browser keys that may sign now."""
-    return [r for r in keys_of(office, account) if r.browser and r.state == "active"]
-
-
-# -- revoking -----------------------------------------------------------------------
-
-
-def revoke(office: Office, account: Account, key: str, reason: str) -> None:
-    """Revoke a key enrolled in a browser, from now: by its holder (a lost
-    device) or by the deputy director or the director. Signed by the log key;
-    the reason names who asked. Refused, nothing written, otherwise."""
-    text = " ".join(reason.split())
-    if not 1 <= len(text) <= MAX_REASON:
-        msg = f"a revocation needs its reason, 1 to {MAX_REASON} characters"
-        raise EnrolmentError(msg, field="reason", allowed=f"1 to {MAX_REASON} chars")
-    request = _enrolled(office, key)
-    own = account.staff is not None and request.submitter_staff == account.staff
-    if not own and not account.has(*APPROVERS):
-        msg = (
-            f"key {key} is not yours; only its holder, the deputy director or the "
-            "director may revoke it"
-        )
-        raise EnrolmentError(msg, field="key", allowed="a key of yours")
-    record = _registered(office, key)
-    if record is None or record.revoked_at is not None:
-        msg = f"key {key} is revoked already"
-        raise EnrolmentError(msg, field="key", allowed="a key in force")
-    seal = office.directory.log_key()
-    who = account.display_name or account.name
-    office.run(
-        lambda _: revoke_signer(
-            office.app,
-            seal,
-            key,
-            revoked_at=office.now(),
-            reason=f"{text} (отозвал: {who})",
-        )
-    )
-
-
-def _enrolled(office: Office, key: str) -> PendingRequest:
-    for request in _requests_of(office, key):
-        if request.state == SIGNED:
-            return request
-    msg = (
-        f"key {key} was not enrolled in a browser here; a key kept by the server "
-        "is revoked with `letopis keys revoke`"
-    )
-    raise EnrolmentError(msg, field="key", allowed="a key enrolled in a browser")
-
-
-def _requests_of(office: Office, key: str) -> list[PendingRequest]:
+def requests_of(office: Office, key: str) -> list[PendingRequest]:
     """Every enrolment request of ``key`` (its latest version)."""
     return [
         r

@@ -27,10 +27,9 @@ from api.server.key_requests import (
     EnrolmentError,
     enrol,
     fingerprint,
-    keys_of,
-    revoke,
 )
 from api.server.problems import ProblemError
+from api.server.signer_keys import keys_of, revoke
 from api.server.web.pages import CsrfDep, WebUser, render, roles
 from api.server.web.signed import ScriptUser, SessionUser
 

@@ -27,10 +27,9 @@ from api.server.key_requests import (
     Enrolment,
     EnrolmentError,
     fingerprint,
-    keys_of,
-    revoke,
 )
 from api.server.routers.cosignatures import STATUSES
+from api.server.signer_keys import keys_of, revoke
 from api.server.web.keys import STATES_RU
 from api.server.web.nav import ROLE_NAMES
 from api.server.web.pages import CsrfDep, WebUser, render, roles
