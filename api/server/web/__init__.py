@@ -9,6 +9,7 @@ leads there. ``install`` adds them to the API's application.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -106,8 +107,8 @@ def _pages_first(app: FastAPI, kind: type[Exception], page: PageMaker) -> None:
     async def handler(request: Request, error: Exception) -> Response:
         if request.url.path.startswith("/app/"):
             return page(request, error)
-        answer: Response = await api(request, error)
-        return answer
+        answer = api(request, error)
+        return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(kind, handler)
 
