@@ -34,6 +34,19 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        ("pupil", "guardian"),
+        "/app/diary",
+        "Дневник",
+        "Отметки, посещаемость, домашние задания, личное дело и портфолио.",
+    ),
+    Section(
+        ("pupil", "guardian", "class_teacher", "deputy_director", "director"),
+        "/app/charts",
+        "Успеваемость",
+        "Графики: динамика успеваемости обучающегося, результаты класса по "
+        "предметам и периодам.",
+    ),
+    Section(
         STAFF_ROLES,
         "/app/keys",
         "Ключи подписи",
