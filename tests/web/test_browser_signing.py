@@ -5,11 +5,7 @@ form does not say; a revoked key signs nothing; the key cannot be exported."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
 
 from api.server.office import Office
 from tests.support.browser import screenshot_path
@@ -20,10 +16,14 @@ from tests.support.browser_keys import (
     sheet,
     stored,
 )
-from tests.support.serving import PASSWORD
+from tests.support.browser_signing import (
+    People,
+    approve_in_browser,
+    enrol_in_browser,
+    grouped,
+)
 from tests.web.conftest import Site
 
-LOCAL_KEY = "LetopisSigning.localKey().then((k) => k && k.keyId)"
 #: prepare(body): what the server prepares for this person's browser key
 PREPARE = """async (body) => {
     const st = await LetopisSigning.state();
@@ -84,79 +84,24 @@ EXPORT = """async () => {
 }"""
 
 
-FAILURES: list[str] = []
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """New browser contexts (own cookies, own IndexedDB), closed afterwards;
-    no page may have thrown an error meanwhile."""
-    FAILURES.clear()
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
-    assert FAILURES == []
-
-
-def person(
-    site: Site, contexts: list[BrowserContext], browser: Browser, login: str
-) -> Page:
-    """A browser of its own, signed in as ``login``; an error of a page's
-    script fails the test (``failures``)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    contexts.append(context)
-    page = context.new_page()
-    page.on("pageerror", lambda e: FAILURES.append(f"{login}: {e}"))
-    page.goto(site.url + "/app/login")
-    page.fill("input[name=username]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.url + "/app/")
-    page.set_default_timeout(15_000)
-    return page
-
-
 def office_of(site: Site) -> Office:
     office: Office = site.app.state.office
     return office
 
 
-def enrol_in_browser(page: Page, site: Site, device: str) -> str:
-    page.goto(site.url + "/app/keys")
-    page.wait_for_selector("#browser-key:has-text('ключа подписи нет')")
-    page.fill("#device", device)
-    page.click("#enrol-button")
-    page.wait_for_url(site.url + "/app/keys?enrolled=1")
-    page.wait_for_selector("#browser-key:has-text('ждёт подтверждения')")
-    key: str = page.evaluate(LOCAL_KEY)
-    return key
-
-
-def approve_in_browser(page: Page, site: Site, fingerprint: str) -> None:
-    page.goto(site.url + "/app/keys/requests")
-    card = page.locator("li.card", has_text=fingerprint)
-    card.get_by_role("button", name="Подписать").click()
-    page.wait_for_url(site.url + "/app/keys/requests?done=signed")
-
-
-def grouped(key: str) -> str:
-    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-
-
 def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
-    site: Site, browser: Browser, contexts: list[BrowserContext]
+    site: Site, people: People
 ) -> None:
     office = office_of(site)
-    teacher = person(site, contexts, browser, "maths")
-    key = enrol_in_browser(teacher, site, "Ноутбук, кабинет 12")
+    teacher = people.signed_in("maths")
+    key = enrol_in_browser(teacher, site.url, "Ноутбук, кабинет 12")
     assert grouped(key) in teacher.inner_text("table.keys")
     teacher.screenshot(
         path=screenshot_path(f"keys-enrol-{site.store.kind}"), full_page=True
     )
     assert teacher.evaluate("LetopisSigning.ready()") is False  # not approved yet
 
-    director = person(site, contexts, browser, "director")
+    director = people.signed_in("director")
     director.goto(site.url + "/app/keys/requests")
     card = director.locator("li.card", has_text=grouped(key))
     assert "«Ноутбук, кабинет 12»" in card.inner_text()
@@ -167,7 +112,7 @@ def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
     director.screenshot(
         path=screenshot_path(f"keys-approve-{site.store.kind}"), full_page=True
     )
-    approve_in_browser(director, site, grouped(key))
+    approve_in_browser(director, site.url, key)
     assert "Ключ зарегистрирован" in director.inner_text("main")
 
     teacher.reload()
@@ -195,12 +140,12 @@ def test_a_key_made_in_the_browser_signs_a_lesson_sheet(
 
 
 def test_the_page_refuses_to_sign_what_the_form_does_not_say(
-    site: Site, browser: Browser, contexts: list[BrowserContext]
+    site: Site, people: People
 ) -> None:
     office = office_of(site)
-    teacher = person(site, contexts, browser, "maths")
-    key = enrol_in_browser(teacher, site, "Телефон")
-    approve_in_browser(person(site, contexts, browser, "director"), site, grouped(key))
+    teacher = people.signed_in("maths")
+    key = enrol_in_browser(teacher, site.url, "Телефон")
+    approve_in_browser(people.signed_in("director"), site.url, key)
     teacher.reload()
     body = sheet(site.school, 2)
     before = events(office)
@@ -221,16 +166,16 @@ def test_the_page_refuses_to_sign_what_the_form_does_not_say(
 
 
 def test_a_revoked_key_is_refused_and_no_key_can_be_exported(
-    site: Site, browser: Browser, contexts: list[BrowserContext]
+    site: Site, people: People
 ) -> None:
     office = office_of(site)
-    teacher = person(site, contexts, browser, "maths")
-    key = enrol_in_browser(teacher, site, "Старый ноутбук")
+    teacher = people.signed_in("maths")
+    key = enrol_in_browser(teacher, site.url, "Старый ноутбук")
     exported = teacher.evaluate(EXPORT)
     assert exported["extractable"] is False
     assert set(exported["tries"].values()) == {"InvalidAccessError"}
 
-    approve_in_browser(person(site, contexts, browser, "director"), site, grouped(key))
+    approve_in_browser(people.signed_in("director"), site.url, key)
     teacher.goto(site.url + "/app/keys")
     row = teacher.locator("tr", has_text=grouped(key))
     row.locator("input[name=reason]").fill("Ноутбук потерян")
