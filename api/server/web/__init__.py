@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
-from api.server.web import signin
+from api.server.web import audit, signin
 from api.server.web.pages import (
     PageError,
     SignInNeededError,
@@ -125,3 +125,4 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
     app.include_router(signin.router)
+    app.include_router(audit.router)

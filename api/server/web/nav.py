@@ -32,7 +32,15 @@ class Section:
     about: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        ("auditor",),
+        "/app/audit",
+        "Аудит",
+        "Состояние журнала, проверки, журнал доступа, доказательства, проверка "
+        "контрольной точки и отчёта, выгрузка архива",
+    ),
+)
 
 
 def sections(account: Account) -> list[Section]:
