@@ -5,7 +5,6 @@ may open it (the auditor; everyone else gets the 403 page)."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.server.office import Office
 from ledger.storage.stores import parse_store_url
+from projections.reports import render
+from tests.support.audit import finished, start_verification
 from tests.support.rawsql import execute_as_superuser, rows
 from tests.support.web import csrf_of, sign_in
 from tests.web.conftest import Web
@@ -27,7 +28,7 @@ PAGES = (
     "/app/audit/report",
     "/app/audit/export",
 )
-REFRESH = 'http-equiv="refresh"'
+JOURNAL = {"class": "9А", "subject": "math", "period": "Q1"}
 
 
 def office_of(web: Web) -> Office:
@@ -38,30 +39,6 @@ def office_of(web: Web) -> Office:
 def auditor(web: Web) -> TestClient:
     sign_in(web.client, "auditor")
     return web.client
-
-
-def finished(client: TestClient, url: str, seconds: float = 120) -> str:
-    """The page at ``url`` once it stops refreshing itself (the work is done)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        page = client.get(url)
-        assert page.status_code == 200, page.text
-        if REFRESH not in page.text:
-            return page.text
-        assert time.monotonic() < deadline, "the work did not finish in time"
-        time.sleep(0.2)
-
-
-def start_verification(client: TestClient, **form: str) -> str:
-    """Start a run from the console; the run page's address."""
-    csrf = csrf_of(client.get("/app/audit/verify").text)
-    answer = client.post(
-        "/app/audit/verify", data={"csrf": csrf, **form}, follow_redirects=False
-    )
-    assert answer.status_code == 303, answer.text
-    location = answer.headers["location"]
-    assert re.fullmatch(r"/app/audit/verify/[0-9a-f]{16}", location)
-    return location
 
 
 def test_every_page_of_the_console_opens_for_the_auditor(web: Web) -> None:
@@ -122,16 +99,19 @@ def test_a_form_without_the_csrf_token_starts_nothing(web: Web) -> None:
 
 
 def test_the_auditor_runs_a_verification_and_reads_the_verdict(web: Web) -> None:
+    render(office_of(web).app, "journal", JOURNAL, "json")  # builds the views
     client = auditor(web)
     run = start_verification(client)
     page = finished(client, run)
-    assert "ЦЕЛ: проверено записей" in page
+    assert "ЖУРНАЛ ЦЕЛ: проверено записей" in page
     assert "совпадает с подписанной контрольной точкой" in page
     # per retention class, with the periods of the policy in the log
     assert "Электронный журнал</td><td>5 лет" in page
     assert "Сводные ведомости учета успеваемости</td><td>25 лет" in page
     assert "Книга выдачи аттестатов</td><td>50 лет" in page
-    assert "Представления отчётов (" in page
+    views = re.search(r"Представления отчётов \((\d+) строк до позиции (\d+)\)", page)
+    assert views, page
+    assert int(views.group(1)) > 0
     assert "совпадают с журналом" in page
     listing = client.get("/app/audit/verify").text
     assert '<span class="badge good">цел</span>' in listing

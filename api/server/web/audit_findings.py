@@ -26,16 +26,16 @@ from verify.retention import UNCLASSIFIED, RetentionPolicy
 CHECKED = {
     "entries": "записей",
     "signatures": "подписей проверено",
-    "signatures_skipped": "подписей проверено ранее",
+    "signatures_skipped": "подписей проверено прежде (не перепроверялись)",
+    "streams": "потоков записей",
+    "keys": "ключей подписи",
+    "checkpoints": "контрольных точек",
     "columns": "столбцов сверено",
-    "leaves": "листьев дерева",
+    "leaves": "листьев сверено с записями",
     "unsealed": "записей после контрольной точки",
     "nodes": "узлов индекса",
-    "checkpoints": "контрольных точек",
-    "chains": "цепочек",
-    "cosignatures": "вторых подписей",
-    "trust_events": "записей о ключах",
 }
+POLICIES = {"signing": "Политика подписи", "retention": "Политика хранения"}
 NOTES = (
     (
         re.compile(
@@ -52,6 +52,32 @@ NOTES = (
     (
         re.compile(r"--since-checkpoint: the signing policy changed since (\S+);"),
         "Политика подписи изменилась после {0}: проверены все записи.",
+    ),
+    (
+        re.compile(
+            r"(signing|retention) policy: from the log, (\S+) of (\S+) "
+            r"\((sha256:[0-9a-f]+); (\d+) change\(s\) since the first\)"
+        ),
+        "{0} — из журнала: запись {1} от {2} ({3}); изменений с первой: {4}.",
+    ),
+    (
+        re.compile(r"(signing|retention) policy: (.*), not logged"),
+        "{0} в журнале не записана; взята: {1}.",
+    ),
+    (re.compile(r"signatures checked with (\S+)"), "Подписи проверены: {0}."),
+    (
+        re.compile(r"recorded checkpoint (\d+) as verified in "),
+        "Контрольная точка размера {0} записана как проверенная: следующая "
+        "проверка перепроверит подписи только новых записей.",
+    ),
+    (
+        re.compile(r"could not record the verified checkpoint in \S+: (.*)"),
+        "Проверенную контрольную точку записать не удалось ({0}): следующая "
+        "проверка перепроверит все подписи.",
+    ),
+    (
+        re.compile(r"no signed checkpoint covers the log: nothing anchors its"),
+        "Ни одна подписанная контрольная точка ещё не покрывает журнал.",
     ),
 )
 
@@ -174,7 +200,7 @@ def _verdict(result: Mapping[str, Any]) -> str:
     if result.get("ok"):
         entries = int((result.get("checked") or {}).get("entries", 0))
         return (
-            f"ЦЕЛ: проверено записей — {entries}; дерево из "
+            f"ЖУРНАЛ ЦЕЛ: проверено записей — {entries}; дерево из "
             f"{result.get('tree_size')} листьев совпадает с подписанной "
             "контрольной точкой."
         )
@@ -198,8 +224,8 @@ def _classes(
                 keep=_keep(name, policy),
                 events=int(row.get("events") or 0),
                 intact=int(row.get("intact") or 0),
-                oldest=(row.get("oldest") or None) and str(row["oldest"])[:10],
-                expires=row.get("expires"),
+                oldest=russian_date(row.get("oldest")),
+                expires=russian_date(row.get("expires")),
                 due=int(row.get("due_for_disposal") or 0),
             )
         )
@@ -219,7 +245,7 @@ def _keep(name: str, policy: RetentionPolicy | None) -> str:
     for retention in policy.classes if policy else ():
         if retention.name == name:
             if retention.clock == "never":
-                return "бессрочно"
+                return f"весь срок журнала ({years(retention.keep_years)})"
             return years(retention.keep_years)
     return "—"
 
@@ -259,11 +285,33 @@ def _about_line(about: Mapping[str, Any]) -> str:
 
 
 def _note(text: str) -> str:
+    """A note of the verifier in Russian (as it is, if it is none of these)."""
     for pattern, russian in NOTES:
         found = pattern.match(text)
         if found:
-            return russian.format(*found.groups())
+            words = [POLICIES.get(g, _moment(g)) for g in found.groups()]
+            return russian.format(*words)
     return text
+
+
+def _moment(text: str) -> str:
+    """``2026-12-05T19:48:10.446686Z`` → «05.12.2026 19:48 UTC»; other text as
+    it is."""
+    found = _MOMENT.fullmatch(text)
+    if found is None:
+        return text
+    year, month, day, hour, minute = found.groups()
+    return f"{day}.{month}.{year} {hour}:{minute} UTC"
+
+
+_MOMENT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)[0-9:.]*Z")
+
+
+def russian_date(text: str | None) -> str | None:
+    """``2024-10-01`` → ``01.10.2024`` (dates as the school writes them)."""
+    if not text or len(text) < 10 or text[4] != "-":
+        return text
+    return f"{text[8:10]}.{text[5:7]}.{text[:4]}"
 
 
 def _hex(root: Any) -> str:

@@ -11,6 +11,7 @@ a leaf holds is named as the verifier names entries (``verify.names``).
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -194,7 +195,27 @@ def _entry(office: Office, index: int) -> str | None:
     leaf = office.sealer.store.leaf(index)
     if leaf is None:
         return None
-    states = office.sealer.store.states([(UUID(leaf.stream), leaf.seq)])
-    state = states.get((UUID(leaf.stream), leaf.seq))
-    about = None if state is None else describe_entry(state)
+    state = _state(office, leaf.stream, leaf.seq)
+    if state is None:
+        return None
+    about = describe_entry(state, lambda stream: _opening(office, stream))
     return None if about is None else about.line()
+
+
+def _state(office: Office, stream: str, seq: int) -> bytes | None:
+    try:
+        key = (UUID(stream), seq)
+    except ValueError:
+        return None
+    return office.sealer.store.states([key]).get(key)
+
+
+def _opening(office: Office, stream: str) -> dict[str, Any] | None:
+    """The data of ``stream``'s first entry (the class's name, the pupil's
+    class and file number), as the verifier looks them up."""
+    state = _state(office, stream, 1)
+    try:
+        data = json.loads(state or b"null")["data"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return data if isinstance(data, dict) else None

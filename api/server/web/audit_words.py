@@ -62,7 +62,7 @@ def seal_words(seal: SealHealth, now: float | None = None) -> SealWords:
         return SealWords(
             True,
             f"Запечатывание работает: новые записи закрываются подписанной "
-            f"контрольной точкой каждые {seal.interval:g} с.",
+            f"контрольной точкой каждые {_seconds(seal.interval)} с.",
         )
     report = seal.report
     now = time.time() if now is None else now
@@ -76,12 +76,17 @@ def seal_words(seal: SealHealth, now: float | None = None) -> SealWords:
         text = "Запечатывание остановлено: перезапустите сервер."
     else:
         text = (
-            f"Запечатывание просрочено: больше {seal.overdue_after:g} с без "
+            f"Запечатывание просрочено: больше {_seconds(seal.overdue_after)} с без "
             "успешного раунда."
         )
     return SealWords(
         False, text + " Новые записи приняты, но ещё не закрыты контрольной точкой."
     )
+
+
+def _seconds(value: float) -> str:
+    """«0,2», «30» (a decimal comma, as Russian writes it)."""
+    return f"{value:g}".replace(".", ",")
 
 
 _RANGE = re.compile(r"(\d+) to (\d+)")
