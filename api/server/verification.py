@@ -104,7 +104,14 @@ class VerificationRuns:
         self.store = side_store(app, VERIFY_RUNS)
 
     def started(self, by: str, at: datetime, *, full: bool, trusted: bool) -> Run:
-        run = Run(
+        """A new run, recorded as running."""
+        run = self.new(by, at, full=full, trusted=trusted)
+        self.record(run)
+        return run
+
+    def new(self, by: str, at: datetime, *, full: bool, trusted: bool) -> Run:
+        """A new run, not recorded yet (:meth:`record` does)."""
+        return Run(
             id=secrets.token_hex(8),
             version=1,
             state=RUNNING,
@@ -118,8 +125,6 @@ class VerificationRuns:
             result=None,
             error=None,
         )
-        self._append(run)
-        return run
 
     def finished(self, run: Run, at: datetime, result: dict[str, Any]) -> Run:
         """``result``: the report's JSON object (``ok``, ``tree_size``, …)."""
@@ -134,7 +139,7 @@ class VerificationRuns:
                 "result": result,
             }
         )
-        self._append(done)
+        self.record(done)
         return done
 
     def failed(self, run: Run, at: datetime, error: str) -> Run:
@@ -147,10 +152,11 @@ class VerificationRuns:
                 "error": error[:2000],
             }
         )
-        self._append(failed)
+        self.record(failed)
         return failed
 
-    def _append(self, run: Run) -> None:
+    def record(self, run: Run) -> None:
+        """Append ``run`` in its state (a new row; rows are never changed)."""
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT INTO {api_verify_runs} (run_id, version, state, started_by, "

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from api.server.office import Office
+from api.witness.app import make_app
+from api.witness.witness import Witness
 from ledger.log import StoredCheckpoint
+from ledger.log.witnesses import WitnessSender
 from ledger.records.journal import LessonInput, MarkInput
 from tests.support.school import WORK
 from tests.support.stores import PASSPHRASE
 from tests.support.web import csrf_of, sign_in
 from tests.web.conftest import Web
-from verify.note import checkpoint_body, signed_note
+from verify.note import checkpoint_body, signed_note, verifier_key
 
 GENUINE = "Контрольная точка подлинная"
 REFUTED = "Контрольная точка НЕ подтверждена"
@@ -128,15 +133,21 @@ def test_a_forged_signature_is_refuted(web: Web) -> None:
 def test_a_checkpoint_of_another_history_is_refuted(web: Web) -> None:
     genuine = latest(web)
     other_root = hashlib.sha256(b"another history").digest()
-    note = signed_by_the_log(web, genuine.size, other_root)
     sign_in(web.client, "auditor")
     office: Office = web.app.state.office
     before = written(office)
-    status, page = check(web.client, note)
+    # signed by the log key, for an earlier size, with a root the log never had
+    status, page = check(
+        web.client, signed_by_the_log(web, genuine.size - 2, other_root)
+    )
     assert status == 200
     assert REFUTED in page
     assert "✓ совпало</span> Подписана ключом этого журнала" in page
-    assert "Текущий журнал её НЕ продолжает" in page
+    assert f"Текущий журнал её НЕ продолжает: первые {genuine.size - 2} записей" in page
+    # and for the latest size: two signed histories of one size
+    status, page = check(web.client, signed_by_the_log(web, genuine.size, other_root))
+    assert REFUTED in page
+    assert f"Журнал подписал для размера {genuine.size} другой корень" in page
     assert "подписаны две разные истории (развилка)" in page
     assert written(office) == before
 
@@ -209,3 +220,34 @@ def test_text_that_is_no_checkpoint_is_said_so_and_kept(web: Web) -> None:
     assert "Вставьте текст контрольной точки" in page
     assert written(office) == before
     assert PASSPHRASE not in page
+
+
+def test_a_witness_s_cosignature_shows_on_the_state_and_in_the_check(
+    web: Web, tmp_path: Path
+) -> None:
+    office: Office = web.app.state.office
+    keys = web.store.key_directory
+    witness = Witness.create(tmp_path / "uo", "uo.test/witness")
+    witness.add_log(keys.origin, verifier_key(keys.origin, keys.log_public_key))
+    config = {"witnesses": [{"url": "http://uo.test/", "vkey": witness.vkey}]}
+    (web.store.keys / "witnesses.json").write_text(json.dumps(config))
+    at_witness = TestClient(make_app(witness))
+
+    def post(url: str, body: bytes) -> tuple[int, str]:
+        answer = at_witness.post("/add-checkpoint", content=body)
+        return answer.status_code, answer.text
+
+    genuine = latest(web)
+    sender = WitnessSender(web.store.keys, post=post)
+    assert sender.send(genuine.note, office.sealer.tree.consistency_proof) == {
+        "uo.test/witness": "cosigned"
+    }
+    sign_in(web.client, "auditor")
+    state = web.client.get("/app/audit").text
+    assert "uo.test/witness" in state
+    assert f'<td class="num">{genuine.size}</td>' in state
+    cosigned = sender.cosigned()[genuine.size]
+    status, page = check(web.client, cosigned)
+    assert status == 200
+    assert GENUINE in page
+    assert "✓ совпало</span> Заверена свидетелем uo.test/witness." in page

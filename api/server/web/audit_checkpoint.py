@@ -285,6 +285,16 @@ def _consistent(
     if claimed.size == 0:
         verdict.add(True, "Пустое дерево продолжает любой журнал.")
         return
+    if claimed.size == latest.size:
+        same = claimed.root == latest.root
+        verdict.add(
+            same,
+            "Это последняя контрольная точка журнала: корень тот же."
+            if same
+            else f"Журнал подписал для размера {latest.size} другой корень: "
+            "записи изменены, или контрольная точка подделана.",
+        )
+        return
     proof = office.sealer.tree.consistency_proof(claimed.size, latest.size)
     try:
         merkle.verify_consistency(

@@ -79,13 +79,17 @@ class AuditJobs:
         job: Job,
         work: Work,
         failure: Callable[[BaseException], str],
+        begin: Callable[[], object] | None = None,
     ) -> Job:
         """Run ``work`` for ``job`` in a thread; the job of that kind already
-        running for the school instead, if there is one."""
+        running for the school instead, if there is one (then nothing starts,
+        and ``begin``, what records the start, is not called)."""
         with self._lock:
             running = self._running(job.school, job.kind)
             if running is not None:
                 return running
+            if begin is not None:
+                begin()
             self._jobs[job.id] = job
             self._forget_old()
         thread = threading.Thread(

@@ -95,18 +95,19 @@ def start(
                 detail=str(e),
                 status_code=422,
             )
-    jobs = audit_jobs(request)
-    running = jobs.latest(audited.code, KIND)
-    if running is not None and running.running:
-        return RedirectResponse(_run_link(audited, running.id), status_code=303)
     office = audited.office
-    run = office.verify_runs.started(
+    run = office.verify_runs.new(
         audited.user.account.name, utcnow(), full=bool(full), trusted=bool(text)
     )
-    job = Job(run.id, KIND, audited.code, audited.user.account.name)
+    job = Job(run.id, KIND, audited.code, run.started_by)
     job.stage = "проверка подписей, цепочек и дерева"
-    jobs.start(job, _verification(office, run, bool(full), text or None), str)
-    return RedirectResponse(_run_link(audited, run.id), status_code=303)
+    started = audit_jobs(request).start(
+        job,
+        _verification(office, run, bool(full), text or None),
+        str,
+        begin=lambda: office.verify_runs.record(run),
+    )
+    return RedirectResponse(_run_link(audited, started.id), status_code=303)
 
 
 def normal_note(text: str) -> str:
