@@ -207,6 +207,7 @@ def test_text_that_is_no_checkpoint_is_said_so_and_kept(web: Web) -> None:
         "<script>alert(1)</script>",
         "letopis.test/school-1\n12\nnot base64!\n\n— x abc\n",
         "letopis-report\nonly three\nlines",
+        "letopis-report\nletopis.test/school-1\n" + "9" * 30 + "\nAAAA\nsha256:00",
     ):
         status, page = check(web.client, garbage)
         assert status == 422, garbage

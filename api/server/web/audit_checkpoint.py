@@ -40,7 +40,7 @@ from verify import merkle
 from verify.anchor import LogKey
 from verify.cosignature import parse_cosigner_vkey, verify_cosignature
 from verify.errors import NoteError, VerificationError
-from verify.note import parse_checkpoint
+from verify.note import MAX_SIZE, parse_checkpoint
 
 router = APIRouter(include_in_schema=False)
 QR_MAGIC = "letopis-report"
@@ -117,7 +117,7 @@ def read_claim(text: str) -> Claimed:
         return Claimed(
             "printed",
             printed["origin"],
-            int(printed["size"]),
+            _size(printed["size"]),
             _root(printed["root"]),
         )
     try:
@@ -135,7 +135,14 @@ def _qr(lines: list[str]) -> Claimed:
             f"root, digest; found {len(parts)}"
         )
         raise NotACheckpointError(msg)
-    return Claimed("qr", parts[1], int(parts[2]), _root(parts[3]), digest=parts[4])
+    return Claimed("qr", parts[1], _size(parts[2]), _root(parts[3]), digest=parts[4])
+
+
+def _size(text: str) -> int:
+    if len(text) > 19 or int(text) > MAX_SIZE:
+        msg = f"the size {text} is beyond what a log holds (at most {MAX_SIZE})"
+        raise NotACheckpointError(msg)
+    return int(text)
 
 
 def _root(text: str) -> bytes:
@@ -154,7 +161,11 @@ def check(office: Office, claimed: Claimed) -> Verdict:
     """Every step of the module's list, in order; stops where the rest
     would mean nothing (another log, no checkpoint in this one)."""
     verdict = Verdict(claimed)
-    key = LogKey.from_key_directory(office.settings.keys)
+    try:
+        key = LogKey.from_key_directory(office.settings.keys)
+    except VerificationError as e:
+        verdict.add(False, "Ключ журнала на сервере не читается.", str(e))
+        return verdict
     if claimed.origin != key.origin:
         verdict.add(
             False,

@@ -19,7 +19,7 @@ from api.server.office import Office
 from api.server.tokens import utcnow
 from api.server.verification import DONE, FAILED, Run, verify_school
 from api.server.web.audit_findings import shown_run
-from api.server.web.audit_jobs import Job, audit_jobs
+from api.server.web.audit_jobs import Job, Work, audit_jobs
 from api.server.web.audit_scope import Audited, AuditedDep, AuditedFormDep, page
 from api.server.web.pages import PageError
 from ledger.errors import LedgerError
@@ -35,6 +35,8 @@ router = APIRouter(include_in_schema=False)
 KIND = "verify"
 #: seconds between the refreshes of a running verification's page
 REFRESH = 2
+#: the longest checkpoint text taken (a note with a hundred cosignatures fits)
+MAX_NOTE = 20_000
 
 
 @router.get("/app/audit/verify")
@@ -74,18 +76,18 @@ def start(
     request: Request,
     audited: AuditedFormDep,
     full: Annotated[str, Form()] = "",
-    trusted: Annotated[str, Form(max_length=20_000)] = "",
+    trusted: Annotated[str, Form()] = "",
 ) -> Response:
     """Start a run (or show the one already running for the school)."""
     text = normal_note(trusted)
     if text:
         try:
-            parse_checkpoint(text)
+            _checked_note(text)
         except NoteError as e:
             return _runs(
                 request,
                 audited,
-                trusted=trusted,
+                trusted=trusted[:MAX_NOTE],
                 full=bool(full),
                 error=(
                     "Это не подписанная контрольная точка: вставьте её текст целиком "
@@ -110,6 +112,14 @@ def start(
     return RedirectResponse(_run_link(audited, started.id), status_code=303)
 
 
+def _checked_note(text: str) -> None:
+    """NoteError unless ``text`` reads as a signed checkpoint (of a sane length)."""
+    if len(text) > MAX_NOTE:
+        msg = f"the text is longer than {MAX_NOTE} characters"
+        raise NoteError(msg)
+    parse_checkpoint(text)
+
+
 def normal_note(text: str) -> str:
     """A pasted note as the signed text is: newlines ``\\n`` (a browser sends
     ``\\r\\n``), no space around it, one final newline; "" when empty."""
@@ -121,7 +131,7 @@ def _run_link(audited: Audited, run_id: str) -> str:
     return audited.link(f"/app/audit/verify/{run_id}")
 
 
-def _verification(office: Office, run: Run, full: bool, trusted: str | None) -> Any:
+def _verification(office: Office, run: Run, full: bool, trusted: str | None) -> Work:
     """The job: the verifier, then the views check; both recorded."""
 
     def work(job: Job) -> str:
