@@ -176,6 +176,12 @@ def test_a_malformed_trusted_checkpoint_starts_nothing(web: Web) -> None:
     assert "Это не подписанная контрольная точка" in answer.text
     assert 'aria-invalid="true"' in answer.text
     assert "&lt;b&gt;not a checkpoint&lt;/b&gt;" in answer.text  # kept, escaped
+    csrf = csrf_of(answer.text)
+    huge = client.post(
+        "/app/audit/verify", data={"csrf": csrf, "trusted": "a" * 30_000}
+    )
+    assert huge.status_code == 422
+    assert "longer than 20000 characters" in huge.text
     assert office_of(web).verify_runs.latest() == []
 
 

@@ -26,7 +26,9 @@ def schools(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployme
     d.add(MUNICIPALITY)
     d.accounts(MUNICIPALITY, Account("inspector", ("auditor",)))
     for code in (A, B):  # sealed, as a running deployment keeps them
-        Sealer(d.stores[code].open()).seal()
+        ledger = d.stores[code].open()
+        Sealer(ledger).seal()
+        ledger.close()  # its connections go back now, not at the end
     yield d
     d.close()
 
