@@ -146,7 +146,14 @@ def _render(
     cannot be built, since the reason may list records they may not read (the
     other pupils' personal files, say); the office and auditors get it all."""
     try:
-        return render(office.app, name, params, fmt, AsOf(as_of, tree_size))
+        return render(
+            office.app,
+            name,
+            params,
+            fmt,
+            AsOf(as_of, tree_size),
+            keys=office.data_keys,
+        )
     except (ViewsDisagreeError, EntryRefusedError, NamesUnavailableError) as e:
         # not the caller's parameters: the views or the names cannot be trusted
         raise ProblemError(503, "report-refused", str(e)) from e
