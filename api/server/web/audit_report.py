@@ -13,6 +13,7 @@ written, and the file is not kept.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -76,7 +77,9 @@ async def _checked(
     outcome: Outcome | None = None
     problem = detail = ""
     try:
-        outcome = await run_in_threadpool(check_report, office.app, claim)
+        outcome = await run_in_threadpool(
+            partial(check_report, keys=office.data_keys), office.app, claim
+        )
     except (ViewsDisagreeError, NamesUnavailableError) as e:
         problem = (
             "Сверить нельзя сейчас: представления отчётов расходятся с журналом "
