@@ -34,6 +34,7 @@ from api.server.presigned import (
 from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
 from api.server.signin import AttemptLimits, HashingGate
+from api.server.verification import VerificationRuns
 from ledger.application import Signing
 from ledger.bootstrap import open_school
 from ledger.envelope import Envelope
@@ -112,6 +113,7 @@ class Office:
                 window=settings.sign_in_window_seconds,
             )
             self.access = AccessLog(self.app)
+            self.verify_runs = VerificationRuns(self.app)
             self.idempotency = IdempotencyStore(self.app)
         except BaseException:
             self.app.close()

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
 from api.server.web import (
+    audit,
     charts_pages,
     diary,
     keys,
@@ -188,3 +189,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(signed.router)
     app.include_router(keys.router)
     app.include_router(keys_requests.router)
+    app.include_router(audit.router)
