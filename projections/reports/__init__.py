@@ -258,11 +258,14 @@ def render(
     params: Mapping[str, str],
     fmt: str,
     as_of: AsOf | None = None,
+    *,
+    keys: DataKeyStore | None = None,
 ) -> Rendered:
-    """Build report ``name`` as of ``as_of`` (default: the latest checkpoint)."""
+    """Build report ``name`` as of ``as_of`` (default: the latest checkpoint);
+    ``keys``: the data keys already opened (a server's), else the environment's."""
     _builder(name)
     _check_format(fmt)
-    return Reports(app, as_of).render(name, params, fmt)
+    return Reports(app, as_of, keys=keys).render(name, params, fmt)
 
 
 def file_name(report: Report) -> str:

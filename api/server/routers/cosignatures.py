@@ -33,8 +33,8 @@ from api.server.cosign import (
     WrongCosignerError,
     desk_for,
 )
+from api.server.custody import NoCustodialKeyError
 from api.server.deps import OfficeDep, role
-from api.server.office import NoCustodialKeyError
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, ledger_status
 from api.server.tokens import utcnow
 from ledger.errors import LedgerError

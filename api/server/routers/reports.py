@@ -110,7 +110,14 @@ def get_report(
         account,
         name,
         given,
-        lambda params: render(office.app, name, params, format, AsOf(as_of, tree_size)),
+        lambda params: render(
+            office.app,
+            name,
+            params,
+            format,
+            AsOf(as_of, tree_size),
+            keys=office.data_keys,  # opened once for the server
+        ),
     )
     return Response(
         rendered.body,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.server.accounts import Account
+from api.server.accounts import STAFF_ROLES, Account
 
 ROLE_NAMES = {
     "teacher": "учитель",
@@ -71,6 +71,25 @@ SECTIONS: tuple[Section, ...] = (
         "Успеваемость",
         "Графики: динамика успеваемости обучающегося, результаты класса по "
         "предметам и периодам.",
+    ),
+    Section(
+        STAFF_ROLES,
+        "/app/keys",
+        "Ключи подписи",
+        "Ваш ключ подписи в этом браузере: создать, проверить, отозвать.",
+    ),
+    Section(
+        ("deputy_director", "director"),
+        "/app/keys/requests",
+        "Заявки на ключи",
+        "Подтвердить или отклонить ключи подписи сотрудников.",
+    ),
+    Section(
+        ("auditor",),
+        "/app/audit",
+        "Аудит",
+        "Состояние журнала, проверки, журнал доступа, доказательства, проверка "
+        "контрольной точки и отчёта, выгрузка архива.",
     ),
 )
 
