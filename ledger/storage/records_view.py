@@ -157,10 +157,14 @@ def postgres_view_functions(
     sql = _Sql(views, events_schema, events_table, app)
     functions = (
         (VIEWS_PREPARE, "", "boolean", sql.prepare_body()),
-        (VIEWS_APPLY, "from_position bigint, to_position bigint", "bigint",
-         sql.apply_body()),
+        (
+            VIEWS_APPLY,
+            "from_position bigint, to_position bigint",
+            "bigint",
+            sql.apply_body(),
+        ),
         (VIEWS_REBUILD, "to_position bigint", "bigint", sql.rebuild_body()),
-    )  # fmt: skip
+    )
     statements = [
         f'DROP FUNCTION IF EXISTS "{views}".{old}' for old in OLD_VIEW_FUNCTIONS
     ]
@@ -309,7 +313,7 @@ class _Sql:
                 for ddl in view_protection_ddl(t, "postgresql", self.trigger_schema)
             ]
             statements += [
-                f"REVOKE ALL ON TABLE {fresh} FROM PUBLIC",
+                f'REVOKE ALL ON TABLE {fresh} FROM PUBLIC, "{self.app}"',
                 f'GRANT SELECT ON TABLE {fresh} TO "{self.app}"',
             ]
         return statements
@@ -415,5 +419,7 @@ def _followed_values() -> str:
 
 def _sql_text(text: str) -> str:
     """``text`` (no quote marks in it) as an SQL string literal."""
-    assert "'" not in text
+    if "'" in text:
+        msg = f"{text!r} holds a quote mark"
+        raise ValueError(msg)
     return f"'{text}'"
