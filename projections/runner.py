@@ -24,6 +24,12 @@ and leaf hash, and every view row names them.
 A rebuild runs in one transaction: the old views are dropped and the new ones
 built and indexed inside it, so readers see the old views until the commit
 and a rebuild refused half-way leaves them as they were.
+
+Views that say so (``owned``: the records view) are not written by this
+process on PostgreSQL: the runner checks the entries as above, then the owner
+role's functions apply them from the stored events, or build a fresh set and
+swap it in (:mod:`projections.owned`); the application role may only read
+their tables.
 """
 
 from __future__ import annotations
@@ -46,14 +52,13 @@ from ledger.storage.sql import DUPLICATE_ERRORS, QUERY_ERRORS, SqlStore, Transac
 from ledger.storage.tables import (
     PROJECTION_TRACKING,
     PROJECTION_TRACKING_DDL,
-    VIEWS_CREATE,
-    VIEWS_REPLACE,
+    RECORDS_POSITION,
     index_ddl,
-    postgres_name,
     view_protection_ddl,
     views_schema,
 )
 from projections.checked import CHUNK, CheckedEntry, CheckedLog
+from projections.owned import OwnerBuilt, ViewsMovedError
 
 TRACKING = PROJECTION_TRACKING
 
@@ -139,7 +144,8 @@ def _data_text(state: bytes, data: Mapping[str, Any]) -> str:
     "data":{…},"log":…}``, and no key after ``log`` at the top is ``log``, so
     ``data`` lies between the first ``,"data":`` and the last ``,"log":"``.
     Slicing it saves serialising it again (a sixth of a rebuild's time); bytes
-    that are not so shaped are serialised instead.
+    that are not so shaped are serialised instead. The owner role's SQL on
+    PostgreSQL slices it the same way (``ledger.storage.records_view``).
     """
     start = state.find(b',"data":') + len(b',"data":')
     end = state.rfind(b',"log":"')
@@ -204,12 +210,37 @@ class ProjectionRunner:
         self.store = SqlStore(app.recorder, tables, postgres_schema=_views_schema(app))
         self._events_schema = _events_schema(app)
         self._views_schema = _views_schema(app)
-        self._owner_made: bool | None = None
-        self._drop_outdated()
-        self._create()
+        self.owner = self._owner_built()
+        if self.owner is not None:
+            self.owner.prepare()
+        else:
+            self._drop_outdated()
+            self._create()
+
+    def _owner_built(self) -> OwnerBuilt | None:
+        """The owner role's functions, when they build these views: views that
+        say so (``owned``), on a PostgreSQL store (:mod:`projections.owned`).
+        A store whose `init` did not install them is refused."""
+        owned = [v for v in self.views if getattr(v, "owned", False)]
+        if not owned or self._views_schema is None:
+            return None
+        if len(owned) != len(self.views):
+            msg = (
+                "views the owner role builds run under a runner of their own: "
+                f"{', '.join(v.name for v in self.views)} mix them with others"
+            )
+            raise ProjectionSetupError(msg)
+        store = SqlStore(
+            self.app.recorder, (RECORDS_POSITION,), postgres_schema=self._views_schema
+        )
+        if not OwnerBuilt.installed(store, self._views_schema):
+            raise OwnerBuilt.missing(self._views_schema)
+        return OwnerBuilt(store, self._views_schema)
 
     def position(self) -> int:
         """The notification id of the last event applied (0: none yet)."""
+        if self.owner is not None:
+            return self.owner.position()
         rows = self.store.query(
             "SELECT position FROM {projection_tracking} WHERE name = ?", (self.name,)
         )
@@ -249,6 +280,12 @@ class ProjectionRunner:
         batch = list(islice(entries, self.batch))
         if not batch:
             return 0
+        if self.owner is not None:
+            try:
+                self.owner.apply(start, batch[-1].order)
+            except ViewsMovedError as e:
+                raise ProjectionConflictError(str(e)) from e
+            return len(batch)
         try:
             with self.store.transaction() as tx:
                 self._apply(tx, batch)
@@ -291,7 +328,11 @@ class ProjectionRunner:
 
         The indexes views declare (``indexes``) are built after the replay, in
         bulk: maintaining them row by row costs more than the replay itself.
+        Views the owner role builds are checked here, then built by its
+        function into a fresh set that it swaps in (:mod:`projections.owned`).
         """
+        if self.owner is not None:
+            return self._rebuild_by_owner(self.owner, progress)
         checked = CheckedLog(self.app, chunk_size=self._chunk())
         applied = 0
         try:
@@ -316,6 +357,25 @@ class ProjectionRunner:
             checked.close()
         return applied
 
+    def _rebuild_by_owner(
+        self, owner: OwnerBuilt, progress: Callable[[int], None] | None
+    ) -> int:
+        """Check every entry, then have the owner build the views up to the
+        last one; an entry refused leaves the current views as they are."""
+        checked = CheckedLog(self.app, chunk_size=self._chunk())
+        applied = last = 0
+        try:
+            entries = checked.entries()
+            while batch := list(islice(entries, self.batch)):
+                applied += len(batch)
+                last = batch[-1].order
+                if progress is not None:
+                    progress(len(batch))
+        finally:
+            checked.close()
+        owner.rebuild(last)
+        return applied
+
     def _drop_outdated(self) -> None:
         """Drop views whose tables lack a column the view now writes (made by
         an older version: ``leaf_index``, say), so the next run rebuilds them."""
@@ -328,10 +388,7 @@ class ProjectionRunner:
 
     def _current(self, view: View | BatchView) -> bool:
         """Whether the view's tables are as this version makes them: every
-        column there, and (made by the owner's functions) none of them the
-        application role's, as an older version left them."""
-        if self._by_owner(view) and self._app_owns(view):
-            return False
+        column there."""
         columns: Sequence[str] = getattr(view, "columns", ())
         if not columns:
             return True
@@ -343,16 +400,6 @@ class ProjectionRunner:
             except QUERY_ERRORS:
                 return self._missing(table)
         return True
-
-    def _app_owns(self, view: View | BatchView) -> bool:
-        names = [postgres_name(t) for t in view.tables]
-        marks = ", ".join("?" * len(names))
-        found = self.store.query(
-            "SELECT count(*) AS n FROM pg_tables WHERE schemaname = ? AND "
-            f"tableowner = current_user AND tablename IN ({marks})",
-            (self._views_schema, *names),
-        )
-        return int(found[0]["n"]) > 0
 
     def _missing(self, table: str) -> bool:
         """Whether ``table`` does not exist at all (then it is not outdated)."""
@@ -367,34 +414,15 @@ class ProjectionRunner:
             self._create_in(tx, indexes=indexes)
 
     def _drop_in(self, tx: Transaction, views: Sequence[View | BatchView]) -> None:
-        """Drop the views' tables; those the owner makes, through its function
-        (which makes them anew, empty: the application cannot drop them)."""
+        """Drop the views' tables."""
         for view in views:
-            if self._by_owner(view):
-                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_REPLACE}()')
-                continue
             for table in view.tables:
                 tx.execute(f"DROP TABLE IF EXISTS {{{table}}}")
-
-    def _by_owner(self, view: View | BatchView) -> bool:
-        """Whether the owner's functions make this view's tables: a view that
-        says so (``owned``), on a PostgreSQL store whose `init` made them."""
-        if not getattr(view, "owned", False) or self._views_schema is None:
-            return False
-        if self._owner_made is None:
-            function = f'"{self._views_schema}".{VIEWS_CREATE}(boolean)'
-            found = self.store.query("SELECT to_regprocedure(?) AS f", (function,))
-            self._owner_made = found[0]["f"] is not None
-        return self._owner_made
 
     def _create_in(self, tx: Transaction, *, indexes: bool = True) -> None:
         """Tracking, the views' tables, their append-only triggers, indexes."""
         tx.execute(PROJECTION_TRACKING_DDL)
         for view in self.views:
-            if self._by_owner(view):
-                made = "true" if indexes else "false"
-                tx.execute(f'SELECT "{self._views_schema}".{VIEWS_CREATE}({made})')
-                continue
             view.create(tx)
             protected = view.tables if getattr(view, "append_only", False) else ()
             for table in protected:
@@ -406,12 +434,9 @@ class ProjectionRunner:
             tx.execute(index_ddl(table, columns))
 
     def _indexes(self) -> list[tuple[str, str]]:
-        """(table, columns) of every index the views declare (those the owner
-        makes are made by its function)."""
+        """(table, columns) of every index the views declare."""
         found: list[tuple[str, str]] = []
         for view in self.views:
-            if self._by_owner(view):
-                continue
             declared: Mapping[str, Sequence[str]] = getattr(view, "indexes", {})
             for table, column_lists in declared.items():
                 found.extend((table, columns) for columns in column_lists)
@@ -439,6 +464,10 @@ class ProjectionRunner:
 
 class ProjectionConflictError(LedgerError):
     """Another runner applied the same batch first; nothing of this one stays."""
+
+
+class ProjectionSetupError(LedgerError):
+    """The views given to a runner cannot run together; the message says why."""
 
 
 def _stored(entry: CheckedEntry) -> Notification:

@@ -17,19 +17,25 @@ before a moment) and sees the records exactly as they stood then. The columns
 a report filters on are columns; the rest of the event stays in ``data`` (the
 event's JSON, keys sorted).
 
-The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``.
-``apply_batch`` inserts each table's rows at once (``COPY`` on PostgreSQL,
-``executemany`` on SQLite) and
-reads nothing back, so a rebuild costs little more per event than parsing it;
-the indexes are declared (``indexes``) so that the runner builds them after a
-rebuild's replay rather than row by row.
+The tables' names, columns, DDL and indexes are in ``ledger.storage.tables``;
+which event goes to which table, with which columns, is data in
+``ledger.storage.records_view`` (:data:`FOLLOWED`), read by :func:`rows_of`
+here and by the owner role's SQL there. On SQLite ``apply_batch`` inserts each
+table's rows at once (``executemany``) and reads nothing back, so a rebuild
+costs little more per event than parsing it; the indexes are declared
+(``indexes``) so that the runner builds them after a rebuild's replay rather
+than row by row. On a PostgreSQL store the application role may not write the
+tables: the owner role's functions build them from the stored events
+(``owned``, :mod:`projections.owned`), and :func:`rows_of` is what every
+report compares them with (``projections.audit``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ledger.storage.records_view import FOLLOWED, Followed
 from ledger.storage.sql import Transaction
 from ledger.storage.tables import (
     VIEW_COLUMNS,
@@ -44,110 +50,6 @@ TABLES = VIEW_TABLES
 INDEXES = VIEW_INDEXES
 
 Row = tuple[Any, ...]
-Columns = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-
-def _none(_: Mapping[str, Any]) -> dict[str, Any]:
-    return {}
-
-
-def _class(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"class_id": data.get("class_id")}
-
-
-def _lesson(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "class_id": data["class_id"],
-        "subject": data["subject"],
-        "day": data["day"],
-    }
-
-
-def _pupil(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"pupil": data["pupil"]}
-
-
-def _record(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "pupil": data.get("pupil"),
-        "class_id": data.get("class_id"),
-        "subject": data.get("subject"),
-        "year": data.get("year"),
-    }
-
-
-def _corrects(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A correction of a grade, result or decision: the record's columns and the
-    event it corrects."""
-    return {**_record(data), "target": data["corrects"]}
-
-
-def _closing(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"class_id": data.get("class_id"), "subject": data.get("subject")}
-
-
-def _target(field: str) -> Columns:
-    def columns(data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"target": data[field]}
-
-    return columns
-
-
-#: event type → (table, the filter columns it fills from ``data``)
-FOLLOWED: dict[str, tuple[str, Columns]] = {
-    "school.SchoolRegistered": ("view_school", _none),
-    "school.SubjectDefined": ("view_school", _none),
-    "school.GradingPolicySet": ("view_school", _none),
-    "school.AcademicYearOpened": ("view_school", lambda d: {"year": d["year"]}),
-    "school.ClassOpened": ("view_school", lambda d: {"year": d["year"]}),
-    "school.TeachingAssigned": ("view_school", lambda d: {"subject": d["subject"]}),
-    "school.SubstitutionRecorded": ("view_school", lambda d: {"subject": d["subject"]}),
-    "school.PeriodClosed": ("view_school", _closing),
-    "school.YearClosed": ("view_school", _closing),
-    "people.StaffMemberRegistered": ("view_school", _none),
-    "people.StudentEnrolled": ("view_people", _class),
-    "people.StudentMovedToClass": ("view_people", _class),
-    "people.StudentLeft": ("view_people", _none),
-    "archive.DataKeyDestroyed": ("view_people", _pupil),
-    "journal.LessonHeld": ("view_journal", _lesson),
-    "journal.MarkRecorded": ("view_journal", _pupil),
-    "journal.AbsenceRecorded": ("view_journal", _pupil),
-    "journal.MarkCorrected": ("view_journal", _target("corrects")),
-    "journal.MarkVoided": ("view_journal", _target("voids")),
-    "attestation.PeriodGradeRecorded": ("view_grades", _record),
-    "attestation.IntermediateAttestationRecorded": ("view_grades", _record),
-    "attestation.RetakeRecorded": ("view_grades", _target("retakes")),
-    "attestation.ExamResultImported": ("view_grades", _record),
-    "attestation.AdmissionTestRecorded": ("view_grades", _record),
-    "attestation.FinalGradeRecorded": ("view_grades", _record),
-    "decisions.CouncilDecisionRecorded": ("view_grades", _record),
-    "attestation.PeriodGradeCorrected": ("view_grades", _corrects),
-    "attestation.AttestationResultCorrected": ("view_grades", _corrects),
-    "attestation.ExamResultCorrected": ("view_grades", _corrects),
-    "attestation.FinalGradeCorrected": ("view_grades", _corrects),
-    "decisions.CouncilDecisionCorrected": ("view_grades", _corrects),
-    "attestat.AttestatIssued": ("view_book", _record),
-    "attestat.DuplicateIssued": ("view_book", _record),
-    "attestat.BookEntryCorrected": ("view_book", _none),
-    "attestat.BlankSpoiled": ("view_book", _none),
-    "attestat.BlanksReceived": ("view_book", _none),
-    "attestat.ClassEntriesCertified": ("view_book", _record),
-    "portfolio.AchievementRecorded": ("view_portfolio", _pupil),
-    "portfolio.AchievementWithdrawn": ("view_portfolio", _target("withdraws")),
-}
-
-#: streams that are the pupil themselves (the personal file's stream id)
-_PUPIL_STREAMS = (
-    "people.StudentEnrolled",
-    "people.StudentMovedToClass",
-    "people.StudentLeft",
-)
-#: streams that are the class themselves
-_CLASS_STREAMS = (
-    "school.ClassOpened",
-    "school.TeachingAssigned",
-    "school.SubstitutionRecorded",
-)
 
 
 class RecordsView:
@@ -157,7 +59,7 @@ class RecordsView:
     tables: tuple[str, ...] = TABLES
     indexes: Mapping[str, tuple[str, ...]] = INDEXES
     append_only = True
-    #: on PostgreSQL the owner role's functions make the tables (`letopis init`)
+    #: on PostgreSQL the owner role's functions make and fill the tables
     owned = True
     columns: tuple[str, ...] = COLUMNS
 
@@ -177,17 +79,15 @@ def rows_of(facts: Sequence[Fact]) -> dict[str, list[Row]]:
     for fact in facts:
         followed = FOLLOWED.get(fact.type)
         if followed is not None:
-            table, columns = followed
-            rows.setdefault(table, []).append(row_of(fact, columns(fact.data)))
+            rows.setdefault(followed.table, []).append(row_of(fact, followed))
     return rows
 
 
-def row_of(fact: Fact, columns: dict[str, Any]) -> Row:
+def row_of(fact: Fact, followed: Followed) -> Row:
     """The row of one event: its place in the log, filter columns, its data."""
-    if fact.type in _PUPIL_STREAMS:
-        columns["pupil"] = fact.stream
-    if fact.type in _CLASS_STREAMS:
-        columns["class_id"] = fact.stream
+    columns = {column: fact.data.get(key) for column, key in followed.fields}
+    if followed.stream is not None:
+        columns[followed.stream] = fact.stream
     return (
         fact.position,
         fact.at,

@@ -2,9 +2,11 @@
 
 Accounts are append-only: ``add`` writes version 1 of a login, ``passwd`` and
 ``deactivate`` write the next version, and the latest version wins (``list
---history`` shows every version). Passwords come from a prompt (asked twice)
-or one line on stdin (``--password-stdin``), never from an argument, which
-would stay in the shell's history and the process list.
+--history`` shows every version). ``wrap-key`` moves a staff member's key kept
+by the server from the server's passphrase to their own password
+(``api.server.custody``); ``passwd`` wraps such a key again. Passwords come
+from a prompt (asked twice) or one line on stdin (``--password-stdin``), never
+from an argument, which would stay in the shell's history and the process list.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ from api.server.accounts import (
     check_account,
     check_password,
 )
+from api.server.custody import PASSWORD as PASSWORD_CUSTODY
+from api.server.custody import custody_of
 from ledger.application import LedgerApplication
 from ledger.keys.directory import KeyDirectory
+from ledger.keys.wrapped import KdfCost
 from ledger.storage.stores import open_ledger
 
 app = typer.Typer(
@@ -128,16 +133,83 @@ def accounts_passwd(
     store: StoreOpt,
     keys: KeysOpt,
     password_stdin: PasswordStdinOpt = False,
+    drop_key: Annotated[
+        bool,
+        typer.Option(
+            "--drop-key",
+            help="The current password is forgotten: destroy the key it wraps "
+            "(revoke that key first) and unlink it from the account.",
+        ),
+    ] = False,
 ) -> None:
-    """Set a new password (a new version of the account; reactivates it)."""
+    """Set a new password (a new version of the account; reactivates it).
+
+    A signing key wrapped by the account's own password (`wrap-key`) is
+    wrapped again by the new one: the current password is asked first (with
+    --password-stdin: the first line, the new one on the second)."""
+    from api.server.custody import change_password, drop_wrapped_key
+
     with _accounts(store, keys) as accounts:
-        if accounts.latest(login) is None:
+        latest = accounts.latest(login)
+        if latest is None:
             known = ", ".join(v.account.name for v in accounts.current()) or "none"
             msg = f"no account {login!r}; known logins: {known}"
             raise AccountError(msg)
+        directory = KeyDirectory.open(keys)
+        if drop_key:
+            password = _password(login, password_stdin)
+            version = drop_wrapped_key(
+                accounts, directory, login, password, by=_operator()
+            )
+            out.print(
+                f"account {login}: new password, key dropped "
+                f"(version {version.version})"
+            )
+            return
+        current = None
+        if custody_of(directory, latest.account.key_label) == PASSWORD_CUSTODY:
+            current = _current_password(login, password_stdin)
         password = _password(login, password_stdin)
-        version = accounts.change_password(login, password, by=_operator())
+        version = change_password(
+            accounts,
+            directory,
+            login,
+            password,
+            by=_operator(),
+            current_password=current,
+            cost=_kdf_cost(),
+        )
     out.print(f"account {login}: new password (version {version.version})")
+
+
+@app.command("wrap-key")
+def accounts_wrap_key(
+    login: Annotated[str, typer.Argument(help="The login whose key is moved.")],
+    store: StoreOpt,
+    keys: KeysOpt,
+    password_stdin: PasswordStdinOpt = False,
+) -> None:
+    """Move an account's server-kept key from the server's passphrase to the
+    person's own password: it then opens only at their sign-in.
+
+    The person types the password they sign in with (checked against the
+    account); the passphrase-wrapped copy of the key is destroyed."""
+    from api.server.custody import move_key
+
+    with _accounts(store, keys) as accounts:
+        directory = KeyDirectory.open(keys, passphrase())
+        if password_stdin:
+            password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        else:
+            password = typer.prompt(f"Password of {login}", hide_input=True)
+        wrapped = move_key(accounts, directory, login, password, cost=_kdf_cost())
+    out.print(
+        f"account {login}: key {wrapped.label!r} ({wrapped.key}) is now wrapped by "
+        "their own password (argon2id + AES-256-GCM); the server's passphrase no "
+        "longer opens it",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 @app.command("deactivate")
@@ -177,6 +249,24 @@ def _hasher() -> PasswordHasher:
         "LETOPIS_PASSWORD_MEMORY_KIB", fields["password_memory_kib"].default
     )
     return PasswordHasher(time_cost=int(time_cost), memory_cost=int(memory))
+
+
+def _kdf_cost() -> KdfCost:
+    """argon2id's cost for a key wrapped by a password: the server's
+    password-hashing cost (as :func:`_hasher`)."""
+    hasher = _hasher()
+    return KdfCost(hasher.time_cost, 4, hasher.memory_cost)
+
+
+def _current_password(login: str, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    return str(
+        typer.prompt(
+            f"Current password of {login} (it opens their signing key)",
+            hide_input=True,
+        )
+    )
 
 
 def _uuid(text: str, option: str) -> UUID:

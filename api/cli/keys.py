@@ -29,6 +29,7 @@ from ledger.keys.services import (
     revoke_signer,
     rotate_signer,
 )
+from ledger.keys.wrapped import Kept, kept_keys
 
 if TYPE_CHECKING:
     from ledger.application import LedgerApplication
@@ -42,16 +43,21 @@ app = typer.Typer(
 
 @app.command("list")
 def keys_list(store: StoreOpt, keys: KeysOpt, as_json: JsonOpt = False) -> None:
-    """Every registered key with its holder, roles and validity window."""
+    """Every registered key with its holder, roles and validity window, and
+    where its private key is kept: by the server under its passphrase, by the
+    server under its holder's own password, or not by the server at all (a
+    browser's or a device's own key)."""
     ledger = open_app(store, keys)
     try:
         records = list_signers(ledger)
     finally:
         ledger.close()
+    kept = kept_keys(KeyDirectory.open(keys))
     if as_json:
-        out.print_json(json.dumps([_record_json(r) for r in records]))
+        rows = [{**_record_json(r), "custody": _custody_json(r, kept)} for r in records]
+        out.print_json(json.dumps(rows))
         return
-    out.print(_keys_table(records))
+    out.print(_keys_table(records, kept))
 
 
 @app.command("add")
@@ -202,10 +208,28 @@ def _print_record(record: KeyRecord, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(_record_json(record)))
     else:
-        out.print(_keys_table([record]))
+        out.print(_keys_table([record], None))
 
 
-def _keys_table(records: list[KeyRecord]) -> Table:
+def _custody_json(record: KeyRecord, kept: dict[str, Kept]) -> dict[str, Any]:
+    found = kept.get(record.key)
+    if found is None:
+        kind = "seal" if "seal" in record.roles else "client"
+        return {"path": kind, "label": None, "login": None}
+    return {"path": found.path, "label": found.label, "login": found.login}
+
+
+def _custody_text(record: KeyRecord, kept: dict[str, Kept]) -> str:
+    shown = _custody_json(record, kept)
+    return {
+        "seal": "log key (passphrase)",
+        "client": "not kept here (browser or device)",
+        "passphrase": f"server: passphrase ({shown['label']})",
+        "password": f"server: password of {shown['login']} ({shown['label']})",
+    }[shown["path"]]
+
+
+def _keys_table(records: list[KeyRecord], kept: dict[str, Kept] | None) -> Table:
     table = Table(title="Signer keys")
     for column in (
         "key id",
@@ -215,6 +239,7 @@ def _keys_table(records: list[KeyRecord]) -> Table:
         "until",
         "revoked",
         "compromised",
+        "kept",
     ):
         table.add_column(column)
     for r in records:
@@ -227,6 +252,7 @@ def _keys_table(records: list[KeyRecord]) -> Table:
                 str(row[k] or "—")[:19]
                 for k in ("valid_from", "valid_until", "revoked_at", "compromised_at")
             ),
+            "—" if kept is None else _custody_text(r, kept),
         )
     return table
 

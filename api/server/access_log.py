@@ -104,6 +104,63 @@ class AccessLog:
         return [Access(**dict(r)) for r in rows]
 
 
+@dataclass(frozen=True)
+class AccessQuery:
+    """Which rows to list: read at or after ``since`` and before ``before``
+    (RFC 3339 UTC text, as stored), by ``account``, about a subject holding
+    any of ``subjects`` (a pupil's or class's id, a class name). None: any."""
+
+    since: str | None = None
+    before: str | None = None
+    account: str | None = None
+    subjects: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, tuple[Any, ...]]:
+        clauses, params = ["1 = 1"], []
+        if self.since is not None:
+            clauses.append("at >= ?")
+            params.append(self.since)
+        if self.before is not None:
+            clauses.append("at < ?")
+            params.append(self.before)
+        if self.account is not None:
+            clauses.append("account = ?")
+            params.append(self.account)
+        if self.subjects:
+            likes = " OR ".join("subject LIKE ? ESCAPE '!'" for _ in self.subjects)
+            clauses.append(f"({likes})")
+            params.extend(f"%{_escaped(s)}%" for s in self.subjects)
+        return " AND ".join(clauses), tuple(params)
+
+
+def _escaped(text: str) -> str:
+    """``text`` matched literally by LIKE … ESCAPE '!'."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def search(log: AccessLog, query: AccessQuery, offset: int, limit: int) -> AccessPage:
+    """The rows ``query`` selects, oldest first, a page at a time, and how
+    many there are in all (the auditor's console filters by date and person)."""
+    where, params = query.where()
+    total = log.store.query(
+        f"SELECT COUNT(*) AS n FROM {{api_access_log}} WHERE {where}", params
+    )
+    rows = log.store.query(
+        "SELECT position, at, account, roles, action, subject, prev_hash, row_hash "
+        f"FROM {{api_access_log}} WHERE {where} ORDER BY position LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    return AccessPage([Access(**dict(r)) for r in rows], int(total[0]["n"]))
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    """Rows of the access log, and how many the query selects in all."""
+
+    rows: list[Access]
+    total: int
+
+
 def chain_intact(rows: list[Access], prev: str = GENESIS) -> bool:
     """Whether ``rows`` (consecutive, from the first after ``prev``) chain up."""
     for row in rows:

@@ -164,12 +164,17 @@ class AccountStore:
         self._append(first, self.hasher.hash(password))
         return account
 
-    def change_password(self, name: str, password: str, *, by: str) -> AccountVersion:
-        """A new version of ``name`` with a new password (reactivates it)."""
+    def change_password(
+        self, name: str, password: str, *, by: str, drop_key: bool = False
+    ) -> AccountVersion:
+        """A new version of ``name`` with a new password (reactivates it);
+        ``drop_key``: the account no longer names a key kept by the server."""
         latest, _ = self._require(name)
         check_password(name, password)
+        account = latest.account
         new = replace(
             latest,
+            account=replace(account, key_label=None) if drop_key else account,
             version=latest.version + 1,
             change="password",
             active=True,

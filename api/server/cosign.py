@@ -50,7 +50,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,9 +80,11 @@ from api.server.cosign_requests import (
     Preview,
     RequestChangedError,
     RequestClosedError,
+    RequestKind,
     SubmitterChangedError,
     UnknownRequestError,
     WrongCosignerError,
+    preview_of,
 )
 from api.server.cosign_text import ROLE_RU, summary
 from api.server.idempotency import Answer, Pending, keeping
@@ -95,6 +97,7 @@ from ledger.errors import LedgerError, PolicyError
 
 MAX_REASON = 500
 CATALOG = "api.commands.catalog"
+KINDS = "api.server.key_requests"  # request kinds besides the record commands
 #: The pseudo-account of a request's exactly-once append in the idempotency table.
 MARKER_PREFIX = "cosign:"
 MARKER_KEY = "sign"
@@ -129,10 +132,12 @@ class CosignDesk:
         commands: Iterable[Command[Any]] = (),
         *,
         ttl: timedelta | None = None,
+        kinds: Iterable[RequestKind] = (),
     ) -> None:
         self.office = office
         self.requests = CosignStore(side_store(office.app, COSIGNATURES))
         self.commands: dict[str, Command[Any]] = {}
+        self.kinds = {kind.name: kind for kind in kinds}
         self.ttl = ttl or timedelta(days=office.settings.cosign_days)
         self.serve(*commands)
 
@@ -315,29 +320,16 @@ class CosignDesk:
     def preview(self, request: PendingRequest) -> Preview:
         """What signing ``request`` would append now (a dry run, nothing
         written); the rule's error when it no longer passes."""
+        kind = self.kinds.get(request.command)
+        if kind is not None:
+            return kind.preview(request)
         try:
             command = self._command(request)
             body = self._body(command, request)
             envelopes = self._dry_run(command, body, request.submitter_key)
         except LedgerError as e:
             return Preview(refused=str(e))
-        shown = tuple(
-            {"type": e.type, "stream": e.stream, "seq": e.seq, "data": dict(e.data)}
-            for e in envelopes
-        )
-        # sealed fields (``enc``) are encrypted afresh on every run, under a new
-        # nonce: the digest covers what they seal by name, not their ciphertext
-        stable = [
-            {
-                "type": e.type,
-                "stream": e.stream,
-                "seq": e.seq,
-                "data": _unsealed(e.data),
-            }
-            for e in envelopes
-        ]
-        digest = "sha256:" + hashlib.sha256(canonical(stable)).hexdigest()
-        return Preview(shown, digest)
+        return preview_of(envelopes)
 
     def history(self, request_id: UUID) -> list[PendingRequest]:
         return self.requests.history(request_id)
@@ -363,7 +355,8 @@ class CosignDesk:
                 msg, field="body.reviewed", allowed="review it again (GET) and sign"
             )
         assert account.staff is not None
-        approval = Approval(need.role, account.name, str(account.staff), key, _iso(now))
+        role = need.role_of(account)
+        approval = Approval(role, account.name, str(account.staff), key, _iso(now))
         approved = replace(
             request,
             version=request.version + 1,
@@ -489,9 +482,6 @@ class CosignDesk:
         """Run the request's command with the author's and the co-signers'
         keys, appended once (the marker in the idempotency table)."""
         office = self.office
-        command = self._command(request)
-        body = self._body(command, request)
-        author = self._submitter_signing(request)
         cosigners = tuple(
             office.custodial(self._approver(a)).author for a in self._ordered(request)
         )
@@ -501,10 +491,9 @@ class CosignDesk:
             request.body_hash,
             _answer(request.approvals),
         )
-        signing = Signing(author, cosigners)
         try:
             with keeping(marker):
-                office.run(lambda records: command.run(records, body, signing))
+                self._run(request, cosigners)
         except LedgerError:
             if self._marker(request) is not None:
                 msg = f"co-signature request {request.id} was signed meanwhile"
@@ -517,12 +506,24 @@ class CosignDesk:
             raise LedgerError(msg)
         return tuple(marker.kept.response["events"])
 
+    def _run(self, request: PendingRequest, cosigners: tuple[Signer, ...]) -> None:
+        """Append the request: its kind's events, or its command run again
+        with the submitter's key and the co-signers'."""
+        kind = self.kinds.get(request.command)
+        if kind is not None:
+            kind.append(request, cosigners)
+            return
+        command = self._command(request)
+        body = self._body(command, request)
+        signing = Signing(self._submitter_signing(request), cosigners)
+        self.office.run(lambda records: command.run(records, body, signing))
+
     def _ordered(self, request: PendingRequest) -> list[Approval]:
         """Approvals in the order of the needs (the policy's order)."""
         left = list(request.approvals)
         ordered = []
         for need in request.needs:
-            found = next(a for a in left if a.role == need.role)
+            found = next(a for a in left if need.takes(a.role))
             left.remove(found)
             ordered.append(found)
         return ordered
@@ -624,11 +625,23 @@ _desks: WeakKeyDictionary[Office, CosignDesk] = WeakKeyDictionary()
 
 
 def desk_for(office: Office) -> CosignDesk:
-    """The office's desk (made once, serving the command catalog)."""
+    """The office's desk (made once, serving the command catalog and the
+    other request kinds)."""
     desk = _desks.get(office)
     if desk is None:
-        desk = _desks[office] = CosignDesk(office, catalog_commands())
+        desk = _desks[office] = CosignDesk(
+            office, catalog_commands(), kinds=request_kinds(office)
+        )
     return desk
+
+
+def request_kinds(office: Office) -> tuple[RequestKind, ...]:
+    """The request kinds that are no record command (``KINDS``: key
+    enrolments), made for ``office``. Looked up by name, as the catalog is:
+    they are built on this desk's values."""
+    module = importlib.import_module(KINDS)
+    kinds: tuple[RequestKind, ...] = tuple(module.request_kinds(office))
+    return kinds
 
 
 class Held(Exception):
@@ -704,14 +717,6 @@ def _request_id(account: Account, idempotency_key: str | None) -> UUID:
     if idempotency_key is None:
         return uuid.uuid4()
     return uuid.uuid5(_REQUEST_IDS, f"{account.name}\n{idempotency_key}")
-
-
-def _unsealed(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` with each sealed field (``enc``) reduced to the names it seals."""
-    sealed = data.get("enc")
-    if not isinstance(sealed, dict):
-        return dict(data)
-    return {**data, "enc": sorted(sealed)}
 
 
 def _replayed(earlier: PendingRequest, digest: str, key: str | None) -> PendingRequest:

@@ -9,13 +9,16 @@ so a request's history is its rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from api.server.accounts import Account
+from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError
 from ledger.storage.sql import DUPLICATE_ERRORS, SqlStore
 
@@ -92,18 +95,32 @@ class Need:
     role: str
     staff: UUID | None = None
     who: str = ""  # Russian display text: «директор», «классный руководитель 9А»
+    #: other roles that may give it instead (a key enrolment: the deputy
+    #: director or the director)
+    also: tuple[str, ...] = ()
 
     def met_by(self, account: Account) -> bool:
-        return account.has(self.role) and (
+        return account.has(self.role, *self.also) and (
             self.staff is None or account.staff == self.staff
         )
 
+    def takes(self, role: str) -> bool:
+        """Whether a co-signature given in ``role`` meets this need."""
+        return role == self.role or role in self.also
+
+    def role_of(self, account: Account) -> str:
+        """The role in which ``account`` meets this need (the need's own first)."""
+        return next(r for r in (self.role, *self.also) if account.has(r))
+
     def as_json(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "role": self.role,
             "staff": str(self.staff) if self.staff else None,
             "who": self.who,
         }
+        if self.also:
+            shown["also"] = list(self.also)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -154,8 +171,9 @@ class PendingRequest:
         given = [a.role for a in self.approvals]
         missing = []
         for need in self.needs:
-            if need.role in given:
-                given.remove(need.role)
+            role = next((r for r in given if need.takes(r)), None)
+            if role is not None:
+                given.remove(role)
             else:
                 missing.append(need)
         return missing
@@ -188,6 +206,45 @@ class Preview:
     envelopes: tuple[dict[str, Any], ...] = ()
     digest: str | None = None
     refused: str | None = None  # the rule's error when it no longer passes
+
+
+def preview_of(envelopes: Sequence[Envelope]) -> Preview:
+    """The preview of what ``envelopes`` would append, with its digest.
+
+    Sealed fields (``enc``) are encrypted afresh on every run, under a new
+    nonce: the digest covers what they seal by name, not their ciphertext."""
+    shown = tuple(
+        {"type": e.type, "stream": e.stream, "seq": e.seq, "data": dict(e.data)}
+        for e in envelopes
+    )
+    stable = [
+        {"type": e.type, "stream": e.stream, "seq": e.seq, "data": _unsealed(e.data)}
+        for e in envelopes
+    ]
+    digest = "sha256:" + hashlib.sha256(canonical(stable)).hexdigest()
+    return Preview(shown, digest)
+
+
+def _unsealed(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with each sealed field (``enc``) reduced to the names it seals."""
+    sealed = data.get("enc")
+    if not isinstance(sealed, dict):
+        return dict(data)
+    return {**data, "enc": sorted(sealed)}
+
+
+class RequestKind(Protocol):
+    """A kind of request that is no record command of the catalog (a key
+    enrolment, ``api.server.key_requests``): the desk lists, shows, signs and
+    declines it like any other, and asks the kind what signing it would
+    append (``preview``) and to append it, signed after its author by
+    ``cosigners`` (``append``; the desk keeps it exactly-once)."""
+
+    name: str
+
+    def preview(self, request: PendingRequest) -> Preview: ...
+
+    def append(self, request: PendingRequest, cosigners: Sequence[Signer]) -> None: ...
 
 
 # -- the table ----------------------------------------------------------------------
@@ -291,7 +348,12 @@ def _request(row: Any) -> PendingRequest:
         submitted_at=datetime.fromisoformat(r["submitted_at"]),
         expires_at=datetime.fromisoformat(r["expires_at"]),
         needs=tuple(
-            Need(n["role"], UUID(n["staff"]) if n["staff"] else None, n["who"])
+            Need(
+                n["role"],
+                UUID(n["staff"]) if n["staff"] else None,
+                n["who"],
+                tuple(n.get("also", ())),
+            )
             for n in json.loads(r["needs"])
         ),
         event_types=tuple(json.loads(r["event_types"])),

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 
 from api.server.access_log import AccessLog
 from api.server.accounts import Account, AccountStore
+from api.server.custody import Holds, NoCustodialKeyError, held_signer
 from api.server.idempotency import IdempotencyStore, recorder_env
 from api.server.presigned import (
     Command,
@@ -33,11 +34,13 @@ from api.server.presigned import (
 from api.server.sealing import SealHealth, Sealing, SealState, assess, sealing
 from api.server.settings import Settings
 from api.server.signin import AttemptLimits, HashingGate
+from api.server.verification import VerificationRuns
 from ledger.application import Signing
 from ledger.bootstrap import open_school
 from ledger.envelope import Envelope
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
+from ledger.keys.wrapped import KdfCost, is_wrapped
 from ledger.log import Sealer
 from ledger.records.context import RecordsContext
 from ledger.records.journal import LessonInput
@@ -61,10 +64,6 @@ class CommandClock:
 
     def __call__(self) -> datetime:
         return self.fixed or self.base()
-
-
-class NoCustodialKeyError(LedgerError):
-    """The account's key is not kept by the server: sign on the client."""
 
 
 class Office:
@@ -114,6 +113,7 @@ class Office:
                 window=settings.sign_in_window_seconds,
             )
             self.access = AccessLog(self.app)
+            self.verify_runs = VerificationRuns(self.app)
             self.idempotency = IdempotencyStore(self.app)
         except BaseException:
             self.app.close()
@@ -128,6 +128,7 @@ class Office:
         self.write_lock = threading.Lock()
         self.read_lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
+        self.holds = Holds()  # keys opened at sign-in (api.server.custody)
 
     def start(self) -> None:
         """One more running server on this office: the first starts the sealer."""
@@ -198,7 +199,11 @@ class Office:
     # -- custodial signing ---------------------------------------------------------
 
     def custodial(self, account: Account) -> Signing:
-        """The account's key, kept encrypted in the key directory, as a signing."""
+        """The account's key, kept encrypted in the key directory, as a signing.
+
+        A key wrapped by its holder's own password is the one a session or
+        token of the account opened at sign-in (``api.server.custody``); one
+        wrapped by the server's passphrase is opened here and kept."""
         label = account.key_label
         if label is None:
             msg = (
@@ -206,10 +211,21 @@ class Office:
                 "on your device and POST them to /envelopes"
             )
             raise NoCustodialKeyError(msg)
+        if is_wrapped(self.directory, label):
+            current = self.accounts.active(account.name)
+            version = current.version if current else 0
+            return Signing(held_signer(self.holds, account, version))
         key = self._keys.get(label)
         if key is None:
             key = self._keys[label] = self.directory.signer(label)
         return Signing(key)
+
+    @property
+    def kdf_cost(self) -> KdfCost:
+        """argon2id's cost for keys wrapped by a password: the server's own
+        password-hashing cost (``Settings.password_*``)."""
+        settings = self.settings
+        return KdfCost(settings.password_time_cost, 4, settings.password_memory_kib)
 
     def run(self, command: Callable[[SchoolRecords], T]) -> T:
         """Run one command of the records services, alone."""

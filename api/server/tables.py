@@ -1,7 +1,7 @@
 """The server's tables beside the events: accounts, idempotent responses, the
-access log, co-signature requests. They are records, not rebuildable views, so
-they are protected as the events are: every row is kept, UPDATE and DELETE (and
-on PostgreSQL TRUNCATE) are refused by triggers.
+access log, co-signature requests, verification runs. They are records, not
+rebuildable views, so they are protected as the events are: every row is kept,
+UPDATE and DELETE (and on PostgreSQL TRUNCATE) are refused by triggers.
 
 On PostgreSQL `letopis init` creates them (``API_TABLES`` passed to
 ``ledger.storage.init.initialise``) in the events' schema, owned by the owner
@@ -53,8 +53,17 @@ COSIGNATURES = SideTable(
     "superseded_by TEXT, created_at TEXT NOT NULL, "
     "PRIMARY KEY (request_id, version)",
 )
+#: Verification runs started on the server (``api.server.verification``): one
+#: row per state of a run (running, then done or failed), the latest wins.
+VERIFY_RUNS = SideTable(
+    "api_verify_runs",
+    "run_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, "
+    "started_by TEXT NOT NULL, started_at TEXT NOT NULL, mode TEXT NOT NULL, "
+    "finished_at TEXT, ok INTEGER, tree_size BIGINT, result TEXT, error TEXT, "
+    "PRIMARY KEY (run_id, version)",
+)
 #: What `letopis init` creates for the server (``initialise(side_tables=...)``).
-API_TABLES = (ACCOUNTS, IDEMPOTENCY, ACCESS_LOG, COSIGNATURES)
+API_TABLES = (ACCOUNTS, IDEMPOTENCY, ACCESS_LOG, COSIGNATURES, VERIFY_RUNS)
 
 
 class SideTablesMissingError(LedgerError):

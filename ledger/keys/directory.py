@@ -63,6 +63,11 @@ class SigningKey:
     def key_id_of(public_key: bytes) -> str:
         return key_id(public_key)
 
+    def seed(self) -> bytes:
+        """The 32 secret seed bytes: only to wrap the key again (never stored
+        in clear)."""
+        return self._sodium_secret[:32]
+
     def sign(self, message: bytes) -> bytes:
         signed: bytes = nacl.bindings.crypto_sign(message, self._sodium_secret)
         return signed[:64]
@@ -112,7 +117,10 @@ class KeyDirectory:
         letopis.json          {"origin": ..., "log_key": <key id>}
         log.pub               raw public log key, hex (the trust anchor)
         log.key.pem           the log key, encrypted PKCS#8
-        signers/<label>.key.pem   a signer's key, encrypted PKCS#8
+        signers/<label>.key.pem   a signer's key, encrypted PKCS#8 (the passphrase)
+        signers/<label>.pub   its public key, hex (which key a label holds)
+        signers/<label>.wrapped.json  a signer's key wrapped by its holder's
+                              own password instead (see ledger.keys.wrapped)
         data-keys/            per-pupil data keys (see ledger.keys.personal)
     """
 
@@ -167,7 +175,13 @@ class KeyDirectory:
         return self._load(self.path / "log.key.pem", "the log key")
 
     def signer(self, label: str) -> SigningKey:
-        path = self.path / "signers" / f"{_checked_label(label)}.key.pem"
+        path = self.path / "signers" / f"{checked_label(label)}.key.pem"
+        if not path.is_file() and self._wrapped_file(label).is_file():
+            msg = (
+                f"signer key {label!r} is wrapped by its holder's own password, "
+                "not by the server's passphrase: it opens only at their sign-in"
+            )
+            raise TrustError(msg)
         if not path.is_file():
             known = ", ".join(self.signer_labels()) or "none"
             msg = f"no signer key {label!r} in {self.path}; known: {known}"
@@ -180,8 +194,8 @@ class KeyDirectory:
 
     def check_new_label(self, label: str) -> Path:
         """The file a new signer key would go to; refuses a taken or bad label."""
-        path = self.path / "signers" / f"{_checked_label(label)}.key.pem"
-        if path.exists():
+        path = self.path / "signers" / f"{checked_label(label)}.key.pem"
+        if path.exists() or self._wrapped_file(label).exists():
             msg = f"signer key {label!r} already exists; pick another label"
             raise TrustError(msg)
         return path
@@ -190,7 +204,36 @@ class KeyDirectory:
         path = self.check_new_label(label)
         key = key or SigningKey.generate()
         _write_private(path, key.to_encrypted_pem(self._require_passphrase()))
+        self._public_file(label).write_text(key.public_bytes.hex() + "\n")
         return key
+
+    def public_key_of(self, label: str) -> bytes | None:
+        """The public key of the passphrase-wrapped signer ``label``: from its
+        ``.pub`` file, else (a key added before those were written) by opening
+        it, when the passphrase is at hand; None if neither can say."""
+        public = self._public_file(label)
+        if public.is_file():
+            return bytes.fromhex(public.read_text().strip())
+        if not self.passphrase:
+            return None
+        return self.signer(label).public_bytes
+
+    def destroy_signer_file(self, label: str) -> None:
+        """Overwrite and remove the passphrase-wrapped file of ``label`` (its
+        key now kept otherwise): the passphrase no longer opens that key."""
+        path = self.path / "signers" / f"{checked_label(label)}.key.pem"
+        size = path.stat().st_size
+        with path.open("r+b") as f:
+            f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+        path.unlink()
+
+    def _wrapped_file(self, label: str) -> Path:
+        return self.path / "signers" / f"{checked_label(label)}.wrapped.json"
+
+    def _public_file(self, label: str) -> Path:
+        return self.path / "signers" / f"{checked_label(label)}.pub"
 
     def _require_passphrase(self) -> str:
         if not self.passphrase:
@@ -203,7 +246,8 @@ class KeyDirectory:
         return SigningKey.from_encrypted_pem(pem, self._require_passphrase(), name=name)
 
 
-def _checked_label(label: str) -> str:
+def checked_label(label: str) -> str:
+    """``label`` if it may name a signer's files; else TrustError."""
     if not _LABEL.fullmatch(label):
         msg = (
             f"signer label {label!r} is not allowed: use 1-64 characters of "

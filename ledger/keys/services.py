@@ -6,7 +6,7 @@ key. Bad input is rejected before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import LedgerApplication, Signing
+from ledger.envelope import Signer
 from ledger.errors import TrustError, UnknownKeyError
 from ledger.keys.directory import SigningKey
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, SignerKey, key_stream_id
@@ -137,12 +138,17 @@ def register_signer(
     roles: Iterable[str],
     valid_from: datetime,
     valid_until: datetime | None = None,
+    cosigners: Sequence[Signer] = (),
 ) -> KeyRecord:
-    """Register a person's public key with its roles and validity window."""
-    record = _checked_record(
+    """Register a person's public key with its roles and validity window.
+
+    The log key signs it; ``cosigners`` (the deputy director or the director
+    who approved a key enrolled in a browser) sign after it, so the entry
+    shows who vouched for the key."""
+    record = checked_registration(
         app, public_key, holder, tuple(roles), valid_from, valid_until
     )
-    app.save(SignerKey.register(record), signed_by=Signing(seal))
+    app.save(SignerKey.register(record), signed_by=Signing(seal, tuple(cosigners)))
     return record
 
 
@@ -154,12 +160,15 @@ def revoke_signer(
     revoked_at: datetime,
     reason: str,
     compromised_at: datetime | None = None,
+    cosigners: Sequence[Signer] = (),
 ) -> None:
-    """Revoke a key from ``revoked_at``; ``compromised_at`` voids later signatures."""
+    """Revoke a key from ``revoked_at``; ``compromised_at`` voids later signatures.
+
+    Signed by the log key, then by ``cosigners`` (who asked for it), if any."""
     signer = _load(app, key)
     _check_revocation(signer, revoked_at, compromised_at, reason)
     signer.revoke(revoked_at=revoked_at, compromised_at=compromised_at, reason=reason)
-    app.save(signer, signed_by=Signing(seal))
+    app.save(signer, signed_by=Signing(seal, tuple(cosigners)))
 
 
 def rotate_signer(
@@ -176,7 +185,7 @@ def rotate_signer(
     """
     old = _load(app, old_key)
     _check_revocation(old, at, None, "rotated")
-    record = _checked_record(
+    record = checked_registration(
         app, new_public_key, old.holder, old.roles, at, old.valid_until
     )
     old.revoke(revoked_at=at, compromised_at=None, reason=f"rotated to {record.key}")
@@ -210,7 +219,7 @@ def _load(app: LedgerApplication, key: str) -> SignerKey:
     return signer
 
 
-def _checked_record(
+def checked_registration(
     app: LedgerApplication,
     public_key: bytes,
     holder: str,
@@ -218,6 +227,9 @@ def _checked_record(
     valid_from: datetime,
     valid_until: datetime | None,
 ) -> KeyRecord:
+    """The record a registration of ``public_key`` would make, checked as
+    :func:`register_signer` checks it (nothing is written); TrustError if
+    it may not be registered."""
     _check_roles(app, roles)
     if len(public_key) != 32:
         msg = f"a public key has 32 bytes (Ed25519); this one has {len(public_key)}"

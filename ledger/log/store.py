@@ -181,6 +181,15 @@ class LogStore:
         )
         return [_checkpoint(r) for r in rows]
 
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        """The checkpoint signed for tree size ``size``, if one was."""
+        rows = self._query(
+            "SELECT tree_size, root, note, signed_at FROM {checkpoints} "
+            "WHERE tree_size = ?",
+            (size,),
+        )
+        return _checkpoint(rows[0]) if rows else None
+
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         rows = self._query(
             "SELECT tree_size, root, note, signed_at FROM {checkpoints} "

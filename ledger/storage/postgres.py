@@ -36,6 +36,7 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
+from ledger.storage.records_view import VIEWS_PREPARE, postgres_view_functions
 from ledger.storage.stores import StoreURL
 from ledger.storage.tables import (
     POSTGRES_LOG_TABLES,
@@ -45,7 +46,6 @@ from ledger.storage.tables import (
     SideTable,
     postgres_log_schema,
     postgres_trigger_ddl,
-    postgres_view_functions,
     trigger_name,
     views_schema,
 )
@@ -153,7 +153,7 @@ def prepare_postgres(
         for statement in postgres_log_schema(tables.schema):
             conn.execute(sql.SQL(statement))
         _install_triggers(conn, tables.schema, tables.all)
-        _create_view_functions(conn, tables.schema, roles)
+        _create_view_functions(conn, tables, roles)
         _grant(conn, tables, roles.app)
         _create_side_tables(conn, tables.schema, extra, roles.app)
     # 6. The URL the application uses from now on.
@@ -347,11 +347,19 @@ def _create_views_schema(conn: Connection, schema: str, roles: PostgresRoles) ->
     conn.execute(sql.SQL("RESET ROLE"))
 
 
-def _create_view_functions(conn: Connection, schema: str, roles: PostgresRoles) -> None:
-    """The owner's functions that make the records view's tables (as the owner,
-    after the trigger function they call exists)."""
-    for statement in postgres_view_functions(views_schema(schema), schema, roles.app):
+def _create_view_functions(
+    conn: Connection, tables: Tables, roles: PostgresRoles
+) -> None:
+    """The owner's functions that build the records view (as the owner, after
+    the trigger function they call exists), then an empty set of views unless
+    a current one is there: views an older version made, which the
+    application role could write, are replaced."""
+    views = views_schema(tables.schema)
+    for statement in postgres_view_functions(
+        views, tables.schema, tables.events, roles.app
+    ):
         conn.execute(sql.SQL(statement))
+    conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(views, VIEWS_PREPARE)))
 
 
 # -- 3. tables --------------------------------------------------------------------

@@ -13,15 +13,15 @@ A table has one **logical name**, which is its SQLite name; on PostgreSQL it is
   (the HTTP API's accounts, idempotent responses and access log,
   ``api/server/tables.py``), append-only like the events;
 - **views** (``projections``): rebuildable tables in ``<schema>_views`` on
-  PostgreSQL (the records view's made by the owner's functions,
-  ``postgres_view_functions``; other projections by the application role),
-  beside the events on SQLite.
+  PostgreSQL (the records view's made and filled by the owner role's
+  functions, ``ledger.storage.records_view``; other projections by the
+  application role), beside the events on SQLite.
 
 Every table is append-only: SQLite triggers refuse UPDATE and DELETE;
 PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
 (``ledger.storage.postgres``, ``docs/postgres.md``). The views' triggers
-are created with the views (``view_protection_ddl``); a rebuild drops and
-replaces the views whole, and ``letopis verify`` compares them with the log.
+are created with the views (``view_protection_ddl``); a rebuild replaces the
+views whole, and ``letopis verify`` compares them with the log.
 """
 
 from __future__ import annotations
@@ -222,14 +222,20 @@ VIEW_INDEXES: Mapping[str, tuple[str, ...]] = {
 }
 
 
+#: The columns of a records-view table after ``position``, as CREATE TABLE has them.
+VIEW_COLUMNS_DDL = (
+    "at TEXT NOT NULL, event TEXT NOT NULL, type TEXT NOT NULL, "
+    "stream TEXT NOT NULL, class_id TEXT, pupil TEXT, subject TEXT, year TEXT, "
+    "day TEXT, target TEXT, data TEXT NOT NULL, leaf_index BIGINT NOT NULL, "
+    "leaf_hash TEXT NOT NULL"
+)
+
+
 def view_table_ddl(table: str) -> str:
     """CREATE TABLE (if missing) of one records-view table, as ``{table}``."""
     return (
         f"CREATE TABLE IF NOT EXISTS {{{table}}} ("
-        "position BIGINT PRIMARY KEY, at TEXT NOT NULL, event TEXT NOT NULL, "
-        "type TEXT NOT NULL, stream TEXT NOT NULL, class_id TEXT, pupil TEXT, "
-        "subject TEXT, year TEXT, day TEXT, target TEXT, data TEXT NOT NULL, "
-        "leaf_index BIGINT NOT NULL, leaf_hash TEXT NOT NULL)"
+        f"position BIGINT PRIMARY KEY, {VIEW_COLUMNS_DDL})"
     )
 
 
@@ -262,63 +268,11 @@ def index_ddl(table: str, columns: str) -> str:
     )
 
 
-#: The owner's functions that make the records view's tables on PostgreSQL
-#: (``ledger.storage.postgres``): the application role calls them, in its own
-#: transaction, and so never owns the tables it fills.
-VIEWS_CREATE = "letopis_views_create"
-VIEWS_REPLACE = "letopis_views_replace"
-
-
-def postgres_view_functions(views: str, events: str, app: str) -> tuple[str, ...]:
-    """The owner's ``SECURITY DEFINER`` functions over the records view's tables
-    in schema ``views`` (checked identifiers): ``letopis_views_create(indexes)``
-    makes what is missing, ``letopis_views_replace()`` drops and makes them
-    anew (a rebuild, in the caller's transaction). Each table gets the
-    append-only triggers; the application role ``SELECT`` and ``INSERT``."""
-
-    def named(text: str, table: str) -> str:
-        return text.replace(f"{{{table}}}", f'"{views}".{postgres_name(table)}')
-
-    def qualified(table: str) -> str:
-        return f'"{views}".{postgres_name(table)}'
-
-    make = [named(view_table_ddl(t), t) for t in VIEW_TABLES]
-    make += [
-        named(ddl, t)
-        for t in VIEW_TABLES
-        for ddl in view_protection_ddl(t, "postgresql", events)
-    ]
-    make += [f"REVOKE ALL ON TABLE {qualified(t)} FROM PUBLIC" for t in VIEW_TABLES]
-    make += [
-        f'GRANT SELECT, INSERT ON TABLE {qualified(t)} TO "{app}"' for t in VIEW_TABLES
-    ]
-    indexes = [
-        named(index_ddl(t, columns), t)
-        for t, lists in VIEW_INDEXES.items()
-        for columns in lists
-    ]
-    drop = [f"DROP TABLE IF EXISTS {qualified(t)}" for t in VIEW_TABLES]
-    create = (
-        f'CREATE OR REPLACE FUNCTION "{views}".{VIEWS_CREATE}(indexes boolean) '
-        "RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog "
-        "AS $$ BEGIN "
-        + "; ".join(make)
-        + "; IF indexes THEN "
-        + "; ".join(indexes)
-        + "; END IF; END $$"
-    )
-    replace = (
-        f'CREATE OR REPLACE FUNCTION "{views}".{VIEWS_REPLACE}() RETURNS void '
-        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
-        + "; ".join(drop + make)
-        + "; END $$"
-    )
-    grants = tuple(
-        statement
-        for name, args in ((VIEWS_CREATE, "boolean"), (VIEWS_REPLACE, ""))
-        for statement in (
-            f'REVOKE ALL ON FUNCTION "{views}".{name}({args}) FROM PUBLIC',
-            f'GRANT EXECUTE ON FUNCTION "{views}".{name}({args}) TO "{app}"',
-        )
-    )
-    return (create, replace, *grants)
+#: On PostgreSQL the records view is built by the owner role's functions
+#: (``ledger.storage.records_view``), which keep the position they have applied
+#: up to in this table of the views' schema, one row a catch-up (append-only).
+RECORDS_POSITION = "records_position"
+RECORDS_POSITION_DDL = (
+    "position BIGINT PRIMARY KEY, entries BIGINT NOT NULL, "
+    "made_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()"
+)

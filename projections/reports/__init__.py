@@ -29,10 +29,11 @@ whose message names what exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from ledger.application import LedgerApplication
+from ledger.keys.personal import DataKeyStore
 from projections.collation import ascii_name
 from projections.reports import (
     blanks,
@@ -149,15 +150,21 @@ class Reports:
         *,
         source: Source | None = None,
         pseudonymous: bool = False,
+        keys: DataKeyStore | None = None,
+        only: Collection[str] | None = None,
     ) -> None:
         """``source``: a cut made already (``report check`` cuts at the
-        checkpoint a file names), else the cut ``as_of`` says."""
+        checkpoint a file names), else the cut ``as_of`` says. ``keys``: the
+        data keys already opened (a server's), else those of ``app``'s
+        environment. ``only``: the pupils whose reports these are; only their
+        names are opened (the web diary's one pupil)."""
         if source is None:
             source = open_source(app, as_of)
-        keys = None if pseudonymous else data_keys(app.env)
-        school = School(source, keys, pseudonymous=pseudonymous)
+        if keys is None and not pseudonymous:
+            keys = data_keys(app.env)
+        school = School(source, keys, pseudonymous=pseudonymous, only=only)
         if not pseudonymous:
-            refuse_without_names(school, keys is not None)
+            refuse_without_names(school, keys is not None, only)
         self.pseudonymous = pseudonymous
         self.inputs = Inputs(source, school)
 
@@ -200,13 +207,18 @@ class Reports:
 PSEUDONYMOUS_NOTE = "не показаны: вместо имён номера личных дел (--pseudonymous)"
 
 
-def refuse_without_names(school: School, keys_given: bool) -> None:
-    """Refuse a report with names when pupils' names cannot be opened (pupils
-    whose data were erased on purpose show «данные удалены» and are no reason)."""
+def refuse_without_names(
+    school: School, keys_given: bool, only: Collection[str] | None = None
+) -> None:
+    """Refuse a report with names when pupils' names (of ``only``, if given)
+    cannot be opened (pupils whose data were erased on purpose show «данные
+    удалены» and are no reason)."""
     unreadable = [
         p
         for p in school.pupils.values()
-        if p.surname is None and p.placeholder != ERASED
+        if p.surname is None
+        and p.placeholder != ERASED
+        and (only is None or p.id in only)
     ]
     if not unreadable:
         return
@@ -246,11 +258,14 @@ def render(
     params: Mapping[str, str],
     fmt: str,
     as_of: AsOf | None = None,
+    *,
+    keys: DataKeyStore | None = None,
 ) -> Rendered:
-    """Build report ``name`` as of ``as_of`` (default: the latest checkpoint)."""
+    """Build report ``name`` as of ``as_of`` (default: the latest checkpoint);
+    ``keys``: the data keys already opened (a server's), else the environment's."""
     _builder(name)
     _check_format(fmt)
-    return Reports(app, as_of).render(name, params, fmt)
+    return Reports(app, as_of, keys=keys).render(name, params, fmt)
 
 
 def file_name(report: Report) -> str:

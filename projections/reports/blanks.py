@@ -66,7 +66,9 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         for r in rows:
             receipts.extend(_count(stock, level, r))
     lines = sorted({line for line, _ in stock.moves})
-    unreceived = sum(len(stock.used[x] - stock.received.get(x, set())) for x in lines)
+    unreceived = sum(
+        len(stock.used.get(x, set()) - stock.received.get(x, set())) for x in lines
+    )
     return Report(
         name=NAME,
         title="Учёт бланков аттестатов и приложений к ним",

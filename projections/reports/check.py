@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import LedgerApplication
+from ledger.keys.personal import DataKeyStore
 from projections.reports import Reports
 from projections.reports.claim import (
     Claim,
@@ -51,9 +52,12 @@ class Outcome:
 # -- re-deriving ---------------------------------------------------------------
 
 
-def check(app: LedgerApplication, claim: Claim) -> Outcome:
+def check(
+    app: LedgerApplication, claim: Claim, *, keys: DataKeyStore | None = None
+) -> Outcome:
     """Re-derive ``claim``'s report from ``app``'s log at the checkpoint it
-    names and compare (see the module)."""
+    names and compare (see the module); ``keys``: the data keys already opened
+    (a server's), else those of ``app``'s environment."""
     evidence = claim.evidence
     origin = app.context.origin
     if evidence.origin != origin:
@@ -78,7 +82,9 @@ def check(app: LedgerApplication, claim: Claim) -> Outcome:
         raise UncheckableError(msg)
     if claim.as_of_date is not None:
         source = cut_at_date(source, claim.as_of_date)
-    report = Reports(app, source=source).build(claim.report, claim.parameters)
+    report = Reports(app, source=source, keys=keys).build(
+        claim.report, claim.parameters
+    )
     expected = document(report)
     outcome = Outcome(claim, expected[DIGEST])
     outcome.differences.extend(compare(claim, expected, report.title))

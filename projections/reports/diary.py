@@ -69,7 +69,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
     pupil = school.pupil(params.get("pupil"))
     year, klass = pupil_year(school, pupil, params.get("year"))
     span = _span(school, params.get("period"), year, klass)
-    marks = _marks(inputs.source, pupil, span)
+    marks = pupil_marks(inputs.source, pupil, span)
     return Report(
         name=NAME,
         title=f"Электронный дневник: {pupil.name}",
@@ -84,7 +84,7 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
         provenance=inputs.source.provenance,
         tables=(
             _entries_table(school, marks),
-            _periods_table(inputs, pupil, year, klass, marks, span),
+            periods_table(inputs, pupil, year, klass, marks, span),
         ),
         notes=(
             "«3→4»: отметка исправлена; «(4) анн.»: запись аннулирована; н, б, у, "
@@ -101,8 +101,9 @@ def build(inputs: Inputs, params: Mapping[str, str]) -> Report:
     )
 
 
-def _marks(source: Source, pupil: Pupil, span: Period) -> Marks:
-    """The pupil's entries in the span's lessons, with their corrections.
+def pupil_marks(source: Source, pupil: Pupil, span: Period) -> Marks:
+    """The pupil's entries in the span's lessons, with their corrections (the
+    diary report's, and the web diary's and its charts').
 
     Entries follow their lesson in the log, so rows before the span's first
     lesson are not read (a diary of one year does not decode every year).
@@ -166,7 +167,7 @@ def _entries_table(school: School, marks: Marks) -> Table:
     )
 
 
-def _periods_table(
+def periods_table(
     inputs: Inputs,
     pupil: Pupil,
     year: Year,

@@ -11,6 +11,7 @@ records stay, the identity is gone.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,16 @@ class School:
     """Subjects, years, classes and pupils of the school, at the source's cut."""
 
     def __init__(
-        self, source: Source, keys: DataKeyStore | None, *, pseudonymous: bool = False
+        self,
+        source: Source,
+        keys: DataKeyStore | None,
+        *,
+        pseudonymous: bool = False,
+        only: Collection[str] | None = None,
     ) -> None:
+        """``only``: open the names of these pupils alone (a page about one
+        pupil need not decrypt the whole school's); the others show
+        «имя недоступно»."""
         self.source = source
         self.keys = keys
         rows = source.rows("view_school")
@@ -162,7 +171,7 @@ class School:
         self.positions: dict[str, str] = {}
         for r in rows:
             self._add(r.type, r.stream, r.data)
-        self.pupils = _pupils(source, keys)
+        self.pupils = _pupils(source, keys, only)
         for pupil in self.pupils.values() if pseudonymous else ():
             pupil.pseudonymous = True
         self.zone = school_zone(source)
@@ -362,7 +371,9 @@ class School:
         return found.name if found else code
 
 
-def _pupils(source: Source, keys: DataKeyStore | None) -> dict[str, Pupil]:
+def _pupils(
+    source: Source, keys: DataKeyStore | None, only: Collection[str] | None
+) -> dict[str, Pupil]:
     pupils: dict[str, Pupil] = {}
     for r in source.rows("view_people"):
         pupil = r.pupil or r.stream
@@ -371,7 +382,8 @@ def _pupils(source: Source, keys: DataKeyStore | None) -> dict[str, Pupil]:
                 pupils[pupil].erase()
             continue
         if r.type == "people.StudentEnrolled":
-            pupils[pupil] = _opened(pupil, r.data, keys)
+            opens = only is None or pupil in only
+            pupils[pupil] = _opened(pupil, r.data, keys if opens else None)
         if pupil in pupils:
             pupils[pupil].placements.append(
                 {"type": r.type, "event": r.event, **r.data}

@@ -30,6 +30,7 @@ from api.server.tables import (
     SideTablesMissingError,
     side_store,
 )
+from api.server.verification import VerificationRuns
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.services import register_signer
@@ -440,6 +441,7 @@ API_COLUMN = {
     "api_idempotency": "response",
     "api_access_log": "subject",
     "api_cosignatures": "summary",
+    "api_verify_runs": "state",
 }
 
 
@@ -465,6 +467,9 @@ def ready_api(postgres_database: PostgresDatabase, tmp_path: Path) -> Ready:
         AccessLog(app).record(auditor, "read", "class:9A", datetime.now(UTC))
         CosignStore(side_store(app, COSIGNATURES)).append(
             waiting_request(), datetime.now(UTC)
+        )
+        VerificationRuns(app).started(
+            "auditor", datetime.now(UTC), full=False, trusted=False
         )
     finally:
         app.close()

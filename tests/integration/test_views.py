@@ -4,22 +4,28 @@ byte-identical reports to a full rebuild (hypothesis)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.log import Sealer
 from ledger.records.journal import MarkInput
+from ledger.storage.records_view import FOLLOWED
 from ledger.storage.sql import Transaction
+from ledger.storage.stores import parse_store_url
+from projections.owned import OwnerViewsError
 from projections.reports import AsOf, Reports
 from projections.runner import Fact, ProjectionConflictError, ProjectionRunner
-from projections.views import FOLLOWED, TABLES, RecordsView
+from projections.views import TABLES, RecordsView
 from tests.support.marked import lesson_on, marked_school
+from tests.support.rawsql import view_table
 from tests.support.school import TEST, WORK, SmallSchool
 from tests.support.stores import Store
 
@@ -35,6 +41,34 @@ class CrashingView(RecordsView):
         if any(f.position == self.fail_at for f in facts):
             msg = "the view crashed"
             raise RuntimeError(msg)
+
+
+@contextmanager
+def crashing_after(store: Store, app: Any, position: int) -> Iterator[ProjectionRunner]:
+    """A runner of the records view that crashes at the first row it writes
+    after ``position``. SQLite: the runner's own view raises; PostgreSQL: the
+    owner's function writes the rows, so a trigger the superuser adds to every
+    view table raises inside it (and is dropped afterwards)."""
+    if not parse_store_url(store.url).is_postgres:
+        yield ProjectionRunner(app, [CrashingView(position + 1)], name="r", batch=20)
+        return
+    schema = view_table(store.url, "view_school").split(".")[0]
+    with psycopg.connect(store.admin_url, autocommit=True) as c:
+        c.execute(
+            f"CREATE FUNCTION {schema}.crash() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN IF NEW.position > {position} THEN RAISE EXCEPTION "
+            "'the view crashed'; END IF; RETURN NEW; END $$"
+        )
+        for table in TABLES:
+            c.execute(
+                f"CREATE TRIGGER crash BEFORE INSERT ON {view_table(store.url, table)} "
+                f"FOR EACH ROW EXECUTE FUNCTION {schema}.crash()"
+            )
+    try:
+        yield ProjectionRunner(app, [RecordsView()], name="r", batch=20)
+    finally:
+        with psycopg.connect(store.admin_url, autocommit=True) as c:
+            c.execute(f"DROP FUNCTION {schema}.crash() CASCADE")
 
 
 def dump(runner: ProjectionRunner) -> list[list[tuple[Any, ...]]]:
@@ -58,14 +92,14 @@ def test_a_crash_mid_batch_leaves_nothing_and_a_restart_applies_each_event_once(
     app = marked_school(store).s.app
     probe = ProjectionRunner(app, [], name="probe")
     positions = followed_positions(probe)
-    second_batch = probe.app.recorder.select_notifications(start=1, limit=30)[-1].id
-    crashing = ProjectionRunner(app, [CrashingView(second_batch)], name="r", batch=20)
-    assert crashing.run_batch() == 20
-    before = dump(crashing)
-    with pytest.raises(RuntimeError, match="crashed"):
-        crashing.run_batch()
-    assert crashing.position() == 20
-    assert dump(crashing) == before
+    first_batch = before_position(app, 20)
+    with crashing_after(store, app, first_batch) as crashing:
+        assert crashing.run_batch() == 20
+        before = dump(crashing)
+        with pytest.raises((RuntimeError, OwnerViewsError), match="crashed"):
+            crashing.run_batch()
+        assert crashing.position() == first_batch
+        assert dump(crashing) == before
     healthy = ProjectionRunner(app, [RecordsView()], name="r", batch=20)
     healthy.run()
     applied = sorted(row[0] for table in dump(healthy) for row in table)

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from api.server.tables import API_TABLES
 from tests.support.browser import live, require_chromium
+from tests.support.browser_signing import People
 from tests.support.school import SmallSchool
 from tests.support.serving import school_app
 from tests.support.stores import Store, initialised_store
@@ -78,3 +79,14 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def people(site: Site, browser: Browser) -> Iterator[People]:
+    """People in browsers of their own on ``site``; no script error allowed."""
+    crowd = People(site.url, browser)
+    try:
+        yield crowd
+    finally:
+        crowd.close()
+    assert crowd.failures == [], crowd.failures

@@ -187,3 +187,13 @@ def test_the_pages_assets_are_served_here(web: Web) -> None:
         assert web.client.get(source).status_code == 200
     assert "http://" not in page
     assert "https://" not in page
+
+
+def test_an_unknown_page_and_a_bad_value_answer_with_russian_pages(web: Web) -> None:
+    sign_in(web.client, "maths")
+    missing = web.client.get("/app/no-such-page")
+    assert missing.status_code == 404
+    assert "Страница не найдена" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    api = web.client.get("/no-such-endpoint")
+    assert api.headers["content-type"] == "application/problem+json"

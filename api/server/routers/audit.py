@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -12,10 +10,9 @@ from pydantic import BaseModel
 from api.server.accounts import AUDITOR, Account
 from api.server.deps import OfficeDep, role
 from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.tokens import utcnow
+from api.server.verification import verify_school
 from verify.errors import VerificationError
-from verify.inputs import gather
-from verify.state import default_state_path
-from verify.verifier import Verifier
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 Auditor = Annotated[Account, Depends(role(AUDITOR, "director", "deputy_director"))]
@@ -23,14 +20,10 @@ LogReader = Annotated[Account, Depends(role(AUDITOR, "director"))]
 MAX_PAGE = 500
 
 
-def _policy(name: str) -> Path:
-    return Path(str(resources.files("ledger").joinpath(f"policies/{name}.toml")))
-
-
 @router.post("/verify")
 def verify_store(
     office: OfficeDep,
-    _: Auditor,
+    account: Auditor,
     full: Annotated[
         bool, Query(description="Check every signature again, not only new ones.")
     ] = False,
@@ -38,37 +31,18 @@ def verify_store(
     """Run the independent verifier on the store; incremental unless ``full``.
 
     The answer is the verifier's JSON object (DESIGN §7): ``ok``, ``tree_size``,
-    ``root``, what was checked, ``retention`` and ``findings``.
+    ``root``, what was checked, ``retention`` and ``findings``. The run is
+    recorded with the auditor's console's (``api.server.verification``).
     """
-    settings = office.settings
+    runs = office.verify_runs
+    run = runs.started(account.name, utcnow(), full=full, trusted=False)
     try:
-        inputs = gather(
-            store=settings.store,
-            archive=None,
-            keys=settings.keys,
-            default_policy=_policy("signing"),
-            default_retention=_policy("retention"),
-        )
-        state = settings.verify_state or default_state_path(
-            inputs.log_key.origin, inputs.log_key.key_id, inputs.source.location
-        )
-        verifier = Verifier(
-            log_key=inputs.log_key,
-            policy=inputs.policy,
-            retention=inputs.retention,
-            default_policy=inputs.default_policy,
-            default_retention=inputs.default_retention,
-            state_file=state,
-            since_checkpoint=not full,
-            workers=1,
-        )
-        try:
-            report = verifier.audit(inputs.source)
-        finally:
-            inputs.source.close()
+        report = verify_school(office.settings, full=full)
     except VerificationError as e:
+        runs.failed(run, utcnow(), str(e))
         raise ProblemError(422, "cannot-verify", str(e)) from e
     result: dict[str, Any] = report.to_json()
+    runs.finished(run, utcnow(), result)
     return result
 
 

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from api.server import custody
 from api.server.deps import BEARER, CurrentAccount, SchoolsDep, TokensDep
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, documented
 from api.server.schools import TooManySchoolsError, UnknownSchoolError
@@ -53,7 +54,7 @@ async def sign_in(
     address (429 with ``Retry-After``), and only a few passwords are hashed
     at once."""
     address = request.client.host if request.client else "unknown"
-    found = None
+    found = held = None
     try:
         office, login = schools.for_sign_in(form.username)
     except UnknownSchoolError:
@@ -65,8 +66,12 @@ async def sign_in(
         attempt = office.attempts.admit(form.username[:100], address)
         if NAME.fullmatch(form.username) and len(form.password) <= 1024:
             async with office.hashing.slot():
-                found = await run_in_threadpool(
-                    office.accounts.sign_in, login, form.password
+                found, held = await run_in_threadpool(
+                    custody.sign_in,
+                    office.accounts,
+                    office.directory,
+                    login,
+                    form.password,
                 )
     except TooManyAttemptsError as e:
         raise ProblemError(
@@ -85,6 +90,8 @@ async def sign_in(
     token = tokens.issue(
         account.name, account.roles, utcnow(), version=found.version, school=school
     )
+    if held is not None:  # the key wrapped by this password, for the token's life
+        office.holds.keep_for_token(token, held, tokens.lifetime.total_seconds())
     return TokenPublic(
         access_token=token,
         token_type="bearer",  # noqa: S106 - the OAuth2 token type

@@ -33,8 +33,8 @@ from api.server.cosign import (
     WrongCosignerError,
     desk_for,
 )
+from api.server.custody import NoCustodialKeyError
 from api.server.deps import OfficeDep, role
-from api.server.office import NoCustodialKeyError
 from api.server.problems import PROBLEM_RESPONSES, ProblemError, ledger_status
 from api.server.tokens import utcnow
 from ledger.errors import LedgerError
@@ -218,7 +218,7 @@ def public(request: PendingRequest, account: Account, desk: CosignDesk) -> Any:
     }
 
 
-def _logged(desk: CosignDesk, account: Account, request: PendingRequest) -> None:
+def log_reading(desk: CosignDesk, account: Account, request: PendingRequest) -> None:
     """A request names pupils (and shows their names): its reading is logged
     in the access log, as every read of a person's records (152-ФЗ)."""
     pupils = sorted({s.rsplit(":", 1)[1] for s in request.subject})
@@ -240,7 +240,7 @@ def list_cosignatures(
     desk = desk_for(office)
     found = desk.visible(account, closed=state == "all")
     for request in found:
-        _logged(desk, account, request)
+        log_reading(desk, account, request)
     return [public(r, account, desk) for r in found]
 
 
@@ -252,7 +252,7 @@ def show_cosignature(request_id: RequestId, office: OfficeDep, account: Staff) -
         request = desk.show(request_id, account)
     except LedgerError as e:
         raise problem_of(e) from e
-    _logged(desk, account, request)
+    log_reading(desk, account, request)
     shown = public(request, account, desk)
     preview = None
     if shown["state"] == "pending":

@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 from api.server.accounts import Account
 from api.server.deps import OfficeDep, role
 from api.server.presigned import MAX_ENVELOPES, SubmissionError
-from api.server.problems import PROBLEM_RESPONSES, ProblemError
+from api.server.problems import PROBLEM_RESPONSES
 from api.server.routers._appends import Appended, answer_of, idempotent
+from api.server.routers._signing import bad_envelope, check_own_key
 from api.server.routers.journal import CREATED, IdempotencyKey, LessonSheet
 
 router = APIRouter(tags=["journal"], responses=PROBLEM_RESPONSES)
@@ -51,16 +52,10 @@ class SignedEnvelopes(BaseModel):
     ]
 
 
-def _problem(error: SubmissionError) -> ProblemError:
-    return ProblemError(
-        422, "bad-envelope", str(error), field=error.field, allowed=error.allowed
-    )
-
-
 @router.post("/envelopes/prepare")
 def prepare(request: PrepareRequest, office: OfficeDep, account: Signer) -> Prepared:
     """The envelopes the rules make of these lesson sheets now; nothing is written."""
-    _check_own_key(office, account, request.key)
+    check_own_key(office, account, request.key)
     made = office.prepare(request.key, [sheet.as_input() for sheet in request.lessons])
     return Prepared(envelopes=[e.unsigned_json() for e in made])
 
@@ -78,18 +73,9 @@ def append_signed(
         try:
             names = office.append_signed(account, body.envelopes)
         except SubmissionError as e:
-            raise _problem(e) from e
+            raise bad_envelope(e) from e
         return Appended(events=names)
 
     return idempotent(
         office, account, idempotency_key, body.model_dump(mode="json"), run, answer_of()
     )
-
-
-def _check_own_key(office: OfficeDep, account: Account, key: str) -> None:
-    record = office.app.context.registry.get(key)
-    if account.staff is None or record.holder != str(account.staff):
-        msg = f"key {key} is not registered to account {account.name!r}"
-        raise ProblemError(
-            422, "not-your-key", msg, field="body.key", allowed="your own key id"
-        )

@@ -20,10 +20,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile as Upload
 
-from api.imports import ImportRefusedError, run_import
+from api.imports import Imported, ImportRefusedError, run_import
 from api.imports.sheets import FORMATS
+from api.server.accounts import Account
 from api.server.deps import CurrentAccount, OfficeDep, require_role
+from api.server.office import Office
 from api.server.problems import (
     PROBLEM_RESPONSES,
     FieldProblem,
@@ -100,6 +103,26 @@ def import_file(
     """Импорт из таблицы (XLSX, ODS, CSV): все строки проверяются, и ничего не
     записывается, пока есть ошибки. / Import a spreadsheet: every row checked,
     nothing written unless all pass; then signed saves by your key."""
+    try:
+        done = import_upload(office, account, kind, file, year)
+    except ImportRefusedError as e:
+        return _refused(request, e)
+    return ImportedPublic(
+        kind=done.kind, rows=done.rows, written=done.written, sha256=done.sha256
+    )
+
+
+def import_upload(
+    office: Office,
+    account: Account,
+    kind: ImportKind,
+    file: Upload,
+    year: str | None,
+) -> Imported:
+    """Import the uploaded ``file`` as ``kind``, signed with ``account``'s key
+    (the HTTP route's and the web page's one path): ProblemError when the
+    role, the file's type or its size is refused, ImportRefusedError listing
+    every bad row; nothing is written then."""
     require_role(account, ROLES[kind], f"import {kind.value}")
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in FORMATS:
@@ -111,20 +134,14 @@ def import_file(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         _save(file, path)
-        try:
-            done = office.run(
-                lambda r: run_import(
-                    kind.value, path, r, signing, year=year, source_name=file.filename
-                )
+        return office.run(
+            lambda r: run_import(
+                kind.value, path, r, signing, year=year, source_name=file.filename
             )
-        except ImportRefusedError as e:
-            return _refused(request, e)
-    return ImportedPublic(
-        kind=done.kind, rows=done.rows, written=done.written, sha256=done.sha256
-    )
+        )
 
 
-def _save(upload: UploadFile, path: Path) -> None:
+def _save(upload: Upload, path: Path) -> None:
     with path.open("wb") as out:
         shutil.copyfileobj(upload.file, out, 1 << 20)
     if path.stat().st_size > MAX_BYTES:

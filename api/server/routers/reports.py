@@ -5,8 +5,9 @@ size; every read is scoped (152-ФЗ) and recorded in the access log."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
@@ -32,7 +33,6 @@ from projections.reports import (
     FORMATS,
     REPORT_NAMES,
     AsOf,
-    Rendered,
     ReportError,
     render,
     report_parameters,
@@ -40,7 +40,10 @@ from projections.reports import (
 from projections.reports.errors import NamesUnavailableError, ViewsDisagreeError
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
-_rendering = threading.Lock()
+T = TypeVar("T")
+#: one report built at a time (each catches the views up and holds a cut of
+#: the log in memory); the web pages' exports take it too
+RENDERING = threading.Lock()
 Param = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 
@@ -94,6 +97,45 @@ def get_report(
     tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """Report ``name`` with its parameters; scoped to what the account may read."""
+    given = {
+        "class": klass,
+        "subject": subject,
+        "period": period,
+        "year": year,
+        "pupil": pupil,
+        "level": level,
+    }
+    rendered = read_report(
+        office,
+        account,
+        name,
+        given,
+        lambda params: render(
+            office.app,
+            name,
+            params,
+            format,
+            AsOf(as_of, tree_size),
+            keys=office.data_keys,  # opened once for the server
+        ),
+    )
+    return Response(
+        rendered.body,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
+    )
+
+
+def read_report(
+    office: Office,
+    account: Account,
+    name: str,
+    given: Mapping[str, str | None],
+    produce: Callable[[dict[str, str]], T],
+) -> T:
+    """``produce`` report ``name`` (rendered, or as data for a web page) with
+    the parameters ``given``, if ``account`` may read it: the scope checks,
+    the access log and the refusals of ``GET /reports/{name}``."""
     if name not in REPORT_NAMES:
         msg = f"no report named {name!r}; reports: {', '.join(REPORT_NAMES)}"
         raise ProblemError(
@@ -103,14 +145,6 @@ def get_report(
             field="path.name",
             allowed=", ".join(REPORT_NAMES),
         )
-    given = {
-        "class": klass,
-        "subject": subject,
-        "period": period,
-        "year": year,
-        "pupil": pupil,
-        "level": level,
-    }
     params = {k: v for k, v in given.items() if v is not None}
     about = _about(name, params)
     try:
@@ -118,35 +152,23 @@ def get_report(
             params = _canonical(ctx, name, params)
             about = _about(name, params)
             about = _check_access(ctx, account, name, params)
-        with _rendering:
-            rendered = _render(office, account, name, params, format, as_of, tree_size)
+        with RENDERING:
+            made = _produced(account, name, lambda: produce(params))
     except ProblemError as e:
         office.access.refused(
             account, f"report {name} {_describe(params)}", about, e.status, utcnow()
         )
         raise
     office.access.record(account, f"report {name} {_describe(params)}", about, utcnow())
-    return Response(
-        rendered.body,
-        media_type=rendered.media_type,
-        headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
-    )
+    return made
 
 
-def _render(
-    office: Office,
-    account: Account,
-    name: str,
-    params: dict[str, str],
-    fmt: str,
-    as_of: date | None,
-    tree_size: int | None,
-) -> Rendered:
+def _produced(account: Account, name: str, produce: Callable[[], T]) -> T:
     """The report; a reader of part of the school gets a plain 404 when it
     cannot be built, since the reason may list records they may not read (the
     other pupils' personal files, say); the office and auditors get it all."""
     try:
-        return render(office.app, name, params, fmt, AsOf(as_of, tree_size))
+        return produce()
     except (ViewsDisagreeError, EntryRefusedError, NamesUnavailableError) as e:
         # not the caller's parameters: the views or the names cannot be trusted
         raise ProblemError(503, "report-refused", str(e)) from e

@@ -1,7 +1,9 @@
 """Every record command signed on the client's own device, not by the server.
 
 The same two steps as a lesson sheet at ``/envelopes``, for any kind of record
-in the command table (``api.commands``):
+in the command table (``api.commands``) and for ``lesson-sheet`` (the body of
+``POST /lesson-sheets``); the web pages sign the same kinds in the browser at
+``/app/signed/{kind}`` through the same functions (``routers._signing``):
 
 1. ``POST /signed/{kind}/prepare`` with the command's body and the key ids that
    will sign (the author's, then any co-signers'): the unsigned envelopes the
@@ -22,21 +24,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from api.commands import Body, Command
-from api.commands.catalog import all_commands
-from api.commands.catalog import command as command_named
 from api.server.accounts import Account
-from api.server.deps import OfficeDep, current_account, require_role
-from api.server.presigned import MAX_ENVELOPES, SubmissionError
-from api.server.problems import PROBLEM_RESPONSES, ProblemError, refusal
-from api.server.routers._appends import Appended, answer_of, idempotent
-from api.server.routers.envelopes import KEY_ID, _check_own_key, _problem
+from api.server.deps import OfficeDep, current_account
+from api.server.presigned import MAX_ENVELOPES
+from api.server.problems import PROBLEM_RESPONSES
+from api.server.routers._signing import (
+    append_signed,
+    prepare_signed,
+    read_body,
+    signed_command,
+)
+from api.server.routers.envelopes import KEY_ID
 from api.server.routers.journal import CREATED, IdempotencyKey
-from ledger.domain.errors import DomainError
 
 TAG = "signed"
 TAG_METADATA = {
@@ -85,31 +87,6 @@ class PreparedCommand(BaseModel):
     envelopes: list[dict[str, Any]]
 
 
-def _command(kind: str, account: Account) -> Command[Any]:
-    found = command_named(kind)
-    if found is None:
-        msg = f"there is no record kind {kind!r}"
-        raise ProblemError(
-            404,
-            "not-found",
-            msg,
-            field="path.kind",
-            allowed=", ".join(sorted(c.name for c in all_commands())),
-        )
-    require_role(account, found.roles, f"record {kind}")
-    return found
-
-
-def _body(command: Command[Any], raw: dict[str, Any]) -> Body:
-    """The command's body read by its own model; a 422 naming each wrong field."""
-    try:
-        body: Body = command.body.model_validate(raw)
-    except ValidationError as e:
-        errors = [{**err, "loc": ("body", "body", *err["loc"])} for err in e.errors()]
-        raise RequestValidationError(errors) from e
-    return body
-
-
 @router.post("/signed/{kind}/prepare")
 def prepare_command(
     kind: str,
@@ -119,18 +96,12 @@ def prepare_command(
 ) -> PreparedCommand:
     """The envelopes the rules make of this record now, to sign on your device;
     nothing is written."""
-    command = _command(kind, account)
-    body = _body(command, request.body)
-    _check_own_key(office, account, request.key)
-    try:
-        made = office.prepare_with(
-            request.key,
-            tuple(request.cosigners),
-            lambda records, signing: command.run(records, body, signing),
-        )
-    except DomainError as e:
-        raise refusal(command, e, within="body.body") from e
-    return PreparedCommand(envelopes=[e.unsigned_json() for e in made])
+    command = signed_command(kind, account)
+    body = read_body(command, request.body)
+    made = prepare_signed(
+        office, account, command, body, request.key, request.cosigners
+    )
+    return PreparedCommand(envelopes=made)
 
 
 @router.post("/signed/{kind}", status_code=201, responses=CREATED)
@@ -142,21 +113,14 @@ def append_command(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record with envelopes signed on your device, after every check."""
-    command = _command(kind, account)
-    body = _body(command, request.body)
-
-    def run() -> Appended:
-        try:
-            names = office.append_signed(
-                account,
-                request.envelopes,
-                lambda records, signing: command.run(records, body, signing),
-            )
-        except SubmissionError as e:
-            raise _problem(e) from e
-        except DomainError as e:
-            raise refusal(command, e, within="body.body") from e
-        return Appended(events=names)
-
-    payload = {"kind": kind, **request.model_dump(mode="json")}
-    return idempotent(office, account, idempotency_key, payload, run, answer_of())
+    command = signed_command(kind, account)
+    body = read_body(command, request.body)
+    return append_signed(
+        office,
+        account,
+        command,
+        body,
+        request.envelopes,
+        idempotency_key=idempotency_key,
+        payload={"kind": kind, **request.model_dump(mode="json")},
+    )

@@ -9,17 +9,38 @@ leads there. ``install`` adds them to the API's application.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.server.problems import ProblemError, problem_response
 from api.server.settings import Settings
-from api.server.web import journal, signin
+from api.server.web import (
+    audit,
+    charts_pages,
+    classteacher,
+    deputy,
+    deputy_periods,
+    diary,
+    director,
+    journal,
+    keys,
+    keys_requests,
+    office,
+    office_imports,
+    proofs,
+    signed,
+    signin,
+)
 from api.server.web.pages import (
     PageError,
     SignInNeededError,
@@ -92,6 +113,54 @@ class PageHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def wants_json(request: Request) -> bool:
+    """A page's script, not a person, asks (``Accept: application/json``):
+    refusals are answered as problems, not pages."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+PageMaker = Callable[[Request, Any], Response]
+
+
+def _pages_first(app: FastAPI, kind: type[Exception], page: PageMaker) -> None:
+    """Errors of ``kind`` answer with ``page`` under /app/ (unless a page's
+    script asks for JSON, ``wants_json``), else as the API does."""
+    api = app.exception_handlers[kind]
+
+    async def handler(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/app/") and not wants_json(request):
+            return page(request, error)
+        answer = api(request, error)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(kind, handler)
+
+
+def invalid_page(request: Request, error: RequestValidationError) -> Response:
+    fields = (
+        ", ".join(str(e.get("loc", ("?",))[-1]) for e in error.errors()) or "запрос"
+    )
+    return error_page(
+        request,
+        422,
+        "Неверные данные",
+        f"В адресе или форме неверное значение ({fields}): проверьте ссылку или "
+        "откройте страницу заново. Ничего не записано.",
+    )
+
+
+def http_page(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 404:
+        return error_page(
+            request, 404, "Страница не найдена", "Такой страницы в Летописи нет."
+        )
+    if error.status_code == 405:
+        return error_page(
+            request, 405, "Так нельзя", "Эта страница не принимает такой запрос."
+        )
+    return error_page(request, error.status_code, "Ошибка", str(error.detail))
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Adds the web pages, their assets and their error pages to ``app``."""
     app.state.web_sessions = WebSessions(
@@ -102,27 +171,36 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(PageHeaders)
 
     @app.exception_handler(SignInNeededError)
-    async def _sign_in(_: Request, error: SignInNeededError) -> RedirectResponse:
+    async def _sign_in(request: Request, error: SignInNeededError) -> Response:
+        if wants_json(request):
+            msg = "sign in first: the session has ended or never began"
+            return problem_response(request, 401, "not-signed-in", msg)
         return RedirectResponse(error.next_path, status_code=303)
 
     @app.exception_handler(PageError)
-    async def _refused(request: Request, error: PageError) -> HTMLResponse:
+    async def _refused(request: Request, error: PageError) -> Response:
+        if wants_json(request):
+            return problem_response(request, error.status, "refused", error.message)
         return error_page(request, error.status, error.title, error.message)
 
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, error: ProblemError) -> Response:
-        # The API's own checks (scope, rules) raised inside a page: a page.
-        if request.url.path.startswith("/app/"):
-            return problem_page(request, error)
-        return problem_response(
-            request,
-            error.status,
-            error.kind,
-            error.detail,
-            field=error.field,
-            allowed=error.allowed,
-            headers=error.headers,
-        )
+    # The API's own refusals raised on a page (scope checks, rules, a bad
+    # path or form value, an unknown address) become Russian pages there.
+    _pages_first(app, ProblemError, problem_page)
+    _pages_first(app, RequestValidationError, invalid_page)
+    _pages_first(app, StarletteHTTPException, http_page)
 
     app.include_router(signin.router)
     app.include_router(journal.router)
+    app.include_router(diary.router)
+    app.include_router(proofs.router)
+    app.include_router(charts_pages.router)
+    app.include_router(signed.router)
+    app.include_router(keys.router)
+    app.include_router(keys_requests.router)
+    app.include_router(audit.router)
+    app.include_router(office.router)
+    app.include_router(office_imports.router)
+    app.include_router(director.router)
+    app.include_router(classteacher.router)
+    app.include_router(deputy.router)
+    app.include_router(deputy_periods.router)

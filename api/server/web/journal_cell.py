@@ -23,8 +23,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from api.server.custody import NoCustodialKeyError
 from api.server.listing import LiveRecords, staff_names
-from api.server.office import NoCustodialKeyError
 from api.server.problems import ProblemError
 from api.server.routers.journal import Correction, Void, correct_mark, void_entry
 from api.server.routers.lists import EntryListed, LessonEntries, lesson_entries

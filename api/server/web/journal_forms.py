@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.commands.catalog import command as command_named
-from api.server.office import NoCustodialKeyError
+from api.server.custody import NoCustodialKeyError
 from api.server.problems import ProblemError
 from api.server.submit import submit
 from api.server.web.journal_words import invalid_text, rule_text

@@ -30,8 +30,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.server.custody import NoCustodialKeyError
 from api.server.listing import LiveRecords, period_title
-from api.server.office import NoCustodialKeyError
 from api.server.problems import ProblemError
 from api.server.routers.journal import LessonSheet, record_lesson_sheet
 from api.server.web.journal_forms import first_values

@@ -28,7 +28,7 @@ from api.server.listing import staff_name
 from api.server.office import Office
 from api.server.problems import ProblemError
 from api.server.schools import TooManySchoolsError, UnknownSchoolError
-from api.server.web.nav import ROLE_NAMES, sections
+from api.server.web.nav import ROLE_NAMES, Section, sections
 from api.server.web.sessions import WebSession, WebSessions
 from ledger.domain.errors import UnknownRecordError
 from ledger.domain.people import StaffMember
@@ -37,6 +37,15 @@ SESSION_COOKIE = "letopis_session"
 PERSON = "person"  # the session's staff member's full name, from the records
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
+
+
+def current_section(sections: list[Section], path: str) -> str | None:
+    """The menu's current section: the longest address the page is under."""
+    under = [s.href for s in sections if path.startswith(s.href)]
+    return max(under, key=len) if under else None
+
+
+templates.env.globals["current_section"] = current_section
 
 
 class SignInNeededError(Exception):

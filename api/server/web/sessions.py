@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_SESSIONS = 20_000  # the oldest sessions go first beyond this
+SWEEP_SECONDS = 60.0  # how often sessions that timed out unvisited are ended
 
 
 @dataclass
@@ -57,6 +58,7 @@ class WebSessions:
         self.limit = limit
         self._sessions: OrderedDict[str, WebSession] = OrderedDict()
         self._lock = threading.Lock()
+        self._swept = clock()
 
     def start(self, school: str, login: str, version: int) -> WebSession:
         """A new session with fresh random id and CSRF token."""
@@ -73,7 +75,8 @@ class WebSessions:
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > self.limit:
-                self._sessions.popitem(last=False)
+                _, oldest = self._sessions.popitem(last=False)
+                oldest.held.clear()
         return session
 
     def find(self, session_id: str | None) -> WebSession | None:
@@ -83,21 +86,36 @@ class WebSessions:
             return None
         now = self.clock()
         with self._lock:
+            self._sweep(now)
             session = self._sessions.get(session_id)
             if session is None:
                 return None
             if now - session.seen > self.idle or now - session.started > self.lifetime:
                 del self._sessions[session_id]
+                session.held.clear()
                 return None
             session.seen = now
             self._sessions.move_to_end(session_id)
             return session
 
+    def _sweep(self, now: float) -> None:
+        """Every minute at most, end the sessions that timed out unvisited,
+        so what they held (a key opened at sign-in) does not outlive them."""
+        if now - self._swept < SWEEP_SECONDS:
+            return
+        self._swept = now
+        for session_id, session in list(self._sessions.items()):
+            if now - session.seen > self.idle or now - session.started > self.lifetime:
+                del self._sessions[session_id]
+                session.held.clear()
+
     def end(self, session_id: str | None) -> None:
         """Ends the session (sign-out); nothing if there is none."""
         if session_id:
             with self._lock:
-                self._sessions.pop(session_id, None)
+                ended = self._sessions.pop(session_id, None)
+            if ended is not None:
+                ended.held.clear()  # what it held goes now, not when unreferenced
 
     def end_all(self, school: str, login: str) -> int:
         """Ends every session of one account (a new password, a deactivation)."""
@@ -108,7 +126,7 @@ class WebSessions:
                 if s.school == school and s.login == login
             ]
             for session_id in ids:
-                del self._sessions[session_id]
+                self._sessions.pop(session_id).held.clear()
         return len(ids)
 
     def __len__(self) -> int:

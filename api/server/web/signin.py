@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.server import custody
 from api.server.deps import SchoolsDep
 from api.server.routers.auth import NAME
 from api.server.schools import TooManySchoolsError, UnknownSchoolError
@@ -135,13 +136,13 @@ async def sign_in(
             status_code=503,
         )
     address = request.client.host if request.client else "unknown"
-    found = None
+    found = held = None
     try:
         attempt = office.attempts.admit(username[:100], address)
         if NAME.fullmatch(username) and len(password) <= 1024:
             async with office.hashing.slot():
-                found = await run_in_threadpool(
-                    office.accounts.sign_in, login, password
+                found, held = await run_in_threadpool(
+                    custody.sign_in, office.accounts, office.directory, login, password
                 )
     except TooManyAttemptsError as e:
         return _login_page(
@@ -159,6 +160,8 @@ async def sign_in(
     sessions = web_sessions(request)
     sessions.end(request.cookies.get(SESSION_COOKIE))
     session = sessions.start(office.settings.school, login, found.version)
+    if held is not None:  # the key wrapped by this password, for this session
+        session.held[custody.SESSION_KEY] = office.holds.keep(held)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
