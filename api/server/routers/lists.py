@@ -640,22 +640,20 @@ def entries_listed(
 
 
 def _entry(r: Record, names: Mapping[str, str]) -> EntryListed:
-    # made from the view's own rows, already checked: built, not re-validated
-    # (a journal page lists hundreds)
     d = r.data
     mark = r.type == "journal.MarkRecorded"
     value = d["mark"] if mark else d["kind"]
-    return EntryListed.model_construct(
+    return EntryListed(
         entry=r.event,
         kind="mark" if mark else "absence",
-        pupil=UUID(d["pupil"]),
+        pupil=d["pupil"],
         pupil_name=names.get(d["pupil"], d["pupil"]),
         value=value,
         recorded=value,
         work_type=d.get("work_type"),
         weight=d.get("weight", 0),
         voided=False,
-        by=UUID(d["teacher"]),
+        by=d["teacher"],
         at=r.at,
         history=[],
     )
@@ -665,13 +663,13 @@ def _amend(entry: EntryListed, r: Record) -> None:
     d = r.data
     correction = r.type == "journal.MarkCorrected"
     entry.history.append(
-        Amendment.model_construct(
+        Amendment(
             event=r.event,
             kind=AmendmentKind.CORRECTION if correction else AmendmentKind.VOID,
             previous=entry.value,
             value=d["mark"] if correction else None,
             reason=d["reason"],
-            by=UUID(d["by"]),
+            by=d["by"],
             at=r.at,
         )
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from typing import Any
+from uuid import UUID
 
 from markupsafe import Markup
 
@@ -187,11 +188,10 @@ def read_grid(
     policy = school.policy_on(ends)
     entering = school.policy_on(max(min(today, ends), policy.effective_from))
     names = [w.name for w in entering.work_types]  # the legend's styles
+    keys = [str(lesson.lesson) for lesson in lessons]
     for row in rows:
         row.suggestion = policy.suggest(_marks(row), assessment)
-        row.line = [
-            [shown(e, names) for e in row.cells.get(str(x.lesson), ())] for x in lessons
-        ]
+        row.line = [[shown(e, names) for e in row.cells.get(k, ())] for k in keys]
     teachers = {str(lesson.teacher) for lesson in lessons} | {course.teacher}
     action = f"journal {klass['id']} {course.subject} period={span['code']}"
     office.access.record(account, action, f"class:{klass['id']}", utcnow())
@@ -254,10 +254,10 @@ def _rows(live: LiveRecords, office: Office, course: JournalCourse) -> list[Grid
 
 def _fill(rows: list[GridRow], found: list[Record]) -> None:
     """Every entry of the lessons' rows ``found`` into its pupil's cell."""
-    by_pupil = {row.pupil: row for row in rows}
+    by_pupil = {UUID(row.pupil): row for row in rows}
     names = {row.pupil: row.name for row in rows}
     for entry in entries_listed(found, names):
-        row = by_pupil.get(str(entry.pupil))
+        row = by_pupil.get(entry.pupil)
         if row is not None:
             lesson = entry.entry.split(":")[0]
             row.cells.setdefault(lesson, []).append(entry)
