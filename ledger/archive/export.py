@@ -5,7 +5,9 @@ An auditor verifies the bag offline, years later, without trusting this code
 
     log.jsonl                  one envelope per line, byte for byte the stored
                                envelope, in leaf order: the leaf hash of line i
-                               is SHA-256(0x00 ‖ line i without its newline)
+                               is SHA-256(0x00 ‖ line i without its newline);
+                               an entry disposed of by act is its tombstone,
+                               which keeps its leaf hash (``verify.disposal``)
     checkpoint                 the signed note that covers every line
     checkpoints/<size>         every signed note up to that size
     cosigned/<size>            those notes with the witnesses' cosignatures
@@ -56,6 +58,7 @@ from ledger.log.renewal import renewals
 from ledger.log.witnesses import WitnessSender
 from ledger.policy_log import NAMES, POLICY_ENVS, load_policy
 from verify import merkle
+from verify.disposal import DisposalError, stored_leaf_hash
 from verify.note import verifier_key
 
 BATCH = 5000
@@ -245,7 +248,16 @@ def _events_of(
 
 
 def _checked_leaf(leaf: Leaf, envelope: bytes) -> bytes:
-    digest = merkle.leaf_hash(envelope)
+    """The leaf hash of stored bytes (a disposed entry's tombstone keeps it),
+    which must be the sealed leaf's."""
+    try:
+        digest = stored_leaf_hash(envelope)
+    except DisposalError as e:
+        msg = (
+            f"event {leaf.stream}:{leaf.seq} holds a malformed tombstone ({e}); "
+            "the store is damaged: run `letopis verify --store`"
+        )
+        raise ExportError(msg) from e
     if digest != leaf.hash or b"\n" in envelope:
         msg = (
             f"event {leaf.stream}:{leaf.seq} no longer matches its sealed leaf "
