@@ -16,13 +16,15 @@ Every refusal is one sentence, exit 2, and nothing written (docs/archive.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from api.cli.common import JsonOpt, KeysOpt, StoreOpt, err, out
 
@@ -100,6 +102,72 @@ def archive_dispose(
     say(done.checkpoint.note, end="")
 
 
+@app.command("close-year")
+def archive_close_year(
+    year: Annotated[str, typer.Argument(help="The school year, e.g. 2025/2026.")],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="A new or empty directory for the year's bag."),
+    ],
+    store: StoreOpt,
+    keys: KeysOpt,
+    signer: Annotated[
+        str,
+        typer.Option("--as", help="The director: a key label or a personnel number."),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a school year into the archive: a signed act and a BagIt bag of the
+    year's entries, their proofs and the bound summary statements.
+
+    The year must be closed for the whole school and over, and a signed
+    checkpoint must cover it (`letopis seal`). The act
+    (archive.YearArchived) is sealed by the log key and signed by the
+    director (--as); check the bag with `letopis verify --year-archive DIR`.
+    """
+    from ledger.application import Signing
+    from ledger.archive.year import close_year
+    from projections.reports.archived import year_statements
+
+    opened = _school(store, keys)
+    try:
+        director = _signing(opened, keys, signer, None).author
+        seal = opened.app.context.log_key()
+        with _progress() as show:
+            done = close_year(
+                opened.app,
+                year,
+                out_dir,
+                Signing(seal, (director,)),
+                statements=year_statements(opened.app, year),
+                now=datetime.now(UTC),
+                progress=show,
+            )
+    finally:
+        opened.close()
+    if as_json:
+        found = {
+            "path": str(done.path),
+            "act": done.act,
+            "year": done.year,
+            "entries": done.entries,
+            "statements": done.statements,
+            "checkpoint": done.checkpoint.note,
+            "act_checkpoint": done.act_checkpoint.note,
+        }
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    say = partial(out.print, highlight=False, soft_wrap=True)
+    say(
+        f"closed {done.year} into the archive: {done.entries} entries and "
+        f"{done.statements} bound summary statements in {done.path}; the act is "
+        f"{done.act} (archive.YearArchived)"
+    )
+    say("the year is covered by this checkpoint (print it; keep it apart):")
+    say(done.checkpoint.note, end="")
+    say(f"verify it with: letopis verify --year-archive {done.path}")
+
+
 def _disposed_json(done: object) -> dict[str, object]:
     from dataclasses import asdict
 
@@ -127,6 +195,21 @@ def _signing(
     return Signing(
         author, tuple(_signing_key(opened, keys, c) for c in cosigners or ())
     )
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A bar per stage of closing a year (entries, then statements)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def show(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield show
 
 
 def _rebuild_views(app: LedgerApplication) -> None:

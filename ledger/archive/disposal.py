@@ -47,6 +47,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger.application import LedgerApplication, Signing
+from ledger.archive.signers import check_signers
 from ledger.domain.disposal import (
     ActClass,
     DisposalAct,
@@ -249,6 +250,7 @@ def dispose(
     remove the payloads of exactly the entries it names, as the owner of the
     store at ``url`` (see the module docstring)."""
     check_owner(url, owner_role)
+    check_signers(app, DisposalAct.Approved.TOPIC, signing)
     stream = disposal_act_id(app.context.origin, request.number)
     recorded = _recorded_act(app, stream)
     if recorded is not None:
