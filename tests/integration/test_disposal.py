@@ -12,6 +12,7 @@ verifier any missing payload that no valid act covers.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from ledger.application import Signing
 from ledger.archive.disposal import ActRequest, Disposed, dispose
 from ledger.archive.export import export_archive
 from ledger.archive.restore import restore_store
-from ledger.domain.disposal import ActClass, DisposalAct, DisposedFile
+from ledger.domain.disposal import ActClass, DisposalAct, DisposedFile, ranges_of
 from ledger.domain.errors import DisposalError
 from ledger.domain.ids import disposal_act_id
 from ledger.domain.people import LeaveReason
@@ -281,7 +282,8 @@ def test_an_act_recorded_but_not_applied_is_finished(
     Sealer(s.app).seal()
     assert not any(is_tombstone(r[3]) for r in _by_type(store, "journal."))
     done = school.dispose()
-    assert done.resumed and done.entries == 11
+    assert done.resumed
+    assert done.entries == 11
     assert all(is_tombstone(r[3]) for r in _by_type(store, "journal."))
     assert verdict(tmp_path, store=store).code == 0
 
@@ -291,7 +293,6 @@ def _journal_file(store: Store, ends: date = date(2031, 1, 1)) -> DisposedFile:
     leaves = [
         x.index for x in log.headed_leaves(0, log.size()) if x.topic[:8] == "journal."
     ]
-    from ledger.domain.disposal import ranges_of
 
     return DisposedFile(
         "2024/2025", date(2025, 8, 31), ends, ranges_of(leaves), len(leaves)
@@ -322,32 +323,32 @@ def test_the_application_role_cannot_remove_payloads(
 def test_the_database_refuses_to_remove_a_payload_no_act_covers(
     school: Disposing, store: Store
 ) -> None:
-    """As the owner: a summary entry's bytes replaced by a tombstone naming the
-    journal's act. The act is real and sealed; it does not cover that leaf."""
+    """As the owner: a summary entry's bytes replaced by its tombstone naming
+    the journal's act. The act is real and sealed; it does not cover that leaf."""
     done = school.dispose()
-    grade = _leaf_of(store, "attestation.PeriodGradeRecorded")
-    log = LogStore(store.open().recorder)
-    [leaf] = log.headed_leaves(grade, grade + 1)
-    state = log.states_of([leaf.notification_id])[leaf.notification_id]
+    notification, state = _entry_of(store, "attestation.PeriodGradeRecorded")
     before = stored(store)
-    update = f"UPDATE {table(store.url)} SET state = ? WHERE "
     key = "rowid" if store.kind == "sqlite" else "notification_id"
-    with pytest.raises((psycopg.Error, Exception), match="append-only"):
-        _as_owner(
-            store,
-            school.owner,
-            update + f"{key} = ?",
-            (tombstone_for(state, done.act), leaf.notification_id),
-        )
+    update = f"UPDATE {table(store.url)} SET state = ? WHERE {key} = ?"
+    stone = tombstone_for(state, done.act)
+    with pytest.raises((psycopg.Error, sqlite3.Error), match="is append-only"):
+        _as_owner(store, school.owner, update, (stone, notification))
     assert stored(store) == before
 
 
-def _as_owner(store: Store, owner: str, sql: str, params: tuple[Any, ...]) -> None:
-    if store.kind == "sqlite":
-        import sqlite3
+def _entry_of(store: Store, topic: str) -> tuple[int, bytes]:
+    """The notification id and stored bytes of the first entry of ``topic``."""
+    log = LogStore(store.open().recorder)
+    [leaf] = log.headed_leaves(_leaf_of(store, topic), _leaf_of(store, topic) + 1)
+    return leaf.notification_id, log.states_of([leaf.notification_id])[
+        leaf.notification_id
+    ]
 
-        path = store.url.removeprefix("sqlite:///")
-        connection = sqlite3.connect(path)
+
+def _as_owner(store: Store, owner: str, sql: str, params: tuple[Any, ...]) -> None:
+    """``sql`` as the store's owner: the SQLite file's, PostgreSQL's owner role."""
+    if store.kind == "sqlite":
+        connection = sqlite3.connect(store.url.removeprefix("sqlite:///"))
         try:
             with connection:
                 connection.execute(sql, params)
@@ -366,15 +367,13 @@ def test_a_missing_payload_that_no_act_covers_is_a_finding(
     a summary entry replaced by a tombstone naming the journal's act."""
     done = school.dispose()
     grade = _leaf_of(store, "attestation.PeriodGradeRecorded")
-    log = LogStore(store.open().recorder)
-    [leaf] = log.headed_leaves(grade, grade + 1)
-    state = log.states_of([leaf.notification_id])[leaf.notification_id]
+    notification, state = _entry_of(store, "attestation.PeriodGradeRecorded")
     key = "rowid" if store.kind == "sqlite" else "notification_id"
     execute_as_superuser(
         store.url,
         store.admin_url,
         f"UPDATE {{table}} SET state = ? WHERE {key} = ?",
-        (tombstone_for(state, done.act), leaf.notification_id),
+        (tombstone_for(state, done.act), notification),
     )
     found = verdict(tmp_path, store=store)
     assert found.code == 1

@@ -256,9 +256,9 @@ def test_app_role_cannot_create_or_unprotect(
 def test_the_disposal_register_is_the_owners_and_holds_only_what_acts_name(
     ready: Ready,
 ) -> None:
-    with _connect(ready.done.app_url) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="denied"):
-            conn.execute(sql.SQL("SELECT * FROM {}").format(_table(REGISTER)))
+    denied = pytest.raises(psycopg.errors.InsufficientPrivilege, match="denied")
+    with _connect(ready.done.app_url) as conn, denied:
+        conn.execute(sql.SQL("SELECT * FROM {}").format(_table(REGISTER)))
     with _as_owner(ready) as conn:
         with pytest.raises(psycopg.errors.RaiseException, match="act names"):
             conn.execute(

@@ -27,7 +27,7 @@ from ledger.archive.restore import RestoreError, restore_store
 from ledger.log import Sealer
 from ledger.log.pqkey import PQ_KEY, PQ_PUBLIC, create_pq_key
 from ledger.log.renewal import RENEWALS, renew
-from ledger.log.witnesses import COSIGNED, CONFIG, WitnessSender
+from ledger.log.witnesses import CONFIG, COSIGNED, WitnessSender
 from ledger.storage.existing import probe
 from ledger.storage.stores import open_ledger
 from tests.support.archive import new_store

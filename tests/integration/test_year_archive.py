@@ -19,12 +19,14 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from ledger.application import Signing
 from ledger.archive.year import YearArchived, close_year
 from ledger.domain.errors import YearArchiveError
+from ledger.domain.people import LeaveReason
 from ledger.errors import LedgerError, PolicyError
 from ledger.log import LogStore, Sealer
 from projections.reports.archived import year_statements
@@ -108,9 +110,7 @@ def test_a_closed_year_goes_into_a_bag_the_shipped_verifier_accepts(
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
     assert json.loads(shipped.stdout)["entries"] == expected
     # the act is an entry of the log, sealed by the log key and the director
-    [act] = school.app.recorder.select_events(
-        _stream(done.act), limit=1
-    )
+    [act] = school.app.recorder.select_events(_stream(done.act), limit=1)
     assert (done.path / "data" / "act.json").read_bytes() == act.state + b"\n"
     envelope = json.loads(act.state)
     assert envelope["type"] == "archive.YearArchived"
@@ -130,9 +130,7 @@ def test_a_closed_year_goes_into_a_bag_the_shipped_verifier_accepts(
     assert verdict(tmp_path, store=store).code == 0
 
 
-def _stream(event: str) -> object:
-    from uuid import UUID
-
+def _stream(event: str) -> UUID:
     return UUID(event.rsplit(":", 1)[0])
 
 
@@ -188,7 +186,7 @@ def test_a_bad_closing_is_refused_with_nothing_written(
         school.records.people.leave(
             school.pupils[2],
             on=date(2025, 8, 30),
-            reason=_transferred(),
+            reason=LeaveReason.TRANSFERRED,
             order="№ 51-у от 30.08.2025",
             signed_by=school.signing("secretary"),
         )
@@ -212,9 +210,3 @@ def test_a_bad_closing_is_refused_with_nothing_written(
         target_before
     )
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".year")] == []
-
-
-def _transferred() -> object:
-    from ledger.domain.people import LeaveReason
-
-    return LeaveReason.TRANSFERRED
