@@ -242,7 +242,7 @@ class _ChunkChecker:
         self.tallies = ChunkTallies(context.retention, context.today)
         self.leaf_rows = leaf_rows
         self.leaves = {row.notification_id: row for row in leaf_rows}
-        self.disposals = context.disposals
+        self.acts = context.disposals if context.disposals else None
         self.leaf_span = self._leaf_order(leaf_rows)
         self.keys = context.registry.keys
         self.rejected = context.registry.rejected
@@ -277,8 +277,8 @@ class _ChunkChecker:
             or not self._quick(ordinal, row, leaf_hash, leaf)
         ):
             self._careful(ordinal, row, state, leaf_hash, leaf)
-        if self.disposals:
-            cover = self.disposals.covering(ordinal)
+        if self.acts is not None:
+            cover = self.acts.covering(ordinal)
             if cover is not None:
                 self._named(ordinal, state, leaf, cover)
 
@@ -635,7 +635,7 @@ class _ChunkChecker:
             self._check_leaf(leaf, envelope, name, stone.leaf, row.order, ordinal, cls)
         digest = bytes.fromhex(stone.envelope[7:])
         self._check_chain(envelope, digest, name, position, ordinal, cls)
-        problem = self.disposals.tombstone_problem(ordinal, stone)
+        problem = self.ctx.disposals.tombstone_problem(ordinal, stone)
         if problem is not None:
             self._find("disposed", name, position, problem, ordinal, cls)
         if ordinal == 0:

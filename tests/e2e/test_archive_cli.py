@@ -1,6 +1,6 @@
 """`letopis archive close-year` and `letopis archive dispose` in a subprocess,
-as the secretary and the commission run them (the same code on both stores;
-SQLite here, PostgreSQL in tests/integration).
+as the secretary and the commission run them, on SQLite and PostgreSQL (there
+with the administrator's URL and the store's owner role, as for `init`).
 
 The small school's 2024/2025 is closed for the whole school, then closed into
 the archive (the bag checked by `letopis verify --year-archive`); then the
@@ -22,7 +22,7 @@ import pytest
 from ledger.keys.directory import KeyDirectory
 from ledger.log import LogStore, Sealer
 from ledger.policy import packaged_policy_text
-from tests.support.archive import commission
+from tests.support.archive import commission, owner_role
 from tests.support.cli import letopis
 from tests.support.marked import marked_school
 from tests.support.school import YEAR
@@ -30,10 +30,9 @@ from tests.support.stores import PASSPHRASE, Store
 
 
 @pytest.fixture
-def env(sqlite_store: Store, tmp_path: Path) -> dict[str, str]:
+def env(store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """The marked small school with its year closed; the chair's, a member's
     and the director's keys in the key directory; the journal kept 0 years."""
-    store = sqlite_store
     s = marked_school(store).s
     keys = commission(s)
     s.clock.set(date(2025, 6, 2))
@@ -53,7 +52,11 @@ def env(sqlite_store: Store, tmp_path: Path) -> dict[str, str]:
     retention.write_text(
         text[:journal] + text[journal:].replace("keep_years = 5", "keep_years = 0", 1)
     )
-    found = {"LETOPIS_STORE": store.url, "LETOPIS_KEYS": str(store.keys)}
+    found = {
+        "LETOPIS_STORE": store.admin_url,
+        "LETOPIS_KEYS": str(store.keys),
+        "OWNER_ROLE": owner_role(store, request),
+    }
     done = letopis(
         "policy",
         "set",
@@ -114,6 +117,7 @@ def test_close_the_year_then_dispose_of_its_journal(
     )
     args = ("archive", "dispose", "--act", str(act), "--as", "chair")
     signers = ("--cosigner", "member", "--cosigner", "director")
+    signers += ("--owner-role", env["OWNER_ROLE"])
     done = letopis(*args, *signers, passphrase=PASSPHRASE, env=env)
     assert done.returncode == 0, done.stderr
     assert re.search(r"11 entries of class journal in 1 file", done.stdout)

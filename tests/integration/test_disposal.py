@@ -33,6 +33,7 @@ from ledger.domain.people import LeaveReason
 from ledger.errors import PolicyError
 from ledger.keys.directory import SigningKey
 from ledger.log import LogStore, Sealer
+from ledger.log.store import HeadedLeaf
 from ledger.mapper import DisposedError
 from ledger.storage.disposal import DisposalStoreError
 from ledger.storage.stores import open_ledger
@@ -262,10 +263,8 @@ def test_an_act_applied_already_is_refused(school: Disposing, store: Store) -> N
     assert stored(store) == before
 
 
-def test_an_act_recorded_but_not_applied_is_finished(
-    school: Disposing, store: Store, tmp_path: Path
-) -> None:
-    """The act was appended, then the removal failed (here: never ran)."""
+def _recorded_act(school: Disposing, store: Store) -> str:
+    """The journal's act appended and sealed, not applied; its event name."""
     s = school.marked.s
     act = DisposalAct.approve(
         stream=disposal_act_id(s.app.context.origin, "1-Э"),
@@ -280,6 +279,14 @@ def test_an_act_recorded_but_not_applied_is_finished(
     )
     s.app.save(act, signed_by=school.signing)
     Sealer(s.app).seal()
+    return f"{act.id}:1"
+
+
+def test_an_act_recorded_but_not_applied_is_finished(
+    school: Disposing, store: Store, tmp_path: Path
+) -> None:
+    """The act was appended, then the removal failed (here: never ran)."""
+    _recorded_act(school, store)
     assert not any(is_tombstone(r[3]) for r in _by_type(store, "journal."))
     done = school.dispose()
     assert done.resumed
@@ -358,6 +365,37 @@ def _as_owner(store: Store, owner: str, sql: str, params: tuple[Any, ...]) -> No
     with psycopg.connect(store.admin_url) as conn:
         conn.execute(f'SET ROLE "{owner}"')
         conn.execute(sql.replace("?", "%s"), params)
+
+
+def test_the_database_admits_a_covered_entry_s_own_tombstone_only(
+    school: Disposing, store: Store
+) -> None:
+    """As the owner, under an act that covers both entries: the first lesson
+    given the second's tombstone (another leaf hash) is refused; its own is
+    admitted, and a second replacement of it refused."""
+    act = _recorded_act(school, store)
+    first, second = (
+        (leaf.notification_id, leaf.index) for leaf in _journal_leaves(store)[:2]
+    )
+    log = LogStore(store.open().recorder)
+    states = log.states_of([first[0], second[0]])
+    key = "rowid" if store.kind == "sqlite" else "notification_id"
+    update = f"UPDATE {table(store.url)} SET state = ? WHERE {key} = ?"
+    others = tombstone_for(states[second[0]], act)
+    own = tombstone_for(states[first[0]], act)
+    before = stored(store)
+    with pytest.raises((psycopg.Error, sqlite3.Error), match="is append-only"):
+        _as_owner(store, school.owner, update, (others, first[0]))
+    assert stored(store) == before
+    _as_owner(store, school.owner, update, (own, first[0]))
+    assert LogStore(store.open().recorder).states_of([first[0]])[first[0]] == own
+    with pytest.raises((psycopg.Error, sqlite3.Error), match="is append-only"):
+        _as_owner(store, school.owner, update, (own, first[0]))
+
+
+def _journal_leaves(store: Store) -> list[HeadedLeaf]:
+    log = LogStore(store.open().recorder)
+    return [x for x in log.headed_leaves(0, log.size()) if x.topic[:8] == "journal."]
 
 
 def test_a_missing_payload_that_no_act_covers_is_a_finding(
