@@ -116,8 +116,10 @@ def test_close_the_year_then_dispose_of_its_journal(
         )
     )
     args = ("archive", "dispose", "--act", str(act), "--as", "chair")
-    signers = ("--cosigner", "member", "--cosigner", "director")
-    signers += ("--owner-role", env["OWNER_ROLE"])
+    signers = (
+        *("--cosigner", "member", "--cosigner", "director"),
+        *("--owner-role", env["OWNER_ROLE"]),
+    )
     done = letopis(*args, *signers, passphrase=PASSPHRASE, env=env)
     assert done.returncode == 0, done.stderr
     assert re.search(r"11 entries of class journal in 1 file", done.stdout)
