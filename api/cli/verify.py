@@ -353,10 +353,11 @@ def _show(report: Report) -> None:
 
 def _retention_table(report: Report) -> Table:
     table = Table(title="Retention classes (DESIGN §6)")
-    for column in ("class", "keep", "events", "intact", "oldest", "expires", "due"):
-        table.add_column(
-            column, justify="right" if column in ("events", "intact", "due") else "left"
-        )
+    disposed = any(row.disposed for row in report.retention)
+    columns = ("class", "keep", "events", "intact", "oldest", "expires", "due")
+    for column in (*columns, *(("disposed",) if disposed else ())):
+        numeric = column in ("events", "intact", "due", "disposed")
+        table.add_column(column, justify="right" if numeric else "left")
     for row in report.retention:
         keep = "—" if row.keep_years is None else f"{row.keep_years} y ({row.clock})"
         intact = str(row.intact)
@@ -370,6 +371,7 @@ def _retention_table(report: Report) -> Table:
             (row.oldest or "—")[:10],
             row.expires or "—",
             str(row.due_for_disposal),
+            *((str(row.disposed),) if disposed else ()),
         )
     return table
 
