@@ -164,7 +164,8 @@ def run(console: Console) -> None:
         Row(
             "  bound summary statements",
             statements,
-            f"{statements / max(done.statements, 1):.1f} s each",
+            f"the reports' checked cut of the log, then "
+            f"{statements / max(done.statements, 1):.1f} s a statement",
         ),
         Row("  checks, scan, proofs, act, bag", rest, ""),
         Row(

@@ -368,6 +368,7 @@ def _named(
 ) -> tuple[list[_Logged], list[FileFacts]]:
     """The sealed entries the act names, and what the log says of its files."""
     names = {f.file for f in files}
+    keeping = {k.file for k in kept}
     wanted = _wanted(request.entries)
     closing = log.policy.classes[_index(log.policy, act_class.name)].closed_by
     chosen: list[_Logged] = []
@@ -380,8 +381,9 @@ def _named(
         if wanted is None:
             if (
                 entry.file in names
+                and entry.file not in keeping
                 and _class_of(log.policy, leaf.topic) == act_class.name
-            ) and entry.file not in {k.file for k in kept}:
+            ):
                 chosen.append(entry)
             continue
         hit = wanted.pick(leaf)

@@ -83,7 +83,9 @@ Statement = tuple[str, Callable[[], bytes]]
 Statements = Callable[[StoredCheckpoint], Sequence[Statement]]
 """The year's bound summary statements as of a checkpoint (the caller's)."""
 Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: entries, then statements."""
+"""``progress(stage, done, total)``: entries, then statements (each stage
+first with ``done`` 0 when it starts; the statements' total is known once
+their reports are read)."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,8 @@ def _write_year(
     (data / "checkpoint").write_text(checkpoint.note, encoding="utf-8")
     (data / "log.vkey").write_text(verifier_key(origin, public_key) + "\n")
     write_json(data / "keys.json", key_history(app, origin, public_key))
+    if progress is not None:  # the statements' stage starts with their reports
+        progress("statements", 0, 0)
     jobs = statements(checkpoint)
     folder = data / "statements"
     folder.mkdir()
@@ -327,6 +331,8 @@ def _write_entries(
 ) -> None:
     total = sum(b - a + 1 for a, b in ranges)
     written = 0
+    if progress is not None:
+        progress("entries", 0, total)
     with path.open("wb") as lines:
         for first, last in ranges:
             for start in range(first, last + 1, BATCH):
