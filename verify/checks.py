@@ -263,7 +263,7 @@ class _ChunkChecker:
         state = row.state
         if type(state) is not bytes:
             state = _as_bytes(state)
-        if state[:13] == TOMBSTONE_PREFIX:
+        if state.startswith(TOMBSTONE_PREFIX):
             self._disposed(ordinal, row, state)
             return
         digest = _LEAF_PREFIX.copy()

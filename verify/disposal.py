@@ -128,7 +128,7 @@ class Tombstone(NamedTuple):
 
 def is_tombstone(state: bytes) -> bool:
     """Whether stored bytes are a tombstone (not an envelope)."""
-    return state[:13] == TOMBSTONE_PREFIX
+    return state.startswith(TOMBSTONE_PREFIX)
 
 
 def tombstone_for(envelope: bytes, act: str) -> bytes:
