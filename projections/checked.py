@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -44,10 +45,10 @@ from ledger.storage.stores import STORE_URL_ENV
 from verify.checks import Context, chain_problem, check_rows
 from verify.disposal import is_tombstone, read_acts, stored_envelope_hash
 from verify.errors import VerificationError
-from verify.inputs import gather
+from verify.inputs import Inputs, gather
 from verify.merkle import root_from_leaf_hashes
 from verify.names import describe_entry
-from verify.registry import build_registry
+from verify.registry import Registry, TrustRow, build_registry
 from verify.retention import RetentionPolicy
 from verify.rules import RawFinding
 from verify.sources import Chunk, Row, Source, Survey
@@ -105,12 +106,7 @@ class CheckedLog:
             )
             self.source: Source = inputs.source
             self.survey: Survey = self.source.survey(chunk_size)
-            registry = build_registry(
-                self.survey.trust_rows,
-                anchor=inputs.log_key,
-                policy=inputs.default_policy,
-                retention=inputs.default_retention,
-            )
+            registry = _registry(self.survey.trust_rows, inputs)
         except VerificationError as e:
             msg = f"the log could not be read to check it: {e}"
             raise EntryRefusedError([msg]) from e
@@ -220,6 +216,31 @@ class CheckedLog:
         if len(hashes) != state.size or root_from_leaf_hashes(hashes) != state.root:
             return 0
         return state.size
+
+
+_LAST_REGISTRY: list[tuple[tuple[Any, ...], Registry]] = []
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _registry(rows: Sequence[TrustRow], inputs: Inputs) -> Registry:
+    """The key registry the log's trust rows make. The last one made is used
+    again while the rows (and the anchor) are the same: a catch-up after a
+    lesson finds no new key, and building it anew checks every key
+    registration's signatures again. The defaults are the packaged policies,
+    the same for every log this process reads."""
+    key = (inputs.log_key, tuple(rows))
+    with _REGISTRY_LOCK:
+        if _LAST_REGISTRY and _LAST_REGISTRY[0][0] == key:
+            return _LAST_REGISTRY[0][1]
+    registry = build_registry(
+        rows,
+        anchor=inputs.log_key,
+        policy=inputs.default_policy,
+        retention=inputs.default_retention,
+    )
+    with _REGISTRY_LOCK:
+        _LAST_REGISTRY[:] = [(key, registry)]
+    return registry
 
 
 def _bytes_of(value: Any) -> bytes:

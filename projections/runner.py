@@ -63,6 +63,8 @@ from projections.owned import OwnerBuilt, ViewsMovedError
 TRACKING = PROJECTION_TRACKING
 
 DEFAULT_BATCH = 1000
+#: the smallest chunk a catch-up checks (a few new entries)
+CATCH_UP_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -250,10 +252,11 @@ class ProjectionRunner:
         position = self.position()
         if position == 0:
             return self.rebuild(progress=progress)
-        if position >= int(self.app.recorder.max_notification_id() or 0):
+        last = int(self.app.recorder.max_notification_id() or 0)
+        if position >= last:
             return 0  # nothing new: no need to survey the log
         total = 0
-        checked = CheckedLog(self.app, chunk_size=self._chunk())
+        checked = CheckedLog(self.app, chunk_size=self._catch_up_chunk(last - position))
         try:
             entries = checked.entries(after=self.position())
             while applied := self._run_batch(entries):
@@ -295,6 +298,15 @@ class ProjectionRunner:
     def _chunk(self) -> int:
         """Entries checked at once: a power of two, at least a batch."""
         return max(CHUNK, 1 << (self.batch - 1).bit_length())
+
+    def _catch_up_chunk(self, behind: int) -> int:
+        """Entries checked at once when at most ``behind`` entries are new. A
+        chunk is checked whole, new entries or not, so a catch-up after one
+        lesson reads a small chunk (tens of signatures, not thousands): a
+        power of two covering ``behind``, from :data:`CATCH_UP_CHUNK` up to
+        :meth:`_chunk`."""
+        covering = 1 << max(behind - 1, 0).bit_length()
+        return min(self._chunk(), max(CATCH_UP_CHUNK, covering))
 
     def _apply(self, tx: Transaction, entries: Sequence[CheckedEntry]) -> None:
         """Per-event views see each decoded event, then batch views the batch."""

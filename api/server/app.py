@@ -21,6 +21,7 @@ from api.server.routers import (
     journal,
     lists,
     log,
+    periods,
     records,
     reports,
     signed,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         audit,
         reports,
         lists,
+        periods,
         imports,
     ):
         app.include_router(module.router)

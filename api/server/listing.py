@@ -13,9 +13,11 @@ list shows; a pupil whose key is gone shows as «данные удалены».
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ledger.application import LedgerApplication
 from ledger.domain.schoolyear import PERIOD_NAMES, YEAR_PERIOD
@@ -33,13 +35,42 @@ PEOPLE_EVENTS = (
 )
 
 
+@dataclass
+class _Live:
+    """The records view's runner on one application, and the lock that lets
+    one request of this process catch it up while the others wait for it."""
+
+    runner: ProjectionRunner
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_RUNNERS: WeakKeyDictionary[LedgerApplication, _Live] = WeakKeyDictionary()
+_RUNNERS_LOCK = threading.Lock()
+
+
+def _live(app: LedgerApplication) -> _Live:
+    """The runner of ``app``, made once: making one checks the views' tables
+    (several queries), which every list would otherwise repeat."""
+    with _RUNNERS_LOCK:
+        found = _RUNNERS.get(app)
+        if found is None:
+            found = _RUNNERS[app] = _Live(views_runner(app))
+        return found
+
+
 class LiveRecords:
-    """The records view caught up to the log's last event, for one request."""
+    """The records view caught up to the log's last event, for one request.
+
+    Requests that arrive together after an append catch the view up once: the
+    first checks and applies the new entries, the others wait for it and then
+    find nothing left to do (rather than each checking the same entries)."""
 
     def __init__(self, app: LedgerApplication) -> None:
-        self.runner: ProjectionRunner = views_runner(app)
+        live = _live(app)
+        self.runner: ProjectionRunner = live.runner
         self.position = int(app.recorder.max_notification_id() or 0)
-        catch_up(self.runner, self.position)
+        with live.lock:
+            catch_up(self.runner, self.position)
         self._facts: SchoolFacts | None = None
 
     def facts(self) -> SchoolFacts:
@@ -158,14 +189,27 @@ def placed_in(
         for r in live.rows("view_people", "class_id = ?", (class_id,))
         if r.pupil is not None
     }
+    histories = people_histories(live, sorted(ids))
     found = []
     for pupil in sorted(ids):
-        history = live.rows("view_people", "pupil = ?", (pupil,))
+        history = histories.get(pupil, [])
         placed = _placement(pupil, history, class_id)
         if placed is not None:
             _open_name(placed, history, keys)
             found.append(placed)
     return sorted(found, key=lambda p: p.sort_key)
+
+
+def people_histories(live: LiveRecords, pupils: list[str]) -> dict[str, list[Record]]:
+    """Each pupil's rows of the people view (enrolment, moves, leaving,
+    erasure), in log order; a few queries for a whole class."""
+    found: dict[str, list[Record]] = {}
+    for start in range(0, len(pupils), 500):
+        chunk = pupils[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for r in live.rows("view_people", f"pupil IN ({marks})", tuple(chunk)):
+            found.setdefault(str(r.pupil), []).append(r)
+    return found
 
 
 def _placement(pupil: str, history: list[Record], class_id: str) -> Placed | None:
@@ -235,3 +279,35 @@ def pupil_names(
         parts = (identity.get(k) for k in ("surname", "name", "patronymic"))
         names[pupil] = " ".join(p for p in parts if p)
     return names
+
+
+# -- staff ----------------------------------------------------------------------------
+
+STAFF_EVENT = "people.StaffMemberRegistered"
+
+
+def staff_names(
+    live: LiveRecords, keys: DataKeyStore | None, only: set[str] | None = None
+) -> dict[str, str]:
+    """Each staff member's full name (of ``only``, or everyone), opened from
+    the sealed registration; their position and personnel number where the
+    name cannot be read."""
+    names = {}
+    for r in live.rows("view_school", "type = ?", (STAFF_EVENT,)):
+        if only is None or r.stream in only:
+            names[r.stream] = staff_name(r.stream, r.data, keys)
+    return names
+
+
+def staff_name(
+    staff: str, registered: dict[str, Any], keys: DataKeyStore | None
+) -> str:
+    """A staff member's full name from their registration's data."""
+    title = f"{registered['position']}, таб. № {registered['personnel_number']}"
+    if keys is None:
+        return title
+    try:
+        opened = keys.open(staff, registered["enc"])
+    except LedgerError:
+        return title
+    return str(opened.get("full_name") or "") or title

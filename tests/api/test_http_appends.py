@@ -93,7 +93,7 @@ def test_a_mark_off_the_scale_names_the_field_and_writes_nothing(
     sheet["marks"][0]["mark"] = "7"
     before = served.events()
     problem = _problem(_post(served, "/lesson-sheets", sheet), 422)
-    assert problem["field"] == "body.marks"
+    assert problem["field"] == "body.marks.0.mark"
     assert "7" in problem["detail"]
     assert served.events() == before
 

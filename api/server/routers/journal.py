@@ -159,11 +159,32 @@ SHEET_FIELDS: tuple[tuple[type[DomainError], str], ...] = (
 )
 
 
-def sheet_problem(error: DomainError) -> ProblemError:
-    """A rule's rejection of a lesson sheet, naming the field it is about."""
+def sheet_problem(error: DomainError, sheet: LessonSheet) -> ProblemError:
+    """A rule's rejection of a lesson sheet, naming the field it is about: for
+    a pupil not in the class or a mark off the scale, the line it names (the
+    pupil's id, or the mark or work type it quotes)."""
     status, kind = ledger_status(error)
     field = next((f for cls, f in SHEET_FIELDS if isinstance(error, cls)), "body")
+    if isinstance(error, ScaleError | NotEnrolledError):
+        field = _line_named(str(error), sheet) or field
     return ProblemError(status, kind, str(error), field=field)
+
+
+def _line_named(message: str, sheet: LessonSheet) -> str | None:
+    """The first mark or absence whose pupil, mark or work type the message
+    names (the lines are checked in order, so the first named is the one)."""
+    for i, m in enumerate(sheet.marks):
+        for name, shown in (
+            ("pupil", str(m.pupil)),
+            ("mark", repr(m.mark)),
+            ("work_type", repr(m.work_type)),
+        ):
+            if shown in message:
+                return f"body.marks.{i}.{name}"
+    for i, a in enumerate(sheet.absences):
+        if str(a.pupil) in message:
+            return f"body.absences.{i}.pupil"
+    return None
 
 
 CREATED: dict[int | str, dict[str, Any]] = {
@@ -189,7 +210,7 @@ def record_lesson_sheet(
                 )
             )
         except DomainError as e:
-            raise sheet_problem(e) from e
+            raise sheet_problem(e, sheet) from e
         count = 1 + len(sheet.marks) + len(sheet.absences)
         return Appended(
             events=[f"{lesson}:{seq}" for seq in range(1, count + 1)], lesson=lesson

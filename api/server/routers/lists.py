@@ -1,5 +1,6 @@
 """Lists to act on: my classes and courses, a class's roster, its lessons, a
-lesson's entries with their history, and the periods of the year.
+lesson's entries with their history (and, in :mod:`.periods`, the periods of
+the year).
 
 A lesson sheet wants the class and every pupil by id, and a correction wants
 the entry as ``<lesson>:<seq>``; these lists give them, with the Russian names
@@ -13,6 +14,7 @@ a checkpoint as reports do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -37,9 +39,7 @@ from api.server.problems import PROBLEM_RESPONSES, ProblemError
 from api.server.routers.journal import NUMBER_DOC
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
-from ledger.domain.ids import academic_year_id
-from ledger.domain.school import AcademicYear, course_key
-from ledger.domain.schoolyear import YEAR_PERIOD
+from ledger.domain.school import course_key
 from projections.reports.source import Record
 
 TAG = "lists"
@@ -124,14 +124,14 @@ def my_classes(
     """My classes and subjects this year: class ids, subject codes, subgroups."""
     live = LiveRecords(office.app)
     facts = live.facts()
-    chosen = _year(office, facts, year)
-    staff = _staff_names(live)
+    chosen = chosen_year(office, facts, year)
+    staff = staff_titles(live)
     everything = reads_everything(account)
     classes = []
     for klass in sorted(facts.classes.values(), key=_class_order):
         if klass["year"] != chosen:
             continue
-        mine = _class_of_mine(facts, klass, account, staff, everything=everything)
+        mine = class_of_mine(facts, klass, account, staff, everything=everything)
         if mine is not None:
             classes.append(mine)
     return MyClasses(year=chosen, classes=classes)
@@ -141,7 +141,7 @@ def _class_order(klass: dict[str, Any]) -> tuple[int, str]:
     return klass["grade"], klass["name"]
 
 
-def _year(office: Office, facts: SchoolFacts, year: str | None) -> str:
+def chosen_year(office: Office, facts: SchoolFacts, year: str | None) -> str:
     if year is not None and year not in facts.years:
         known = ", ".join(sorted(facts.years)) or "none yet"
         msg = f"year {year} is not opened in this school; years: {known}"
@@ -157,7 +157,7 @@ def _year(office: Office, facts: SchoolFacts, year: str | None) -> str:
     return found
 
 
-def _class_of_mine(
+def class_of_mine(
     facts: SchoolFacts,
     klass: dict[str, Any],
     account: Account,
@@ -229,7 +229,7 @@ def _substitution(facts: SchoolFacts, d: dict[str, Any]) -> Substitution:
     )
 
 
-def _staff_names(live: LiveRecords) -> dict[str, str]:
+def staff_titles(live: LiveRecords) -> dict[str, str]:
     """Staff as the records name them: position and personnel number (the
     full name is sealed in the log)."""
     return {
@@ -278,7 +278,7 @@ def class_roster(class_id: UUID, office: OfficeDep, account: CurrentAccount) -> 
     with pupil ids and personal file numbers; who left and when."""
     action = f"roster {class_id}"
     live = LiveRecords(office.app)
-    klass = _readable_class(office, account, live, class_id, action)
+    klass = readable_class(office, account, live, class_id, action)
     placed = placed_in(live, str(class_id), office.reads.data_keys)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     return Roster(
@@ -307,7 +307,7 @@ def _leave_kind(how: str | None, moved_to: str | None) -> LeaveKind | None:
     return LeaveKind.MOVED if moved_to is not None else LeaveKind(how)
 
 
-def _readable_class(
+def readable_class(
     office: Office,
     account: Account,
     live: LiveRecords,
@@ -402,15 +402,15 @@ def class_lessons(
     ids, dates, numbers and topics, in date order."""
     action = f"lessons {class_id} subject={subject or '*'} period={period}"
     live = LiveRecords(office.app)
-    klass = _readable_class(office, account, live, class_id, action)
+    klass = readable_class(office, account, live, class_id, action)
     try:
         facts = live.facts()
-        span = _period(facts, klass, period)
+        span = period_span(facts, klass, period)
         _check_subject(facts, subject)
     except ProblemError as e:
         office.access.refused(account, action, f"class:{class_id}", e.status, utcnow())
         raise
-    lessons = _lessons(live, str(class_id), span, subject, subgroup)
+    lessons = lessons_in(live, str(class_id), span, subject, subgroup)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     return ClassLessons(
         class_id=class_id,
@@ -426,7 +426,7 @@ def class_lessons(
     )
 
 
-def _period(facts: SchoolFacts, klass: dict[str, Any], code: str) -> dict[str, Any]:
+def period_span(facts: SchoolFacts, klass: dict[str, Any], code: str) -> dict[str, Any]:
     periods = year_periods(facts.years[klass["year"]], klass["grade"])
     for p in periods:
         if p["code"].casefold() == code.strip().casefold():
@@ -445,13 +445,25 @@ def _check_subject(facts: SchoolFacts, subject: str | None) -> None:
         )
 
 
-def _lessons(
+def lessons_in(
     live: LiveRecords,
     class_id: str,
     span: dict[str, Any],
     subject: str | None,
     subgroup: str | None,
 ) -> list[LessonListed]:
+    held = held_in(live, class_id, span, subject, subgroup)
+    return listed_lessons(held, _entry_counts(live, [r.stream for r in held]))
+
+
+def held_in(
+    live: LiveRecords,
+    class_id: str,
+    span: dict[str, Any],
+    subject: str | None,
+    subgroup: str | None,
+) -> list[Record]:
+    """The lessons held in the class (subject, subgroup) in the span."""
     where = "class_id = ? AND type = ? AND day >= ? AND day <= ?"
     params: tuple[Any, ...] = (
         class_id,
@@ -461,12 +473,15 @@ def _lessons(
     )
     if subject is not None:
         where, params = f"{where} AND subject = ?", (*params, subject)
-    held = [
+    return [
         r
         for r in live.rows("view_journal", where, params)
         if subgroup is None or r.data["subgroup"] == subgroup
     ]
-    counts = _entry_counts(live, [r.stream for r in held])
+
+
+def listed_lessons(held: list[Record], counts: dict[str, int]) -> list[LessonListed]:
+    """The lessons with their entry ``counts``, in date order."""
     listed = [
         LessonListed(
             lesson=UUID(r.stream),
@@ -485,18 +500,35 @@ def _lessons(
     return sorted(listed, key=lambda x: (x.day, x.subject, x.subgroup or "", x.number))
 
 
+ENTRY_TYPES = ("journal.MarkRecorded", "journal.AbsenceRecorded")
+
+
 def _entry_counts(live: LiveRecords, lessons: list[str]) -> dict[str, int]:
+    return entry_counts(lesson_rows(live, lessons, ENTRY_TYPES))
+
+
+def entry_counts(rows: Iterable[Record]) -> dict[str, int]:
+    """Marks and absences recorded with each lesson among ``rows``."""
     counts: dict[str, int] = {}
+    for r in rows:
+        if r.type in ENTRY_TYPES:
+            counts[r.stream] = counts.get(r.stream, 0) + 1
+    return counts
+
+
+def lesson_rows(
+    live: LiveRecords, lessons: Sequence[str], types: Sequence[str] = ()
+) -> list[Record]:
+    """The view rows of ``lessons`` (of ``types``, or all), a few queries for
+    any number of lessons: a journal page reads its lessons' entries at once."""
+    found: list[Record] = []
+    kinds = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
     for start in range(0, len(lessons), 500):
         chunk = lessons[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        for r in live.rows(
-            "view_journal",
-            f"stream IN ({marks}) AND type IN (?, ?)",
-            (*chunk, "journal.MarkRecorded", "journal.AbsenceRecorded"),
-        ):
-            counts[r.stream] = counts.get(r.stream, 0) + 1
-    return counts
+        where = f"stream IN ({marks}){kinds}"
+        found.extend(live.rows("view_journal", where, (*chunk, *types)))
+    return found
 
 
 # -- a lesson's entries ----------------------------------------------------------------
@@ -569,8 +601,10 @@ def lesson_entries(
         msg = f"lesson {lesson} is not recorded"
         raise ProblemError(404, "not-found", msg, field="path.lesson")
     class_id = UUID(held.data["class_id"])
-    klass = _readable_class(office, account, live, class_id, action)
-    entries = _entries(live, rows, office)
+    klass = readable_class(office, account, live, class_id, action)
+    pupils = {r.data["pupil"] for r in rows if "pupil" in r.data}
+    names = pupil_names(live, pupils, office.reads.data_keys)
+    entries = entries_listed(rows, names)
     office.access.record(account, action, f"class:{class_id}", utcnow())
     facts_subjects = live.facts().subjects
     d = held.data
@@ -591,35 +625,37 @@ def lesson_entries(
     )
 
 
-def _entries(
-    live: LiveRecords, rows: list[Record], office: Office
+def entries_listed(
+    rows: Iterable[Record], names: Mapping[str, str]
 ) -> list[EntryListed]:
-    pupils = {r.data["pupil"] for r in rows if "pupil" in r.data}
-    names = pupil_names(live, pupils, office.reads.data_keys)
+    """The marks and absences among ``rows`` (in log order), each as it stands
+    after its corrections and voids, with its history; pupils by ``names``."""
     found: dict[str, EntryListed] = {}
     for r in rows:
-        if r.type in ("journal.MarkRecorded", "journal.AbsenceRecorded"):
+        if r.type in ENTRY_TYPES:
             found[r.event] = _entry(r, names)
         elif r.target in found:
             _amend(found[r.target], r)
     return list(found.values())
 
 
-def _entry(r: Record, names: dict[str, str]) -> EntryListed:
+def _entry(r: Record, names: Mapping[str, str]) -> EntryListed:
+    # made from the view's own rows, already checked: built, not re-validated
+    # (a journal page lists hundreds)
     d = r.data
     mark = r.type == "journal.MarkRecorded"
     value = d["mark"] if mark else d["kind"]
-    return EntryListed(
+    return EntryListed.model_construct(
         entry=r.event,
         kind="mark" if mark else "absence",
-        pupil=d["pupil"],
+        pupil=UUID(d["pupil"]),
         pupil_name=names.get(d["pupil"], d["pupil"]),
         value=value,
         recorded=value,
         work_type=d.get("work_type"),
         weight=d.get("weight", 0),
         voided=False,
-        by=d["teacher"],
+        by=UUID(d["teacher"]),
         at=r.at,
         history=[],
     )
@@ -629,13 +665,13 @@ def _amend(entry: EntryListed, r: Record) -> None:
     d = r.data
     correction = r.type == "journal.MarkCorrected"
     entry.history.append(
-        Amendment(
+        Amendment.model_construct(
             event=r.event,
             kind=AmendmentKind.CORRECTION if correction else AmendmentKind.VOID,
             previous=entry.value,
             value=d["mark"] if correction else None,
             reason=d["reason"],
-            by=d["by"],
+            by=UUID(d["by"]),
             at=r.at,
         )
     )
@@ -643,141 +679,3 @@ def _amend(entry: EntryListed, r: Record) -> None:
         entry.value = d["mark"]
     else:
         entry.voided = True
-
-
-# -- the periods of the year -----------------------------------------------------------
-
-
-class PeriodState(StrEnum):
-    """Where a period stands. ``closed``: closed for the whole school by the
-    deputy director or the director (its closing event, or the year's, named
-    in ``closed_by``); a period whose last day has passed and that is not
-    closed is ``ended``: its period grades may be recorded (§4.1). Closings
-    of one class or subject are listed in the period's ``closings``."""
-
-    UPCOMING = "upcoming"
-    OPEN = "open"
-    ENDED = "ended"
-    CLOSED = "closed"
-
-
-class ClosingPublic(BaseModel):
-    """A closing of a period or the year («период закрыт», «год закрыт»): its
-    scope (the whole school, a class, or a class's subject) and event."""
-
-    event: str = Field(description="<year stream>:<seq>")
-    period: str = Field(description="The period closed, or Y: the whole year")
-    class_id: UUID | None = Field(default=None, description="None: every class")
-    subject: str | None = Field(default=None, description="None: every subject")
-    by: UUID
-
-
-class PeriodPublic(BaseModel):
-    """A study period: code, Russian name, days and state."""
-
-    code: str = Field(description="Q1…Q4, T1…T3, H1, H2, or Y for the year")
-    name: str = Field(description="«I четверть»")
-    starts: date
-    ends: date
-    state: PeriodState
-    closed_by: str | None = Field(
-        default=None,
-        description="The event that closed it for the whole school "
-        "(«период закрыт» or «год закрыт»)",
-    )
-    closings: list[ClosingPublic] = Field(
-        default_factory=list,
-        description="Every closing that covers the period, for the school, a "
-        "class or a class's subject, with its event",
-    )
-
-
-class SchemePublic(BaseModel):
-    """The periods of the grades that share one split of the year."""
-
-    grades: list[int]
-    kind: str = Field(description="quarters, trimesters or halves")
-    periods: list[PeriodPublic]
-
-
-class YearPeriods(BaseModel):
-    """An academic year, its days and its periods by grade."""
-
-    year: str
-    starts: date
-    ends: date
-    today: date
-    schemes: list[SchemePublic]
-
-
-@router.get("/periods")
-def periods(
-    office: OfficeDep, _: CurrentAccount, year: YearParam = None
-) -> YearPeriods:
-    """The periods of the academic year by grade, and their state today."""
-    live = LiveRecords(office.app)
-    facts = live.facts()
-    chosen = _year(office, facts, year)
-    with office.reading() as ctx:
-        today = ctx.today()
-        record = ctx.replay(AcademicYear, academic_year_id(ctx.school_id, chosen))
-        closings = [] if record is None else _closings(record)
-    y = facts.years[chosen]
-    whole = {"code": "Y", "starts": y["starts"], "ends": y["ends"]}
-    return YearPeriods(
-        year=chosen,
-        starts=y["starts"],
-        ends=y["ends"],
-        today=today,
-        schemes=[
-            SchemePublic(
-                grades=s["grades"],
-                kind=s["kind"],
-                periods=[
-                    _period_public(p, today, closings) for p in [*s["periods"], whole]
-                ],
-            )
-            for s in y["schemes"]
-        ],
-    )
-
-
-def _closings(record: AcademicYear) -> list[ClosingPublic]:
-    """The year's closings, in the order they were recorded."""
-    return [
-        ClosingPublic(
-            event=record.closed_name(c),
-            period=c.period,
-            class_id=c.class_id,
-            subject=c.subject,
-            by=c.by,
-        )
-        for c in record.closures
-    ]
-
-
-def _period_public(
-    p: dict[str, Any], today: date, closings: list[ClosingPublic]
-) -> PeriodPublic:
-    """A period's state today: the closings that cover it (its own or the
-    year's) decide ``closed``; the days decide the rest."""
-    starts, ends = date.fromisoformat(p["starts"]), date.fromisoformat(p["ends"])
-    covering = [c for c in closings if c.period in (p["code"], YEAR_PERIOD)]
-    school = next((c for c in covering if c.class_id is None and not c.subject), None)
-    if school is not None:
-        state = PeriodState.CLOSED
-    elif today < starts:
-        state = PeriodState.UPCOMING
-    elif today <= ends:
-        state = PeriodState.OPEN
-    else:
-        state = PeriodState.ENDED
-    return PeriodPublic(
-        code=p["code"],
-        name=period_title(p["code"]),
-        starts=starts,
-        ends=ends,
-        state=state,
-        closed_by=school.event if school is not None else None,
-        closings=covering,
-    )

@@ -32,6 +32,7 @@ from api.server.web import (
     deputy_periods,
     diary,
     director,
+    journal,
     keys,
     keys_requests,
     office,
@@ -189,6 +190,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     _pages_first(app, StarletteHTTPException, http_page)
 
     app.include_router(signin.router)
+    app.include_router(journal.router)
     app.include_router(diary.router)
     app.include_router(proofs.router)
     app.include_router(charts_pages.router)

@@ -19,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.server.routers.lists import periods
+from api.server.routers.periods import periods
 from api.server.web.forms import Form, FormSpec, Option
 from api.server.web.forms_choices import SchoolChoices
 from api.server.web.forms_submit import (

@@ -2,7 +2,7 @@
 §8.1), for the deputy director (and the director).
 
 The periods of the year and their state today are read as ``GET /periods``
-reads them (:func:`api.server.routers.lists.periods`). Closing one is the
+reads them (:func:`api.server.routers.periods.periods`). Closing one is the
 ``periods.close`` record command; as it cannot be undone (afterwards the
 period's entries change only as corrections citing an order) the form asks
 again before it is sent: the first POST shows what will be closed, the
@@ -19,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.server.routers.lists import periods
+from api.server.routers.periods import periods
 from api.server.web.deputy import HOME, PERIOD_STATES, ROLES, TITLE
 from api.server.web.forms import Form, FormSpec, Option
 from api.server.web.forms_choices import SchoolChoices

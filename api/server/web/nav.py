@@ -34,6 +34,19 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        ("teacher", "class_teacher"),
+        "/app/teacher",
+        "Журнал",
+        "Мои классы и предметы, уроки сегодня и на неделе; журнал класса: "
+        "отметки, отсутствующие, темы, отметки за период.",
+    ),
+    Section(
+        ("teacher", "class_teacher", "deputy_director", "director"),
+        "/app/substitutions",
+        "Замещения",
+        "Кто кого замещает и в какие дни (§7.3.6); запись замещения.",
+    ),
+    Section(
         ("pupil", "guardian"),
         "/app/diary",
         "Дневник",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -23,13 +24,17 @@ from fastapi.templating import Jinja2Templates
 
 from api.server.accounts import Account
 from api.server.deps import SchoolsDep
+from api.server.listing import staff_name
 from api.server.office import Office
 from api.server.problems import ProblemError
 from api.server.schools import TooManySchoolsError, UnknownSchoolError
 from api.server.web.nav import ROLE_NAMES, Section, sections
 from api.server.web.sessions import WebSession, WebSessions
+from ledger.domain.errors import UnknownRecordError
+from ledger.domain.people import StaffMember
 
 SESSION_COOKIE = "letopis_session"
+PERSON = "person"  # the session's staff member's full name, from the records
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
 
@@ -75,7 +80,11 @@ class WebUser:
 
     @property
     def name(self) -> str:
-        return self.account.display_name or self.account.name
+        """The person as the layout shows them: the account's display name if
+        one was given, else a staff member's full name from the records, else
+        the login."""
+        person = self.session.held.get(PERSON)
+        return str(self.account.display_name or person or self.account.name)
 
     def has(self, *roles: str) -> bool:
         return self.account.has(*roles)
@@ -111,7 +120,28 @@ def web_user(request: Request, schools: SchoolsDep) -> WebUser:
     if current is None or current.version != session.version:
         sessions.end(session.id)
         raise SignInNeededError(sign_in_path(request))
+    staff = current.account.staff
+    if staff is not None and PERSON not in session.held:
+        session.held[PERSON] = person_name(office, staff)
     return WebUser(current.account, office, session)
+
+
+def person_name(office: Office, staff: UUID) -> str | None:
+    """A staff member's full name as the records hold it (sealed, opened with
+    the school's data keys), read once a session; None if not registered."""
+    with office.reading() as ctx:
+        try:
+            member = ctx.view(StaffMember, staff)
+        except UnknownRecordError:  # the stream holds another kind of record
+            member = None
+    if member is None:
+        return None
+    registered = {
+        "position": member.position,
+        "personnel_number": member.personnel_number,
+        "enc": member.enc,
+    }
+    return staff_name(str(staff), registered, office.data_keys)
 
 
 WebUserDep = Annotated[WebUser, Depends(web_user)]
