@@ -63,7 +63,12 @@ from ledger.log import LogStore, Sealer, StoredCheckpoint
 from ledger.log.store import HeadedLeaf
 from ledger.policy_log import RETENTION, load_policy
 from ledger.storage.disposal import Tombstoned, check_owner, remove_payloads
-from verify.disposal import TOMBSTONE_PREFIX, stored_leaf_hash, tombstone_for
+from verify.disposal import (
+    TOMBSTONE_PREFIX,
+    parse_tombstone,
+    stored_leaf_hash,
+    tombstone_for,
+)
 from verify.retention import RetentionPolicy
 
 BATCH = 5000
@@ -216,19 +221,26 @@ class _Log:
     def entries(self, clock: str) -> Iterator[_Logged]:
         for start in range(0, self.checkpoint.size, BATCH):
             stop = min(start + BATCH, self.checkpoint.size)
-            for leaf in self.store.headed_leaves(start, stop):
-                yield self._logged(leaf, clock)
+            leaves = self.store.headed_leaves(start, stop)
+            stones = self.states(
+                [x for x in leaves if x.head.startswith(TOMBSTONE_PREFIX)]
+            )
+            for leaf in leaves:
+                yield self._logged(leaf, clock, stones.get(leaf.notification_id))
 
-    def _logged(self, leaf: HeadedLeaf, clock: str) -> _Logged:
-        head = leaf.head
-        if head.startswith(TOMBSTONE_PREFIX):
-            act = head[len(TOMBSTONE_PREFIX) :].split(b'"', 1)[0].decode()
-            return _Logged(leaf, "", leaf.stream, act)
-        at = head[7:].split(b'"', 1)[0].decode()  # canonical: {"at":"<time>",…
+    def _logged(self, leaf: HeadedLeaf, clock: str, stone: bytes | None) -> _Logged:
+        """An entry's file under ``clock``, from the time its head (or, once
+        disposed of, its tombstone) gives."""
+        act = None
+        if stone is not None:
+            found = parse_tombstone(stone)
+            at, act = found.recorded, found.act
+        else:
+            at = leaf.head[7:].split(b'"', 1)[0].decode()  # {"at":"<time>",…
         if clock != "year_file":
-            return _Logged(leaf, at, leaf.stream, None)
+            return _Logged(leaf, at, leaf.stream, act)
         end = self.policy.year_end(date.fromisoformat(at[:10]))
-        return _Logged(leaf, at, f"{end.year - 1}/{end.year}", None)
+        return _Logged(leaf, at, f"{end.year - 1}/{end.year}", act)
 
     def states(self, leaves: Sequence[HeadedLeaf]) -> dict[int, bytes]:
         return self.store.states_of([x.notification_id for x in leaves])
@@ -374,14 +386,17 @@ def _named(
     chosen: list[_Logged] = []
     closings: dict[str, HeadedLeaf] = {}
     seen: set[int | str] = set()
+    present: set[str] = set()
     for entry in log.entries(act_class.clock):
         leaf = entry.leaf
+        present.add(entry.file)
         if entry.file in names and leaf.topic in closing and entry.disposed_by is None:
             closings[entry.file] = leaf
         if wanted is None:
             if (
                 entry.file in names
                 and entry.file not in keeping
+                and entry.disposed_by is None
                 and _class_of(log.policy, leaf.topic) == act_class.name
             ):
                 chosen.append(entry)
@@ -392,6 +407,14 @@ def _named(
             chosen.append(entry)
     if wanted is not None:
         wanted.require_all(seen, log.checkpoint.size)
+    for file in [*files, *kept]:
+        if file.file not in present:
+            named = file.personal_file or file.file
+            msg = (
+                f"file {named} holds no entry of the log: name the files as the "
+                "log knows them (a school year 2024/2025, a personal file К-25)"
+            )
+            raise DisposalError(msg)
     return chosen, _facts(log, files, act_class, closings)
 
 

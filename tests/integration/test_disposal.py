@@ -227,6 +227,8 @@ def _request(variant: str, school: Disposing, store: Store) -> tuple[ActRequest,
         return files, "which the act does not name"
     if variant == "open file":
         return replace(FILES, kept=()), "is not closed"
+    if variant == "unknown file":
+        return replace(JOURNAL, files=("2019/2020",)), "holds no entry of the log"
     raise AssertionError(variant)
 
 
@@ -241,6 +243,7 @@ def _request(variant: str, school: Disposing, store: Store) -> tuple[ActRequest,
         "kept",
         "not named",
         "open file",
+        "unknown file",
     ],
 )
 def test_a_bad_act_is_refused_with_nothing_written(
