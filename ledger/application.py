@@ -121,6 +121,7 @@ class SigningEventStore(EventStore[UUID]):
         writer = EventWriter(self.mapper.context.origin, signing.signers)
         allowed: set[str] = set()  # event types this policy lets these signers sign
         heads: dict[UUID, str] = {}
+        names: dict[UUID, str] = {}  # each stream's text, once per save
         signed = []
         for event, at in zip(events, times, strict=True):
             stream, seq = event.originator_id, event.originator_version
@@ -135,8 +136,11 @@ class SigningEventStore(EventStore[UUID]):
             after = signing_after(event, policy)  # in force after this entry
             if after is not policy:
                 policy, allowed = after, set()
+            name = names.get(stream)
+            if name is None:
+                name = names[stream] = str(stream)
             data = writer.event_bytes(
-                str(stream), seq, prev, topic, at, codec.event_data(event)
+                name, seq, prev, topic, at, codec.event_data(event)
             )
             digest = content_hash(data)
             heads[stream] = digest
