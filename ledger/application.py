@@ -91,10 +91,7 @@ class SigningEventStore(EventStore[UUID]):
                 "nothing was written: reload the record and try again"
             )
             raise ConcurrencyError(msg) from e
-        self.mapper.heads.put_many(
-            ((event.originator_id, event.originator_version), digest)
-            for event, (_, _, digest) in zip(domain_events, signed, strict=True)
-        )
+        self.mapper.heads.put_many(_stream_heads(domain_events, signed))
         return _recordings(domain_events, stored, ids)
 
     def _sign(
@@ -173,6 +170,18 @@ class SigningEventStore(EventStore[UUID]):
             raise PolicyError(NO_POLICY)
         policy.check_author(topic, author.key, author.roles)
         policy.check_cosigners(topic, [c.roles for c in cosigners])
+
+
+def _stream_heads(
+    events: Sequence[DomainEventProtocol[UUID]], signed: list[tuple[str, bytes, str]]
+) -> list[tuple[tuple[UUID, int], str]]:
+    """Each stream's last event of a save with its hash: what the stream's next
+    event chains to. (A hash not kept is read back from the store if asked.)"""
+    last: dict[UUID, tuple[tuple[UUID, int], str]] = {}
+    for event, (_, _, digest) in zip(events, signed, strict=True):
+        stream = event.originator_id
+        last[stream] = ((stream, event.originator_version), digest)
+    return list(last.values())
 
 
 def _recordings(
