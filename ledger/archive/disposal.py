@@ -55,6 +55,7 @@ from ledger.domain.disposal import (
     KeptFile,
     NamedEntry,
     check_act,
+    check_class,
 )
 from ledger.domain.errors import DisposalError
 from ledger.domain.ids import disposal_act_id, personal_file_id
@@ -269,6 +270,7 @@ def dispose(
         return _resume(app, url, request, recorded, owner_role)
     policy = _retention(app)
     act_class = _act_class(policy, request.record_class)
+    check_class(act_class, request.kept)
     log = _Log(app, policy)
     files = _files(app, request, act_class)
     kept = _files(app, request, act_class, kept=True)

@@ -119,7 +119,7 @@ def check_act(
     """The act's files with their entries; :class:`DisposalError` naming the
     first thing that makes the act no ground for disposal."""
     _check_heading(number, dated, today, reason)
-    _check_class(act_class, kept)
+    check_class(act_class, kept)
     if not files:
         msg = "the act names no files (дела); name each file it disposes of"
         raise DisposalError(msg)
@@ -177,7 +177,9 @@ def _check_heading(number: str, dated: date, today: date, reason: str) -> None:
         raise DisposalError(msg)
 
 
-def _check_class(act_class: ActClass, kept: Sequence[str]) -> None:
+def check_class(act_class: ActClass, kept: Sequence[str]) -> None:
+    """:class:`DisposalError` unless ``act_class`` is counted per file, and
+    files are kept only of a class of closed files (personal files)."""
     if act_class.clock not in PER_FILE_CLOCKS:
         msg = (
             f"class {act_class.name} is kept by clock {act_class.clock}: an act "
