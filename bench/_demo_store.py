@@ -64,18 +64,21 @@ class DemoStore:
         return int(self.manifest["events"])
 
 
-def cache_dir() -> Path:
-    return _cache.RESULTS / f"rebuild-demo-v{FORMAT}-{STUDENTS}x{YEARS}"
+def cache_dir(students: int = STUDENTS, years: int = YEARS) -> Path:
+    return _cache.RESULTS / f"rebuild-demo-v{FORMAT}-{students}x{years}"
 
 
-def demo_store() -> DemoStore:
-    """The cached store, generated first (with the demo's own progress bar)."""
-    path = cache_dir()
-    manifest, reused = _cache.cached(path, FORMAT, _generate)
+def demo_store(students: int = STUDENTS, years: int = YEARS) -> DemoStore:
+    """The cached store of ``letopis demo --students S --years Y`` (by default
+    the million-event school), generated first with the demo's own progress bar."""
+    path = cache_dir(students, years)
+    manifest, reused = _cache.cached(
+        path, FORMAT, lambda folder: _generate(folder, students, years)
+    )
     return DemoStore(path, manifest, reused)
 
 
-def _generate(folder: Path) -> _cache.Manifest:
+def _generate(folder: Path, students: int, years: int) -> _cache.Manifest:
     started = perf_counter()
     subprocess.run(  # noqa: S603 - our own interpreter and command line
         [
@@ -88,9 +91,9 @@ def _generate(folder: Path) -> _cache.Manifest:
             "--keys",
             str(folder / "keys"),
             "--students",
-            str(STUDENTS),
+            str(students),
             "--years",
-            str(YEARS),
+            str(years),
         ],
         check=True,
         env={"LETOPIS_KEY_PASSPHRASE": PASSPHRASE, "PATH": "/usr/bin:/bin"},
@@ -98,8 +101,8 @@ def _generate(folder: Path) -> _cache.Manifest:
     with sqlite3.connect(folder / "letopis.db") as db:
         (events,) = db.execute("SELECT count(*) FROM stored_events").fetchone()
     return {
-        "students": STUDENTS,
-        "years": YEARS,
+        "students": students,
+        "years": years,
         "events": int(events),
         "generate_seconds": round(perf_counter() - started, 1),
     }

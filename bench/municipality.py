@@ -18,6 +18,9 @@ the single school's marks per second.
 Smaller runs: ``python -m bench.municipality --schools 10 --teachers 4
 --seconds 5`` (or ``LETOPIS_BENCH_SCHOOLS``, ``LETOPIS_BENCH_TEACHERS``,
 ``LETOPIS_BENCH_API_SECONDS`` for ``python -m bench municipality``).
+``--seal-thread-too`` (``LETOPIS_BENCH_SEAL_THREAD=1``) also serves the
+schools with their sealing loop in a thread of the server instead of its
+child process, in the same run, for comparison.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,9 @@ class Size:
     seconds: float = float(os.environ.get("LETOPIS_BENCH_API_SECONDS", "20"))
     #: marks per second of the paced run (all teachers together)
     rate: float = float(os.environ.get("LETOPIS_BENCH_RATE", "500"))
+    #: also serve the schools with their sealing loop in a thread of the
+    #: server (``SEAL_PROCESS=false``), for comparison in the same run
+    seal_thread_too: bool = os.environ.get("LETOPIS_BENCH_SEAL_THREAD") == "1"
 
 
 def run(console: Console, size: Size | None = None) -> None:
@@ -126,18 +132,21 @@ def run(console: Console, size: Size | None = None) -> None:
             ["--store", urls[codes[0]], "--keys", str(root)],
             {"LETOPIS_SCHOOL": codes[0], "LETOPIS_MANY_SCHOOLS": "true"},
         )
+        servers = [(f"{size.schools} schools", many_where)]
+        if size.seal_thread_too:
+            thread = (many_where[0], {**many_where[1], "LETOPIS_SEAL_PROCESS": "false"})
+            servers.append((f"{size.schools} schools, sealing in a thread", thread))
         results = {}
         modes = (("back to back", 0.0), (f"{size.rate:.0f} marks/s", paced))
+        parts = len(modes) * len(servers)  # the schools' days, one part per load
         for half, (mode, interval) in enumerate(modes):
-            alone_plan = {**_days(asdict(alone), half), "threads": threads}
-            many_plan = {
-                "teachers": [_days(t, half) for t in teachers],
-                "threads": threads,
-            }
-            for label, (where, env), plan in (
-                ("one school", alone_where, alone_plan),
-                (f"{size.schools} schools", many_where, many_plan),
-            ):
+            alone_plan = {**_days(asdict(alone), half, 2), "threads": threads}
+            loads = [("one school", alone_where, alone_plan)]
+            for k, (label, server) in enumerate(servers):
+                part = half * len(servers) + k
+                days = [_days(t, part, parts) for t in teachers]
+                loads.append((label, server, {"teachers": days, "threads": threads}))
+            for label, (where, env), plan in loads:
                 console.print(f"load: {label}, {threads} teachers, {mode} …")
                 results[(mode, label)] = _load(
                     where,
@@ -160,11 +169,11 @@ def run(console: Console, size: Size | None = None) -> None:
     )
 
 
-def _days(teacher: dict[str, Any], half: int) -> dict[str, Any]:
-    """The teacher with the free lessons of every other school day (``half``
-    0 or 1), so that the two loads of a run never post the same lesson."""
+def _days(teacher: dict[str, Any], part: int, parts: int) -> dict[str, Any]:
+    """The teacher with the free lessons of every ``parts``-th school day from
+    the ``part``-th, so that the loads of a run never post the same lesson."""
     days = sorted({slot["day"] for slot in teacher["slots"]})
-    mine = set(days[half::2])
+    mine = set(days[part::parts])
     return {**teacher, "slots": [s for s in teacher["slots"] if s["day"] in mine]}
 
 
@@ -311,9 +320,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--teachers", type=int, default=defaults.teachers)
     parser.add_argument("--seconds", type=float, default=defaults.seconds)
     parser.add_argument("--rate", type=float, default=defaults.rate)
+    parser.add_argument(
+        "--seal-thread-too",
+        action="store_true",
+        default=defaults.seal_thread_too,
+        help="also serve the schools with their sealing loop in a thread",
+    )
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 110)
-    run(console, Size(args.schools, args.teachers, args.seconds, args.rate))
+    size = Size(args.schools, args.teachers, args.seconds, args.rate)
+    run(console, replace(size, seal_thread_too=args.seal_thread_too))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ from eventsourcing.persistence import (
     Recording,
     StoredEvent,
 )
-from eventsourcing.utils import Environment, EnvType, strtobool
+from eventsourcing.utils import Environment, EnvType, get_topic, strtobool
 
-from ledger.envelope import Envelope, Signer, content_hash, parse_time
+from ledger import codec
+from ledger.envelope import EventWriter, Signer, content_hash, format_time
 from ledger.errors import ConcurrencyError, LedgerError, PolicyError
 from ledger.keys.registry import KeyRecord, SignerKey
 from ledger.mapper import EnvelopeMapper, LedgerContext
@@ -69,67 +70,79 @@ class SigningEventStore(EventStore[UUID]):
         if signed_by is None:
             msg = "refusing to append unsigned events: pass signed_by=Signing(...)"
             raise LedgerError(msg)
-        envelopes = self._sign(domain_events, signed_by)
+        signed = self._sign(domain_events, signed_by)
         stored = [
-            _stored(e.originator_id, envelope, data)
-            for e, (envelope, data, _) in zip(domain_events, envelopes, strict=True)
+            StoredEvent(
+                originator_id=e.originator_id,
+                originator_version=e.originator_version,
+                topic=topic,
+                state=data,
+            )
+            for e, (topic, data, _) in zip(domain_events, signed, strict=True)
         ]
         try:
             ids = self.recorder.insert_events(stored, **kwargs)
         except IntegrityError as e:
-            names = ", ".join(e.name for e, _, _ in envelopes[:3])
+            names = ", ".join(
+                f"{s.originator_id}:{s.originator_version}" for s in stored[:3]
+            )
             msg = (
                 f"another writer appended to the same stream first ({names}); "
                 "nothing was written: reload the record and try again"
             )
             raise ConcurrencyError(msg) from e
-        self.mapper.heads.put_many(
-            ((event.originator_id, event.originator_version), digest)
-            for event, (_, _, digest) in zip(domain_events, envelopes, strict=True)
-        )
+        self.mapper.heads.put_many(_stream_heads(domain_events, signed))
         return _recordings(domain_events, stored, ids)
 
     def _sign(
         self, events: Sequence[DomainEventProtocol[UUID]], signing: Signing
-    ) -> list[tuple[Envelope, bytes, str]]:
-        """Each event as a signed envelope with its stored bytes and their
+    ) -> list[tuple[str, bytes, str]]:
+        """Each event's type, stored bytes (its signed envelope) and their
         hash, in order.
 
         What is the same for every event of the save is looked up once: the
         signers' key records, the policy in force (until an event of the save
         changes it) and its answer for each event type. Every event is still
-        signed, chained and checked against them.
+        signed, chained and checked against them. The envelope's bytes are
+        written straight from the event's fields (``EventWriter``), the same
+        bytes as ``mapper.envelope_for(...).signed_by(...).to_bytes()``.
         """
         records = self._signer_records(signing)
         policy = self.mapper.context.policies.signing(fresh=True)
         if policy is None:
             policy = first_signing_policy(events)
+        moments = [cast(Any, e).timestamp for e in events]
+        times = [format_time(m) for m in moments]  # refuses a naive time first
+        for record in records:
+            record.check_may_append_all(moments)
+        writer = EventWriter(self.mapper.context.origin, signing.signers)
         allowed: set[str] = set()  # event types this policy lets these signers sign
         heads: dict[UUID, str] = {}
-        envelopes = []
-        signers = signing.signers
-        for event in events:
+        names: dict[UUID, str] = {}  # each stream's text, once per save
+        signed = []
+        for event, at in zip(events, times, strict=True):
             stream, seq = event.originator_id, event.originator_version
             prev = None
             if seq > 1:
                 prev = heads.get(stream) or self.mapper.head_of(stream, seq - 1)
-            unsigned = self.mapper.envelope_for(event, prev=prev)
-            moment = parse_time(unsigned.at)
-            for record in records:
-                record.check_may_append(moment)
-            if unsigned.type not in allowed:
-                self._authorize(unsigned, records, policy)
-                if unsigned.type not in POLICY_TYPES:
-                    allowed.add(unsigned.type)
+            topic = get_topic(type(event))
+            if topic not in allowed:
+                self._authorize(topic, records, policy)
+                if topic not in POLICY_TYPES:
+                    allowed.add(topic)
             after = signing_after(event, policy)  # in force after this entry
             if after is not policy:
                 policy, allowed = after, set()
-            envelope = unsigned.signed_by(*signers, message=unsigned.signing_input())
-            data = envelope.to_bytes()
+            name = names.get(stream)
+            if name is None:
+                name = names[stream] = str(stream)
+            data = writer.event_bytes(
+                name, seq, prev, topic, at, codec.event_data(event)
+            )
             digest = content_hash(data)
             heads[stream] = digest
-            envelopes.append((envelope, data, digest))
-        return envelopes
+            signed.append((topic, data, digest))
+        return signed
 
     def _signer_records(self, signing: Signing) -> list[KeyRecord]:
         ids = [s.key_id for s in signing.signers]
@@ -141,31 +154,34 @@ class SigningEventStore(EventStore[UUID]):
 
     def _authorize(
         self,
-        envelope: Envelope,
+        topic: str,
         records: list[KeyRecord],
         policy: SigningPolicy | None,
     ) -> None:
-        """May these signers sign an event of this type under ``policy``?
-        (Whether each key may sign at the event's time is checked per event,
-        in :meth:`_sign`.)"""
+        """May these signers sign an event of type ``topic`` under ``policy``?
+        (Whether each key may sign at the events' times is checked in
+        :meth:`_sign`.)"""
         author, *cosigners = records
-        if envelope.type in POLICY_TYPES:
+        if topic in POLICY_TYPES:
             anchors = list(self.mapper.context.registry.anchors)
-            check_policy_signers(envelope.type, author, len(cosigners), anchors)
+            check_policy_signers(topic, author, len(cosigners), anchors)
             return
         if policy is None:
             raise PolicyError(NO_POLICY)
-        policy.check_author(envelope.type, author.key, author.roles)
-        policy.check_cosigners(envelope.type, [c.roles for c in cosigners])
+        policy.check_author(topic, author.key, author.roles)
+        policy.check_cosigners(topic, [c.roles for c in cosigners])
 
 
-def _stored(stream: UUID, envelope: Envelope, data: bytes) -> StoredEvent:
-    return StoredEvent(
-        originator_id=stream,
-        originator_version=envelope.seq,
-        topic=envelope.type,
-        state=data,
-    )
+def _stream_heads(
+    events: Sequence[DomainEventProtocol[UUID]], signed: list[tuple[str, bytes, str]]
+) -> list[tuple[tuple[UUID, int], str]]:
+    """Each stream's last event of a save with its hash: what the stream's next
+    event chains to. (A hash not kept is read back from the store if asked.)"""
+    last: dict[UUID, tuple[tuple[UUID, int], str]] = {}
+    for event, (_, _, digest) in zip(events, signed, strict=True):
+        stream = event.originator_id
+        last[stream] = ((stream, event.originator_version), digest)
+    return list(last.values())
 
 
 def _recordings(

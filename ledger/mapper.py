@@ -35,6 +35,7 @@ from ledger.errors import EnvelopeError, LedgerError, SignatureError
 from ledger.keys.directory import KeyDirectory, SigningKey, verify_signature
 from ledger.keys.registry import SEAL_ROLE, KeyRecord, KeyRegistry
 from ledger.policy_log import SIGNING_POLICY_ENV, LoggedPolicies
+from verify.disposal import is_tombstone, parse_tombstone, stored_envelope_hash
 
 SNAPSHOT_TOPIC = "letopis.Snapshot"
 KEYS_ENV = "LETOPIS_KEYS"
@@ -174,7 +175,7 @@ class EnvelopeMapper(Mapper[UUID]):
             if stored is None:
                 msg = f"event {stream}:{seq} is not in the store; cannot chain after it"
                 raise EnvelopeError(msg)
-            digest = content_hash(stored.state)
+            digest = stored_envelope_hash(stored.state)
             self.heads.put(stream, seq, digest)
         return digest
 
@@ -213,6 +214,7 @@ class EnvelopeMapper(Mapper[UUID]):
         self, stored_event: StoredEvent
     ) -> tuple[Envelope, DomainEventProtocol[UUID]]:
         """An event with its envelope (who signed it, when), for projections."""
+        _refuse_disposed(stored_event)
         envelope = parse(stored_event.state)
         _check_columns(stored_event, envelope, snapshot=False)
         if self.context.verify_on_read:
@@ -221,6 +223,7 @@ class EnvelopeMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         snapshot = stored_event.topic == SNAPSHOT_TOPIC
+        _refuse_disposed(stored_event)
         envelope = parse(stored_event.state, kind="snapshot" if snapshot else "event")
         _check_columns(stored_event, envelope, snapshot)
         if snapshot or self.context.verify_on_read:
@@ -280,6 +283,22 @@ class EnvelopeMapper(Mapper[UUID]):
             topic=envelope.type,
             state=state,
         )
+
+
+class DisposedError(LedgerError):
+    """The event was disposed of by act: only its tombstone is stored."""
+
+
+def _refuse_disposed(stored: StoredEvent) -> None:
+    """A disposed entry has no record left to replay: say so, and which act."""
+    if not is_tombstone(stored.state):
+        return
+    stone = parse_tombstone(stored.state)
+    msg = (
+        f"event {stone.name} ({stone.type}) was disposed of by act {stone.act}: "
+        "its record is gone (its leaf hash and the act stay in the log)"
+    )
+    raise DisposedError(msg)
 
 
 def _check_columns(stored: StoredEvent, envelope: Envelope, snapshot: bool) -> None:

@@ -43,6 +43,7 @@ from ledger.errors import LedgerError
 from ledger.mapper import KEYS_ENV
 from ledger.storage.stores import STORE_URL_ENV
 from verify.checks import Context, chain_problem, check_rows
+from verify.disposal import is_tombstone, read_acts, stored_envelope_hash
 from verify.errors import VerificationError
 from verify.inputs import Inputs, gather
 from verify.merkle import root_from_leaf_hashes
@@ -111,6 +112,7 @@ class CheckedLog:
             raise EntryRefusedError([msg]) from e
         book = registry.policies
         leaves = self.survey.leaves
+        disposals, _ = read_acts(self.survey.act_rows, registry, inputs.log_key.origin)
         self.context = Context(
             source=self.source,
             origin=inputs.log_key.origin,
@@ -122,6 +124,7 @@ class CheckedLog:
             since=self._verified(inputs.log_key, book.digest),
             sealed_id=leaves.sealed_id if leaves else 0,
             sealed_size=leaves.count if leaves else 0,
+            disposals=disposals,
         )
         self.heads: dict[str, tuple[int, bytes]] = {}
 
@@ -159,9 +162,10 @@ class CheckedLog:
             raise EntryRefusedError(findings)
         for head in result.heads:
             self.heads[head.stream] = (head.seq, head.hash)
-        return [
+        return [  # a disposed entry (a tombstone) has nothing left to show
             CheckedEntry(chunk.start + i, _leaf_hash(row), row.order, _bytes(row))
             for i, row in enumerate(rows)
+            if not is_tombstone(_bytes(row))
         ]
 
     def _previous(self, stream: str, seq: int) -> tuple[int, bytes] | None:
@@ -173,7 +177,7 @@ class CheckedLog:
         )
         if not found:
             return None
-        return seq - 1, hashlib.sha256(found[0].state).digest()
+        return seq - 1, bytes.fromhex(stored_envelope_hash(found[0].state)[7:])
 
     def _said(self, finding: RawFinding, rows: list[Row], start: int) -> str:
         """A finding as a sentence, with what the entry holds in clear."""

@@ -40,6 +40,7 @@ from verify.report import Finding, Report
 from verify.state import default_state_path
 from verify.verifier import DEFAULT_SEAL_DELAY, Progress, Verifier
 from verify.witnessed import KIND, check_witnessed, read_cosigned
+from verify.yearbag import check_year_archive
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--store", help="sqlite:///path.db or postgresql://...")
     what.add_argument("--archive", type=Path, help="an exported BagIt archive")
+    what.add_argument(
+        "--year-archive",
+        type=Path,
+        help="a school year's archive (letopis archive close-year)",
+    )
     parser.add_argument(
         "--log-key", type=Path, help="the log key: a note verifier key file"
     )
@@ -122,6 +128,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     """Run the verifier; return the exit code."""
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
+    if args.year_archive is not None:
+        return _year_archive(args, out)
     try:
         inputs = gather(
             store=args.store,
@@ -172,6 +180,29 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except BrokenPipeError:  # the reader stopped early (| head): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _year_archive(args: argparse.Namespace, out: TextIO) -> int:
+    """``--year-archive``: the year's archive checked (`verify.yearbag`)."""
+    try:
+        log_key = None if args.log_key is None else LogKey.from_vkey_file(args.log_key)
+        trusted = (
+            None
+            if args.trusted_checkpoint is None
+            else args.trusted_checkpoint.read_text(encoding="utf-8")
+        )
+        report = check_year_archive(args.year_archive, log_key=log_key, trusted=trusted)
+    except (VerificationError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        if args.json:
+            failure = {"ok": False, "error": str(e), "exit_code": 2}
+            print(json.dumps(failure, ensure_ascii=False, indent=2), file=out)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(report.text(), end="", file=out)
+    return 0 if report.ok else 1
 
 
 def _witnessed(report: Report, args: argparse.Namespace, log_key: LogKey) -> Report:

@@ -36,6 +36,14 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from verify.crypto import signed_message_check
+from verify.disposal import (
+    TOMBSTONE_PREFIX,
+    Cover,
+    DisposalError,
+    Disposals,
+    named_problem,
+    parse_tombstone,
+)
 from verify.envelope import (
     EVENT_DOMAIN,
     Envelope,
@@ -57,7 +65,7 @@ from verify.registry import (
     known_key,
     policy_problems,
 )
-from verify.retention import FILE_CLOCKS, RetentionPolicy
+from verify.retention import ChunkTallies, RetentionPolicy
 from verify.rules import (
     Head,
     Link,
@@ -126,6 +134,8 @@ class Context:
     stale_before: str | None = None
     """Such an entry claiming a time before this (sortable) is overdue for a
     seal; None: not judged."""
+    disposals: Disposals = field(default_factory=lambda: Disposals(()))
+    """The valid disposal acts: a tombstone is accepted only under one."""
 
     @property
     def anchor_stream(self) -> str:
@@ -189,16 +199,6 @@ def check_rows(
     return checker.result()
 
 
-@dataclass
-class _Tallies:
-    """Retention tallies of one chunk."""
-
-    classes: list[list[Any]]
-    personal: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
-    left: dict[str, date] = field(default_factory=dict)
-    expiry: dict[tuple[int, str], date | None] = field(default_factory=dict)
-
-
 class _ChunkChecker:
     """Checks entries one by one and keeps what the chunk result needs.
 
@@ -239,22 +239,16 @@ class _ChunkChecker:
             ),
             0,
         )
-        self.tallies = _Tallies(
-            [[0, None, None, 0] for _ in range(self.unclassified + 1)]
-        )
+        self.tallies = ChunkTallies(context.retention, context.today)
         self.leaf_rows = leaf_rows
         self.leaves = {row.notification_id: row for row in leaf_rows}
+        self.acts = context.disposals if context.disposals else None
         self.leaf_span = self._leaf_order(leaf_rows)
         self.keys = context.registry.keys
         self.rejected = context.registry.rejected
         self.authors: dict[tuple[str, str], bool] = {}
         self.pending: list[_Pending] = []
         self.classes: dict[str, int] = {}
-        self.leaving = {
-            i
-            for i in range(self.unclassified)
-            if context.retention.clock(i) in FILE_CLOCKS
-        }
         stale = context.stale_before
         self.stale_from = _NEVER if stale is None else context.unsealed_from
         self.stale_before = stale or ""
@@ -269,6 +263,9 @@ class _ChunkChecker:
         state = row.state
         if type(state) is not bytes:
             state = _as_bytes(state)
+        if state.startswith(TOMBSTONE_PREFIX):
+            self._disposed(ordinal, row, state)
+            return
         digest = _LEAF_PREFIX.copy()
         digest.update(state)
         leaf_hash = digest.digest()
@@ -280,6 +277,10 @@ class _ChunkChecker:
             or not self._quick(ordinal, row, leaf_hash, leaf)
         ):
             self._careful(ordinal, row, state, leaf_hash, leaf)
+        if self.acts is not None:
+            cover = self.acts.covering(ordinal)
+            if cover is not None:
+                self._named(ordinal, state, leaf, cover)
 
     def _quick(
         self, ordinal: int, row: Row, leaf_hash: bytes, leaf: LeafRow | None
@@ -337,7 +338,7 @@ class _ChunkChecker:
         if last is None:
             self.links.append(_new(Link, (stream, seq, prev, ordinal, position, cls)))
         self.streams[stream] = (seq, _sha256(state).digest())
-        self._tally(envelope, cls, when)
+        self.tallies.add(envelope, cls, when)
         if ordinal >= self.stale_from and when < self.stale_before:
             self.stale.append(ordinal)
         if self.live:
@@ -394,7 +395,7 @@ class _ChunkChecker:
         cls = self.ctx.retention.classify(envelope.type)
         name = f"{envelope.stream}:{envelope.seq}"
         when = sortable_time(envelope.at)
-        self._tally(envelope, cls, when)
+        self.tallies.add(envelope, cls, when)
         if ordinal >= self.stale_from and when < self.stale_before:
             self.stale.append(ordinal)
         if self.live:
@@ -403,7 +404,8 @@ class _ChunkChecker:
             self._check_columns(envelope, row, name, position, ordinal, cls)
             self._check_leaf(leaf, envelope, name, leaf_hash, order, ordinal, cls)
         self._check_signers(envelope, state, order, name, position, ordinal, cls)
-        self._check_chain(envelope, state, name, position, ordinal, cls)
+        digest = _sha256(state).digest()
+        self._check_chain(envelope, digest, name, position, ordinal, cls)
         if ordinal == 0:
             self._first(envelope, name, position)
 
@@ -587,7 +589,7 @@ class _ChunkChecker:
     def _check_chain(
         self,
         envelope: Envelope,
-        state: bytes,
+        digest: bytes,
         name: str,
         position: int | None,
         ordinal: int,
@@ -603,35 +605,58 @@ class _ChunkChecker:
             problem = chain_problem(stream, envelope.seq, envelope.prev, last)
             if problem is not None:
                 self._find("chain", name, position, problem, ordinal, cls)
-        self.streams[stream] = (envelope.seq, _sha256(state).digest())
+        self.streams[stream] = (envelope.seq, digest)
 
-    # -- retention ------------------------------------------------------------------
+    # -- disposal by act --------------------------------------------------------
 
-    def _tally(self, envelope: Envelope, cls: int, at: str) -> None:
-        retention, tallies = self.ctx.retention, self.tallies
-        if cls in self.leaving:
-            entry = tallies.personal.get((cls, envelope.stream))
-            if entry is None:
-                tallies.personal[(cls, envelope.stream)] = [1, at]
-            else:
-                entry[0] += 1
-                entry[1] = min(entry[1], at)
-            if retention.closes(cls, envelope.type):
-                tallies.left[envelope.stream] = _leaving_day(envelope, at)
+    def _disposed(self, ordinal: int, row: Row, state: bytes) -> None:
+        """A tombstone: its leaf, columns and place in its stream's chain, as
+        for any entry; then a valid act must cover it (`verify.disposal`)."""
+        leaf = self.leaves.pop(row.order, None) if self.live else None
+        position = leaf.leaf_index if leaf is not None else None
+        if not self.live:
+            position = ordinal
+        try:
+            stone = parse_tombstone(state)
+        except DisposalError as e:
+            name = self._column_name(row.stream, row.version)
+            leaf_hash = _sha256(b"\x00" + state).digest()
+            self.hashes.append(leaf_hash)
+            self.tallies.classes[self.unclassified][0] += 1
+            self._find("envelope", name, position, str(e), ordinal, self.unclassified)
+            self._check_leaf(leaf, None, name, leaf_hash, row.order, ordinal)
             return
-        tally = tallies.classes[cls]
-        tally[0] += 1
-        if tally[1] is None or at < tally[1]:
-            tally[1] = at
-        key = (cls, at[:10])
-        if key not in tallies.expiry:
-            tallies.expiry[key] = retention.expiry(cls, date.fromisoformat(at[:10]))
-        expiry = tallies.expiry[key]
-        if expiry is not None:
-            if tally[2] is None or expiry < tally[2]:
-                tally[2] = expiry
-            if expiry <= self.ctx.today:
-                tally[3] += 1
+        self.hashes.append(stone.leaf)
+        cls = self.ctx.retention.classify(stone.type)
+        envelope, name = stone.as_envelope(self.origin), stone.name
+        self.tallies.disposed(cls)
+        if self.live:
+            self._check_columns(envelope, row, name, position, ordinal, cls)
+            self._check_leaf(leaf, envelope, name, stone.leaf, row.order, ordinal, cls)
+        digest = bytes.fromhex(stone.envelope[7:])
+        self._check_chain(envelope, digest, name, position, ordinal, cls)
+        problem = self.ctx.disposals.tombstone_problem(ordinal, stone)
+        if problem is not None:
+            self._find("disposed", name, position, problem, ordinal, cls)
+        if ordinal == 0:
+            self._first(None, name, position)
+
+    def _named(
+        self, ordinal: int, state: bytes, leaf: LeafRow | None, cover: Cover
+    ) -> None:
+        """An entry still present that a valid act covers: the act must have
+        named it rightly (its class, its file, not a file kept)."""
+        envelope = parse_fast(state)
+        if envelope is None:
+            try:
+                envelope = parse_envelope(state)
+            except EnvelopeError:
+                return  # reported as an envelope finding
+        problem = named_problem(cover, envelope.type, envelope.stream, envelope.at)
+        if problem is not None:
+            position = leaf.leaf_index if leaf is not None else ordinal
+            cls = self.ctx.retention.classify(envelope.type)
+            self._find("disposal", envelope.name, position, problem, ordinal, cls)
 
     # -- the result -----------------------------------------------------------------
 
@@ -761,15 +786,3 @@ def _as_bytes(state: Any) -> bytes:
     if isinstance(state, bytearray | memoryview):
         return bytes(state)
     return b"" if state is None else str(state).encode()
-
-
-def _leaving_day(envelope: Envelope, at: str) -> date:
-    """The day a file was closed (a pupil left): ``data.on`` of the closing
-    event (people.StudentLeft), else its ``at``."""
-    on = envelope.data.get("on")
-    if isinstance(on, str):
-        try:
-            return date.fromisoformat(on)
-        except ValueError:
-            pass
-    return date.fromisoformat(at[:10])

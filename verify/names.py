@@ -59,6 +59,8 @@ RUSSIAN: Mapping[str, str] = {
     "attestat.BlanksReceived": "поступление бланков аттестатов",
     "attestat.ClassEntriesCertified": "заверение записей класса в книге выдачи",
     "archive.DataKeyDestroyed": "уничтожение ключа персональных данных",
+    "archive.DisposalActApproved": "акт о выделении к уничтожению",
+    "archive.YearArchived": "передача учебного года в архив",
     "portfolio.AchievementRecorded": "достижение в портфолио",
     "portfolio.AchievementWithdrawn": "отзыв достижения из портфолио",
     "trust.SignerKeyRegistered": "регистрация ключа подписи",

@@ -191,6 +191,12 @@ class PolicyBook:
             return self.retention[-1][1]
         return self.fallback_retention
 
+    def retention_in_force(self, order: int) -> RetentionPolicy | None:
+        """The retention policy in force for the entry at log order ``order``
+        (a disposal act is judged by the policy of its day), else the fallback."""
+        found = [p for a, p in self.retention if a.effective < order]
+        return found[-1] if found else self.fallback_retention
+
     @property
     def digest(self) -> str:
         """``sha256:<hex>`` over every signing policy the book may apply."""

@@ -7,7 +7,7 @@
      "origin": str, "anchor": {"key": id, "source": str, "independent": bool},
      "checked": {"entries": n, "signatures": n, ...},
      "retention": [{"class", "events", "intact", "oldest", "expires",
-                    "due_for_disposal"}, ...],
+                    "due_for_disposal", "disposed"}, ...],
      "findings": [{"kind", "event": "<stream>:<seq>" | null,
                    "position": leaf index | null, "detail"}, ...],
      "findings_by_kind": {kind: n, ...}, "findings_omitted": n,
@@ -30,7 +30,10 @@ checkpoints of one size differ), ``trusted`` (not the history of
 ``--trusted-checkpoint``), ``recorded`` (not the history this verifier recorded
 as verified before), ``tables`` (a table of the store's log was dropped),
 ``unsealed`` (no checkpoint at all, or entries beyond the latest checkpoint
-older than the sealing delay allows), ``archive`` (the bag is damaged).
+older than the sealing delay allows), ``archive`` (the bag is damaged),
+``disposed`` (an entry's payload is missing and no valid disposal act covers
+it), ``disposal`` (an act is no ground for disposal, or names an entry of
+another class or file: ``verify.disposal``).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ SEVERITY = (
     "unsealed",
     "leaf",
     "archive",
+    "disposed",
+    "disposal",
     "registry",
     "foreign",
     "key",
@@ -134,6 +139,8 @@ class RetentionRow:
     oldest: str | None
     expires: str | None
     due_for_disposal: int
+    disposed: int = 0
+    """Entries whose payload a valid disposal act removed (``verify.disposal``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The row as the JSON report lists it (DESIGN §7)."""
@@ -144,6 +151,7 @@ class RetentionRow:
             "oldest": self.oldest,
             "expires": self.expires,
             "due_for_disposal": self.due_for_disposal,
+            "disposed": self.disposed,
         }
 
 
@@ -240,7 +248,7 @@ class Report:
 
 
 def _retention_table(rows: tuple[RetentionRow, ...]) -> list[str]:
-    header = ("class", "events", "intact", "oldest", "expires", "due")
+    header = ("class", "events", "intact", "oldest", "expires", "due", "disposed")
     body = [
         (
             r.name,
@@ -249,6 +257,7 @@ def _retention_table(rows: tuple[RetentionRow, ...]) -> list[str]:
             (r.oldest or "—")[:10],
             r.expires or "—",
             str(r.due_for_disposal),
+            str(r.disposed),
         )
         for r in rows
     ]

@@ -33,15 +33,19 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verify.policy import PolicyError, matches
+
+if TYPE_CHECKING:
+    from verify.envelope import Envelope
 
 __all__ = [
     "CLOCKS",
     "FILE_CLOCKS",
     "LEFT",
     "UNCLASSIFIED",
+    "ChunkTallies",
     "RetentionClass",
     "RetentionPolicy",
     "add_years",
@@ -239,3 +243,73 @@ def _is_years(value: Any) -> bool:
 
 def _is_strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# -- one chunk's tallies ------------------------------------------------------------
+
+EVENTS, OLDEST, EXPIRES, DUE, DISPOSED = range(5)
+"""The columns of a class's tally: entries, the oldest time, the earliest
+expiry, how many are due for disposal, how many were disposed of by act."""
+
+
+class ChunkTallies:
+    """The retention tallies of one chunk of entries, per class: per-entry
+    counts, and for the per-stream file clocks the entries of each file and the
+    day each file was closed (joined across chunks by the verifying process)."""
+
+    def __init__(self, retention: RetentionPolicy, today: date) -> None:
+        self.retention = retention
+        self.today = today
+        kinds = len(retention.classes) + 1
+        self.classes: list[list[Any]] = [[0, None, None, 0, 0] for _ in range(kinds)]
+        self.personal: dict[tuple[int, str], list[Any]] = {}
+        self.left: dict[str, date] = {}
+        self._expiry: dict[tuple[int, str], date | None] = {}
+        self._per_file = {
+            i
+            for i in range(len(retention.classes))
+            if retention.clock(i) in FILE_CLOCKS
+        }
+
+    def add(self, envelope: Envelope, cls: int, at: str) -> None:
+        """Count one entry of class ``cls`` recorded at ``at`` (sortable)."""
+        if cls in self._per_file:
+            entry = self.personal.get((cls, envelope.stream))
+            if entry is None:
+                self.personal[(cls, envelope.stream)] = [1, at]
+            else:
+                entry[0] += 1
+                entry[1] = min(entry[1], at)
+            if self.retention.closes(cls, envelope.type):
+                self.left[envelope.stream] = _closing_day(envelope, at)
+            return
+        tally = self.classes[cls]
+        tally[EVENTS] += 1
+        if tally[OLDEST] is None or at < tally[OLDEST]:
+            tally[OLDEST] = at
+        key = (cls, at[:10])
+        if key not in self._expiry:
+            self._expiry[key] = self.retention.expiry(cls, date.fromisoformat(at[:10]))
+        expiry = self._expiry[key]
+        if expiry is not None:
+            if tally[EXPIRES] is None or expiry < tally[EXPIRES]:
+                tally[EXPIRES] = expiry
+            if expiry <= self.today:
+                tally[DUE] += 1
+
+    def disposed(self, cls: int) -> None:
+        """Count one entry of class ``cls`` whose payload an act disposed of."""
+        self.classes[cls][EVENTS] += 1
+        self.classes[cls][DISPOSED] += 1
+
+
+def _closing_day(envelope: Envelope, at: str) -> date:
+    """The day a file was closed (a pupil left): ``data.on`` of the closing
+    event (people.StudentLeft), else its ``at``."""
+    on = envelope.data.get("on")
+    if isinstance(on, str):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    return date.fromisoformat(at[:10])

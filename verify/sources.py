@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from verify.bag import Bag, BagError
+from verify.disposal import ACT_MARK, ACT_TYPE
 from verify.errors import VerificationError
 from verify.registry import TrustRow
 from verify.report import Finding
@@ -139,6 +140,8 @@ class Survey:
     checkpoints: tuple[StoredCheckpoint, ...]
     trust_rows: tuple[TrustRow, ...]
     leaves: LeafSummary | None = None
+    act_rows: tuple[TrustRow, ...] = ()
+    """The candidate disposal acts (``archive.DisposalActApproved``)."""
     latest: StoredCheckpoint | None = None
     findings: tuple[Finding, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
@@ -231,20 +234,25 @@ class _LiveStore:
         findings = self._check_tables()
         checkpoints = self._checkpoints()
         leaves = self._leaf_summary()
-        last_id = 0
-        if self._has(self.events):
-            found = self._query(f"SELECT max({self.id_column}) FROM {self.events}")
-            last_id = int(found[0][0] or 0)
-        starts = [int(row[0]) for row in self._boundaries(last_id, chunk_size)]
+        last_id = first_id = entries = 0
         column, mark = self.id_column, self.mark
-        entries = 0
         if self._has(self.events):
+            found = self._query(
+                f"SELECT max({column}), min({column}) FROM {self.events}"
+            )
+            last_id, first_id = int(found[0][0] or 0), int(found[0][1] or 0)
             entries = int(
                 self._query(
                     f"SELECT count(*) FROM {self.events} WHERE {column} <= {mark}",
                     (last_id,),
                 )[0][0]
             )
+        if entries and entries == last_id - first_id + 1:
+            # Distinct integers filling first..last: every chunk_size-th id from
+            # the first is where a chunk starts, as the window query finds.
+            starts = list(range(first_id, last_id + 1, chunk_size))
+        else:  # gaps in the ids (PostgreSQL's sequence skips, say): count them
+            starts = [int(row[0]) for row in self._boundaries(last_id, chunk_size)]
         if entries == 0 and self.missing >= {self.leaves, self.checkpoints}:
             msg = (
                 f"{self.location} is not a Letopis store: it has no "
@@ -253,13 +261,15 @@ class _LiveStore:
             )
             raise SourceError(msg)
         highest = leaves.highest
+        trust, acts = self._trust_rows(last_id)
         return Survey(
             entries=entries,
             chunks=_live_chunks(
                 starts, last_id, chunk_size, 0 if highest is None else highest + 1
             ),
             checkpoints=checkpoints,
-            trust_rows=self._trust_rows(last_id),
+            trust_rows=trust,
+            act_rows=acts,
             leaves=leaves,
             latest=checkpoints[-1] if checkpoints else None,
             findings=findings,
@@ -321,16 +331,25 @@ class _LiveStore:
             (last_id, chunk_size),
         )
 
-    def _trust_rows(self, last_id: int) -> tuple[TrustRow, ...]:
+    def _trust_rows(
+        self, last_id: int
+    ) -> tuple[tuple[TrustRow, ...], tuple[TrustRow, ...]]:
+        """The candidate trust events, by topic or content (a forged topic
+        column does not hide one), and disposal acts, by topic: an act whose
+        topic column was forged is missed, so what it covers is a finding,
+        never the other way round."""
         if not self._has(self.events):
-            return ()
+            return (), ()
         column, mark = self.id_column, self.mark
         rows = self._query(
             f"SELECT {column}, state FROM {self.events} WHERE {column} <= {mark} AND "
-            f"(topic LIKE {mark} OR {self._contains('state', mark)}) ORDER BY {column}",
-            (last_id, "trust.%", TRUST_MARK),
+            f"(topic LIKE {mark} OR topic = {mark} OR "
+            f"{self._contains('state', mark)}) ORDER BY {column}",
+            (last_id, "trust.%", ACT_TYPE, TRUST_MARK),
         )
-        return tuple(TrustRow(int(order), _as_bytes(state)) for order, state in rows)
+        return _split_rows(
+            TrustRow(int(order), _as_bytes(state)) for order, state in rows
+        )
 
     def _contains(self, column: str, mark: str) -> str:
         raise NotImplementedError
@@ -420,6 +439,18 @@ def _live_chunks(
             )
         )
     return tuple(chunks)
+
+
+def _split_rows(
+    rows: Iterable[TrustRow],
+) -> tuple[tuple[TrustRow, ...], tuple[TrustRow, ...]]:
+    """Candidate rows as disposal acts (by their bytes) and trust events (the
+    rest: the registry skips what is no trust event)."""
+    trust: list[TrustRow] = []
+    acts: list[TrustRow] = []
+    for row in rows:
+        (acts if ACT_MARK in row.state else trust).append(row)
+    return tuple(trust), tuple(acts)
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -590,7 +621,8 @@ class ArchiveSource:
             raise SourceError(msg)
         findings = bag.check(skip={"data/log.jsonl"})
         algorithm = bag.algorithm or "sha256"
-        entries, chunks, trust, digest = self._scan(chunk_size, algorithm)
+        entries, chunks, found, digest = self._scan(chunk_size, algorithm)
+        trust, acts = _split_rows(found)
         expected = bag.checksum("data/log.jsonl")
         if expected is not None and expected.lower() != digest:
             detail = f"data/log.jsonl does not match its {algorithm} checksum"
@@ -601,6 +633,7 @@ class ArchiveSource:
             chunks=chunks,
             checkpoints=checkpoints,
             trust_rows=trust,
+            act_rows=acts,
             latest=latest,
             findings=tuple(findings),
             files=self._small_files(),
@@ -618,7 +651,7 @@ class ArchiveSource:
             with self.log.open("rb") as lines:
                 for raw in lines:
                     update(raw)
-                    if TRUST_MARK in raw:
+                    if TRUST_MARK in raw or ACT_MARK in raw:
                         trust.append(TrustRow(line, raw.removesuffix(b"\n")))
                     line += 1
                     offset += len(raw)

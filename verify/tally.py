@@ -68,7 +68,7 @@ class Tally:
 
     def __post_init__(self) -> None:
         kinds = len(self.retention.classes) + 1
-        self.classes = [[0, None, None, 0] for _ in range(kinds)]
+        self.classes = [[0, None, None, 0, 0] for _ in range(kinds)]
         self.bad = [set() for _ in range(kinds)]
         self.counts = dict.fromkeys(
             (
@@ -172,6 +172,7 @@ class Tally:
             mine[1] = _least(mine[1], theirs[1])
             mine[2] = _least(mine[2], theirs[2])
             mine[3] += theirs[3]
+            mine[4] += theirs[4]
         for key, (count, oldest) in result.personal.items():
             entry = self.personal.setdefault(key, [0, oldest])
             entry[0] += count
@@ -184,6 +185,7 @@ class Tally:
         retention = self.retention
         for index, name in enumerate(retention.names):
             events, oldest, expires, due = self._class_totals(index)
+            disposed = self.classes[index][4]
             if index == len(retention.classes):
                 if not events:
                     continue
@@ -203,12 +205,13 @@ class Tally:
                     oldest=None if oldest is None else oldest + "Z",
                     expires=None if expires is None else expires.isoformat(),
                     due_for_disposal=due,
+                    disposed=disposed,
                 )
             )
         return tuple(rows)
 
     def _class_totals(self, index: int) -> tuple[int, str | None, date | None, int]:
-        events, oldest, expires, due = self.classes[index]
+        events, oldest, expires, due, _ = self.classes[index]
         for (cls, stream), (count, first) in self.personal.items():
             if cls != index:
                 continue

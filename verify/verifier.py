@@ -54,6 +54,7 @@ from verify.checks import (
     run_chunk,
 )
 from verify.crypto import BACKEND
+from verify.disposal import Disposals, read_acts
 from verify.errors import NoteError
 from verify.exported import archive_problems
 from verify.merkle import subtree_levels
@@ -196,6 +197,7 @@ class Verifier:
             tally.find(finding)
         for detail in policy_problems(book, self.policy, self.retention):
             tally.find(Finding("policy", None, None, detail))
+        disposals = self._disposals(survey, registry, tally)
         # 3. Every checkpoint's signature; the sizes whose roots are needed.
         signed = self._signed_checkpoints(survey, source.live, tally)
         trusted = self._trusted(tally)
@@ -219,6 +221,7 @@ class Verifier:
             sealed_size=survey.leaves.count if survey.leaves else 0,
             unsealed_from=covered,
             stale_before=stale_before.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            disposals=disposals,
         )
         # 4.-5. Every entry: envelope, columns, leaves, signatures, chains.
         for result in self._results(context, survey.chunks):
@@ -357,6 +360,16 @@ class Verifier:
             "tree was"
         )
         return recorded, state.size, [note]
+
+    # -- disposal acts ----------------------------------------------------------------
+
+    def _disposals(self, survey: Survey, registry: Registry, tally: Tally) -> Disposals:
+        """The log's valid disposal acts (`verify.disposal.read_acts`); an act
+        whose content is no ground for disposal is a ``disposal`` finding."""
+        disposals, refused = read_acts(survey.act_rows, registry, self.log_key.origin)
+        for name, detail in refused:
+            tally.find(Finding("disposal", name, None, detail))
+        return disposals
 
     # -- the pool ---------------------------------------------------------------------
 

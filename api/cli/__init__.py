@@ -86,6 +86,11 @@ COMMANDS: dict[str, Entry] = {
         "Make a new, empty store from an exported archive: the same envelopes in\n"
         "the same order, the same checkpoints and tree; the log continues there.",
     ),
+    "archive": Entry(
+        "api.cli.archive:app",
+        "The archive's life: dispose of records by the expert commission's act; "
+        "close a school year into the archive.",
+    ),
     "import": Entry(
         "api.cli.imports:app",
         "Import staff, classes, pupils, teaching, marks or exams from a "

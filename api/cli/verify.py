@@ -64,6 +64,10 @@ def verify(
     archive: Annotated[
         Path | None, typer.Option(help="An exported archive (a BagIt bag).")
     ] = None,
+    year_archive: Annotated[
+        Path | None,
+        typer.Option(help="A school year's archive (`letopis archive close-year`)."),
+    ] = None,
     keys: Annotated[
         Path | None,
         typer.Option(help="Key directory whose log.pub is the anchor; LETOPIS_KEYS."),
@@ -109,6 +113,8 @@ def verify(
 ) -> None:
     """Verify signatures, chains, the Merkle tree and checkpoints; report retention;
     then check the report views against the log."""
+    if year_archive is not None:
+        _year_archive(year_archive, log_key, trusted_checkpoint, as_json=as_json)
     try:
         inputs = _inputs(
             store, archive, keys, log_key, trusted_checkpoint, policy, retention
@@ -149,6 +155,29 @@ def verify(
     except BrokenPipeError:  # the reader stopped early (| head): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     raise typer.Exit(0 if report.ok and checked.ok else 1)
+
+
+def _year_archive(
+    path: Path, log_key: Path | None, trusted: Path | None, *, as_json: bool
+) -> None:
+    """``--year-archive``: the year's bag checked by the verifier
+    (``verify.yearbag``); exits as `letopis verify` does."""
+    from verify.anchor import LogKey
+    from verify.yearbag import check_year_archive
+
+    try:
+        anchor = None if log_key is None else LogKey.from_vkey_file(log_key)
+        text = None if trusted is None else trusted.read_text(encoding="utf-8")
+        report = check_year_archive(path, log_key=anchor, trusted=text)
+    except (VerificationError, OSError) as e:
+        say_error(e)
+        raise typer.Exit(2) from e
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+    else:
+        out.print(report.text(), end="", highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def _views_step(
@@ -324,10 +353,11 @@ def _show(report: Report) -> None:
 
 def _retention_table(report: Report) -> Table:
     table = Table(title="Retention classes (DESIGN §6)")
-    for column in ("class", "keep", "events", "intact", "oldest", "expires", "due"):
-        table.add_column(
-            column, justify="right" if column in ("events", "intact", "due") else "left"
-        )
+    disposed = any(row.disposed for row in report.retention)
+    columns = ("class", "keep", "events", "intact", "oldest", "expires", "due")
+    for column in (*columns, *(("disposed",) if disposed else ())):
+        numeric = column in ("events", "intact", "due", "disposed")
+        table.add_column(column, justify="right" if numeric else "left")
     for row in report.retention:
         keep = "—" if row.keep_years is None else f"{row.keep_years} y ({row.clock})"
         intact = str(row.intact)
@@ -341,6 +371,7 @@ def _retention_table(report: Report) -> Table:
             (row.oldest or "—")[:10],
             row.expires or "—",
             str(row.due_for_disposal),
+            *((str(row.disposed),) if disposed else ()),
         )
     return table
 

@@ -124,6 +124,8 @@ def parse_value(column: Column, value: Value) -> Any:
 
 
 def _text(value: Value) -> str:
+    if type(value) is str:  # most cells: no other type to tell apart
+        return " ".join(value.split())
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, float) and value.is_integer():

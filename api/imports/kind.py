@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from api.imports.columns import Column
@@ -59,7 +60,7 @@ class Importer(ABC):
 
     def column(self, key: str) -> str:
         """The header of column ``key`` (where problems are noted)."""
-        return next(c.header for c in self.columns if c.key == key)
+        return _headers(self.columns)[key]
 
     def start(self, problems: Problems) -> None:
         """Checks before the rows (the year is opened, ...)."""
@@ -106,6 +107,12 @@ class HeldImporter(Importer, Generic[T]):
     @abstractmethod
     def save(self, items: Sequence[T]) -> None:
         """Append ``items`` in one signed save through the service."""
+
+
+@cache
+def _headers(columns: tuple[Column, ...]) -> dict[str, str]:
+    """Each column's header by its key (asked for on every row checked)."""
+    return {c.key: c.header for c in columns}
 
 
 def domain_problem(

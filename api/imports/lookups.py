@@ -50,6 +50,7 @@ class Lookup:
         self.year_label = year
         self._subjects: dict[str, Subject] | None = None
         self._roster: dict[IdentityKey, list[UUID]] | None = None
+        self._pupils: dict[str, PersonalFile] = {}
 
     @property
     def school(self) -> School:
@@ -103,15 +104,22 @@ class Lookup:
         )
 
     def pupil(self, number: str) -> PersonalFile | None:
-        """The personal file numbered ``number`` («К-25»), if this school's."""
+        """The personal file numbered ``number`` («К-25»), if this school's.
+
+        Files found are kept for the import (a year of marks names each pupil
+        hundreds of times; the check writes nothing, so none changes)."""
+        known = self._pupils.get(number)
+        if known is not None:
+            return known
         stream = personal_file_id(self.ctx.school_id, number.strip().upper())
         try:
             found = self.ctx.view(PersonalFile, stream)
         except DomainError:
             return None
-        return (
-            found if found is not None and found.school == self.ctx.school_id else None
-        )
+        if found is None or found.school != self.ctx.school_id:
+            return None
+        self._pupils[number] = found
+        return found
 
     def pupils_named(self, key: IdentityKey) -> list[UUID]:
         """Pupils of this school with that identity (files opened with the data

@@ -30,6 +30,8 @@ from api.imports.columns import DATE_FORM, Column
 from api.imports.kind import Importer, Progress, domain_problem
 from api.imports.lookups import class_name
 from api.imports.problems import Problems
+from ledger.domain.errors import DomainError
+from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import lesson_id
 from ledger.domain.journal import MAX_LESSONS_A_DAY, AbsenceKind, ImportSource
 from ledger.domain.school import AcademicYear, SchoolClass, Subject
@@ -59,6 +61,7 @@ class _Lesson:
     marks: list[tuple[bytes, str, str]] = field(default_factory=list)
     absences: list[tuple[bytes, str]] = field(default_factory=list)
     rows: int = 0
+    policy: GradingPolicy | None = None
 
     @property
     def topic(self) -> str:
@@ -75,6 +78,11 @@ class _Lesson:
             self.key[3].toordinal(), self.key[4], v["topic"],
             v.get("homework") or "", self.marks, self.absences, self.rows,
         )  # fmt: skip
+
+
+def _kinds(policy: GradingPolicy) -> str:
+    """The work types a mark may name (what a refusal says is allowed)."""
+    return ", ".join(w.name for w in policy.work_types)
 
 
 class MarksImport(Importer):
@@ -381,7 +389,9 @@ class MarksImport(Importer):
         klass, subject = lesson.klass, lesson.subject
         assert klass is not None
         assert subject is not None
-        policy = self.look.school.policy_on(lesson.key[3])
+        policy = lesson.policy
+        if policy is None:  # one grading policy for the lesson's day
+            policy = lesson.policy = self.look.school.policy_on(lesson.key[3])
         if not domain_problem(
             problems,
             row,
@@ -390,13 +400,13 @@ class MarksImport(Importer):
             lambda: policy.check_mark(mark, subject.assessment, klass.grade),
         ):
             return
-        kinds = ", ".join(w.name for w in policy.work_types)
         if not work:
-            problems.add(row, self.column("work"), "нет вида работы", kinds)
+            problems.add(row, self.column("work"), "нет вида работы", _kinds(policy))
             return
-        if not domain_problem(
-            problems, row, self.column("work"), kinds, lambda: policy.weight_of(work)
-        ):
+        try:
+            policy.weight_of(work)
+        except DomainError as e:
+            problems.add(row, self.column("work"), str(e), _kinds(policy))
             return
         if pupil in lesson.absent or (pupil, mark, work) in lesson.entries:
             what = (

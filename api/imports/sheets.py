@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
+from xml.parsers import expat
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
@@ -41,10 +42,11 @@ from ledger.errors import LedgerError
 
 Value = str | int | float | bool | date | datetime | time | timedelta | None
 FORMATS = {".xlsx": "XLSX", ".xlsm": "XLSX", ".ods": "ODS", ".csv": "CSV"}
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_SHEET_DATA, _ROW, _MERGE = f"{_MAIN}sheetData", f"{_MAIN}row", f"{_MAIN}mergeCell"
-_V, _F, _T = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}t"
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "  # as expat names
+_ROW_NAME, _C, _MERGE_NAME = f"{_NS}row", f"{_NS}c", f"{_NS}mergeCell"
+_F_NAME = f"{_NS}f"
+_TEXTS = frozenset({f"{_NS}v", f"{_NS}t", _F_NAME})
 
 
 class UnreadableFileError(LedgerError):
@@ -175,7 +177,16 @@ def _first_sheet(reader: ExcelReader) -> tuple[str, str]:
 
 class _XlsxCells:
     """Rows of a worksheet's XML (``<row r><c r t s><f/><v/></c></row>``),
-    streamed; merged areas (``<mergeCell ref>``, after the rows) noted."""
+    streamed through expat's callbacks (no element objects: half the time of
+    ElementTree's ``iterparse`` per row); merged areas (``<mergeCell ref>``,
+    after the rows) noted.
+
+    The sheet is a part of the upload: expat (2.4+) refuses entity
+    amplification, and no handler is set that would load an external entity.
+    Names arrive as ``namespace local`` whatever prefix the file uses.
+    """
+
+    CHUNK = 1 << 16
 
     def __init__(
         self, strings: list[str], date_styles: set[int], epoch: datetime
@@ -183,53 +194,44 @@ class _XlsxCells:
         self.strings = strings
         self.date_styles = date_styles
         self.epoch = epoch
+        self._known: dict[tuple[str, int, str | None], Cell] = {}
 
     def rows(self, xml: IO[bytes], areas: Areas) -> Iterator[Row]:
-        parent: Any = None
-        number = 0
-        # The sheet is a part of the upload: expat (2.4+) refuses entity
-        # amplification, and ElementTree resolves no external entities.
-        for event, element in iterparse(xml, events=("start", "end")):  # noqa: S314
-            tag = element.tag
-            if event == "start":
-                if tag == _SHEET_DATA:
-                    parent = element
-            elif tag == _ROW:
-                given = element.get("r")  # optional in the format
-                number = int(given) if given else number + 1
-                yield number, self._row(element)
-                parent.remove(element)  # the only child left: memory stays flat
-            elif tag == _MERGE:
-                c1, r1, c2, r2 = range_boundaries(element.get("ref", ""))
-                areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
+        sheet = _SheetReader(self, areas)
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartElementHandler = sheet.start
+        parser.EndElementHandler = sheet.end
+        parser.CharacterDataHandler = sheet.text
+        while chunk := xml.read(self.CHUNK):
+            parser.Parse(chunk, False)
+            yield from sheet.done
+            sheet.done.clear()  # the rows of one chunk at most: memory stays flat
+        parser.Parse(b"", True)
+        yield from sheet.done
 
-    def _row(self, row: Any) -> tuple[Cell, ...]:
-        found: list[Cell] = []
-        for c in row:
-            ref = c.get("r")
-            if ref:
-                col = _column(ref)
-                while len(found) < col - 1:
-                    found.append(_EMPTY)
-            found.append(self._cell(c))
-        return tuple(found)
+    def value(self, kind: str, style: int, text: str | None) -> Cell:
+        """A cell of type ``kind`` (the ``t`` attribute) and style whose
+        ``<v>`` (or inline string) is ``text``. A column's values repeat down
+        a sheet (a class, a subject, a mark), so cells are kept by what they
+        are read from, a bounded number of them."""
+        key = (kind, style, text)
+        found = self._known.get(key)
+        if found is None:
+            if len(self._known) >= _KNOWN_CELLS:
+                self._known.clear()
+            found = self._known[key] = self._read(kind, style, text)
+        return found
 
-    def _cell(self, c: Any) -> Cell:
-        text = None
-        for child in c:
-            if child.tag == _V:
-                text = child.text
-            elif child.tag == _F:
-                return Cell(f"={child.text or ''}", formula=True)
-        kind = c.get("t", "n")
+    def _read(self, kind: str, style: int, text: str | None) -> Cell:
         if kind == "inlineStr":
-            return Cell("".join(t.text or "" for t in c.iter(_T)) or None)
+            return Cell(text or None)
         if text is None:
             return _EMPTY
         if kind == "s":
             return Cell(self.strings[int(text)])
         if kind == "n":
-            return Cell(self._number(text, int(c.get("s", 0))))
+            return Cell(self._number(text, style))
         if kind == "b":
             return Cell(text == "1")
         if kind == "d":
@@ -245,6 +247,71 @@ class _XlsxCells:
             moment: Value = from_excel(number, self.epoch)
             return moment
         return number
+
+
+_KNOWN_CELLS = 4096
+
+
+class _SheetReader:
+    """expat's handlers for one worksheet: the state of the row and the cell
+    being read, and the rows completed since the last chunk (``done``)."""
+
+    def __init__(self, cells: _XlsxCells, areas: Areas) -> None:
+        self.cells = cells
+        self.areas = areas
+        self.done: list[Row] = []
+        self.number = 0
+        self.row: list[Cell] = []
+        self.ref: str | None = None
+        self.kind = "n"
+        self.style = 0
+        self.texts: list[str] | None = None  # collecting a <v>, <t> or <f>
+        self.value: str | None = None
+        self.formula: str | None = None
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == _C:
+            self.ref = attrs.get("r")
+            self.kind = attrs.get("t", "n")
+            self.style = int(attrs.get("s", 0))
+            self.value = self.formula = None
+        elif name in _TEXTS:
+            self.texts = []
+        elif name == _ROW_NAME:
+            given = attrs.get("r")  # optional in the format
+            self.number = int(given) if given else self.number + 1
+            self.row = []
+        elif name == _MERGE_NAME:
+            c1, r1, c2, r2 = range_boundaries(attrs.get("ref", ""))
+            self.areas.merged.append((r1 or 0, c1 or 0, r2 or 0, c2 or 0))
+
+    def text(self, data: str) -> None:
+        if self.texts is not None:
+            self.texts.append(data)
+
+    def end(self, name: str) -> None:
+        if name == _C:
+            self._cell()
+        elif name in _TEXTS:
+            found = "".join(self.texts or ())
+            self.texts = None
+            if name == _F_NAME:
+                self.formula = found
+            else:  # <v>, or one run (<t>) of an inline string
+                self.value = found if self.value is None else self.value + found
+        elif name == _ROW_NAME:
+            self.done.append((self.number, tuple(self.row)))
+
+    def _cell(self) -> None:
+        row = self.row
+        if self.ref:
+            col = _column(self.ref)
+            while len(row) < col - 1:
+                row.append(_EMPTY)
+        if self.formula is not None:
+            row.append(Cell(f"={self.formula}", formula=True))
+        else:
+            row.append(self.cells.value(self.kind, self.style, self.value))
 
 
 @cache

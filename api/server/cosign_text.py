@@ -28,6 +28,7 @@ ROLE_RU = {
     "teacher": "учитель",
     "secretary": "секретарь",
     "importer": "оператор импорта",
+    "expert_commission": "член экспертной комиссии",
 }
 
 

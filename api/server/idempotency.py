@@ -32,6 +32,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from api.server.tables import IDEMPOTENCY, side_store
 from ledger.application import LedgerApplication
+from ledger.storage.pg_recorder import BinaryInsertRecorder
 from ledger.storage.sql import SqlStore
 
 MAX_KEY_LENGTH = 200
@@ -150,9 +151,11 @@ def _once(method: Any) -> Any:
     return getattr(method, "__wrapped__", method)
 
 
-class IdempotentPostgresRecorder(PostgresApplicationRecorder):
+class IdempotentPostgresRecorder(BinaryInsertRecorder):
     """Inserts a request's pending answer in the events' transaction, and
-    tries each statement once (an outage is answered at once, not retried)."""
+    tries each statement once (an outage is answered at once, not retried).
+    The events go in binary arrays, as every Letopis store's do
+    (``ledger.storage.pg_recorder``)."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"

@@ -79,16 +79,18 @@ class Office:
         passphrase = settings.key_passphrase.get_secret_value()
         self.settings = settings
         self.clock = CommandClock(clock)
+        #: the ledger's environment, for a sealing process to open it alike
+        self.seal_env = {
+            **recorder_env(settings.store, settings.db_timeout_seconds),
+            **(extra_env or {}),
+        }
         school = open_school(
             settings.store,
             keys=settings.keys,
             passphrase=passphrase,
             school_code=settings.school,
             clock=self.clock,
-            extra_env={
-                **recorder_env(settings.store, settings.db_timeout_seconds),
-                **(extra_env or {}),
-            },
+            extra_env=self.seal_env,
         )
         self.app = school.app
         try:

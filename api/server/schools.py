@@ -13,19 +13,17 @@ Which school a request acts on: the one its token was issued by (the account's
 school), else the header's, else the default school. An account acts only on
 its own school; the municipality's auditors (``LETOPIS_MUNICIPALITY``) may
 read any school by naming it in the header. Each school keeps its own
-sealing state; one loop seals every open school in turn (see
-:class:`SchoolsSealing`).
+sealing state; one loop seals every open school in turn, in a child process
+unless ``LETOPIS_SEAL_PROCESS`` is off (``api.server.schools_sealing``).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from typing import TYPE_CHECKING
 
 from api.server.accounts import AUDITOR, Account
 from api.server.office import Clock, Office
-from api.server.sealing import next_wait, seal_round
+from api.server.schools_sealing import SchoolsSealing
 from api.server.settings import Settings
 from ledger.errors import LedgerError
 from ledger.storage.existing import StoreMissingError, require_store
@@ -37,9 +35,6 @@ from ledger.storage.schools import (
     school_keys,
     school_store,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 SCHOOL_HEADER = "X-Letopis-School"
 # Each school's pool: a school's appends take its write lock one at a time,
@@ -66,7 +61,12 @@ class Schools:
         self.many = settings.many_schools
         self._offices: dict[str, Office] = {}
         self._opening = threading.Lock()
-        self.sealing = SchoolsSealing(self, settings.seal_interval)
+        self.sealing = SchoolsSealing(
+            self,
+            settings.seal_interval,
+            in_process=not settings.seal_process,
+            passphrase=settings.key_passphrase.get_secret_value(),
+        )
         self.default: Office | None = None
         if not self.many:
             self.default = Office(settings, clock)
@@ -88,6 +88,10 @@ class Schools:
 
     def is_open(self, code: str) -> bool:
         return code in self._offices
+
+    def open_office(self, code: str) -> Office | None:
+        """The office of school ``code`` if it is open (never opens one)."""
+        return self._offices.get(code)
 
     def open_offices(self) -> list[Office]:
         return list(self._offices.values())
@@ -148,6 +152,7 @@ class Schools:
         office = Office(settings, self.clock, extra_env=SCHOOL_POOL)
         office.sealed_by(self.sealing)
         self._offices[code] = office
+        self.sealing.opened(office)
         return office
 
     def for_sign_in(self, username: str) -> tuple[Office, str]:
@@ -187,82 +192,3 @@ class Schools:
         self.sealing.stop()
         for office in self.open_offices():
             office.close()
-
-
-class SchoolsSealing:
-    """One loop that seals every open school in turn, every interval.
-
-    One thread for the deployment, not a sealer per school: a round over
-    schools with nothing new costs one query each (the log's size against the
-    events' count), and a child process per school would cost a Python
-    interpreter and a connection pool per school. Each school's outcome goes
-    to its own ``SealState``, so each school's /health reads its own. A school
-    with nothing new since the loop last sealed it costs one query a round.
-    """
-
-    def __init__(self, schools: Schools, interval: float) -> None:
-        self.schools = schools
-        self.interval = interval
-        self.last_round_seconds: float | None = None
-        self._sealed_up_to: dict[str, int] = {}  # events' count last sealed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> SchoolsSealing:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="letopis-schools-sealer", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        wait = self.interval
-        while not self._stop.wait(wait):
-            wait = next_wait(self.interval, self.round())
-
-    def round(self) -> bool:
-        """Seal every open school with new events once; whether every school's
-        round succeeded.
-
-        A school whose events' count is what this loop last sealed is not
-        sealed again (its log covers every event): one query instead of the
-        sealer's several, so idle open schools cost little (docs/scale.md)."""
-        started = time.perf_counter()
-        ok = True
-        for office in self._offices():
-            ok = self._seal(office) and ok
-        self.last_round_seconds = time.perf_counter() - started
-        return ok
-
-    def _seal(self, office: Office) -> bool:
-        code, state = office.settings.school, office.seal_state
-        try:
-            top = office.app.recorder.max_notification_id() or 0
-        except Exception as e:  # reported through SealState, as seal_round does
-            state.failed(e, time.time())
-            return False
-        if self._sealed_up_to.get(code) == top:
-            state.sealed(None, time.time())  # still covered: a good round
-            return True
-        if not seal_round(office.sealer, state):
-            return False
-        self._sealed_up_to[code] = top
-        return True
-
-    def _offices(self) -> Iterator[Office]:
-        yield from self.schools.open_offices()
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Stop the loop and seal every school once more (once, however many
-        offices ask)."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._stop.set()
-        thread.join()
-        self.round()

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from ledger.log import Sealer, StoredCheckpoint
 from ledger.storage.stores import open_ledger
 
-_CONTEXT: SpawnContext = multiprocessing.get_context("spawn")
+CONTEXT: SpawnContext = multiprocessing.get_context("spawn")
 _TEXT = 1024  # bytes kept of an error message
 _LOCK_SECONDS = 1.0  # a sealer killed while writing its state leaves it locked
 #: After a failed round (a database outage, say) the next comes this soon, so
@@ -54,9 +54,9 @@ class SealState:
 
     def __init__(self) -> None:
         # sealed_at, failed_at, checkpoint size; NaN for "not yet"
-        self._numbers: Any = _CONTEXT.Array("d", [math.nan] * 3)
-        self._error: Any = _CONTEXT.Array("c", _TEXT)
-        self._signed_at: Any = _CONTEXT.Array("c", 64)
+        self._numbers: Any = CONTEXT.Array("d", [math.nan] * 3)
+        self._error: Any = CONTEXT.Array("c", _TEXT)
+        self._signed_at: Any = CONTEXT.Array("c", 64)
 
     @contextmanager
     def _locked(self) -> Iterator[bool]:
@@ -83,15 +83,29 @@ class SealState:
             self._error.value = b""
         self.found(checkpoint)
 
+    def sealed_as(self, size: int | None, signed_at: str | None, at: float) -> None:
+        """:meth:`sealed`, from a checkpoint's size and signing time (as the
+        deployment's sealing process reports them)."""
+        with self._locked():
+            self._numbers[0] = at
+            self._numbers[1] = math.nan
+            self._error.value = b""
+            if size is not None and signed_at is not None:
+                self._numbers[2] = size
+                self._signed_at.value = signed_at.encode()[:63]
+
     def failed(self, error: BaseException, at: float) -> None:
         """Keep only the error's kind for `/health`, which answers without a
         sign-in (a driver's message may name the database user and host); the
         whole message goes to the server's log (standard error)."""
-        print(f"letopis serve: sealing failed: {error!r}", file=sys.stderr)
-        text = type(error).__name__.encode()[: _TEXT - 1]
+        self.failed_as(type(error).__name__, repr(error), at)
+
+    def failed_as(self, kind: str, text: str, at: float) -> None:
+        """:meth:`failed`, from the error's kind and text."""
+        print(f"letopis serve: sealing failed: {text}", file=sys.stderr)
         with self._locked():
             self._numbers[1] = at
-            self._error.value = text
+            self._error.value = kind.encode()[: _TEXT - 1]
 
     def report(self) -> SealReport:
         with self._locked() as held:
@@ -215,8 +229,8 @@ class ProcessSealer:
     ) -> None:
         self.sealer = sealer
         self.state = state
-        self._stop_reader, self._stop = _CONTEXT.Pipe(duplex=False)
-        self._process = _CONTEXT.Process(
+        self._stop_reader, self._stop = CONTEXT.Pipe(duplex=False)
+        self._process = CONTEXT.Process(
             target=_seal_forever,
             args=(
                 store,

@@ -5,7 +5,9 @@ An auditor verifies the bag offline, years later, without trusting this code
 
     log.jsonl                  one envelope per line, byte for byte the stored
                                envelope, in leaf order: the leaf hash of line i
-                               is SHA-256(0x00 ‖ line i without its newline)
+                               is SHA-256(0x00 ‖ line i without its newline);
+                               an entry disposed of by act is its tombstone,
+                               which keeps its leaf hash (``verify.disposal``)
     checkpoint                 the signed note that covers every line
     checkpoints/<size>         every signed note up to that size
     cosigned/<size>            those notes with the witnesses' cosignatures
@@ -56,6 +58,7 @@ from ledger.log.renewal import renewals
 from ledger.log.witnesses import WitnessSender
 from ledger.policy_log import NAMES, POLICY_ENVS, load_policy
 from verify import merkle
+from verify.disposal import DisposalError, stored_leaf_hash
 from verify.note import verifier_key
 
 BATCH = 5000
@@ -87,7 +90,7 @@ def export_archive(
     app: LedgerApplication, out: Path | str, *, progress: Progress | None = None
 ) -> Exported:
     """Seal, then write the log as a BagIt bag into ``out`` (new or empty)."""
-    target = _checked_target(Path(out))
+    target = checked_target(Path(out))
     checkpoint = Sealer(app).seal()
     staging = target.parent / f".{target.name}.partial-{uuid4().hex[:12]}"
     try:
@@ -142,7 +145,7 @@ def archive_lines(bag: Path | str) -> Iterator[bytes]:
 # -- the target ---------------------------------------------------------------------
 
 
-def _checked_target(target: Path) -> Path:
+def checked_target(target: Path) -> Path:
     if target.exists() and not target.is_dir():
         msg = f"{target} is a file; an export is written into a new or empty directory"
         raise ExportError(msg)
@@ -177,9 +180,9 @@ def _write_payload(
     _write_cosigned(app, root, checkpoint.size)
     _write_renewals(app, root, checkpoint.size)
     (root / "log.vkey").write_text(verifier_key(origin, public_key) + "\n")
-    _write_json(root / "keys.json", _key_history(app, origin, public_key))
+    write_json(root / "keys.json", key_history(app, origin, public_key))
     _copy_policies(app, root / "policy")
-    _copy_verifier(root / "verifier" / "verify")
+    copy_verifier(root / "verifier" / "verify")
     readme = readme_text(
         origin=origin,
         size=checkpoint.size,
@@ -245,7 +248,16 @@ def _events_of(
 
 
 def _checked_leaf(leaf: Leaf, envelope: bytes) -> bytes:
-    digest = merkle.leaf_hash(envelope)
+    """The leaf hash of stored bytes (a disposed entry's tombstone keeps it),
+    which must be the sealed leaf's."""
+    try:
+        digest = stored_leaf_hash(envelope)
+    except DisposalError as e:
+        msg = (
+            f"event {leaf.stream}:{leaf.seq} holds a malformed tombstone ({e}); "
+            "the store is damaged: run `letopis verify --store`"
+        )
+        raise ExportError(msg) from e
     if digest != leaf.hash or b"\n" in envelope:
         msg = (
             f"event {leaf.stream}:{leaf.seq} no longer matches its sealed leaf "
@@ -270,7 +282,7 @@ def _write_checkpoints(log: LogStore, root: Path, latest: StoredCheckpoint) -> i
 # -- keys, policies, verifier -------------------------------------------------------
 
 
-def _key_history(
+def key_history(
     app: LedgerApplication, origin: str, log_public_key: bytes
 ) -> dict[str, Any]:
     """Every registered key, in registration order, with its whole story."""
@@ -308,7 +320,7 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else format_time(moment)
 
 
-def _write_json(path: Path, value: Any) -> None:
+def write_json(path: Path, value: Any) -> None:
     text = json.dumps(value, indent=2, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
 
@@ -329,7 +341,7 @@ def _copy_policies(app: LedgerApplication, folder: Path) -> None:
         (folder / f"{name}.toml").write_bytes(data)
 
 
-def _copy_verifier(folder: Path) -> None:
+def copy_verifier(folder: Path) -> None:
     """The verifier's own source files, so the bag carries what checks it."""
     package = Path(verify.__file__).parent
     for source in sorted(package.rglob("*.py")):
@@ -344,7 +356,7 @@ def _copy_verifier(folder: Path) -> None:
 
 
 def _make_bag(folder: Path, origin: str, checkpoint: StoredCheckpoint) -> None:
-    """Turn ``folder`` into a bag: payload moved under data/, manifests, bag-info."""
+    """Turn ``folder`` into the export's bag."""
     info = {
         "Source-Organization": origin,
         "External-Description": (
@@ -355,6 +367,12 @@ def _make_bag(folder: Path, origin: str, checkpoint: StoredCheckpoint) -> None:
         ),
         "External-Identifier": f"{origin}/{checkpoint.size}",
     }
+    make_bag(folder, info)
+
+
+def make_bag(folder: Path, info: dict[str, str]) -> None:
+    """Turn ``folder`` into a bag (RFC 8493, BagIt-Version 1.0): its payload
+    moved under data/, SHA-256 and SHA-512 manifests, ``info`` as bag-info."""
     try:
         bagit.make_bag(str(folder), bag_info=info, checksums=list(CHECKSUMS))
         (folder / "bagit.txt").write_text(

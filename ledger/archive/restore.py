@@ -44,6 +44,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application import LedgerApplication
 from ledger.archive.export import archive_lines
+from ledger.archive.notes import PlannedNotes, note_sizes, planned_notes, write_notes
 from ledger.errors import LedgerError
 from ledger.keys.directory import KeyDirectory
 from ledger.log import LogStore, Sealer, StoredCheckpoint, StoredTree
@@ -53,6 +54,7 @@ from ledger.storage.init import SideTable, prepare_store
 from ledger.storage.stores import open_ledger
 from ledger.storage.tables import SQLITE_LOG_SCHEMA
 from verify import merkle
+from verify.disposal import ACT_MARK, DisposalError, is_tombstone, stored_leaf_hash
 from verify.errors import NoteError
 from verify.note import Checkpoint, parse_checkpoint
 
@@ -100,6 +102,9 @@ class Restored:
     app_url: str
     entries: int
     checkpoint: str
+    notes: int = 0
+    """Cosigned and renewal notes (and the ML-DSA-65 public key) written back
+    beside the keys (``ledger.archive.notes``)."""
 
 
 def restore_store(
@@ -117,7 +122,7 @@ def restore_store(
     empty), made as `init` makes a store; the log continues from there."""
     data = Path(bag) / "data"
     directory = KeyDirectory.open(keys, passphrase)
-    latest = _checked_archive(data, directory)
+    latest, notes = _checked_archive(data, directory)
     _check_empty(url)
     app_url = prepare_store(
         url,
@@ -135,19 +140,67 @@ def restore_store(
         _add_checkpoints(app, data)
     finally:
         app.close()
-    return Restored(app_url, latest.size, latest.text)
+    written = write_notes(notes)
+    return Restored(app_url, latest.size, latest.text, written)
 
 
-def _checked_archive(data: Path, directory: KeyDirectory) -> Checkpoint:
-    """The archive's latest checkpoint, after reading the whole archive once:
-    the checkpoint is the log key's for this log, the lines recompute to its
-    root, and the archive extends what the sealer remembers signing."""
+def _checked_archive(
+    data: Path, directory: KeyDirectory
+) -> tuple[Checkpoint, PlannedNotes]:
+    """The archive's latest checkpoint and its notes to put back beside the
+    keys, after reading the whole archive once: the checkpoint is the log
+    key's for this log, the lines recompute to its root, every disposed entry
+    is covered by an act of the archive, every note is signed and agrees with
+    the tree, and the archive extends what the sealer remembers signing."""
     if not (data / "log.jsonl").is_file() or not (data / "checkpoint").is_file():
         msg = (
             f"--archive {data.parent} has no data/log.jsonl or data/checkpoint: "
             "it is not a Letopis export (`letopis export` writes one)"
         )
         raise RestoreError(msg)
+    latest = _latest(data, directory)
+    try:
+        notes = planned_notes(data, directory)
+    except LedgerError as e:
+        raise RestoreError(str(e)) from e
+    remembered = SealerMemory(
+        directory.path, directory.origin, directory.log_public_key
+    ).load()
+    wanted = note_sizes(data) | ({remembered.size} if remembered else set())
+    roots, disposals = _scan(data.parent, wanted)
+    if latest.size not in roots or roots[latest.size] != latest.root:
+        msg = (
+            f"the archive's data/log.jsonl ({disposals.lines} lines) does not "
+            f"recompute to its data/checkpoint (size {latest.size}): the archive is "
+            "damaged; run `letopis verify --archive` on it"
+        )
+        raise RestoreError(msg)
+    if disposals.lines != latest.size:
+        msg = (
+            f"the archive's data/log.jsonl has {disposals.lines} lines but its "
+            f"data/checkpoint covers {latest.size}: the archive is damaged"
+        )
+        raise RestoreError(msg)
+    disposals.check()
+    for where, (size, root) in notes.roots.items():
+        if roots.get(size) != root:
+            msg = (
+                f"{where} is a checkpoint of size {size} whose root is not the "
+                "archive's tree root at that size: the archive is damaged"
+            )
+            raise RestoreError(msg)
+    if remembered is not None and roots.get(remembered.size) != remembered.root:
+        msg = (
+            f"the log key signed a checkpoint of size {remembered.size} "
+            f"({directory.path}/log-state/checkpoint) that this archive of "
+            f"{latest.size} entries does not extend: restoring it would fork the "
+            "log; restore the latest archive of this log"
+        )
+        raise RestoreError(msg)
+    return latest, notes
+
+
+def _latest(data: Path, directory: KeyDirectory) -> Checkpoint:
     origin, public_key = directory.origin, directory.log_public_key
     try:
         latest = parse_checkpoint((data / "checkpoint").read_text(encoding="utf-8"))
@@ -164,30 +217,59 @@ def _checked_archive(data: Path, directory: KeyDirectory) -> Checkpoint:
             f"{directory.path} ({e}): give the school's own --keys"
         )
         raise RestoreError(msg) from e
-    remembered = SealerMemory(directory.path, origin, public_key).load()
-    builder = merkle.TreeBuilder()
-    at_remembered = builder.root() if remembered and remembered.size == 0 else None
-    for number, line in enumerate(archive_lines(data.parent), 1):
-        _envelope(line, number)
-        builder.append(merkle.leaf_hash(line))
-        if remembered is not None and builder.size == remembered.size:
-            at_remembered = builder.root()
-    if builder.size != latest.size or builder.root() != latest.root:
-        msg = (
-            f"the archive's data/log.jsonl ({builder.size} lines) does not recompute "
-            f"to its data/checkpoint (size {latest.size}): the archive is damaged; "
-            "run `letopis verify --archive` on it"
-        )
-        raise RestoreError(msg)
-    if remembered is not None and at_remembered != remembered.root:
-        msg = (
-            f"the log key signed a checkpoint of size {remembered.size} "
-            f"({directory.path}/log-state/checkpoint) that this archive of "
-            f"{latest.size} entries does not extend: restoring it would fork the "
-            "log; restore the latest archive of this log"
-        )
-        raise RestoreError(msg)
     return latest
+
+
+class _Disposals:
+    """The archive's disposed entries and its acts' ranges, to check that an
+    act of the archive covers each (the verifier judges the acts in full)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.disposed: list[tuple[int, str]] = []
+        self.acts: dict[str, list[tuple[int, int]]] = {}
+
+    def see(self, line: bytes, index: int) -> bytes:
+        """The leaf hash of line ``index``, noting a tombstone or an act."""
+        self.lines = index + 1
+        if is_tombstone(line):
+            self.disposed.append((index, json.loads(line)["disposed"]))
+        elif ACT_MARK in line:
+            act = json.loads(line)
+            name = f"{act['stream']}:{act['seq']}"
+            files = act.get("data", {}).get("files", [])
+            self.acts[name] = [(int(a), int(b)) for f in files for a, b in f["entries"]]
+        try:
+            return stored_leaf_hash(line)
+        except DisposalError as e:
+            msg = f"line {index + 1} of data/log.jsonl is no tombstone: {e}"
+            raise RestoreError(msg) from e
+
+    def check(self) -> None:
+        for index, act in self.disposed:
+            ranges = self.acts.get(act, [])
+            if not any(a <= index <= b for a, b in ranges):
+                msg = (
+                    f"line {index + 1} of data/log.jsonl is a disposed entry that "
+                    f"act {act} of the archive does not cover: the archive is "
+                    "damaged; run `letopis verify --archive` on it"
+                )
+                raise RestoreError(msg)
+
+
+def _scan(bag: Path, wanted: set[int]) -> tuple[dict[int, bytes], _Disposals]:
+    """One pass over data/log.jsonl: the tree roots at the ``wanted`` sizes
+    and at the end, and the disposed entries and acts."""
+    builder = merkle.TreeBuilder()
+    roots = {0: builder.root()} if 0 in wanted else {}
+    disposals = _Disposals()
+    for index, line in enumerate(archive_lines(bag)):
+        _envelope(line, index + 1)
+        builder.append(disposals.see(line, index))
+        if builder.size in wanted:
+            roots[builder.size] = builder.root()
+    roots[builder.size] = builder.root()
+    return roots, disposals
 
 
 def _check_empty(url: str) -> None:
@@ -231,7 +313,7 @@ def _insert_events(app: LedgerApplication, bag: Path) -> None:
 
 def _seal_leaves(app: LedgerApplication) -> None:
     """Leaves and tree for every entry, each checked as the sealer checks it."""
-    sealer = Sealer(app)
+    sealer = Sealer(app, restoring=True)
     while sealer.append_pending(batch=BATCH):
         pass
     total = app.recorder.max_notification_id() or 0

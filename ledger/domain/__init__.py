@@ -2,9 +2,9 @@
 signed events, and the rules their aggregates' commands enforce at append time.
 
 Modules: ``school``, ``people``, ``journal``, ``attestation``, ``decisions``,
-``attestat``, ``portfolio``, ``admission``, ``archive`` (aggregates, their commands and
-events, pure); ``grading``, ``schoolyear``, ``honours``, ``graduation``,
-``promotion`` (pure values and rules); ``base``
+``attestat``, ``portfolio``, ``admission``, ``archive``, ``disposal``
+(aggregates, their commands and events, pure); ``grading``, ``schoolyear``,
+``honours``, ``graduation``, ``promotion`` (pure values and rules); ``base``
 (typed events, streams any event may open); ``ids`` (deterministic stream ids);
 ``errors`` (the :class:`DomainError` family). The application services that
 load, command and save are in :mod:`ledger.records`. See ``docs/domain.md``.
@@ -16,6 +16,7 @@ from ledger.domain import (  # noqa: F401 - importing registers every event type
     attestat,
     attestation,
     decisions,
+    disposal,
     journal,
     people,
     portfolio,

@@ -160,3 +160,11 @@ class SchoolTypeError(DomainError):
 
 class ErasureError(DomainError):
     """A pupil's personal data may not be erased now, or was erased already."""
+
+
+class DisposalError(DomainError):
+    """A disposal act is no ground for disposing of what it names."""
+
+
+class YearArchiveError(DomainError):
+    """A school year cannot be closed into the archive now, or was already."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cache
 
 from ledger.domain.errors import InvalidRecordError, ScaleError
 
@@ -83,9 +84,7 @@ class GradingPolicy:
 
     def current_marks(self, assessment: Assessment) -> tuple[str, ...]:
         """Marks a teacher may give in a lesson of a subject so assessed."""
-        if assessment is Assessment.PASS_FAIL:
-            return (PASSED, FAILED, NOT_ATTESTED)
-        return (*(str(m) for m in sorted(self.marks, reverse=True)), NOT_ATTESTED)
+        return _scale(self.marks, assessment)
 
     def check_mark(self, mark: str, assessment: Assessment, grade: int) -> None:
         """Raise :class:`ScaleError` unless ``mark`` is on this policy's scale."""
@@ -192,3 +191,12 @@ def check_grade(grade: str, assessment: Assessment, policy: GradingPolicy) -> No
             f"subject; allowed: {', '.join(allowed)}"
         )
         raise ScaleError(msg)
+
+
+@cache
+def _scale(marks: tuple[int, ...], assessment: Assessment) -> tuple[str, ...]:
+    """The marks of a scale, best first, then «н/а» (asked for every mark
+    recorded, so kept per scale)."""
+    if assessment is Assessment.PASS_FAIL:
+        return (PASSED, FAILED, NOT_ATTESTED)
+    return (*(str(m) for m in sorted(marks, reverse=True)), NOT_ATTESTED)

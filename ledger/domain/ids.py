@@ -89,3 +89,13 @@ def admission_tests_id(pupil: UUID, year: str) -> UUID:
 def data_key_erasure_id(pupil: UUID) -> UUID:
     """The stream of a pupil's data key destruction (one event, ever)."""
     return uuid5(pupil, "data-key-destroyed")
+
+
+def disposal_act_id(log: str, number: str) -> UUID:
+    """The stream of the disposal act numbered ``number`` in log ``log``."""
+    return uuid5(DOMAIN_NAMESPACE, f"letopis/disposal-act/{log}/{number.strip()}")
+
+
+def year_archive_id(log: str, year: str) -> UUID:
+    """The stream of school year ``year`` closed into the archive of log ``log``."""
+    return uuid5(DOMAIN_NAMESPACE, f"letopis/year-archived/{log}/{year}")

@@ -228,7 +228,7 @@ class Lesson(Record):
         at: datetime,
     ) -> str:
         """Record a mark; returns the entry's event name."""
-        self._append(
+        return self._append(
             self.MarkRecorded(
                 *self._later(at),
                 pupil=pupil,
@@ -238,7 +238,6 @@ class Lesson(Record):
                 teacher=teacher,
             )
         )
-        return event_name(self.id, self.version)
 
     def record_absence(
         self, *, pupil: UUID, kind: AbsenceKind, teacher: UUID, at: datetime

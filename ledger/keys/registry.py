@@ -7,7 +7,7 @@ The school's log key is the trust anchor: it signs every trust event.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -160,6 +160,26 @@ class KeyRecord:
         """
         recorded = self.revocation_recorded
         self.check_valid_at(moment if recorded is None else max(moment, recorded))
+
+    def check_may_append_all(self, moments: Sequence[datetime]) -> None:
+        """:meth:`check_may_append` for every moment of a save's entries.
+
+        The moments a key may sign at form one interval (from ``valid_from``,
+        or the whole past once a revocation is recorded after it, up to the
+        earliest of ``valid_until``, ``revoked_at`` and ``compromised_at``), so
+        when the earliest and the latest moment pass, every moment between
+        does. Only when one of them fails is each checked in order, so that the
+        error names the first entry's moment that the key may not sign at.
+        """
+        if not moments:
+            return
+        try:
+            self.check_may_append(min(moments))
+            self.check_may_append(max(moments))
+        except KeyNotValidError:
+            for moment in moments:
+                self.check_may_append(moment)
+            raise
 
     def check_valid_at(self, moment: datetime) -> None:
         """Raise :class:`KeyNotValidError` unless the key may sign at ``moment``."""

@@ -30,11 +30,18 @@ from eventsourcing.persistence import Notification
 
 from ledger import codec
 from ledger.application import LedgerApplication
-from ledger.envelope import Envelope, content_hash, key_id, parse, parse_time
+from ledger.envelope import Envelope, key_id, parse, parse_time
 from ledger.errors import LedgerError
 from ledger.keys.directory import verify_signature
 from ledger.keys.registry import KeyRecord, SignerKey, key_stream_id
 from ledger.log.store import LogIntegrityError, LogStore
+from verify.disposal import (
+    DisposalError,
+    Tombstone,
+    is_tombstone,
+    parse_tombstone,
+    stored_envelope_hash,
+)
 
 REGISTERED = SignerKey.Registered.TOPIC
 REVOKED = SignerKey.Revoked.TOPIC
@@ -62,8 +69,13 @@ class EntryChecker:
     forgets them and reads again from the sealed leaves.
     """
 
-    def __init__(self, app: LedgerApplication, store: LogStore) -> None:
+    def __init__(
+        self, app: LedgerApplication, store: LogStore, *, restoring: bool = False
+    ) -> None:
         self.app = app
+        self.restoring = restoring
+        """Whether tombstones may be sealed: only while an archive is restored
+        (``ledger.archive.restore`` checks that its acts cover them)."""
         self.store = store
         self.origin = app.context.origin
         self._anchors = app.context.registry.anchors
@@ -93,7 +105,8 @@ class EntryChecker:
                     return offset
                 raise EntryRefusedError(_name(notification), size, str(e)) from e
             stream = UUID(envelope.stream)
-            self._heads[stream] = (envelope.seq, content_hash(notification.state))
+            digest = stored_envelope_hash(notification.state)
+            self._heads[stream] = (envelope.seq, digest)
             if key is not None:
                 self._keys[stream] = key
             self._through = notification.id
@@ -101,8 +114,10 @@ class EntryChecker:
 
     # -- one entry -------------------------------------------------------------
 
-    def _check(self, n: Notification) -> tuple[Envelope, KeyRecord | None]:
+    def _check(self, n: Notification) -> tuple[Envelope | Tombstone, KeyRecord | None]:
         """The entry's envelope, and the key it registers or revokes, if any."""
+        if is_tombstone(n.state):
+            return self._check_tombstone(n), None
         envelope = parse(n.state)
         columns = (str(n.originator_id), n.originator_version, n.topic)
         if columns != (envelope.stream, envelope.seq, envelope.type):
@@ -125,7 +140,32 @@ class EntryChecker:
         current = None if envelope.seq == 1 else self._stream_key(stream)
         return envelope, _applied(current, envelope)
 
-    def _check_chain(self, envelope: Envelope) -> None:
+    def _check_tombstone(self, n: Notification) -> Tombstone:
+        """A disposed entry, sealed only while an archive is restored: its
+        columns and its place in its stream's chain."""
+        if not self.restoring:
+            msg = (
+                "it is a tombstone (a disposed entry) that was never sealed: a "
+                "disposal replaces only entries that are sealed already"
+            )
+            raise LogIntegrityError(msg)
+        try:
+            stone = parse_tombstone(n.state)
+        except DisposalError as e:
+            raise LogIntegrityError(str(e)) from e
+        columns = (str(n.originator_id), n.originator_version, n.topic)
+        if columns != (stone.stream, stone.seq, stone.type):
+            msg = f"its columns {columns} disagree with its tombstone"
+            raise LogIntegrityError(msg)
+        if stone.type.startswith("trust."):
+            msg = (
+                "it is a disposed trust entry: keys and policies are never disposed of"
+            )
+            raise LogIntegrityError(msg)
+        self._check_chain(stone)
+        return stone
+
+    def _check_chain(self, envelope: Envelope | Tombstone) -> None:
         if envelope.seq == 1:
             if envelope.prev is not None:
                 msg = f"it is the first of its stream but names prev {envelope.prev}"
@@ -205,7 +245,7 @@ class EntryChecker:
             if seq > 1 and stream not in self._heads
         ]
         for (stream, seq), state in self.store.states(wanted).items():
-            self._heads[stream] = (seq, content_hash(state))
+            self._heads[stream] = (seq, stored_envelope_hash(state))
 
 
 def _applied(current: KeyRecord | None, envelope: Envelope) -> KeyRecord:

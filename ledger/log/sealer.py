@@ -44,6 +44,7 @@ from ledger.log.store import (
 from ledger.log.tree import StoredTree, border_keys
 from ledger.log.witnesses import WitnessSender
 from verify import merkle
+from verify.disposal import stored_leaf_hash
 from verify.note import checkpoint_body, signed_note
 from verify.renewal import pq_key_name, pq_signature_line
 
@@ -62,13 +63,14 @@ class Sealer:
         *,
         log_key: SigningKey | None = None,
         witnesses: WitnessSender | None = None,
+        restoring: bool = False,
     ) -> None:
         self.app = app
         self.store = LogStore(app.recorder)
         self.tree = StoredTree(self.store)
         keys = app.context.keys
         self.memory = SealerMemory(keys.path, self.origin, keys.log_public_key)
-        self.entries = EntryChecker(app, self.store)
+        self.entries = EntryChecker(app, self.store, restoring=restoring)
         self.witnesses = witnesses or WitnessSender(keys.path)
         self._log_key = log_key
         self._lock = threading.Lock()
@@ -131,7 +133,7 @@ class Sealer:
         leaves, nodes = [], []
         for offset, n in enumerate(notifications[:good]):
             index = size + offset
-            digest = merkle.leaf_hash(n.state)
+            digest = stored_leaf_hash(n.state)
             leaves.append(
                 Leaf(index, n.id, str(n.originator_id), n.originator_version, digest)
             )

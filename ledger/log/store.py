@@ -47,6 +47,24 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class HeadedLeaf:
+    """A leaf with its event's topic and the first bytes of its stored state:
+    enough to tell its time (an envelope starts ``{"at":"…"``) or the act that
+    disposed of it (a tombstone starts ``{"disposed":"…"``) without reading
+    the whole entry."""
+
+    index: int
+    notification_id: int
+    stream: str
+    seq: int
+    topic: str
+    head: bytes
+
+
+HEAD_BYTES = 80
+
+
+@dataclass(frozen=True)
 class StoredCheckpoint:
     """A signed checkpoint as stored: tree size, root, the note, when signed."""
 
@@ -148,6 +166,48 @@ class LogStore:
             for r in self._query(sql, params):
                 stream = r["s"] if isinstance(r["s"], UUID) else UUID(str(r["s"]))
                 found[(stream, int(r["v"]))] = bytes(r["state"])
+        return found
+
+    def headed_leaves(self, start: int, stop: int) -> list[HeadedLeaf]:
+        """Leaves ``[start, stop)`` with their events' topics and first bytes."""
+        sqlite = self._sql.dialect == "sqlite"
+        key = "rowid" if sqlite else "notification_id"
+        head = (
+            f"substr(e.state, 1, {HEAD_BYTES})"
+            if sqlite
+            else f"substring(e.state FROM 1 FOR {HEAD_BYTES})"
+        )
+        rows = self._query(
+            "SELECT l.leaf_index AS i, l.notification_id AS n, l.stream AS s, "
+            f"l.seq AS q, e.topic AS t, {head} AS h FROM {{leaves}} AS l "
+            f"JOIN {self._events} AS e ON e.{key} = l.notification_id "
+            "WHERE l.leaf_index >= ? AND l.leaf_index < ? ORDER BY l.leaf_index",
+            (start, stop),
+        )
+        return [
+            HeadedLeaf(
+                int(r["i"]),
+                int(r["n"]),
+                str(r["s"]),
+                int(r["q"]),
+                str(r["t"]),
+                bytes(r["h"]),
+            )
+            for r in rows
+        ]
+
+    def states_of(self, notification_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored bytes of events by notification id, where present."""
+        key = "rowid" if self._sql.dialect == "sqlite" else "notification_id"
+        found: dict[int, bytes] = {}
+        for chunk in _chunks(sorted(set(notification_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT {key} AS n, state FROM {self._events} WHERE {key} IN ({marks})"
+            )
+            found.update(
+                {int(r["n"]): bytes(r["state"]) for r in self._query(sql, chunk)}
+            )
         return found
 
     def leaf(self, index: int) -> Leaf | None:

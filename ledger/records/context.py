@@ -183,6 +183,9 @@ class RecordsContext:
                 self._views.put(stream, found, self._seen)
             return found
         aggregate, upto = cached
+        if upto == self._seen and upto >= self._foreign:  # complete up to now
+            self._views.found.move_to_end(stream)  # only the order of use changes
+            return self._checked(cls, aggregate, stream)
         if upto < self._foreign:
             for event in self.app.events.get(stream, gt=aggregate.version):
                 event.mutate(aggregate)  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ from ledger.log import Sealer
 from ledger.policy import read_policy_file
 from ledger.policy_log import RETENTION, SIGNING, checked_text, first_policy_texts
 from ledger.records.policies import first_policies
+from ledger.storage.disposal import sqlite_disposal_ddl
 from ledger.storage.existing import Found, probe
 from ledger.storage.stores import StoreURL, open_ledger, parse_store_url
 from ledger.storage.tables import (
@@ -202,6 +203,8 @@ def _prepare_sqlite(
             for table in SQLITE_APPEND_ONLY:
                 for action in SQLITE_REFUSED:
                     connection.execute(sqlite_trigger(table, action))
+            for statement in sqlite_disposal_ddl():
+                connection.execute(statement)
     finally:
         connection.close()
 

@@ -36,6 +36,7 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
+from ledger.storage.disposal import postgres_disposal_ddl
 from ledger.storage.records_view import VIEWS_PREPARE, postgres_view_functions
 from ledger.storage.stores import StoreURL
 from ledger.storage.tables import (
@@ -154,6 +155,8 @@ def prepare_postgres(
             conn.execute(sql.SQL(statement))
         _install_triggers(conn, tables.schema, tables.all)
         _create_view_functions(conn, tables, roles)
+        for statement in postgres_disposal_ddl(tables.schema, roles.app):
+            conn.execute(sql.SQL(statement))
         _grant(conn, tables, roles.app)
         _create_side_tables(conn, tables.schema, extra, roles.app)
     # 6. The URL the application uses from now on.

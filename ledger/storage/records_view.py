@@ -41,6 +41,7 @@ from ledger.storage.tables import (
     postgres_name,
     view_protection_ddl,
 )
+from verify.disposal import TOMBSTONE_PREFIX
 
 
 @dataclass(frozen=True)
@@ -390,7 +391,9 @@ class _Sql:
             f"AS leaf_index FROM {self.events} AS e "
             "WHERE e.notification_id > from_position "
             "AND e.notification_id <= to_position OFFSET 0) AS raw OFFSET 0) "
-            "AS parsed OFFSET 0) AS r LEFT JOIN followed AS f ON f.type = r.type"
+            "AS parsed OFFSET 0) AS r LEFT JOIN followed AS f ON f.type = r.type "
+            # a disposed entry's tombstone keeps its place and type, not its data
+            f"AND left(r.t, {len(TOMBSTONE_START)}) <> {_sql_text(TOMBSTONE_START)}"
         )
 
     def _insert(self, table: str, suffix: str) -> str:
@@ -415,6 +418,9 @@ def _followed_values() -> str:
             + ")"
         )
     return ", ".join(rows)
+
+
+TOMBSTONE_START = TOMBSTONE_PREFIX.decode()
 
 
 def _sql_text(text: str) -> str:

@@ -34,6 +34,13 @@ ALLOWED = (
 )
 DEFAULT_SCHEMA = "letopis"
 
+#: eventsourcing's setting naming the application recorder's class, and the one
+#: a PostgreSQL store uses: the library's, a save's rows sent in binary
+#: (``ledger.storage.pg_recorder``; named here so that reading a URL does not
+#: load the PostgreSQL driver).
+RECORDER_TOPIC_ENV = "APPLICATION_RECORDER_TOPIC"
+POSTGRES_RECORDER_TOPIC = "ledger.storage.pg_recorder:BinaryInsertRecorder"
+
 
 @dataclass(frozen=True)
 class StoreURL:
@@ -104,6 +111,7 @@ def _postgres(url: str) -> StoreURL:
         "POSTGRES_SCHEMA": schema,
         # The application role may not create tables; `letopis init` does.
         "CREATE_TABLE": "n",
+        RECORDER_TOPIC_ENV: POSTGRES_RECORDER_TOPIC,
     }
     return StoreURL(url=url, kind="postgresql", env=env)
 

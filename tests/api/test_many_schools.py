@@ -11,7 +11,10 @@ The municipality's auditor lists every school and reads each.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -136,6 +139,65 @@ def test_each_school_has_its_own_log(schools: Deployment, tmp_path: Path) -> Non
         finally:
             source.close()
         assert report.ok, report.findings
+
+
+def test_a_sealing_process_seals_every_school_the_server_opens(
+    schools: Deployment,
+) -> None:
+    """The deployment's loop in a child process: each school's checkpoint
+    covers its appends while the server runs (the server itself seals only
+    when it stops), and each school's /health/seal reports its own."""
+    d = schools
+    with serving(d, seal_process=True, seal_interval=0.1) as client:
+        served: Schools = client.app.state.schools  # type: ignore[attr-defined]
+        assert served.sealing.pid is not None
+        for code in (A, B):
+            headers = bearer(client, f"maths@{code}")
+            posted = client.post(
+                "/lesson-sheets", json=sheet(d, code, 1), headers=headers
+            )
+            assert posted.status_code == 201, posted.text
+        for code in (A, B):
+            appended = events(d, code)
+            _until_sealed(client, bearer(client, f"auditor@{code}"), appended)
+            latest = Sealer(d.stores[code].open()).store.latest_checkpoint()
+            assert latest is not None
+            assert latest.size == appended
+
+
+def test_a_dead_sealing_process_of_the_deployment_is_reported(
+    schools: Deployment,
+) -> None:
+    d = schools
+    if d.kind != "sqlite":
+        pytest.skip("one backend suffices: the process, not the store, is under test")
+    with serving(d, seal_process=True, seal_interval=0.1) as client:
+        served: Schools = client.app.state.schools  # type: ignore[attr-defined]
+        auditor = bearer(client, f"auditor@{A}")
+        _until(lambda: client.get("/health", headers=auditor).status_code == 200)
+        pid = served.sealing.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        _until(lambda: client.get("/health", headers=auditor).status_code == 503)
+        problem = client.get("/health/seal", headers=auditor).json()
+        assert "the sealer has stopped" in problem["detail"]
+
+
+def _until_sealed(client: TestClient, headers: dict[str, str], size: int) -> None:
+    """Until the school's /health/seal reports a checkpoint of ``size``."""
+
+    def sealed() -> bool:
+        found = client.get("/health/seal", headers=headers).json()
+        return bool(found.get("checkpoint_size") == size)
+
+    _until(sealed)
+
+
+def _until(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
 
 
 def test_init_school_on_a_running_deployment(schools: Deployment) -> None:

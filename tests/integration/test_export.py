@@ -341,7 +341,7 @@ def test_a_write_failure_midway_leaves_nothing_behind(
     def disk_full(folder: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module, "_copy_verifier", disk_full)
+    monkeypatch.setattr(export_module, "copy_verifier", disk_full)
     with pytest.raises(ExportError, match="No space left on device; nothing was kept"):
         export_archive(ledger, tmp_path / "bag")
     assert not [p for p in tmp_path.iterdir() if "bag" in p.name]

@@ -55,6 +55,31 @@ def test_a_signed_note_is_stored_as_its_envelope(
     assert again.text == "забыл тетрадь"
 
 
+def test_a_save_of_many_events_returns_their_notification_ids_in_order(
+    ledger: LedgerApplication, store: Store
+) -> None:
+    teacher = signer_key(ledger, store, ("teacher",))
+    notes = [Note.write(uuid4(), f"запись {i}") for i in range(5)]
+    recordings = ledger.save(*notes, signed_by=Signing(teacher))
+    ids = [r.notification.id for r in recordings]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(notes)
+    stored = ledger.recorder.select_notifications(ids[0], limit=len(ids))
+    assert [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in stored
+    ] == [
+        (
+            r.notification.id,
+            r.notification.originator_id,
+            r.notification.originator_version,
+            r.notification.topic,
+            r.notification.state,
+        )
+        for r in recordings
+    ]
+    assert [n.originator_id for n in stored] == [note.id for note in notes]
+
+
 def test_unknown_key_is_rejected_and_nothing_written(
     ledger: LedgerApplication, store: Store
 ) -> None:

@@ -52,6 +52,7 @@ EVENTS = "letopis_events"
 SNAPSHOTS = "letopis_snapshots"
 LOG_TABLES = ("letopis_log_leaves", "letopis_log_nodes", "letopis_log_checkpoints")
 TABLES = (EVENTS, SNAPSHOTS, *LOG_TABLES)
+REGISTER = "letopis_disposal_ranges"  # what disposal acts cover (docs/archive.md)
 MAINTAIN_SINCE = 170000
 UPDATABLE = {
     "letopis_log_leaves": "stream",
@@ -250,7 +251,26 @@ def test_app_role_cannot_create_or_unprotect(
         tables = conn.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (SCHEMA,)
         ).fetchone()
-    assert tables == (len(TABLES),)
+    assert tables == (len(TABLES) + 1,)  # and the disposal register
+
+
+def test_the_disposal_register_is_the_owners_and_holds_only_what_acts_name(
+    ready: Ready,
+) -> None:
+    denied = pytest.raises(psycopg.errors.InsufficientPrivilege, match="denied")
+    with _connect(ready.done.app_url) as conn, denied:
+        conn.execute(sql.SQL("SELECT * FROM {}").format(_table(REGISTER)))
+    with _as_owner(ready) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="act names"):
+            conn.execute(
+                sql.SQL("INSERT INTO {} VALUES ('x:1', 1, 0, 0)").format(
+                    _table(REGISTER)
+                )
+            )
+        count = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(_table(REGISTER))
+        ).fetchone()
+    assert count == (0,)
 
 
 @pytest.mark.parametrize("table", TABLES)

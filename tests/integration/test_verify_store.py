@@ -101,6 +101,29 @@ def test_chunks_on_several_processes_give_the_same_report(school: School) -> Non
     assert pooled.to_json() == alone.to_json()
 
 
+@pytest.mark.parametrize("gap", [False, True], ids=["contiguous", "gap"])
+def test_the_survey_chunks_the_log_where_counting_its_ids_does(
+    school: School, gap: bool
+) -> None:
+    """Contiguous ids are chunked by arithmetic, ids with a gap by counting
+    them in the store: either way a chunk starts at every 4th id."""
+    if gap:
+        nid = school.events()[4][0]
+        school.tamper(
+            f"DELETE FROM {school.table('events')} WHERE {school.nid} = ?", (nid,)
+        )
+    source = open_store(school.store.url)
+    try:
+        survey = source.survey(4)
+    finally:
+        source.close()
+    ids = sorted(int(row[0]) for row in school.events())
+    assert [c.lo for c in survey.chunks] == ids[::4]  # every 4th id starts one
+    assert [c.start for c in survey.chunks] == list(range(0, len(ids), 4))
+    assert survey.chunks[-1].hi == ids[-1] + 1
+    assert survey.entries == len(ids)
+
+
 def test_verify_log_raises_one_error_family_naming_the_position(school: School) -> None:
     nid, *_, leaf = school.events()[3]
     school.tamper(

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 
+from ledger.storage.disposal import sqlite_disposal_ddl
 from ledger.storage.stores import parse_store_url
 from ledger.storage.tables import (
     SQLITE_APPEND_ONLY,
@@ -53,6 +54,8 @@ def execute_as_superuser(
             for name in SQLITE_APPEND_ONLY:
                 for action in SQLITE_REFUSED:
                     connection.execute(sqlite_trigger(name, action))
+            for restored in sqlite_disposal_ddl():  # the disposal's own triggers
+                connection.execute(restored)
     finally:
         connection.close()
 

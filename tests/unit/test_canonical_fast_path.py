@@ -9,7 +9,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.envelope import Envelope, canonical
+from ledger.envelope import Envelope, EventWriter, canonical, parse
 from ledger.errors import EnvelopeError
 from ledger.keys.directory import SigningKey
 
@@ -79,3 +79,52 @@ def test_envelope_bytes_assembled_from_fragments_equal_the_reference(
         assert envelope.signing_input().endswith(rfc8785.dumps(whole))
         whole["sigs"] = [s.to_json() for s in envelope.sigs]
         assert envelope.to_bytes() == rfc8785.dumps(whole)
+
+
+@given(
+    data=st.dictionaries(keys, values, max_size=6),
+    seq=st.integers(min_value=1, max_value=2**40),
+    text=st.text(max_size=12),
+    chained=st.booleans(),
+    cosigned=st.booleans(),
+)
+def test_event_writer_bytes_equal_the_signed_envelope(
+    data: dict[str, Any], seq: int, text: str, chained: bool, cosigned: bool
+) -> None:
+    try:
+        rfc8785.dumps(data)
+    except (rfc8785.CanonicalizationError, ValueError, UnicodeEncodeError):
+        return
+    signers = [SigningKey.from_seed(bytes(32)), SigningKey.from_seed(bytes([1]) * 32)]
+    signers = signers if cosigned else signers[:1]
+    fields: dict[str, Any] = {
+        "stream": "5f0c3a1e-8d2b-4c7a-9e61-2b4d6f8a0c13",
+        "seq": seq,
+        "prev": "sha256:" + "ab" * 32 if chained else None,
+        "at": "2026-09-01T08:30:00.000000Z",
+        "data": data,
+    }
+    log, topic = f"letopis.test/{text}", f"test.{text}"
+    written = EventWriter(log, signers).event_bytes(topic=topic, **fields)
+    envelope = Envelope(log=log, type=topic, **fields).signed_by(*signers)
+    assert written == envelope.to_bytes()
+    assert parse(written).sigs == envelope.sigs
+
+
+def test_event_writer_refuses_a_signature_that_is_not_64_bytes() -> None:
+    class Short:
+        key_id = "00" * 16
+
+        def sign(self, message: bytes) -> bytes:
+            return bytes(63)
+
+    writer = EventWriter("letopis.test/school", [Short()])
+    with pytest.raises(EnvelopeError, match=r"63-byte signature .* has 64"):
+        writer.event_bytes(
+            "5f0c3a1e-8d2b-4c7a-9e61-2b4d6f8a0c13",
+            1,
+            None,
+            "test.Noted",
+            "2026-09-01T08:30:00.000000Z",
+            {},
+        )

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
 
 from api.imports.columns import Column, parse_row
 from api.imports.problems import Problems
@@ -55,6 +57,61 @@ def test_xlsx_values_formulas_and_merged_areas(tmp_path: Path) -> None:
     assert rows[2][1][1] == Cell("=TODAY()", formula=True)
     assert areas is not None
     assert areas.merged == [(4, 1, 4, 2)]  # type: ignore[attr-defined]
+
+
+texts = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t<>&\"'"),
+    min_size=1,
+    max_size=12,
+).filter(lambda t: t.strip() == t and not t.startswith("="))
+midnights = st.dates(date(1950, 1, 1), date(2090, 1, 1)).map(
+    lambda d: datetime(d.year, d.month, d.day)
+)
+formulas = st.sampled_from(["=SUM(A1:A2)", "=TODAY()", '="a"&"b"'])
+cell_values: st.SearchStrategy[Any] = st.one_of(
+    st.none(), texts, st.integers(-(10**9), 10**9), st.booleans(), midnights, formulas
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell_values, max_size=6), min_size=1, max_size=6),
+    write_only=st.booleans(),
+)
+def test_xlsx_cells_read_as_openpyxl_reads_them(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[list[Any]],
+    write_only: bool,
+) -> None:
+    """Shared strings (a normal workbook) or inline strings (write-only), gaps,
+    dates, booleans and formulas: the streamed reader gives openpyxl's values."""
+    path = tmp_path_factory.mktemp("xlsx") / "rows.xlsx"
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet("Лист") if write_only else book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    written = load_workbook(path, read_only=True).active
+    assert written is not None
+    expected = [list(r) for r in written.iter_rows(values_only=True)]
+    _, found, _ = read(path)
+    as_read = {n: [c.value for c in cells] for n, cells in found}
+
+    def trimmed(values: list[Any]) -> list[Any]:
+        while values and values[-1] is None:
+            values = values[:-1]
+        return values
+
+    for number, row in enumerate(expected, start=1):
+        assert trimmed(as_read.get(number, [])) == trimmed(row)
+    formulas = {(n, i) for n, cells in found for i, c in enumerate(cells) if c.formula}
+    assert formulas == {
+        (n, i)
+        for n, row in enumerate(expected, start=1)
+        for i, v in enumerate(row)
+        if isinstance(v, str) and v.startswith("=")
+    }
 
 
 def test_ods_formulas_and_merged_cells_are_marked(tmp_path: Path) -> None:

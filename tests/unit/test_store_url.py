@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import resolve_topic
 
 from ledger.errors import StoreURLError
-from ledger.storage.stores import parse_store_url
+from ledger.storage.pg_recorder import BinaryInsertRecorder
+from ledger.storage.stores import RECORDER_TOPIC_ENV, parse_store_url
 
 
 def test_sqlite_url_names_the_file() -> None:
@@ -31,6 +34,14 @@ def test_postgres_url_becomes_the_library_environment() -> None:
     assert store.env["POSTGRES_DBNAME"] == "school"
     assert store.env["POSTGRES_SCHEMA"] == "s1"
     assert store.env["CREATE_TABLE"] == "n"
+
+
+def test_postgres_store_inserts_through_the_binary_recorder() -> None:
+    store = parse_store_url("postgresql://app@db.local/school")
+    recorder = resolve_topic(store.env[RECORDER_TOPIC_ENV])
+    assert recorder is BinaryInsertRecorder
+    assert issubclass(recorder, PostgresApplicationRecorder)
+    assert RECORDER_TOPIC_ENV not in parse_store_url("sqlite:///l.db").env
 
 
 def test_postgres_schema_defaults_to_letopis() -> None:

@@ -47,6 +47,7 @@ def test_the_json_object_has_the_contracted_fields() -> None:
             "oldest": "2024-09-02T08:00:00.000000Z",
             "expires": "2030-08-31",
             "due_for_disposal": 0,
+            "disposed": 0,
         }
     ]
     assert shape["findings"] == [
