@@ -85,6 +85,13 @@ def letopis(*args: str) -> tuple[float, float, subprocess.CompletedProcess[str]]
     return wall, cpu, done
 
 
+def failed(done: subprocess.CompletedProcess[str]) -> RuntimeError:
+    """What a command that failed said, with its exit status (a negative one
+    is the signal that ended it: a crash or a kill, which says nothing)."""
+    said = (done.stderr.strip() or done.stdout.strip())[-2000:]
+    return RuntimeError(f"{' '.join(done.args[2:])}: exit {done.returncode}: {said}")
+
+
 def _demo(folder: Path) -> _cache.Manifest:
     store = f"sqlite:///{folder / 'letopis.db'}"
     wall, _, done = letopis(
@@ -92,7 +99,7 @@ def _demo(folder: Path) -> _cache.Manifest:
         "--students", str(STUDENTS), "--years", "1",
     )  # fmt: skip
     if done.returncode != 0:
-        raise RuntimeError(done.stderr)
+        raise failed(done)
     return {"students": STUDENTS, "generate_seconds": round(wall, 1)}
 
 
@@ -101,7 +108,7 @@ def report_all(where: list[str], fmt: str, out: Path) -> Step:
         "report", "all", *where, "--format", fmt, "--out", str(out)
     )
     if done.returncode != 0:
-        raise RuntimeError(done.stderr)
+        raise failed(done)
     files = [p for p in out.rglob(f"*.{fmt}") if p.name != "index.html"]
     size = sum(p.stat().st_size for p in files) / 1e6
     return Step(f"report all, {fmt}", 1, wall, cpu, len(files), round(size, 1))
@@ -119,7 +126,7 @@ def check_all(files: list[Path], where: list[str], what: str) -> Step:
     for file in files:
         wall, cpu, done = letopis("report", "check", str(file), *where)
         if done.returncode != 0:
-            raise RuntimeError(f"{file}: {done.stdout} {done.stderr}")
+            raise failed(done)
         walls.append(wall)
         cpus += cpu
     return Step(
@@ -145,7 +152,7 @@ def run(console: Console) -> None:
         steps.append(check_all(summaries, where, "report check, store"))
         _, _, exported = letopis("export", *where, "--out", str(folder / "bag"))
         if exported.returncode != 0:
-            raise RuntimeError(exported.stderr)
+            raise failed(exported)
         archive = ["--archive", str(folder / "bag"), *keys]
         steps.append(check_all(summaries[:1], archive, "report check, archive"))
     table = Table(title=f"Reports, demo school of {STUDENTS} pupils (SQLite)")
