@@ -18,9 +18,8 @@ from ledger.keys.directory import SigningKey
 from ledger.keys.registry import key_stream_id
 from ledger.keys.services import checked_registration, register_signer, revoke_signer
 from ledger.log import Sealer
-from tests.integration.test_verify_store import audit
 from tests.support.notes import TEST_POLICY, Note
-from tests.support.sealed import NOW, School, build_school
+from tests.support.sealed import NOW, School, audit, build_school
 from tests.support.stores import Store
 
 pytestmark = pytest.mark.signing_policy(TEST_POLICY)

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ledger
 from ledger.application import Signing
 from ledger.envelope import Envelope, format_time
 from ledger.keys.directory import SigningKey
@@ -30,7 +29,7 @@ from ledger.keys.services import register_signer, revoke_signer
 from ledger.log import Sealer
 from ledger.storage.stores import parse_store_url
 from tests.support.notes import TEST_POLICY, Note
-from tests.support.sealed import NOW, School, build_school, signer_key
+from tests.support.sealed import NOW, School, audit, build_school, signer_key
 from tests.support.stores import Store
 from verify import merkle
 from verify.__main__ import main as verify_main
@@ -38,27 +37,10 @@ from verify.anchor import LogKey
 from verify.note import checkpoint_body, signed_note, verifier_key
 from verify.policy import SigningPolicy
 from verify.report import LogIntegrityError, Report
-from verify.retention import RetentionPolicy
 from verify.sources import open_store
 from verify.verifier import Verifier
 
 pytestmark = pytest.mark.signing_policy(TEST_POLICY)
-
-RETENTION = Path(ledger.__file__).parent / "policies" / "retention.toml"
-
-
-def audit(school: School, **options: Any) -> Report:
-    options.setdefault("workers", 1)
-    source = open_store(school.store.url)
-    try:
-        return Verifier(
-            log_key=LogKey.from_key_directory(school.store.keys),
-            policy=SigningPolicy.load(TEST_POLICY),
-            retention=RetentionPolicy.load(RETENTION),
-            **options,
-        ).audit(source)
-    finally:
-        source.close()
 
 
 def positions(report: Report) -> set[int | None]:

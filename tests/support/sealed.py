@@ -10,21 +10,30 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
 
+import ledger
 from ledger.application import LedgerApplication, Signing
 from ledger.keys.directory import SigningKey
 from ledger.keys.services import register_signer
 from ledger.log import Sealer
 from ledger.storage.stores import parse_store_url
 from tests.support import rawsql
-from tests.support.notes import Note
+from tests.support.notes import TEST_POLICY, Note
 from tests.support.stores import Store
+from verify.anchor import LogKey
+from verify.policy import SigningPolicy
+from verify.report import Report
+from verify.retention import RetentionPolicy
+from verify.sources import open_store
+from verify.verifier import Verifier
 
 NOW = datetime.now(UTC)
+RETENTION = Path(ledger.__file__).parent / "policies" / "retention.toml"
 
 
 @dataclass
@@ -124,3 +133,18 @@ def build_school(store: Store, notes: int = 6) -> School:
         school.notes += [n.id for n in written]
         Sealer(app).seal()
     return school
+
+
+def audit(school: School, **options: Any) -> Report:
+    """The verifier's report on ``school``'s store (one worker unless told)."""
+    options.setdefault("workers", 1)
+    source = open_store(school.store.url)
+    try:
+        return Verifier(
+            log_key=LogKey.from_key_directory(school.store.keys),
+            policy=SigningPolicy.load(TEST_POLICY),
+            retention=RetentionPolicy.load(RETENTION),
+            **options,
+        ).audit(source)
+    finally:
+        source.close()

@@ -1,13 +1,45 @@
-"""The web pages from a test: sign in through the form, find a form's CSRF token."""
+"""The web pages from a test: the served school, signing in, a form's CSRF token."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from uuid import UUID
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from tests.support.school import SmallSchool
 from tests.support.serving import PASSWORD
+from tests.support.stores import Store
+
+
+@dataclass
+class Web:
+    """The application on the small school, a client, and the school."""
+
+    app: FastAPI
+    client: TestClient
+    school: SmallSchool
+    lesson: UUID
+    store: Store
+
+    def new_client(self) -> TestClient:
+        """Another browser: its own cookies."""
+        return TestClient(self.app)
+
+
+@dataclass
+class Site:
+    """The application served over HTTP at ``url``."""
+
+    url: str
+    app: FastAPI
+    school: SmallSchool
+    lesson: UUID
+    store: Store
+
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

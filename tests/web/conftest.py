@@ -8,47 +8,18 @@ Debian's Chromium driven by Playwright (see ``tests/support/browser``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
 from api.server.tables import API_TABLES
 from tests.support.browser import live, require_chromium
 from tests.support.browser_signing import People
-from tests.support.school import SmallSchool
 from tests.support.serving import school_app
 from tests.support.stores import Store, initialised_store
-
-
-@dataclass
-class Web:
-    """The application on the small school, a client, and the school."""
-
-    app: FastAPI
-    client: TestClient
-    school: SmallSchool
-    lesson: UUID
-    store: Store
-
-    def new_client(self) -> TestClient:
-        """Another browser: its own cookies."""
-        return TestClient(self.app)
-
-
-@dataclass
-class Site:
-    """The application served over HTTP at ``url``."""
-
-    url: str
-    app: FastAPI
-    school: SmallSchool
-    lesson: UUID
-    store: Store
+from tests.support.web import Site, Web
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -11,7 +11,7 @@ from api.server.office import Office
 from projections.reports import render
 from tests.support.browser import screenshot_path
 from tests.support.serving import PASSWORD
-from tests.web.conftest import Site
+from tests.support.web import Site
 
 JOURNAL = {"class": "9А", "subject": "math", "period": "Q1"}
 

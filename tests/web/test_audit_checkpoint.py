@@ -23,8 +23,7 @@ from ledger.log.witnesses import WitnessSender
 from ledger.records.journal import LessonInput, MarkInput
 from tests.support.school import WORK
 from tests.support.stores import PASSPHRASE
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 from verify.note import checkpoint_body, signed_note, verifier_key
 
 GENUINE = "Контрольная точка подлинная"

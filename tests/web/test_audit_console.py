@@ -16,8 +16,7 @@ from ledger.storage.stores import parse_store_url
 from projections.reports import render
 from tests.support.audit import finished, start_verification
 from tests.support.rawsql import execute_as_superuser, rows
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 PAGES = (
     "/app/audit",

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.server.office import Office
 from projections.reports import render
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 JOURNAL = {"class": "9А", "subject": "math", "period": "Q1"}
 REFRESH = 'http-equiv="refresh"'

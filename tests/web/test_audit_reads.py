@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from api.server.accounts import Account
 from api.server.office import Office
 from tests.support.serving import PASSWORD
-from tests.support.web import sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, sign_in
 
 ROWS = 60
 

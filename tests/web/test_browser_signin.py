@@ -6,7 +6,7 @@ from playwright.sync_api import Browser, Route
 
 from tests.support.browser import screenshot_path
 from tests.support.serving import PASSWORD
-from tests.web.conftest import Site
+from tests.support.web import Site
 
 
 def test_a_person_signs_in_and_out_in_the_browser(site: Site, browser: Browser) -> None:

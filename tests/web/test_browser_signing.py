@@ -22,7 +22,7 @@ from tests.support.browser_signing import (
     enrol_in_browser,
     grouped,
 )
-from tests.web.conftest import Site
+from tests.support.web import Site
 
 #: prepare(body): what the server prepares for this person's browser key
 PREPARE = """async (body) => {

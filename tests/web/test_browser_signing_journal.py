@@ -21,7 +21,7 @@ from tests.support.browser_signing import (
     approve_in_browser,
     enrol_in_browser,
 )
-from tests.web.conftest import Site
+from tests.support.web import Site
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("api.server.web.journal") is None,

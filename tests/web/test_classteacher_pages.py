@@ -5,9 +5,8 @@ the class the person leads."""
 from __future__ import annotations
 
 from tests.support.school import ALL_FIVES, admit, pass_exams
-from tests.support.web import sign_in
+from tests.support.web import Web, sign_in
 from tests.support.web_forms import field_errors, logged, position, send
-from tests.web.conftest import Web
 
 
 def test_the_roster_lists_the_class_by_journal_number(web: Web) -> None:

@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from tests.support.school import INTERVIEW_ON, interview
-from tests.support.web import sign_in
+from tests.support.web import Web, sign_in
 from tests.support.web_forms import (
     field_errors,
     form_values,
@@ -16,7 +16,6 @@ from tests.support.web_forms import (
     position,
     send,
 )
-from tests.web.conftest import Web
 
 PROTOCOL_DAY = date(2025, 5, 20)
 

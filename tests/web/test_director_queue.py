@@ -13,9 +13,8 @@ from ledger.domain.attestat import Blank
 from ledger.domain.attestation import Protocol
 from ledger.records.attestats import AttestatRequest
 from tests.support.school import ISSUED_ON, graduate, stock_blanks
-from tests.support.web import csrf_of, sign_in
+from tests.support.web import Web, csrf_of, sign_in
 from tests.support.web_forms import field_errors, form_values, logged, position, send
-from tests.web.conftest import Web
 
 BLANK = "10224000000001"
 

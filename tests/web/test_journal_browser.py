@@ -21,7 +21,7 @@ from api.server.web.journal_sheet import body_of
 from tests.support.browser import screenshot_path
 from tests.support.school import TEST, WORK
 from tests.support.serving import PASSWORD
-from tests.web.conftest import Site
+from tests.support.web import Site
 
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 PHONE: ViewportSize = {"width": 390, "height": 844}

@@ -10,8 +10,7 @@ from ledger.records.journal import LessonInput, MarkInput
 from tests.support.forms import form_fields
 from tests.support.journal_web import events, journal_path, post
 from tests.support.school import TEST, WORK
-from tests.support.web import sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, sign_in
 
 OWN = "самостоятельная работа"
 

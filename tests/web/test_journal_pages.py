@@ -6,8 +6,7 @@ import re
 from datetime import date
 
 from tests.support.journal_web import events, fill, journal_path, lesson_form, post
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 PUPIL_ROW = re.compile(r'<th class="pupil" scope="row">([^<]*)')
 

@@ -20,8 +20,7 @@ from tests.support.journal_web import (
 )
 from tests.support.school import WORK
 from tests.support.serving import PASSWORD
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 TEST = "контрольная работа"
 

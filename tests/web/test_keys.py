@@ -28,8 +28,7 @@ from tests.support.browser_keys import (
     state,
     stored,
 )
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 DIGEST = re.compile(r'name="reviewed" value="(sha256:[0-9a-f]{64})"')
 

@@ -21,8 +21,7 @@ from ledger.keys.wrapped import is_wrapped, read_wrapped
 from tests.support.browser_keys import events, sheet, stored
 from tests.support.serving import PASSWORD
 from tests.support.stores import PASSPHRASE
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 NEW_PASSWORD = "a brand new staircase"
 ENV = {

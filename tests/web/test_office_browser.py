@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from tests.support.browser import screenshot_path
 from tests.support.school import ISSUED_ON, graduate, stock_blanks
 from tests.support.serving import PASSWORD
+from tests.support.web import Site
 from tests.support.web_forms import logged, position
-from tests.web.conftest import Site
 
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 BLANK = "10224000000001"

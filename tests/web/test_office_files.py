@@ -16,9 +16,8 @@ from ledger.domain.attestation import Protocol
 from ledger.records.attestats import AttestatRequest
 from tests.support.school import ISSUED_ON, graduate, stock_blanks
 from tests.support.sheets import filled_template
-from tests.support.web import csrf_of, sign_in
+from tests.support.web import Web, csrf_of, sign_in
 from tests.support.web_forms import field_errors, logged, position
-from tests.web.conftest import Web
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

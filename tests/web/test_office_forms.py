@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from tests.support.web import csrf_of, sign_in
+from tests.support.web import Web, csrf_of, sign_in
 from tests.support.web_forms import field_errors, form_values, logged, position, send
-from tests.web.conftest import Web
 
 ENROL = "/app/office/forms/enrol"
 

@@ -8,8 +8,7 @@ from api.server.accounts import Account
 from api.server.web.pages import SESSION_COOKIE
 from api.server.web.sessions import WebSessions
 from tests.support.serving import PASSWORD
-from tests.support.web import csrf_of, sign_in
-from tests.web.conftest import Web
+from tests.support.web import Web, csrf_of, sign_in
 
 
 def test_root_leads_to_the_sign_in_page(web: Web) -> None:
