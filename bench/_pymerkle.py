@@ -123,7 +123,12 @@ def _letopis(
     copy = tmp / "letopis.db"
     shutil.copyfile(db, copy)
     _empty_log_tables(copy)
-    app = open_ledger(f"sqlite:///{copy}", keys=keys, passphrase=passphrase)
+    # The log key remembers the checkpoint it signed for the original store
+    # (ledger.log.remembered) and refuses to seal a copy whose log was emptied:
+    # the copy gets the keys without that memory.
+    fresh_keys = tmp / "keys"
+    shutil.copytree(keys, fresh_keys, ignore=shutil.ignore_patterns("log-state"))
+    app = open_ledger(f"sqlite:///{copy}", keys=fresh_keys, passphrase=passphrase)
     try:
         started = perf_counter()
         checkpoint = Sealer(app).seal()
