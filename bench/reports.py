@@ -14,7 +14,10 @@ child process:
   auditor runs it: the mean and the slowest;
 - **report check, archive**: the first of them against an exported archive
   (`letopis export` first, not timed), which restores the archive into a
-  temporary store before re-deriving.
+  temporary store before re-deriving;
+- **verify --views** and **verify --no-views**: `letopis verify` of the store
+  with the step that re-projects the report views and compares them with the
+  log, and without it.
 
 ``LETOPIS_BENCH_STUDENTS`` sets the school's size (default: the demo's, 330
 pupils; the PDF run takes about half a second of CPU a report, so ~40 min
@@ -134,6 +137,15 @@ def check_all(files: list[Path], where: list[str], what: str) -> Step:
     )
 
 
+def verify(where: list[str], *, views: bool) -> Step:
+    """`letopis verify` of the store, with or without the views step."""
+    flag = "--views" if views else "--no-views"
+    wall, cpu, done = letopis("verify", *where, flag)
+    if done.returncode != 0:
+        raise failed(done)
+    return Step(f"verify {flag}", 1, wall, cpu, 1, 0.0)
+
+
 def run(console: Console) -> None:
     path = _cache.RESULTS / f"reports-demo-v{FORMAT}-{STUDENTS}x1"
     manifest, reused = _cache.cached(path, FORMAT, _demo)
@@ -155,6 +167,8 @@ def run(console: Console) -> None:
             raise failed(exported)
         archive = ["--archive", str(folder / "bag"), *keys]
         steps.append(check_all(summaries[:1], archive, "report check, archive"))
+        steps.append(verify(where, views=True))
+        steps.append(verify(where, views=False))
     table = Table(title=f"Reports, demo school of {STUDENTS} pupils (SQLite)")
     for column in (
         "step",
