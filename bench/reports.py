@@ -20,8 +20,8 @@ child process:
   log, and without it.
 
 ``LETOPIS_BENCH_STUDENTS`` sets the school's size (default: the demo's, 330
-pupils; the PDF run takes about half a second of CPU a report, so ~40 min
-there on this machine; 60 pupils take ~12 min). Figures are printed and
+pupils; the PDF run takes about 0.9 s of CPU a report there, ~28 min of the
+whole run's ~35 on this machine; 60 pupils take ~22 min). Figures are printed and
 written to ``bench/results/reports.json``; nothing is asserted (STYLE §10).
 """
 
