@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 
@@ -127,6 +128,7 @@ class Office:
         self.auto_sealer: Sealing = self._sealing()
         self._running = 0
         self._running_lock = threading.Lock()
+        self._zone: ZoneInfo | None = None
         self.write_lock = threading.Lock()
         self.read_lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
@@ -239,6 +241,19 @@ class Office:
         with self.read_lock:
             self.reads.begin()
             yield self.reads
+
+    def school_zone(self) -> ZoneInfo:
+        """The school's time zone, read once from its registration (UTC until
+        the school is registered): the pages show times as the school reads
+        them, as the printed reports do."""
+        if self._zone is None:
+            try:
+                with self.reading() as context:
+                    name = context.school().timezone
+            except LedgerError:  # no school registered yet
+                return ZoneInfo("UTC")
+            self._zone = ZoneInfo(name)
+        return self._zone
 
     # -- client-signed appends -----------------------------------------------------
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from api.server.accounts import Account
+from api.server.web import human_time
 from api.server.web.pages import SESSION_COOKIE
 from api.server.web.sessions import WebSessions
 from tests.support.serving import PASSWORD
@@ -196,3 +199,26 @@ def test_an_unknown_page_and_a_bad_value_answer_with_russian_pages(web: Web) -> 
     assert missing.headers["content-type"].startswith("text/html")
     api = web.client.get("/no-such-endpoint")
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_times_on_pages_are_the_schools_own(web: Web) -> None:
+    """The checkpoint's time reads in the school's zone (Moscow), as printed
+    reports show it, not in UTC."""
+    sign_in(web.client, "maths")
+    office = web.app.state.office
+    assert office.school_zone() == ZoneInfo("Europe/Moscow")
+    latest = office.sealer.store.latest_checkpoint()
+    signed = datetime.fromisoformat(latest.signed_at).astimezone(
+        ZoneInfo("Europe/Moscow")
+    )
+    home = web.client.get("/app/").text
+    assert f"{signed:%H:%M} (МСК)" in home
+    assert " UTC." not in home
+
+
+def test_a_time_without_the_schools_zone_says_utc() -> None:
+    assert human_time("2026-06-30T07:00:00Z") == "30 июня 2026 г., 07:00 UTC"
+    moscow = ZoneInfo("Europe/Moscow")
+    assert human_time("2026-06-30T07:00:00Z", moscow) == "30 июня 2026 г., 10:00 (МСК)"
+    yekaterinburg = ZoneInfo("Asia/Yekaterinburg")
+    assert human_time("2026-06-30T07:00:00Z", yekaterinburg).endswith("12:00 (МСК+2)")

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +52,7 @@ from api.server.web.pages import (
     templates,
 )
 from api.server.web.sessions import WebSessions
+from projections.reports.common import zone_label
 
 STATIC = Path(__file__).parent / "static"
 # Pages and their scripts come only from this server; nothing inline.
@@ -72,15 +76,27 @@ MONTHS = [
 ]
 
 
-def human_time(value: str | datetime) -> str:
-    """«5 декабря 2026 г., 19:40 UTC» for a stored ISO time."""
+def human_time(value: str | datetime, zone: ZoneInfo | None = None) -> str:
+    """«5 декабря 2026 г., 22:40 (МСК)» for a stored ISO time, in the school's
+    time zone as the printed reports show it; «… UTC» without a zone."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return (
-        f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} г., {moment:%H:%M} UTC"
-    )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    label = "UTC"
+    if zone is not None:
+        moment = moment.astimezone(zone)
+        label = f"({zone_label(moment.utcoffset())})"
+    day = f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} г."
+    return f"{day}, {moment:%H:%M} {label}"
 
 
-templates.env.filters["human_time"] = human_time
+@pass_context
+def _human_time(context: Context, value: str | datetime) -> str:
+    """The template filter: the page's ``school_zone`` (set by ``render``)."""
+    return human_time(value, context.get("school_zone"))
+
+
+templates.env.filters["human_time"] = _human_time
 
 
 class PageHeaders:
