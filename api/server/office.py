@@ -128,7 +128,7 @@ class Office:
         self.auto_sealer: Sealing = self._sealing()
         self._running = 0
         self._running_lock = threading.Lock()
-        self._zone: ZoneInfo | None = None
+        self._facts: tuple[str, ZoneInfo] | None = None
         self.write_lock = threading.Lock()
         self.read_lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
@@ -246,14 +246,21 @@ class Office:
         """The school's time zone, read once from its registration (UTC until
         the school is registered): the pages show times as the school reads
         them, as the printed reports do."""
-        if self._zone is None:
+        return self._school()[1]
+
+    def school_name(self) -> str:
+        """The school's registered name (its code until it is registered)."""
+        return self._school()[0]
+
+    def _school(self) -> tuple[str, ZoneInfo]:
+        if self._facts is None:
             try:
                 with self.reading() as context:
-                    name = context.school().timezone
+                    school = context.school()
             except LedgerError:  # no school registered yet
-                return ZoneInfo("UTC")
-            self._zone = ZoneInfo(name)
-        return self._zone
+                return self.settings.school, ZoneInfo("UTC")
+            self._facts = (school.name, ZoneInfo(school.timezone))
+        return self._facts
 
     # -- client-signed appends -----------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -201,9 +202,9 @@ def test_an_unknown_page_and_a_bad_value_answer_with_russian_pages(web: Web) -> 
     assert api.headers["content-type"] == "application/problem+json"
 
 
-def test_times_on_pages_are_the_schools_own(web: Web) -> None:
+def test_times_and_the_school_on_pages_are_the_schools_own(web: Web) -> None:
     """The checkpoint's time reads in the school's zone (Moscow), as printed
-    reports show it, not in UTC."""
+    reports show it, not in UTC; the footer names the school."""
     sign_in(web.client, "maths")
     office = web.app.state.office
     assert office.school_zone() == ZoneInfo("Europe/Moscow")
@@ -214,6 +215,10 @@ def test_times_on_pages_are_the_schools_own(web: Web) -> None:
     home = web.client.get("/app/").text
     assert f"{signed:%H:%M} (МСК)" in home
     assert " UTC." not in home
+    # the footer names the school as registered, not by its code
+    name = office.school_name()
+    assert name != office.settings.school
+    assert f"{html.escape(name)} · Летопись" in home
 
 
 def test_a_time_without_the_schools_zone_says_utc() -> None:

@@ -188,7 +188,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """The page ``template`` with the layout's context: the person, their
-    sections, the CSRF token for forms, the school's code and time zone."""
+    sections, the CSRF token for forms, the school's name and time zone."""
     return templates.TemplateResponse(
         request,
         template,
@@ -197,7 +197,7 @@ def render(
             "csrf": user.csrf if user else "",
             "sections": sections(user.account) if user else [],
             "role_names": ROLE_NAMES,
-            "school": user.office.settings.school if user else "",
+            "school": user.office.school_name() if user else "",
             "school_zone": user.office.school_zone() if user else None,
             **context,
         },
