@@ -9,6 +9,9 @@ child process:
   into a folder (the PDF run writes PDF/A-3b with its attachments, every
   summary statement as a bound file); wall time, the child's CPU time, the
   reports written and their size;
+- **report all, pdf, N processes**: the same with the PDFs laid out in one
+  worker process per core (`--workers`, the default), beside the one-process
+  run above;
 - **report check, store**: `letopis report check` of each summary statement
   (bound PDF) of the latest year against the store, one process each, as an
   auditor runs it: the mean and the slowest;
@@ -106,15 +109,17 @@ def _demo(folder: Path) -> _cache.Manifest:
     return {"students": STUDENTS, "generate_seconds": round(wall, 1)}
 
 
-def report_all(where: list[str], fmt: str, out: Path) -> Step:
+def report_all(where: list[str], fmt: str, out: Path, workers: int = 1) -> Step:
     wall, cpu, done = letopis(
-        "report", "all", *where, "--format", fmt, "--out", str(out)
-    )
+        "report", "all", *where, "--format", fmt, "--out", str(out),
+        *(["--workers", str(workers)] if fmt == "pdf" else []),
+    )  # fmt: skip
     if done.returncode != 0:
         raise failed(done)
     files = [p for p in out.rglob(f"*.{fmt}") if p.name != "index.html"]
     size = sum(p.stat().st_size for p in files) / 1e6
-    return Step(f"report all, {fmt}", 1, wall, cpu, len(files), round(size, 1))
+    what = f"report all, {fmt}" + (f", {workers} processes" if workers > 1 else "")
+    return Step(what, 1, wall, cpu, len(files), round(size, 1))
 
 
 def latest_summaries(folder: Path) -> list[Path]:
@@ -160,6 +165,10 @@ def run(console: Console) -> None:
         folder = Path(scratch)
         steps.append(report_all(where, "html", folder / "html"))
         steps.append(report_all(where, "pdf", folder / "pdf"))
+        cores = os.cpu_count() or 1
+        if cores > 1:
+            parallel = report_all(where, "pdf", folder / "pdf-parallel", cores)
+            steps.append(parallel)
         summaries = latest_summaries(folder / "pdf")
         steps.append(check_all(summaries, where, "report check, store"))
         _, _, exported = letopis("export", *where, "--out", str(folder / "bag"))
@@ -193,6 +202,13 @@ def run(console: Console) -> None:
         f"PDF ÷ HTML: {pdf.wall_seconds / html.wall_seconds:.1f}× wall, "
         f"{pdf.cpu_seconds / max(html.cpu_seconds, 0.01):.1f}× CPU"
     )
+    for step in steps:
+        if step.what.startswith("report all, pdf, "):
+            console.print(
+                f"PDF in worker processes: {pdf.wall_seconds / step.wall_seconds:.2f}×"
+                " as fast as one process (wall; the CPU column counts the command's"
+                " own process, not its workers)"
+            )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "reports.json").write_text(
         json.dumps(

@@ -15,10 +15,15 @@ report names the checkpoint and the `letopis verify` command that proves it.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +37,7 @@ from projections.reports import (
     FORMATS,
     REPORT_NAMES,
     AsOf,
+    Rendered,
     ReportError,
     Reports,
     rendered,
@@ -423,17 +429,26 @@ def report_all(
     as_of: AsOfOpt = None,
     as_of_size: AsOfSizeOpt = None,
     pseudonymous: PseudonymousOpt = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes laying out PDFs (default: one per core); "
+            "other formats are written by one.",
+        ),
+    ] = None,
 ) -> None:
     """Every report for every class, pupil and year of the school, into a folder
     with stable file names (``<report>/<report>-<year>-<class>-….<format>``)."""
     _check_format(fmt)
     point = _as_of(as_of, as_of_size)
     _check_out_dir(out_dir)
+    processes = (workers or os.cpu_count() or 1) if fmt == "pdf" else 1
     ledger = open_reading(store, keys)
     try:
         reports = Reports(ledger, point, pseudonymous=pseudonymous)
         jobs = list(every_report(reports.school))
-        written = _write_all(reports, jobs, fmt, out_dir)
+        written = _write_all(reports, jobs, fmt, out_dir, processes)
     finally:
         ledger.close()
     out.print(f"wrote {written} reports to {out_dir.resolve()}")
@@ -491,14 +506,18 @@ def _check_out_dir(out_dir: Path) -> None:
 
 
 def _write_all(
-    reports: Reports, jobs: list[tuple[str, dict[str, str]]], fmt: str, out_dir: Path
+    reports: Reports,
+    jobs: list[tuple[str, dict[str, str]]],
+    fmt: str,
+    out_dir: Path,
+    processes: int = 1,
 ) -> int:
     """Render into a fresh folder beside ``out_dir``, then put it in place, so a
     failure leaves the old folder (or none) and never a half-written one."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        index = _render_all(reports, jobs, fmt, building)
+        index = _render_all(reports, jobs, fmt, building, processes)
         _write_index(reports, index, fmt, building)
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -510,21 +529,51 @@ def _write_all(
 
 
 def _render_all(
-    reports: Reports, jobs: list[tuple[str, dict[str, str]]], fmt: str, folder: Path
+    reports: Reports,
+    jobs: list[tuple[str, dict[str, str]]],
+    fmt: str,
+    folder: Path,
+    processes: int = 1,
 ) -> list[tuple[str, str, str]]:
-    """Write each report; (name, relative file, title) of each, for the index."""
+    """Write each report; (name, relative file, title) of each, for the index.
+
+    Each report is built here, from the store; laying it out as a PDF (about
+    a second each, WeasyPrint) runs in ``processes`` worker processes when
+    more than one, a few reports ahead at most, written in the jobs' order."""
     index = []
     columns = (TextColumn("reports"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err, transient=True) as bar, ExitStack() as stack:
         task = bar.add_task("reports", total=len(jobs))
-        for name, params in jobs:
-            report = reports.build(name, params, leaves=fmt == "pdf")
-            done = rendered(report, fmt, bound=fmt == "pdf" and name == "summary")
+        pool = None
+        if processes > 1 and len(jobs) > 1:
+            context = multiprocessing.get_context("forkserver")
+            pool = stack.enter_context(
+                ProcessPoolExecutor(max_workers=processes, mp_context=context)
+            )
+            stack.callback(pool.shutdown, cancel_futures=True)
+        ahead: deque[tuple[str, str, Future[Rendered] | Rendered]] = deque()
+
+        def write_oldest() -> None:
+            name, title, pending = ahead.popleft()
+            done = pending.result() if isinstance(pending, Future) else pending
             path = folder / name / done.filename
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(done.body)
-            index.append((name, f"{name}/{done.filename}", report.title))
+            index.append((name, f"{name}/{done.filename}", title))
             bar.advance(task)
+
+        for name, params in jobs:
+            report = reports.build(name, params, leaves=fmt == "pdf")
+            bound = fmt == "pdf" and name == "summary"
+            if pool is None:
+                ahead.append((name, report.title, rendered(report, fmt, bound=bound)))
+            else:
+                job = pool.submit(rendered, report, fmt, bound=bound)
+                ahead.append((name, report.title, job))
+            while len(ahead) > 2 * processes - 1:
+                write_oldest()
+        while ahead:
+            write_oldest()
     return index
 
 

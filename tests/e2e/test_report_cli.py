@@ -3,10 +3,12 @@ on the small school of ``tests/support/school.py`` (SQLite)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from ledger.log import Sealer
 from projections.reports import REPORT_NAMES
@@ -134,3 +136,37 @@ def test_report_all_with_bad_input_writes_no_folder(
     assert code == 2
     assert "does not hold reports" in " ".join(err.split())
     assert [p.name for p in mine.iterdir()] == ["thesis.txt"]
+
+
+def test_report_all_as_pdf_in_worker_processes_writes_what_one_process_writes(
+    where: list[str], tmp_path: Path
+) -> None:
+    """The PDFs laid out by two worker processes are the files one process
+    writes: the same folder layout and index, and each PDF the same pages of
+    text and the same attachments (its bytes differ only in the attachments'
+    creation times, which WeasyPrint writes even within one process)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    code, _, err = report("all", *where, "--format", "pdf", "--workers", "1",
+                          "--out", str(one))  # fmt: skip
+    assert code == 0, err
+    code, _, err = report("all", *where, "--format", "pdf", "--workers", "2",
+                          "--out", str(two))  # fmt: skip
+    assert code == 0, err
+    written, parallel = folder(one), folder(two)
+    assert written.keys() == parallel.keys()
+    assert "summary/summary-2024-2025-9a.pdf" in written
+    for name, body in written.items():
+        if name.endswith(".pdf"):
+            assert pdf_content(body) == pdf_content(parallel[name]), name
+        else:
+            assert body == parallel[name], name
+    code, _, err = report("all", *where, "--workers", "0", "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert "--workers" in err
+    assert not (tmp_path / "x").exists()
+
+
+def pdf_content(body: bytes) -> tuple[list[str], dict[str, list[bytes]]]:
+    """A PDF's text, page by page, and its attached files."""
+    reader = PdfReader(io.BytesIO(body))
+    return [page.extract_text() for page in reader.pages], dict(reader.attachments)
