@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
+from api.cli import common
 from api.server.custody import NoCustodialKeyError
 from api.server.office import Office
 from api.server.web.sessions import WebSessions
@@ -33,8 +34,17 @@ ENV = {
 
 
 def letopis(web: Web, *args: str, stdin: str | None = None) -> Result:
+    """The command line, its tables 200 columns wide. ``COLUMNS`` alone is not
+    enough: Rich gives a terminal it takes for a dumb one 80 columns whatever
+    ``COLUMNS`` says, unless the console's size is set; it is, for this call."""
     where = ["--store", web.store.url, "--keys", str(web.store.keys)]
-    return CliRunner().invoke(cli, [*args, *where], input=stdin, env=ENV)
+    console = common.out
+    kept = console._width, console._height
+    console.size = (200, 50)
+    try:
+        return CliRunner().invoke(cli, [*args, *where], input=stdin, env=ENV)
+    finally:
+        console._width, console._height = kept
 
 
 def office_of(web: Web) -> Office:
