@@ -37,14 +37,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from rich.console import Console
 from rich.table import Table
 
 from bench import _million
 from bench.log import SIZE, _bar
-from ledger.archive.export import archive_lines
-from ledger.archive.restore import BATCH, _envelope, restore_store
+from ledger.archive.restore import _insert_events, restore_store
 from ledger.storage.init import prepare_store
 from ledger.storage.stores import open_ledger
 from tests.support import pg
@@ -84,18 +82,8 @@ def plain_import(bag: Path, keys: Path, url: str, roles: dict[str, str]) -> int:
     )  # fmt: skip
     app = open_ledger(app_url, keys=keys, passphrase=_million.PASSPHRASE)
     try:
-        batch: list[StoredEvent] = []
-        count = 0
-        for number, line in enumerate(archive_lines(bag), 1):
-            batch.append(_envelope(line, number))
-            if len(batch) >= BATCH:
-                app.recorder.insert_events(batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            app.recorder.insert_events(batch)
-            count += len(batch)
-        return count
+        _insert_events(app, bag)
+        return int(app.recorder.max_notification_id() or 0)
     finally:
         app.close()
 
