@@ -19,6 +19,7 @@ from api.server.office import Office
 from ledger.domain.people import PersonalFile
 from ledger.envelope import Envelope
 from ledger.errors import LedgerError
+from projections.reports.common import zone_label
 
 #: The roles as a school names them.
 ROLE_RU = {
@@ -41,9 +42,16 @@ def summary(
 ) -> str:
     """Russian text of what will be signed, as the co-signer reads it."""
     who = account.display_name or account.name
-    lines = [f"{command.summary_ru}. Подаёт: {who}, {now:%d.%m.%Y %H:%M} UTC."]
+    lines = [f"{command.summary_ru}. Подаёт: {who}, {school_time(office, now)}."]
     lines += [_line(office, e) for e in envelopes]
     return "\n".join(lines)
+
+
+def school_time(office: Office, now: datetime) -> str:
+    """«25.06.2025 15:00 (МСК)»: a moment as the school reads it, in its zone,
+    as the pages and the printed reports show times."""
+    local = now.astimezone(office.school_zone())
+    return f"{local:%d.%m.%Y %H:%M} ({zone_label(local.utcoffset())})"
 
 
 def _line(office: Office, envelope: Envelope) -> str:

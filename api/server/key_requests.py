@@ -41,7 +41,7 @@ from api.server.cosign_requests import (
     Preview,
     preview_of,
 )
-from api.server.cosign_text import ROLE_RU
+from api.server.cosign_text import ROLE_RU, school_time
 from api.server.office import Office
 from ledger.envelope import Signer, canonical, key_id
 from ledger.errors import LedgerError, SignatureError
@@ -170,7 +170,7 @@ def _request(
         needs=(NEED,),
         event_types=(REGISTERED,),
         subject=(f"{REGISTERED}:{key}",),
-        summary=_summary(account, enrolment, now),
+        summary=_summary(office, account, enrolment, now),
     )
 
 
@@ -235,12 +235,14 @@ def _check_registrable(
         ) from e
 
 
-def _summary(account: Account, enrolment: Enrolment, now: datetime) -> str:
+def _summary(
+    office: Office, account: Account, enrolment: Enrolment, now: datetime
+) -> str:
     who = account.display_name or account.name
     roles = ", ".join(ROLE_RU.get(r, r) for r in enrolment.roles)
     return (
         f"Ключ подписи в браузере. Подаёт: {who} ({roles}), "
-        f"{now:%d.%m.%Y %H:%M} UTC. Устройство: «{enrolment.device}». "
+        f"{school_time(office, now)}. Устройство: «{enrolment.device}». "
         f"Отпечаток ключа: {fingerprint(enrolment.key)}."
     )
 

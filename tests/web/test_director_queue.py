@@ -68,6 +68,9 @@ def test_the_director_reads_the_entry_in_full_and_signs_it(web: Web) -> None:
         assert seen in text, seen
     assert "Запись аттестата в книгу выдачи" in text  # the preview, in Russian
     assert "Русский язык — 5" in text  # the final grades it carries
+    # when it was sent, in the school's zone as the page's other times
+    assert re.search(r"Подаёт: [^,]+, 25\.06\.2025 \d\d:\d\d \(МСК\)\.", text)
+    assert " UTC." not in text
     before = position(web.app)
     values = form_values(text, f"/app/director/requests/{request}/sign")
     assert values["reviewed"].startswith("sha256:")

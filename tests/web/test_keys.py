@@ -80,6 +80,9 @@ def test_a_teacher_enrols_the_director_approves_and_the_key_signs(web: Web) -> N
     assert shown in queue.text
     assert "«Ноутбук, кабинет 12»" in queue.text
     assert "учитель, классный руководитель" in queue.text
+    # the request's text says when it was sent in the school's zone
+    [sent] = desk_for(office).history(UUID(enrolled.request))
+    assert "(МСК). Устройство: «Ноутбук, кабинет 12»" in sent.summary
     approve(director, enrolled.request)
 
     registered = registration(office, key.key_id)
