@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from uuid import uuid4
 
+from fastapi.testclient import TestClient
+
+from api.server.accounts import Account
+from api.server.app import create_app
+from ledger.application import Signing
+from simulation.builder import SchoolBuilder
 from tests.support.journal_web import events, fill, journal_path, lesson_form, post
+from tests.support.school import SimClock, plan
+from tests.support.serving import PASSWORD, settings_for
+from tests.support.stores import Store
 from tests.support.web import Web, csrf_of, sign_in
 
 PUPIL_ROW = re.compile(r'<th class="pupil" scope="row">([^<]*)')
@@ -28,6 +38,42 @@ def test_the_start_page_lists_my_classes_subjects_and_lessons(web: Web) -> None:
     assert "ведёт Сотрудник english" in text
     assert f"{journal_path(s, '9А', 'eng')}?subgroup=1" in text
     assert 'href="/app/teacher"' in text  # the menu's section
+
+
+def test_a_day_outside_the_year_offers_no_lesson_to_record(web: Web) -> None:
+    """After the year's last day the page says lessons are not recorded then,
+    instead of offering a form whose save the rules would refuse."""
+    web.school.clock.set(date(2025, 7, 15))
+    sign_in(web.client, "maths")
+    text = web.client.get("/app/teacher").text
+    assert "Сегодня, 15.07.2025 (вторник)" in text
+    assert "вне 2024/2025 учебного года (02.09.2024 – 26.05.2025)" in text
+    assert "Записать урок" not in text
+    assert journal_path(web.school, "9А", "math") in text  # still read
+
+
+def test_before_any_year_is_opened_the_page_says_so(store: Store) -> None:
+    """A new school whose year is not opened yet: the page explains, no error."""
+    app = store.open()
+    clock = SimClock(datetime(2024, 8, 20, 9, tzinfo=UTC))
+    registering = SchoolBuilder(
+        app, "school-1", seal=store.key_directory.log_key(), clock=clock, data_keys=None
+    )
+    profile = plan("school-1").profile
+    registering.register_school(
+        profile, at=clock(), signed_by=Signing(registering.seal)
+    )
+    app.close()
+    with TestClient(create_app(settings_for(store), clock=clock)) as client:
+        office = client.app.state.office  # type: ignore[attr-defined]
+        teacher = Account("teacher", ("teacher",), uuid4())
+        office.accounts.add(teacher, PASSWORD)
+        sign_in(client, "teacher")
+        page = client.get("/app/teacher")
+        office.close()
+    assert page.status_code == 200, page.text
+    assert "Учебный год в школе ещё не открыт" in page.text
+    assert "Записать урок" not in page.text
 
 
 def test_a_teacher_without_classes_is_told_so(web: Web) -> None:

@@ -86,9 +86,14 @@ def teacher_home(request: Request, user: Teacher) -> HTMLResponse:
     office, account = user.office, user.account
     live = LiveRecords(office.app)
     facts = live.facts()
-    year = chosen_year(office, facts, None)
     with office.reading() as ctx:
         today = ctx.today()
+    if not facts.years:
+        return render(
+            request, "journal_home.html", user, title="Мои классы и уроки", year=None
+        )
+    year = chosen_year(office, facts, None)
+    span = facts.years[year]
     classes = my_classes(live, account, year)
     week = _week(today)
     lessons = _my_lessons(live, account, classes, week)
@@ -101,6 +106,11 @@ def teacher_home(request: Request, user: Teacher) -> HTMLResponse:
         user,
         title="Мои классы и уроки",
         year=year,
+        year_span=(
+            date.fromisoformat(span["starts"]),
+            date.fromisoformat(span["ends"]),
+        ),
+        in_year=span["starts"] <= today.isoformat() <= span["ends"],
         today=today,
         today_name=DAYS[today.weekday()],
         week=week,
