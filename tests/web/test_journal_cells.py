@@ -11,6 +11,7 @@ from tests.support.forms import form_fields
 from tests.support.journal_web import events, journal_path, post
 from tests.support.school import TEST, WORK
 from tests.support.web import Web, sign_in
+from tests.support.web_forms import logged, position
 
 OWN = "самостоятельная работа"
 
@@ -169,3 +170,130 @@ def test_period_grades_are_entered_beside_the_average(web: Web) -> None:
     assert done.count('<span class="hint small">записана</span>') == 3
     grid = web.client.get(journal_path(s, period="Q1")).text
     assert re.search(r'<td class="grade num">4</td>', grid)
+
+
+def _graded(web: Web) -> str:
+    """Иванов's first-quarter grade «4» recorded by the course's teacher on
+    28 October; the grades page's path."""
+    s = web.school
+    s.clock.set(date(2024, 10, 4))
+    _marks(web)
+    s.clock.set(date(2024, 10, 28))
+    sign_in(web.client, "maths")
+    path = f"/app/journal/{s.klass('9А')}/math/grades?period=Q1"
+    form = form_fields(web.client.get(path).text, path)
+    saved = post(web.client, path, {**form, "grades.0.grade": "4"})
+    assert saved.status_code == 303, saved.text
+    return path
+
+
+def test_a_period_grade_is_corrected_from_the_sheet_with_a_reason(web: Web) -> None:
+    s = web.school
+    path = _graded(web)
+    sheet = web.client.get(path).text
+    fix = f"/app/journal/{s.klass('9А')}/math/grades/correction"
+    found = re.search(rf'href="({re.escape(fix)}\?[^"]+)"', sheet)
+    assert found, "the recorded grade offers its correction"
+    action = found.group(1).replace("&amp;", "&")
+    page = web.client.get(action)
+    assert page.status_code == 200
+    assert "Отметка сейчас" in page.text
+    assert "Приказ" not in page.text  # a teacher before closing: no order asked
+    shown = re.search(r'<dd class="mono small">([0-9a-f-]{36}:[0-9]+)</dd>', page.text)
+    assert shown
+    original = shown.group(1)
+    form = form_fields(page.text, action)
+    before = events(web.app)
+    # refused, nothing written, what was typed kept: no reason; the same grade
+    empty = post(web.client, action, {**form, "grade": "5", "reason": ""})
+    assert empty.status_code == 422
+    assert 'id="reason-error"' in empty.text
+    assert '<option value="5" selected>' in empty.text
+    same = post(web.client, action, {**form, "grade": "4", "reason": "описка"})
+    assert same.status_code == 422
+    assert "Ничего не записано" in same.text
+    assert events(web.app) == before
+    reason = 'описка в ведомости <script>alert("g")</script>'
+    typed = {**form, "grade": "5", "reason": reason}
+    first = post(web.client, action, typed)
+    again = post(web.client, action, typed)  # sent twice: appended once
+    assert first.status_code == again.status_code == 303, first.text
+    assert events(web.app) == before + 1
+    done = web.client.get(first.headers["location"]).text
+    assert "Отметка за период исправлена" in done
+    history = web.client.get(action).text
+    assert "Выставлена «4»" in history
+    assert "Исправлена на «5»" in history
+    assert (
+        "описка в ведомости &lt;script&gt;alert(&#34;g&#34;)&lt;/script&gt;" in history
+    )
+    assert "<script>alert" not in history
+    assert "Сотрудник maths" in history
+    assert re.search(r"<strong>5</strong> <span class=\"hint small\">записана", done)
+    [stored] = logged(web.app, position(web.app) - 1)
+    assert stored["type"] == "attestation.PeriodGradeCorrected"
+    assert stored["data"]["grade"] == "5"
+    assert stored["data"]["reason"] == reason
+    assert stored["data"]["corrects"] == original  # names the grade it corrects
+
+
+def test_only_the_courses_teacher_or_the_deputy_corrects_a_period_grade(
+    web: Web,
+) -> None:
+    s = web.school
+    _graded(web)
+    action = (
+        f"/app/journal/{s.klass('9А')}/math/grades/correction?period=Q1"
+        f"&pupil={s.pupils[0]}"
+    )
+    form = form_fields(web.client.get(action).text, action)
+    other = web.new_client()
+    sign_in(other, "english")  # teaches 9А, not mathematics
+    before = events(web.app)
+    refused = post(other, action, {**form, "grade": "5", "reason": "не мой предмет"})
+    assert refused.status_code in (403, 422)
+    assert events(web.app) == before
+    deputy = web.new_client()
+    sign_in(deputy, "deputy")
+    page = deputy.get(action).text
+    assert "Приказ" in page  # the deputy answers for closed periods
+    form = form_fields(page, action)
+    by_order = {
+        **form,
+        "grade": "3",
+        "reason": "по итогам проверки",
+        "order.number": "112-о",
+        "order.date": "2024-10-28",
+    }
+    assert post(deputy, action, by_order).status_code == 303
+    assert events(web.app) == before + 1
+    history = deputy.get(action).text
+    assert "Исправлена на «3»" in history
+    assert "Приказ № 112-о от 28.10.2024" in history
+    assert "Сотрудник deputy" in history
+    none = web.client.get(
+        f"/app/journal/{s.klass('9А')}/math/grades/correction?period=Q1"
+        f"&pupil={s.pupils[2]}"
+    )
+    assert none.status_code == 404  # no grade: nothing to correct
+    assert "нечего" in none.text
+
+
+def test_after_closing_the_teacher_is_sent_to_the_deputy(web: Web) -> None:
+    """A closed period's grade is corrected by the deputy or director with an
+    order: the teacher gets no form that the rules would refuse."""
+    s = web.school
+    _graded(web)
+    s.records.closing.close_period(
+        year="2024/2025", period="Q1", signed_by=s.signing("deputy")
+    )
+    action = (
+        f"/app/journal/{s.klass('9А')}/math/grades/correction?period=Q1"
+        f"&pupil={s.pupils[0]}"
+    )
+    page = web.client.get(action).text
+    assert "Период закрыт: отметку за него исправляет заместитель директора" in page
+    assert 'name="grade"' not in page
+    deputy = web.new_client()
+    sign_in(deputy, "deputy")
+    assert 'name="order.number"' in deputy.get(action).text

@@ -2,9 +2,9 @@
 substitutions and period grades.
 
 Each idea has its module (``journal_home``, ``journal_page``, ``journal_cell``,
-``journal_subs``, ``journal_grades``); this one gathers their routes into one
-router for :func:`api.server.web.install`, and gives the templates the
-school's date and number formats.
+``journal_subs``, ``journal_grades``, ``journal_grade_fix``); this one gathers
+their routes into one router for :func:`api.server.web.install`, and gives
+the templates the school's date and number formats.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from api.server.web import (
     journal_cell,
+    journal_grade_fix,
     journal_grades,
     journal_home,
     journal_page,
@@ -25,5 +26,13 @@ install_filters(templates.env)
 
 router = APIRouter(include_in_schema=False)
 # the cells first: /app/journal/entries/… is not a class's journal
-for part in (journal_home, journal_cell, journal_grades, journal_page, journal_subs):
+PARTS = (
+    journal_home,
+    journal_cell,
+    journal_grades,
+    journal_grade_fix,
+    journal_page,
+    journal_subs,
+)
+for part in PARTS:
     router.include_router(part.router)

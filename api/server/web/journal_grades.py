@@ -38,6 +38,10 @@ from ledger.domain.grading import NOT_ATTESTED, period_grades_allowed
 router = APIRouter(include_in_schema=False)
 COMMAND = "grades.period-sheet"
 LINE = re.compile(r"grades\.([0-9]{1,3})\.pupil")
+DONE = {
+    "1": "Отметки за период записаны и подписаны.",
+    "2": "Отметка за период исправлена: исправление подписано и записано.",
+}
 
 
 @router.get("/app/journal/{class_id}/{subject}/grades")
@@ -51,11 +55,11 @@ def grades_page(
     done: Annotated[str | None, Query(max_length=4)] = None,
 ) -> HTMLResponse:
     """The period's sheet: averages, grades recorded, the grades to enter."""
-    course = _course(user, class_id, subject, subgroup)
+    course = course_of(user, class_id, subject, subgroup)
     grid = read_grid(
         user.office, user.account, LiveRecords(user.office.app), course, period
     )
-    notice = "Отметки за период записаны и подписаны." if done == "1" else ""
+    notice = DONE.get(done or "", "")
     return _page(request, user, grid, FormState(), notice=notice)
 
 
@@ -71,13 +75,13 @@ async def save_grades(
     if not user.has(*JOURNAL_ROLES):
         raise PageError(403, "Нет доступа", "Отметки за период ставят учителя.")
     values = first_values((await request.form()).multi_items())
-    course = await run_in_threadpool(_course, user, class_id, subject, subgroup)
+    course = await run_in_threadpool(course_of, user, class_id, subject, subgroup)
     return await run_in_threadpool(
         _save, request, user, course, period, FormState(values)
     )
 
 
-def _course(
+def course_of(
     user: WebUser, class_id: str, subject: str, subgroup: str | None
 ) -> JournalCourse:
     target = target_of(class_id, subject, subgroup)
@@ -135,12 +139,22 @@ def _save(
 
     if run_command(user, COMMAND, body, form, field_of):
         LiveRecords(office.app)  # the view takes them in (journal_page)
-        path = _path(course, grid.period["code"]) + "&done=1"
+        path = grades_path(course, grid.period["code"]) + "&done=1"
         return RedirectResponse(path, status_code=303)
     return _page(request, user, grid, form, status_code=422)
 
 
-def _path(course: JournalCourse, period: str) -> str:
+def grades_allowed(user: WebUser, grid: Grid) -> list[str]:
+    """The grades a period of this course may be given: the subject's scale
+    under the school's grading policy of the period's last day."""
+    with user.office.reading() as ctx:
+        school = ctx.school()
+        assessment = school.subject(grid.course.subject).assessment
+        policy = school.policy_on(grid.ends)
+    return list(period_grades_allowed(assessment, policy))
+
+
+def grades_path(course: JournalCourse, period: str) -> str:
     query = course.query(period=period)
     return f"/app/journal/{course.class_id}/{course.subject}/grades?{query}"
 
@@ -155,11 +169,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     course = grid.course
-    with user.office.reading() as ctx:
-        school = ctx.school()
-        assessment = school.subject(course.subject).assessment
-        policy = school.policy_on(grid.ends)
-    allowed = period_grades_allowed(assessment, policy)
+    allowed = grades_allowed(user, grid)
     return render(
         request,
         "journal_grades.html",
@@ -177,8 +187,9 @@ def _page(
             if row.suggestion and row.suggestion.grade != NOT_ATTESTED
         },
         ended=grid.today > grid.ends,
+        may_correct=user.has("teacher", "deputy_director", "director"),
         last_day=grid.ends,
         first_day_after=date.fromordinal(grid.ends.toordinal() + 1),
-        action=_path(course, grid.period["code"]),
+        action=grades_path(course, grid.period["code"]),
         journal=journal_path(course, period=grid.period["code"]),
     )

@@ -96,6 +96,8 @@ class GridRow:
     cells: dict[str, list[EntryListed]] = field(default_factory=dict)
     suggestion: Suggestion | None = None
     grade: str | None = None
+    grade_entry: str | None = None  # the original period grade's event name
+    grade_history: list[Record] = field(default_factory=list)  # it, corrections
     line: list[list[Shown]] = field(default_factory=list)  # a cell a lesson
 
     @property
@@ -275,6 +277,8 @@ def _grades(
         row = by_pupil.get(str(r.pupil))
         if row is not None and r.data.get("period") == period:
             row.grade = r.data["grade"]
+            row.grade_entry = r.data.get("corrects") or r.event
+            row.grade_history.append(r)
 
 
 def _marks(row: GridRow) -> Iterable[tuple[str, int]]:
