@@ -1,14 +1,20 @@
 """Demo accounts for `letopis serve --demo`: one per role, on the demo school.
 
 Staff accounts use the demo's signer keys (custodial: kept encrypted in the
-key directory); the pupil and guardian accounts are linked to the first pupil
-enrolled; the auditor reads everything. All share one demo password, printed
-at start-up. Never for a real school.
+key directory). The pupil and guardian accounts are linked to one pupil with
+the most to read (the first enrolled in a class of the 9th grade: marks,
+period grades, the state exam, the attestat; else of the highest grade), and
+the class teacher's account is that pupil's class teacher, so the pupil's
+diary, the guardian's and the class page tell one story. The auditor reads
+everything. All share one demo password, printed at start-up. Never for a
+real school.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from api.server.accounts import AUDITOR, GUARDIAN, PUPIL, STAFF_ROLES, Account
@@ -38,10 +44,22 @@ def _plan(office: Office) -> list[tuple[Account, str]]:
     plan: list[tuple[Account, str]] = []
     taken: set[str] = set()
     registry = office.app.context.registry
-    for label in office.directory.signer_labels():
-        record = registry.get(office.directory.signer(label).key_id)
+    pupil, leader = _shown_pupil(office)
+    labels = office.directory.signer_labels()
+    records = {
+        label: registry.get(office.directory.signer(label).key_id) for label in labels
+    }
+    # the pupil's class teacher takes the class teacher's account first
+    ordered = sorted(labels, key=lambda label: records[label].holder != leader)
+    for label in ordered:
+        record = records[label]
         role = next(
-            (r for r in record.roles if r in STAFF_ROLES and r not in taken), None
+            (
+                r
+                for r in _roles_first(record.roles, record.holder == leader)
+                if r in STAFF_ROLES and r not in taken
+            ),
+            None,
         )
         if role is None:
             continue
@@ -49,7 +67,7 @@ def _plan(office: Office) -> list[tuple[Account, str]]:
         staff = UUID(record.holder)
         account = Account(role.replace("_", "-"), record.roles, staff, (), label)
         plan.append((account, f"staff {label}, key {record.key}"))
-    pupil = _first_pupil(office)
+    plan.sort(key=lambda item: STAFF_ROLES.index(item[0].name.replace("-", "_")))
     plan.append((Account("auditor", (AUDITOR,)), "reads everything, writes nothing"))
     if pupil is not None:
         plan.append((Account("pupil", (PUPIL,), pupils=(pupil,)), f"pupil {pupil}"))
@@ -59,11 +77,43 @@ def _plan(office: Office) -> list[tuple[Account, str]]:
     return plan
 
 
-def _first_pupil(office: Office) -> UUID | None:
+def _roles_first(roles: tuple[str, ...], leads: bool) -> tuple[str, ...]:
+    """A person's roles, the class teacher's first when they lead the class."""
+    if leads and "class_teacher" in roles:
+        return ("class_teacher", *(r for r in roles if r != "class_teacher"))
+    return roles
+
+
+def _shown_pupil(office: Office) -> tuple[UUID | None, str | None]:
+    """The pupil the demo's family accounts read, and their class teacher's
+    staff id: the first pupil enrolled in the 9th grade, else in the highest
+    grade with pupils (the classes are opened before anyone is enrolled)."""
+    classes: dict[str, dict[str, Any]] = {}
+    first: dict[str, str] = {}  # class id → its first pupil
     start = 1
-    while page := office.app.recorder.select_notifications(start=start, limit=5000):
+    topics = ("school.ClassOpened", "people.StudentEnrolled")
+    recorder = office.app.recorder
+    while page := recorder.select_notifications(start, 5000, topics=topics):
         for n in page:
-            if n.topic == "people.StudentEnrolled":
-                return UUID(str(n.originator_id))
+            if n.topic == "school.ClassOpened":
+                classes[str(n.originator_id)] = _data(n.state)
+            elif n.topic == "people.StudentEnrolled":
+                klass = str(_data(n.state).get("class_id"))
+                first.setdefault(klass, str(n.originator_id))
         start = page[-1].id + 1
-    return None
+    if not first:
+        return None, None
+
+    def rank(klass: str) -> tuple[bool, int]:
+        grade = int(classes.get(klass, {}).get("grade", 0))
+        return grade == 9, grade
+
+    chosen = max(first, key=rank)
+    leader = classes.get(chosen, {}).get("class_teacher")
+    return UUID(first[chosen]), None if leader is None else str(leader)
+
+
+def _data(state: bytes) -> dict[str, Any]:
+    """An envelope's data (the staff ids and grades here are not sealed)."""
+    data: dict[str, Any] = json.loads(state)["data"]
+    return data

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -220,6 +221,28 @@ def test_serve_demo_suggests_a_lesson_sheet_that_is_accepted(
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+def test_serve_demo_family_and_class_teacher_share_one_pupil(
+    demo_school: list[str],
+) -> None:
+    """The guardian's pupil is in the 9th grade (marks, exams, an attestat to
+    read) and the class-teacher account leads that pupil's class."""
+    with _serving([*demo_school, "--demo"], {}) as base:
+        guardian = _demo_token(base, "guardian")
+        leader = _demo_token(base, "class-teacher")
+        [pupil] = _get(base, "/me", guardian)["pupils"]
+        classes = _get(base, "/me/classes", leader)["classes"]
+        [led] = [c for c in classes if c["leads"]]
+        roster = _get(base, f"/classes/{led['class_id']}/roster", leader)
+    assert led["grade"] == 9
+    assert pupil in [p["pupil"] for p in roster["pupils"]]
+
+
+def _get(base: str, path: str, token: str) -> Any:
+    answer = httpx.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def _demo_token(base: str, account: str) -> str:
