@@ -15,9 +15,10 @@ from pathlib import Path
 
 from api.server.accounts import Account, AccountStore
 from ledger.application import LedgerApplication, Signing
+from ledger.domain.academic_year import AcademicYear
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import academic_year_id
-from ledger.domain.school import AcademicYear, Level, Subject
+from ledger.domain.school import Level, Subject
 from ledger.domain.schoolyear import Holiday, Period, PeriodKind, PeriodScheme
 from ledger.keys.directory import KeyDirectory, SigningKey
 from ledger.keys.personal import DataKeyStore

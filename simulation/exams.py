@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ledger.domain.admission import AdmissionTestKind
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.attestation import Protocol
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import FAILED, PASSED
 from ledger.domain.graduation import Derivation
 from ledger.domain.school import Level

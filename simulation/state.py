@@ -19,7 +19,8 @@ from uuid import UUID
 
 from ledger.application import LedgerApplication
 from ledger.domain.attestat import BlankKind
-from ledger.domain.attestation import ExamResult, Protocol
+from ledger.domain.attestation import Protocol
+from ledger.domain.exams import ExamResult
 from ledger.domain.school import Level
 from ledger.keys.directory import KeyDirectory
 from ledger.keys.personal import DataKeyStore

@@ -24,7 +24,7 @@ from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_validat
 from api.commands import Body, Command
 from api.commands.checks import about
 from ledger.application import Signing
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.errors import (
     AlreadyRecordedError,
     AuthorityError,
@@ -38,6 +38,7 @@ from ledger.domain.errors import (
     ScaleError,
     UnknownRecordError,
 )
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.honours import COMPULSORY
 from ledger.domain.ids import exam_sheet_id, final_grades_id, subject_record_id
 from ledger.domain.school import Level

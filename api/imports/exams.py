@@ -22,14 +22,9 @@ from api.imports.columns import DATE_FORM, Column
 from api.imports.kind import HeldImporter, domain_problem
 from api.imports.lookups import identity_key
 from api.imports.problems import Problems
-from ledger.domain.attestation import (
-    ExamKind,
-    ExamResult,
-    Protocol,
-    check_exam_result,
-    check_protocol,
-)
+from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.decisions import CouncilRecord, DecisionKind
+from ledger.domain.exams import ExamKind, ExamResult, check_exam_result
 from ledger.domain.ids import council_record_id
 from ledger.domain.people import PersonalFile
 from ledger.records.attestation import ExamImport

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
 
+from ledger.domain.academic_year import AcademicYear
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import DomainError
 from ledger.domain.ids import (
     academic_year_id,
@@ -21,7 +23,7 @@ from ledger.domain.ids import (
     staff_id,
 )
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import AcademicYear, School, SchoolClass, Subject
+from ledger.domain.school import School, Subject
 from ledger.records.context import RecordsContext
 from ledger.records.people import CYRILLIC_CAPITALS
 

@@ -30,11 +30,13 @@ from api.imports.columns import DATE_FORM, Column
 from api.imports.kind import Importer, Progress, domain_problem
 from api.imports.lookups import class_name
 from api.imports.problems import Problems
+from ledger.domain.academic_year import AcademicYear
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import DomainError
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import lesson_id
 from ledger.domain.journal import MAX_LESSONS_A_DAY, AbsenceKind, ImportSource
-from ledger.domain.school import AcademicYear, SchoolClass, Subject
+from ledger.domain.school import Subject
 from ledger.records.closing import check_closed_change
 from ledger.records.context import Author, RecordsContext
 from ledger.records.journal import AbsenceInput, Journal, LessonInput, MarkInput

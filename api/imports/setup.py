@@ -21,7 +21,7 @@ from api.imports.columns import DATE_FORM, Column
 from api.imports.kind import HeldImporter, domain_problem
 from api.imports.lookups import CLASS_FORM, class_name
 from api.imports.problems import Problems
-from ledger.domain.school import SchoolClass
+from ledger.domain.classes import SchoolClass
 from ledger.records.setup import TeachingInput
 
 STAFF_NUMBER = "табельный номер зарегистрированного сотрудника"

@@ -91,7 +91,7 @@ from api.server.idempotency import Answer, Pending, keeping
 from api.server.office import Office
 from api.server.tables import COSIGNATURES, side_store
 from ledger.application import Signing
-from ledger.domain.school import SchoolClass
+from ledger.domain.classes import SchoolClass
 from ledger.envelope import Envelope, Signer, canonical
 from ledger.errors import LedgerError, PolicyError
 

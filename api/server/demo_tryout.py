@@ -16,9 +16,9 @@ from typing import Any
 from uuid import UUID
 
 from api.server.office import Office
+from ledger.domain.classes import SchoolClass
 from ledger.domain.ids import class_id, lesson_id
 from ledger.domain.journal import Entry, Lesson
-from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 from simulation.calendar import LAST_YEAR_STARTS, Calendar
 from simulation.curriculum import LETTERS

@@ -12,9 +12,9 @@ from uuid import UUID
 
 from api.server.accounts import AUDITOR, GUARDIAN, OFFICE, PUPIL, Account
 from api.server.problems import ProblemError
+from ledger.domain.classes import SchoolClass
 from ledger.domain.ids import personal_file_id
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 
 

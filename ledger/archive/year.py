@@ -64,10 +64,11 @@ from ledger.archive.export import (
 )
 from ledger.archive.signers import check_signers
 from ledger.archive.year_text import act_text
+from ledger.domain.academic_year import AcademicYear
 from ledger.domain.archive import ArchivedFile, YearArchive
 from ledger.domain.errors import YearArchiveError
 from ledger.domain.ids import academic_year_id, year_archive_id
-from ledger.domain.school import AcademicYear, School
+from ledger.domain.school import School
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.log import LogStore, Sealer, StoredCheckpoint, StoredTree
 from ledger.policy_log import RETENTION, load_policy

@@ -1,21 +1,20 @@
-"""Grades beyond the journal (DESIGN §5, area "attestation").
+"""Grades beyond the journal (DESIGN §5, area "attestation"): one
+:class:`SubjectRecord` per pupil, subject and year holds the period and year
+grades, the intermediate attestation («промежуточная аттестация», §7.3.1) and
+at most two retakes of a failed result (273-ФЗ art. 58), with their
+corrections; the protocols they cite.
 
-- :class:`SubjectRecord`, one per pupil, subject and year: period and year
-  grades, the intermediate attestation («промежуточная аттестация», §7.3.1) and
-  at most two retakes of a failed result (273-ФЗ art. 58).
-- :class:`ExamSheet`, one per pupil and year: state exam results imported from
-  the regional centre's protocols (ОГЭ, ЕГЭ, ГВЭ; §7.3.2).
-- :class:`FinalGrades`, one per pupil and level: the final grades that go into
-  the attestat book and the attestat (§4.10, §7.3.5).
+The area's other streams have modules of their own: state exam results
+(:mod:`ledger.domain.exams`) and the final grades of an attestat
+(:mod:`ledger.domain.final_grades`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -23,14 +22,10 @@ from ledger.domain.base import OpensStream, RecordStream, event_name, seq_in
 from ledger.domain.errors import (
     AlreadyRecordedError,
     CorrectionError,
-    ExamAdmissionError,
     InvalidRecordError,
     RetakeError,
-    ScaleError,
-    UnknownRecordError,
 )
-from ledger.domain.grading import NOT_ATTESTED, Assessment, GradingPolicy, check_grade
-from ledger.domain.school import Level, School
+from ledger.domain.grading import Assessment, GradingPolicy, check_grade
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.events import register_event_types
 
@@ -423,7 +418,7 @@ class SubjectRecord(RecordStream):
         a change, with a reason). Its event name."""
         period = self.original_period(corrects)
         check_grade(grade, assessment, policy)
-        _check_change(self.grades[period], grade, reason)
+        check_change(self.grades[period], grade, reason)
         assert self.class_id is not None
         return self._append(
             self.PeriodGradeCorrected(
@@ -481,7 +476,7 @@ class SubjectRecord(RecordStream):
         is a debt follows the new result. Its event name."""
         found = self.correctable_result(corrects)
         check_grade(result, assessment, policy)
-        _check_change(found.result, result, reason)
+        check_change(found.result, result, reason)
         assert self.class_id is not None
         return self._append(
             self.AttestationResultCorrected(
@@ -508,386 +503,10 @@ def _one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _check_change(current: str, new: str, reason: str) -> None:
+def check_change(current: str, new: str, reason: str) -> None:
     """A correction changes the value and says why."""
     if new == current or not reason.strip():
         msg = (
             f"a correction must change the value (now {current!r}) and give the reason"
         )
         raise CorrectionError(msg)
-
-
-class ExamKind(StrEnum):
-    """The form of a state final examination («ГИА»)."""
-
-    OGE = "oge"  # ОГЭ, основной государственный экзамен (grade 9)
-    EGE = "ege"  # ЕГЭ, единый государственный экзамен (grade 11)
-    GVE = "gve"  # ГВЭ, государственный выпускной экзамен
-
-
-@dataclass(frozen=True)
-class ExamResult:
-    """One result of a regional centre's protocol."""
-
-    exam: ExamKind
-    subject: str
-    exam_date: date
-    primary_score: int
-    score: int | None
-    mark: str | None
-    passed: bool
-
-
-@register_event_types
-class ExamSheet(RecordStream):
-    """A pupil's state exam results in one year."""
-
-    class ExamResultImported(OpensStream):
-        """attestation.ExamResultImported: a state exam result from the regional
-        centre's protocol (РЦОИ), the basis for attestats (§7.3.2)."""
-
-        TOPIC: ClassVar[str] = "attestation.ExamResultImported"
-        pupil: UUID
-        year: str
-        exam: ExamKind
-        subject: str
-        exam_date: date
-        primary_score: int
-        score: int | None
-        mark: str | None
-        passed: bool
-        protocol: Protocol
-        centre: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.imported[self.originator_version] = len(aggregate.results)
-            aggregate.protocols[self.originator_version] = self.protocol
-            aggregate.results.append(
-                ExamResult(
-                    self.exam,
-                    self.subject,
-                    self.exam_date,
-                    self.primary_score,
-                    self.score,
-                    self.mark,
-                    self.passed,
-                )
-            )
-
-    class ExamResultCorrected(OpensStream):
-        """attestation.ExamResultCorrected: a state exam result changed on appeal
-        («апелляция о несогласии с выставленными баллами»): the conflict
-        commission's decision as the regional centre's new protocol; names the
-        imported result and gives the reason (§7.3.2). The original stays."""
-
-        TOPIC: ClassVar[str] = "attestation.ExamResultCorrected"
-        corrects: str
-        pupil: UUID
-        year: str
-        subject: str
-        primary_score: int
-        score: int | None
-        mark: str | None
-        passed: bool
-        protocol: Protocol
-        reason: str
-        by: UUID
-
-        def apply(self, aggregate: Any) -> None:
-            index = aggregate.imported[int(self.corrects.rpartition(":")[2])]
-            aggregate.results[index] = replace(
-                aggregate.results[index],
-                primary_score=self.primary_score,
-                score=self.score,
-                mark=self.mark,
-                passed=self.passed,
-            )
-
-    def __init__(self) -> None:
-        self.results: list[ExamResult] = []
-        self.imported: dict[int, int] = {}  # a result's seq -> its index
-        self.protocols: dict[int, Protocol] = {}  # a result's seq -> its protocol
-
-    def latest(self) -> dict[str, ExamResult]:
-        """The latest result of each exam subject (a re-sit replaces a failure)."""
-        found: dict[str, ExamResult] = {}
-        for r in sorted(self.results, key=lambda r: r.exam_date):
-            found[r.subject] = r
-        return found
-
-    def import_result(
-        self,
-        *,
-        pupil: UUID,
-        year: str,
-        result: ExamResult,
-        protocol: Protocol,
-        centre: str,
-        admitted: bool,
-        today: date,
-        at: datetime,
-    ) -> str:
-        """Import a result of the regional centre's ``protocol`` (§7.3.2) for a
-        pupil the teachers' council ``admitted`` to state exams that year: the
-        score or mark its form produces, a protocol with a number, dated not
-        before the exam and not after ``today``. Its event name."""
-        if not admitted:
-            msg = (
-                f"pupil {pupil} was not admitted to state exams in {year} by the "
-                "teachers' council; results are imported only for admitted pupils "
-                "(§7.3.2, §7.3.6 «допущен к ГИА»)"
-            )
-            raise ExamAdmissionError(msg)
-        check_exam_result(result)
-        check_protocol(protocol, today, "state exam")
-        if result.exam_date > protocol.on:
-            msg = "an exam's protocol cannot be dated before the exam"
-            raise InvalidRecordError(msg)
-        return self._append(
-            self.ExamResultImported(
-                *self._next(at),
-                pupil=pupil,
-                year=year,
-                exam=result.exam,
-                subject=result.subject,
-                exam_date=result.exam_date,
-                primary_score=result.primary_score,
-                score=result.score,
-                mark=result.mark,
-                passed=result.passed,
-                protocol=protocol,
-                centre=centre,
-            )
-        )
-
-    def correct_result(
-        self,
-        *,
-        corrects: str,
-        pupil: UUID,
-        year: str,
-        primary_score: int,
-        score: int | None,
-        mark: str | None,
-        passed: bool,
-        protocol: Protocol,
-        reason: str,
-        by: UUID,
-        today: date,
-        at: datetime,
-    ) -> str:
-        """Record the result of an appeal against the result ``corrects`` of
-        this sheet: what its form produces, a change, a reason, and the new
-        protocol dated not before the original one nor after ``today``."""
-        seq = seq_in(self.id, corrects, "appealed result")
-        index = self.imported.get(seq)
-        if index is None:
-            msg = (
-                f"{corrects} is not an imported state exam result of this pupil's "
-                "exam sheet; an appeal names the result it changes"
-            )
-            raise CorrectionError(msg)
-        was = self.results[index]
-        new = replace(
-            was, primary_score=primary_score, score=score, mark=mark, passed=passed
-        )
-        check_exam_result(new)
-        check_protocol(protocol, today, "appeal")
-        if protocol.on < self.protocols[seq].on:
-            msg = (
-                f"the appeal's protocol of {protocol.on:%d.%m.%Y} is dated before the "
-                f"result's own ({self.protocols[seq]}); an appeal follows the result"
-            )
-            raise InvalidRecordError(msg)
-        if new == was or not reason.strip():
-            msg = "an appeal's result must change the score or mark and give the reason"
-            raise CorrectionError(msg)
-        return self._append(
-            self.ExamResultCorrected(
-                *self._next(at),
-                corrects=corrects,
-                pupil=pupil,
-                year=year,
-                subject=was.subject,
-                primary_score=primary_score,
-                score=score,
-                mark=mark,
-                passed=passed,
-                protocol=protocol,
-                reason=reason,
-                by=by,
-            )
-        )
-
-
-def check_exam_result(result: ExamResult) -> None:
-    """A result carries what its form produces: a 100-point score for ЕГЭ
-    (except basic mathematics), a five-point mark otherwise."""
-    scored = result.exam is ExamKind.EGE and result.subject != "math_base"
-    if result.primary_score < 0 or (scored and result.score is None):
-        msg = f"{result.exam.value} {result.subject}: needs a primary and a test score"
-        raise InvalidRecordError(msg)
-    if not scored and result.mark not in ("2", "3", "4", "5"):
-        msg = f"{result.exam.value} {result.subject}: needs a mark «2»…«5»"
-        raise InvalidRecordError(msg)
-    if result.score is not None and not 0 <= result.score <= 100:
-        msg = f"test score {result.score} is not within 0–100"
-        raise InvalidRecordError(msg)
-
-
-@register_event_types
-class FinalGrades(RecordStream):
-    """A pupil's final grades for the attestat of one level."""
-
-    class FinalGradeRecorded(OpensStream):
-        """attestation.FinalGradeRecorded: the final grade in a subject that goes
-        into the attestat book and the attestat (§4.10, §7.3.5); recorded once
-        per subject, changed by ``attestation.FinalGradeCorrected``."""
-
-        TOPIC: ClassVar[str] = "attestation.FinalGradeRecorded"
-        pupil: UUID
-        level: str
-        subject: str
-        grade: str
-        year: str
-        class_id: UUID
-        basis: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.grades[self.subject] = self.grade
-            aggregate.recorded.setdefault(self.subject, self.originator_version)
-            aggregate.class_id = self.class_id
-            aggregate.year = self.year
-
-    class FinalGradeCorrected(OpensStream):
-        """attestation.FinalGradeCorrected: a final grade is replaced; names the
-        grade it corrects, gives the reason, co-signed by the director as the
-        attestat book's corrections are (§7.3.5). The original stays; the latest
-        correction is the grade (the book entry is corrected on its own)."""
-
-        TOPIC: ClassVar[str] = "attestation.FinalGradeCorrected"
-        corrects: str
-        pupil: UUID
-        level: str
-        subject: str
-        grade: str
-        year: str
-        class_id: UUID
-        reason: str
-        by: UUID
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.grades[self.subject] = self.grade
-
-    def __init__(self) -> None:
-        self.grades: dict[str, str] = {}
-        self.recorded: dict[str, int] = {}  # subject -> its original grade's seq
-        self.class_id: UUID | None = None
-        self.year: str | None = None
-
-    def record_grade(
-        self,
-        *,
-        pupil: UUID,
-        level: Level,
-        subject: str,
-        grade: str,
-        school: School,
-        on: date,
-        year: str,
-        class_id: UUID,
-        basis: str,
-        at: datetime,
-    ) -> str:
-        """Record the final grade in ``subject``, a subject of the ``level``
-        attestat's curriculum, on the scale of the policy in force ``on`` that
-        day and not «н/а»; a later grade of a subject replaces it. Its name."""
-        curriculum = {s.code: s for s in school.curriculum(level)}
-        found = curriculum.get(subject)
-        if found is None:
-            msg = (
-                f"subject {subject!r} is not in the {level.value} attestat's "
-                f"curriculum; it has: {', '.join(sorted(curriculum))}"
-            )
-            raise UnknownRecordError(msg)
-        check_grade(grade, found.assessment, school.policy_on(on))
-        if grade == NOT_ATTESTED:
-            msg = "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
-            raise ScaleError(msg)
-        self.check_new_subject(subject)
-        return self._append(
-            self.FinalGradeRecorded(
-                *self._next(at),
-                pupil=pupil,
-                level=level.value,
-                subject=subject,
-                grade=grade,
-                year=year,
-                class_id=class_id,
-                basis=basis,
-            )
-        )
-
-    # -- corrections (issue 13) --------------------------------------------------
-
-    def check_new_subject(self, subject: str) -> None:
-        """:class:`AlreadyRecordedError` when ``subject`` has a final grade: it
-        is recorded once and corrected after."""
-        seq = self.recorded.get(subject)
-        if seq is not None:
-            msg = (
-                f"the final grade in {subject} is recorded already "
-                f"({event_name(self.id, seq)}: {self.grades[subject]!r}); a final "
-                "grade is recorded once and corrected by naming it"
-            )
-            raise AlreadyRecordedError(msg)
-
-    def original_subject(self, corrects: str) -> str:
-        """The subject whose original final grade is the event ``corrects``."""
-        seq = seq_in(self.id, corrects, "corrected final grade")
-        for subject, recorded in self.recorded.items():
-            if recorded == seq:
-                return subject
-        msg = (
-            f"{corrects} is not a final grade of this pupil's record; a correction "
-            "names the grade it corrects (its original entry)"
-        )
-        raise CorrectionError(msg)
-
-    def correct_grade(
-        self,
-        *,
-        corrects: str,
-        grade: str,
-        reason: str,
-        pupil: UUID,
-        level: Level,
-        school: School,
-        on: date,
-        by: UUID,
-        at: datetime,
-    ) -> str:
-        """Replace the final grade ``corrects`` (on the scale, not «н/а», a
-        change, with a reason). Its event name."""
-        subject = self.original_subject(corrects)
-        check_grade(grade, school.subject(subject).assessment, school.policy_on(on))
-        if grade == NOT_ATTESTED:
-            msg = "a final grade is a mark («2»…«5») or «зачёт»/«незачёт», not «н/а»"
-            raise ScaleError(msg)
-        _check_change(self.grades[subject], grade, reason)
-        assert self.class_id is not None
-        assert self.year is not None
-        return self._append(
-            self.FinalGradeCorrected(
-                *self._next(at),
-                corrects=corrects,
-                pupil=pupil,
-                level=level.value,
-                subject=subject,
-                grade=grade,
-                year=self.year,
-                class_id=self.class_id,
-                reason=reason,
-                by=by,
-            )
-        )

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ledger.domain.attestation import ExamResult
 from ledger.domain.errors import FinalGradeError, StateExamsError
+from ledger.domain.exams import ExamResult
 from ledger.domain.school import Level
 
 RUSSIAN = "rus"

@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ledger.domain.attestation import ExamKind, ExamResult
 from ledger.domain.errors import HonoursError
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import EXCELLENT, GOOD, PASSED
 from ledger.domain.school import Level
 

@@ -32,15 +32,9 @@ from uuid import UUID
 
 from ledger.application import Signing
 from ledger.domain.admission import AdmissionTestKind, AdmissionTests
-from ledger.domain.attestation import (
-    ExamResult,
-    ExamSheet,
-    FinalGrades,
-    Protocol,
-    SubjectRecord,
-    check_protocol,
-)
+from ledger.domain.attestation import Protocol, SubjectRecord, check_protocol
 from ledger.domain.base import event_name
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     AuthorityError,
@@ -50,6 +44,8 @@ from ledger.domain.errors import (
     RetakeError,
     UnknownRecordError,
 )
+from ledger.domain.exams import ExamResult, ExamSheet
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.graduation import Derivation, check_final_grade
 from ledger.domain.ids import (
     admission_tests_id,
@@ -59,7 +55,7 @@ from ledger.domain.ids import (
     subject_record_id,
 )
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import Level, SchoolClass
+from ledger.domain.school import Level
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.closing import check_closed_change
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext

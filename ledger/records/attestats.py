@@ -50,12 +50,14 @@ from ledger.domain.attestat import (
     check_alphabetical,
     check_issue_dates,
 )
-from ledger.domain.attestation import FinalGrades, Protocol
+from ledger.domain.attestation import Protocol
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import AuthorityError, InvalidRecordError
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.ids import attestat_book_id, council_record_id, final_grades_id
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import Level, SchoolClass
+from ledger.domain.school import Level
 from ledger.records.context import Author, RecordsContext
 from ledger.records.standing import Standing
 

@@ -15,6 +15,7 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.academic_year import AcademicYear, Closure
 from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.errors import (
     AuthorityError,
@@ -23,7 +24,6 @@ from ledger.domain.errors import (
     UnknownRecordError,
 )
 from ledger.domain.ids import academic_year_id
-from ledger.domain.school import AcademicYear, Closure
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext
 
 

@@ -39,18 +39,21 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication, Signing
-from ledger.domain.attestation import ExamSheet, FinalGrades
+from ledger.domain.academic_year import AcademicYear
 from ledger.domain.base import RecordStream, aware
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import (
     AuthorityError,
     InvalidRecordError,
     NotEnrolledError,
     UnknownRecordError,
 )
+from ledger.domain.exams import ExamSheet
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.honours import GraduateResults
 from ledger.domain.ids import academic_year_id, exam_sheet_id, final_grades_id
 from ledger.domain.people import PersonalFile, StaffMember
-from ledger.domain.school import AcademicYear, Level, School, SchoolClass
+from ledger.domain.school import Level, School
 from ledger.keys.personal import DataKeyStore
 
 Clock = Callable[[], datetime]

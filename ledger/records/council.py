@@ -22,13 +22,14 @@ from ledger.application import Signing
 from ledger.domain.admission import Debt
 from ledger.domain.attestation import Protocol, check_protocol
 from ledger.domain.base import stream_of
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import CouncilRecord, DecisionKind, Medal
 from ledger.domain.errors import CorrectionError, NotEnrolledError, UnknownRecordError
 from ledger.domain.honours import GraduateResults
 from ledger.domain.ids import council_record_id
 from ledger.domain.people import PersonalFile
 from ledger.domain.promotion import check_promotion
-from ledger.domain.school import Level, SchoolClass
+from ledger.domain.school import Level
 from ledger.records.context import RecordsContext
 from ledger.records.standing import Standing, YearInSchool
 

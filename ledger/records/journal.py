@@ -27,6 +27,7 @@ from uuid import UUID
 from ledger.application import Signing
 from ledger.domain.attestation import Protocol
 from ledger.domain.base import stream_of
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import (
     AlreadyRecordedError,
     CorrectionError,
@@ -36,7 +37,7 @@ from ledger.domain.errors import (
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import lesson_id
 from ledger.domain.journal import AbsenceKind, ImportSource, Lesson, check_corrector
-from ledger.domain.school import SchoolClass, Subject
+from ledger.domain.school import Subject
 from ledger.errors import ConcurrencyError
 from ledger.records.closing import check_closed_change
 from ledger.records.context import DEPUTY, DIRECTOR, Author, RecordsContext

@@ -16,10 +16,10 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Signing
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import InvalidRecordError, UnknownRecordError
 from ledger.domain.ids import personal_file_id
 from ledger.domain.people import LeaveReason, MoveReason, PersonalFile
-from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 from ledger.records.standing import Standing
 

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger.application import LedgerApplication, Signing
+from ledger.domain.academic_year import AcademicYear
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import (
     AlreadyRecordedError,
     UnknownRecordError,
@@ -21,13 +23,7 @@ from ledger.domain.errors import (
 from ledger.domain.grading import GradingPolicy
 from ledger.domain.ids import academic_year_id, class_id, school_id, staff_id
 from ledger.domain.people import StaffMember
-from ledger.domain.school import (
-    AcademicYear,
-    School,
-    SchoolClass,
-    SchoolType,
-    Subject,
-)
+from ledger.domain.school import School, SchoolType, Subject
 from ledger.domain.schoolyear import Holiday, PeriodScheme
 from ledger.records.context import RecordsContext
 

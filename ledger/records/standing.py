@@ -25,8 +25,10 @@ from uuid import UUID
 
 from ledger.application import Signing
 from ledger.domain.admission import AdmissionTests, Debt, check_admission, debt_of
-from ledger.domain.attestation import ExamResult, ExamSheet, SubjectRecord
+from ledger.domain.attestation import SubjectRecord
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import CouncilRecord, DecisionKind
+from ledger.domain.exams import ExamResult, ExamSheet
 from ledger.domain.graduation import (
     EXAM_SUBJECT,
     Derivation,
@@ -42,7 +44,7 @@ from ledger.domain.ids import (
 )
 from ledger.domain.people import MoveReason, PersonalFile
 from ledger.domain.promotion import check_move
-from ledger.domain.school import Level, SchoolClass
+from ledger.domain.school import Level
 from ledger.domain.schoolyear import YEAR_PERIOD
 from ledger.records.context import DIRECTOR, RecordsContext
 

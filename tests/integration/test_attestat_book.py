@@ -20,7 +20,7 @@ from ledger.domain.attestat import (
     DuplicateCause,
     Recipient,
 )
-from ledger.domain.attestation import FinalGrades, Protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.errors import (
     AlphabeticalOrderError,
     AttestatError,
@@ -30,6 +30,7 @@ from ledger.domain.errors import (
     InvalidRecordError,
     MissingFinalGradesError,
 )
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.ids import attestat_book_id, final_grades_id
 from ledger.domain.school import Level
 from ledger.errors import PolicyError

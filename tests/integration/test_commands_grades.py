@@ -33,7 +33,7 @@ from api.commands import (
 from api.server.office import DryRun, KeyOnly
 from ledger.application import Signing
 from ledger.domain.attestat import AttestatBook
-from ledger.domain.attestation import ExamSheet, FinalGrades, SubjectRecord
+from ledger.domain.attestation import SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     BlankStockError,
@@ -48,6 +48,8 @@ from ledger.domain.errors import (
     ScaleError,
     UnknownRecordError,
 )
+from ledger.domain.exams import ExamSheet
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.ids import (
     attestat_book_id,
     council_record_id,

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from ledger.domain.attestation import ExamSheet, FinalGrades, Protocol, SubjectRecord
+from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
 from ledger.domain.errors import (
     AlreadyRecordedError,
@@ -29,6 +29,8 @@ from ledger.domain.errors import (
     PeriodNotClosedError,
     RetakeError,
 )
+from ledger.domain.exams import ExamSheet
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.ids import (
     council_record_id,
     exam_sheet_id,

@@ -17,7 +17,7 @@ import pytest
 
 from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import Blank
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
     AdmissionTestError,
@@ -28,6 +28,7 @@ from ledger.domain.errors import (
     SchoolTypeError,
     StateExamsError,
 )
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import FAILED, PASSED, Assessment
 from ledger.domain.people import MoveReason
 from ledger.domain.portfolio import (

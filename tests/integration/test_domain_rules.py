@@ -14,7 +14,7 @@ import pytest
 
 from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import Blank
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import DecisionKind, Medal
 from ledger.domain.errors import (
     AuthorityError,
@@ -35,6 +35,7 @@ from ledger.domain.errors import (
     RetakeError,
     ScaleError,
 )
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import PASSED
 from ledger.domain.journal import Lesson
 from ledger.domain.people import LeaveReason

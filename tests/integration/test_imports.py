@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from api.imports import ImportRefusedError, run_import
 from api.imports.run import sha256_of
-from ledger.domain.attestation import ExamSheet
+from ledger.domain.classes import SchoolClass
+from ledger.domain.exams import ExamSheet
 from ledger.domain.ids import class_id, exam_sheet_id, lesson_id, staff_id
 from ledger.domain.journal import ImportSource, Lesson
 from ledger.domain.people import PersonalFile
-from ledger.domain.school import SchoolClass
 from tests.support import rawsql
 from tests.support.school import TEST, WORK, YEAR, SmallSchool, admit, build
 from tests.support.sheets import (

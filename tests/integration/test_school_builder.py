@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ledger.application import Signing
+from ledger.domain.classes import SchoolClass
 from ledger.domain.errors import UnknownRecordError
-from ledger.domain.school import SchoolClass
 from ledger.keys.personal import DataKeyStore
 from ledger.records.people import Identity
 from simulation.builder import SchoolBuilder, build_school, derived_key

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
 
 from ledger.domain.admission import MAX_ATTEMPTS, AdmissionTestKind, AdmissionTests
 from ledger.domain.attestat import AttestatBook, Blank
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol, SubjectRecord
+from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
     AdmissionTestError,
@@ -62,6 +62,7 @@ from ledger.domain.errors import (
     ScaleError,
     StateExamsError,
 )
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import FAILED, PASSED
 from ledger.domain.ids import (
     admission_tests_id,

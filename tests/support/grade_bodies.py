@@ -25,8 +25,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.attestation import FinalGrades, SubjectRecord
+from ledger.domain.attestation import SubjectRecord
 from ledger.domain.decisions import CouncilRecord, DecisionKind
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.graduation import Derivation
 from ledger.domain.ids import (
     council_record_id,

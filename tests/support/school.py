@@ -15,8 +15,9 @@ from uuid import UUID
 from ledger.application import LedgerApplication, Signing
 from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import Blank, BlankKind
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol
+from ledger.domain.attestation import Protocol
 from ledger.domain.decisions import DecisionKind
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import PASSED, Assessment, GradingPolicy, WorkType
 from ledger.domain.ids import class_id, staff_id
 from ledger.domain.school import Level, Subject

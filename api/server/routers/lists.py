@@ -39,7 +39,7 @@ from api.server.problems import PROBLEM_RESPONSES, ProblemError
 from api.server.routers.journal import NUMBER_DOC
 from api.server.scope import check_class_reader, reads_everything
 from api.server.tokens import utcnow
-from ledger.domain.school import course_key
+from ledger.domain.classes import course_key
 from projections.reports.source import Record
 
 TAG = "lists"

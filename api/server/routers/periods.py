@@ -19,8 +19,8 @@ from api.server.deps import CurrentAccount, OfficeDep
 from api.server.listing import LiveRecords, period_title
 from api.server.problems import PROBLEM_RESPONSES
 from api.server.routers.lists import TAG, YearParam, chosen_year
+from ledger.domain.academic_year import AcademicYear
 from ledger.domain.ids import academic_year_id
-from ledger.domain.school import AcademicYear
 from ledger.domain.schoolyear import YEAR_PERIOD
 
 router = APIRouter(tags=[TAG], responses=PROBLEM_RESPONSES)

@@ -25,8 +25,8 @@ from api.server.scope import (
     teaches,
 )
 from api.server.tokens import utcnow
+from ledger.domain.classes import SchoolClass
 from ledger.domain.ids import class_id
-from ledger.domain.school import SchoolClass
 from ledger.records.context import RecordsContext
 from projections.checked import EntryRefusedError
 from projections.reports import (

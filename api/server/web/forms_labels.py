@@ -14,9 +14,9 @@ from typing import Any
 
 from ledger.domain.admission import AdmissionTestKind
 from ledger.domain.attestat import DuplicateCause, Recipient
-from ledger.domain.attestation import ExamKind
 from ledger.domain.blanks import BlankKind
 from ledger.domain.decisions import DecisionKind
+from ledger.domain.exams import ExamKind
 from ledger.domain.honours import Medal
 from ledger.domain.people import LeaveReason, MoveReason
 from ledger.domain.school import Level

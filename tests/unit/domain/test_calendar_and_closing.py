@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from ledger.domain.academic_year import AcademicYear
 from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.errors import (
     AlreadyRecordedError,
@@ -17,7 +18,6 @@ from ledger.domain.errors import (
     RetakeError,
 )
 from ledger.domain.grading import Assessment
-from ledger.domain.school import AcademicYear
 from ledger.domain.schoolyear import (
     Holiday,
     Period,

@@ -13,9 +13,13 @@ import pytest
 from eventsourcing.domain import CanMutateAggregate
 
 from ledger.domain import (
+    academic_year,
     attestat,
     attestation,
+    classes,
     decisions,
+    exams,
+    final_grades,
     journal,
     people,
     portfolio,
@@ -33,14 +37,7 @@ from ledger.domain.attestat import (
     blank_range,
     check_alphabetical,
 )
-from ledger.domain.attestation import (
-    ExamKind,
-    ExamResult,
-    ExamSheet,
-    FinalGrades,
-    Protocol,
-    SubjectRecord,
-)
+from ledger.domain.attestation import Protocol, SubjectRecord
 from ledger.domain.base import (
     ExtendsStream,
     OpensStream,
@@ -48,6 +45,7 @@ from ledger.domain.base import (
     RecordStream,
     StartsStream,
 )
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import CouncilRecord, Decision, DecisionKind, Medal
 from ledger.domain.errors import (
     AlphabeticalOrderError,
@@ -66,6 +64,8 @@ from ledger.domain.errors import (
     ScaleError,
     UnknownRecordError,
 )
+from ledger.domain.exams import ExamKind, ExamResult, ExamSheet
+from ledger.domain.final_grades import FinalGrades
 from ledger.domain.grading import Assessment, GradingPolicy, WorkType
 from ledger.domain.honours import GraduateResults
 from ledger.domain.portfolio import (
@@ -74,7 +74,7 @@ from ledger.domain.portfolio import (
     AchievementResult,
     Portfolio,
 )
-from ledger.domain.school import Level, School, SchoolClass, Subject
+from ledger.domain.school import Level, School, Subject
 from ledger.domain.schoolyear import YEAR_PERIOD
 
 AT = datetime(2025, 6, 20, 12, tzinfo=UTC)
@@ -741,9 +741,13 @@ def test_every_event_of_the_domain_is_a_typed_event() -> None:
     """Each event class derives from a dataclass transform of ``base``, so mypy
     checks the fields where a command builds it (no ``**fields`` path)."""
     modules = (
+        academic_year,
         attestat,
         attestation,
+        classes,
         decisions,
+        exams,
+        final_grades,
         journal,
         people,
         portfolio,

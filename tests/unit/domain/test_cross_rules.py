@@ -18,7 +18,8 @@ from ledger.domain.admission import (
     check_admission,
     debt_of,
 )
-from ledger.domain.attestation import ExamKind, ExamResult, Protocol, SubjectRecord
+from ledger.domain.attestation import Protocol, SubjectRecord
+from ledger.domain.classes import SchoolClass
 from ledger.domain.decisions import DecisionKind
 from ledger.domain.errors import (
     AdmissionTestError,
@@ -28,6 +29,7 @@ from ledger.domain.errors import (
     SchoolTypeError,
     StateExamsError,
 )
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.grading import FAILED, PASSED, Assessment, GradingPolicy, WorkType
 from ledger.domain.graduation import (
     Derivation,
@@ -40,7 +42,7 @@ from ledger.domain.graduation import (
 from ledger.domain.people import MoveReason
 from ledger.domain.portfolio import AchievementKind
 from ledger.domain.promotion import check_move, check_promotion
-from ledger.domain.school import Level, School, SchoolClass, SchoolType, Subject
+from ledger.domain.school import Level, School, SchoolType, Subject
 
 AT = datetime(2025, 2, 12, 15, tzinfo=UTC)
 DAY = date(2025, 6, 3)

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from ledger.domain.attestation import ExamKind, ExamResult
 from ledger.domain.decisions import Medal
 from ledger.domain.errors import HonoursError
+from ledger.domain.exams import ExamKind, ExamResult
 from ledger.domain.honours import check_honours
 from ledger.domain.school import Level
 
