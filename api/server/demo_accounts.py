@@ -41,33 +41,30 @@ def create_demo_accounts(office: Office) -> list[DemoAccount]:
 
 
 def _plan(office: Office) -> list[tuple[Account, str]]:
-    plan: list[tuple[Account, str]] = []
-    taken: set[str] = set()
     registry = office.app.context.registry
     pupil, leader = _shown_pupil(office)
     labels = office.directory.signer_labels()
     records = {
         label: registry.get(office.directory.signer(label).key_id) for label in labels
     }
+    chosen: dict[str, tuple[Account, str]] = {}  # role → its account
     # the pupil's class teacher takes the class teacher's account first
-    ordered = sorted(labels, key=lambda label: records[label].holder != leader)
-    for label in ordered:
+    for label in sorted(labels, key=lambda label: records[label].holder != leader):
         record = records[label]
         role = next(
             (
                 r
                 for r in _roles_first(record.roles, record.holder == leader)
-                if r in STAFF_ROLES and r not in taken
+                if r in STAFF_ROLES and r not in chosen
             ),
             None,
         )
         if role is None:
             continue
-        taken.add(role)
         staff = UUID(record.holder)
         account = Account(role.replace("_", "-"), record.roles, staff, (), label)
-        plan.append((account, f"staff {label}, key {record.key}"))
-    plan.sort(key=lambda item: STAFF_ROLES.index(item[0].name.replace("-", "_")))
+        chosen[role] = (account, f"staff {label}, key {record.key}")
+    plan = [chosen[role] for role in STAFF_ROLES if role in chosen]
     plan.append((Account("auditor", (AUDITOR,)), "reads everything, writes nothing"))
     if pupil is not None:
         plan.append((Account("pupil", (PUPIL,), pupils=(pupil,)), f"pupil {pupil}"))

@@ -19,8 +19,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.server.listing import LiveRecords, staff_names
+from api.server.web.journal_cell import CORRECTORS
 from api.server.web.journal_forms import FormState, first_values, run_command
-from api.server.web.journal_grades import course_of, grades_allowed, grades_path
+from api.server.web.journal_grades import (
+    correction_path,
+    course_of,
+    grades_allowed,
+    grades_path,
+)
 from api.server.web.journal_grid import Grid, GridRow, read_grid
 from api.server.web.journal_page import PeriodQuery, Reader, SubgroupQuery
 from api.server.web.journal_scope import JournalCourse
@@ -28,9 +34,6 @@ from api.server.web.pages import CsrfDep, PageError, WebUser, render
 
 router = APIRouter(include_in_schema=False)
 COMMAND = "grades.correct"
-#: who may correct a period grade: the course's teacher before the period is
-#: closed, the deputy director or the director (with an order) after it
-CORRECTORS = ("teacher", "deputy_director", "director")
 PupilQuery = Annotated[str, Query(max_length=36)]
 FIELDS = ("grade", "reason", "order.number", "order.date")
 
@@ -47,8 +50,9 @@ def correction_page(
 ) -> HTMLResponse:
     """The pupil's period grade and the form that corrects it."""
     course = course_of(user, class_id, subject, subgroup)
-    grid = _grid(user, course, period)
-    return _page(request, user, grid, _row(grid, pupil), FormState())
+    live = LiveRecords(user.office.app)
+    grid = read_grid(user.office, user.account, live, course, period)
+    return _page(request, user, live, grid, _row(grid, pupil), FormState())
 
 
 @router.post("/app/journal/{class_id}/{subject}/grades/correction")
@@ -72,15 +76,9 @@ async def correct_grade(
     return await run_in_threadpool(_save, request, user, course, period, pupil, form)
 
 
-def _grid(user: WebUser, course: JournalCourse, period: str | None) -> Grid:
-    return read_grid(
-        user.office, user.account, LiveRecords(user.office.app), course, period
-    )
-
-
 def _row(grid: Grid, pupil: str) -> GridRow:
     found = next((r for r in grid.rows if r.pupil == pupil), None)
-    if found is None or found.grade is None or found.grade_entry is None:
+    if found is None or found.grade_entry is None:
         raise PageError(
             404,
             "Не найдено",
@@ -97,7 +95,8 @@ def _save(
     pupil: str,
     form: FormState,
 ) -> Response:
-    grid = _grid(user, course, period)
+    live = LiveRecords(user.office.app)
+    grid = read_grid(user.office, user.account, live, course, period)
     row = _row(grid, pupil)
     body: dict[str, Any] = {
         "pupil": row.pupil,
@@ -114,7 +113,7 @@ def _save(
         LiveRecords(user.office.app)  # the view takes it in (journal_page)
         path = grades_path(course, grid.period["code"]) + "&done=2"
         return RedirectResponse(path, status_code=303)
-    return _page(request, user, grid, row, form, status_code=422)
+    return _page(request, user, live, grid, row, form, status_code=422)
 
 
 def _field_of(where: str, _detail: str) -> str:
@@ -125,6 +124,7 @@ def _field_of(where: str, _detail: str) -> str:
 def _page(
     request: Request,
     user: WebUser,
+    live: LiveRecords,
     grid: Grid,
     row: GridRow,
     form: FormState,
@@ -133,13 +133,16 @@ def _page(
 ) -> HTMLResponse:
     course = grid.course
     allowed = [g for g in grades_allowed(user, grid) if g != row.grade]
-    people = {str(h.data.get("by") or h.data["teacher"]) for h in row.grade_history}
+    # who set the grade (its teacher) and who corrected it, by entry
+    authors = {
+        h.event: str(h.data.get("by") or h.data["teacher"]) for h in row.grade_history
+    }
+    names = staff_names(live, user.office.reads.data_keys, set(authors.values()))
     with user.office.reading() as ctx:
         year = ctx.year_of(ctx.school_class(course.class_id))
         closed = year.closure_of_period(
             course.class_id, course.subject, grid.period["code"]
         )
-    live = LiveRecords(user.office.app)
     return render(
         request,
         "journal_grade_correction.html",
@@ -151,11 +154,10 @@ def _page(
         row=row,
         form=form,
         allowed=allowed,
-        staff=staff_names(live, user.office.reads.data_keys, people),
+        authors={event: names.get(who, "—") for event, who in authors.items()},
         may_correct=user.has(*CORRECTORS),
         answers=user.has("deputy_director", "director"),
         closed=closed is not None,
-        action=f"/app/journal/{course.class_id}/{course.subject}/grades/correction?"
-        + course.query(period=grid.period["code"], pupil=row.pupil),
+        action=correction_path(course, grid.period["code"], row.pupil),
         back=grades_path(course, grid.period["code"]),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.server.listing import LiveRecords
+from api.server.web.journal_cell import CORRECTORS
 from api.server.web.journal_forms import FormState, first_values, run_command
 from api.server.web.journal_grid import Grid, read_grid
 from api.server.web.journal_page import (
@@ -159,6 +161,12 @@ def grades_path(course: JournalCourse, period: str) -> str:
     return f"/app/journal/{course.class_id}/{course.subject}/grades?{query}"
 
 
+def correction_path(course: JournalCourse, period: str, pupil: str) -> str:
+    """The page that corrects ``pupil``'s grade of ``period``."""
+    query = course.query(period=period, pupil=pupil)
+    return f"/app/journal/{course.class_id}/{course.subject}/grades/correction?{query}"
+
+
 def _page(
     request: Request,
     user: WebUser,
@@ -187,7 +195,8 @@ def _page(
             if row.suggestion and row.suggestion.grade != NOT_ATTESTED
         },
         ended=grid.today > grid.ends,
-        may_correct=user.has("teacher", "deputy_director", "director"),
+        may_correct=user.has(*CORRECTORS),
+        correction=partial(correction_path, course, grid.period["code"]),
         last_day=grid.ends,
         first_day_after=date.fromordinal(grid.ends.toordinal() + 1),
         action=grades_path(course, grid.period["code"]),

@@ -96,9 +96,13 @@ class GridRow:
     cells: dict[str, list[EntryListed]] = field(default_factory=dict)
     suggestion: Suggestion | None = None
     grade: str | None = None
-    grade_entry: str | None = None  # the original period grade's event name
     grade_history: list[Record] = field(default_factory=list)  # it, corrections
     line: list[list[Shown]] = field(default_factory=list)  # a cell a lesson
+
+    @property
+    def grade_entry(self) -> str | None:
+        """The period grade's original entry (corrections name it)."""
+        return self.grade_history[0].event if self.grade_history else None
 
     @property
     def cells_html(self) -> Markup:
@@ -277,7 +281,6 @@ def _grades(
         row = by_pupil.get(str(r.pupil))
         if row is not None and r.data.get("period") == period:
             row.grade = r.data["grade"]
-            row.grade_entry = r.data.get("corrects") or r.event
             row.grade_history.append(r)
 
 

@@ -94,6 +94,7 @@ def teacher_home(request: Request, user: Teacher) -> HTMLResponse:
         )
     year = chosen_year(office, facts, None)
     span = facts.years[year]
+    starts, ends = date.fromisoformat(span["starts"]), date.fromisoformat(span["ends"])
     classes = my_classes(live, account, year)
     week = _week(today)
     lessons = _my_lessons(live, account, classes, week)
@@ -106,11 +107,8 @@ def teacher_home(request: Request, user: Teacher) -> HTMLResponse:
         user,
         title="Мои классы и уроки",
         year=year,
-        year_span=(
-            date.fromisoformat(span["starts"]),
-            date.fromisoformat(span["ends"]),
-        ),
-        in_year=span["starts"] <= today.isoformat() <= span["ends"],
+        year_span=(starts, ends),
+        in_year=starts <= today <= ends,
         today=today,
         today_name=DAYS[today.weekday()],
         week=week,
